@@ -1,0 +1,176 @@
+/* gst-e2ee: what e2eeenc and e2eedec share
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gste2eeelement.h"
+
+#include <string.h>
+#include <openssl/crypto.h>
+
+/* The SFrame caps keep every field of the media caps and its media type, so the
+ * decoder can restore exactly what the encoder was given and a pipeline with the pair
+ * negotiates like one without it. */
+static gboolean
+structure_to_sframe (GstCapsFeatures * features, GstStructure * s, gpointer user_data)
+{
+  gchar *name = g_strdup (gst_structure_get_name (s));
+
+  gst_structure_set_name (s, GST_E2EE_SFRAME_MEDIA_TYPE);
+  gst_structure_set (s, GST_E2EE_ORIGINAL_MEDIA_TYPE_FIELD, G_TYPE_STRING, name, NULL);
+  g_free (name);
+  return TRUE;
+}
+
+GstCaps *
+gst_e2ee_caps_to_sframe (GstCaps * caps)
+{
+  GstCaps *res;
+
+  if (gst_caps_is_any (caps))
+    return gst_caps_new_empty_simple (GST_E2EE_SFRAME_MEDIA_TYPE);
+  res = gst_caps_copy (caps);
+  gst_caps_map_in_place (res, structure_to_sframe, NULL);
+  return res;
+}
+
+/* Returns the media caps an SFrame stream carries. A structure that does not say (no
+ * original-media-type) stands for any media when it is a query's unfixed caps, and for
+ * opaque bytes when it is a negotiated stream. */
+GstCaps *
+gst_e2ee_caps_from_sframe (GstCaps * caps)
+{
+  GstCaps *res;
+  guint i, n;
+
+  if (gst_caps_is_any (caps))
+    return gst_caps_new_any ();
+
+  res = gst_caps_new_empty ();
+  n = gst_caps_get_size (caps);
+  for (i = 0; i < n; i++) {
+    const GstStructure *s = gst_caps_get_structure (caps, i);
+    GstCapsFeatures *f = gst_caps_get_features (caps, i);
+    const gchar *orig;
+    GstStructure *out;
+
+    if (!gst_structure_has_name (s, GST_E2EE_SFRAME_MEDIA_TYPE))
+      continue;
+    orig = gst_structure_get_string (s, GST_E2EE_ORIGINAL_MEDIA_TYPE_FIELD);
+    if (orig == NULL) {
+      if (gst_caps_is_fixed (caps)) {
+        res = gst_caps_merge_structure (res,
+            gst_structure_new_empty ("application/octet-stream"));
+      } else {
+        gst_caps_unref (res);
+        return gst_caps_new_any ();
+      }
+      continue;
+    }
+    out = gst_structure_copy (s);
+    gst_structure_set_name (out, orig);
+    gst_structure_remove_field (out, GST_E2EE_ORIGINAL_MEDIA_TYPE_FIELD);
+    res = gst_caps_merge_structure_full (res, out,
+        f && !gst_caps_features_is_any (f) ? gst_caps_features_copy (f) : NULL);
+  }
+  return res;
+}
+
+gboolean
+gst_e2ee_caps_is_sframe (GstCaps * caps)
+{
+  return caps != NULL && gst_caps_get_size (caps) > 0 && !gst_caps_is_any (caps) &&
+      gst_structure_has_name (gst_caps_get_structure (caps, 0),
+      GST_E2EE_SFRAME_MEDIA_TYPE);
+}
+
+static void
+secret_free (gpointer data)
+{
+  /* g_bytes_new_with_free_func() gives us no size, so the size sits before the data. */
+  gsize *p = (gsize *) data - 1;
+  OPENSSL_cleanse (p, *p + sizeof (gsize));
+  g_free (p);
+}
+
+/* A copy of a key the caller handed in, wiped when the last reference goes. */
+GBytes *
+gst_e2ee_secret_from_buffer (GstBuffer * buffer)
+{
+  gsize size, *p;
+
+  if (buffer == NULL)
+    return NULL;
+  size = gst_buffer_get_size (buffer);
+  p = g_malloc (sizeof (gsize) + MAX (size, 1));
+  p[0] = size;
+  gst_buffer_extract (buffer, 0, p + 1, size);
+  return g_bytes_new_with_free_func (p + 1, size, secret_free, p + 1);
+}
+
+GHashTable *
+gst_e2ee_kid_stats_table_new (void)
+{
+  return g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
+}
+
+GstE2eeKidStats *
+gst_e2ee_kid_stats_get (GHashTable * table, guint64 kid)
+{
+  GstE2eeKidStats *st = g_hash_table_lookup (table, &kid);
+
+  if (st == NULL) {
+    st = g_new0 (GstE2eeKidStats, 1);
+    st->kid = kid;
+    g_hash_table_insert (table, &st->kid, st);
+  }
+  return st;
+}
+
+static gint
+compare_kid (gconstpointer a, gconstpointer b)
+{
+  guint64 ka = (*(GstE2eeKidStats * const *) a)->kid;
+  guint64 kb = (*(GstE2eeKidStats * const *) b)->kid;
+  return ka < kb ? -1 : ka > kb;
+}
+
+/* Fills @array (a GstValueArray) with one `kid-stats` structure per KID, by KID. */
+GValue *
+gst_e2ee_kid_stats_to_array (GHashTable * table, gboolean decoder, GValue * array)
+{
+  GPtrArray *sorted = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer value;
+  guint i;
+
+  g_value_init (array, GST_TYPE_ARRAY);
+  g_hash_table_iter_init (&iter, table);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (sorted, value);
+  g_ptr_array_sort (sorted, compare_kid);
+
+  for (i = 0; i < sorted->len; i++) {
+    GstE2eeKidStats *st = g_ptr_array_index (sorted, i);
+    GValue v = G_VALUE_INIT;
+    GstStructure *s = gst_structure_new ("kid-stats",
+        "kid", G_TYPE_UINT64, st->kid,
+        "frames", G_TYPE_UINT64, st->frames,
+        "bytes", G_TYPE_UINT64, st->bytes, NULL);
+
+    if (decoder)
+      gst_structure_set (s,
+          "dropped-authentication", G_TYPE_UINT64, st->dropped_authentication,
+          "dropped-truncated", G_TYPE_UINT64, st->dropped_truncated,
+          "dropped-unknown-kid", G_TYPE_UINT64, st->dropped_unknown_kid, NULL);
+    g_value_init (&v, GST_TYPE_STRUCTURE);
+    gst_value_set_structure (&v, s);
+    gst_structure_free (s);
+    gst_value_array_append_and_take_value (array, &v);
+  }
+  g_ptr_array_unref (sorted);
+  return array;
+}

@@ -1,0 +1,34 @@
+/* gst-e2ee: what e2eeenc and e2eedec share
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gst/gst.h>
+#include <gst/e2ee/e2ee.h>
+
+G_BEGIN_DECLS
+
+#define GST_E2EE_SFRAME_MEDIA_TYPE "application/x-sframe"
+#define GST_E2EE_ORIGINAL_MEDIA_TYPE_FIELD "original-media-type"
+
+GstCaps *   gst_e2ee_caps_to_sframe (GstCaps *caps);
+GstCaps *   gst_e2ee_caps_from_sframe (GstCaps *caps);
+gboolean    gst_e2ee_caps_is_sframe (GstCaps *caps);
+
+GBytes *    gst_e2ee_secret_from_buffer (GstBuffer *buffer);
+
+/* Per-KID counters, reported through the `stats` property. */
+typedef struct {
+  guint64 kid;
+  guint64 frames;
+  guint64 bytes;
+  guint64 dropped_authentication;
+  guint64 dropped_truncated;
+  guint64 dropped_unknown_kid;
+} GstE2eeKidStats;
+
+GHashTable * gst_e2ee_kid_stats_table_new (void);
+GstE2eeKidStats * gst_e2ee_kid_stats_get (GHashTable *table, guint64 kid);
+GValue *     gst_e2ee_kid_stats_to_array (GHashTable *table, gboolean decoder, GValue *array);
+
+G_END_DECLS

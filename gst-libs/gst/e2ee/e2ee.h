@@ -1,0 +1,10 @@
+/* gst-e2ee: the library's single include
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gst/e2ee/e2ee-prelude.h>
+#include <gst/e2ee/e2ee-enumtypes.h>
+#include <gst/e2ee/gste2eesframe.h>
+#include <gst/e2ee/gste2eemeta.h>
+#include <gst/e2ee/gste2eetransportmeta.h>

@@ -1,0 +1,1189 @@
+/* gst-e2ee: SFrame (RFC 9605)
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * SECTION:gste2eesframe
+ * @title: SFrame
+ * @short_description: RFC 9605 header, key schedule and AEAD
+ *
+ * The SFrame codec that e2eeenc and e2eedec use, for applications that encrypt or
+ * decrypt frames themselves. A frame is `header || ciphertext || tag` where the
+ * header carries the key ID (KID) and counter (CTR); the nonce is the key's salt
+ * XOR CTR and the AEAD's associated data is the header followed by the caller's
+ * metadata.
+ *
+ * |[<!-- language="C" -->
+ * GstE2eeSFrameKey *key = gst_e2ee_sframe_key_new (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
+ *     kid, base_key, 32, &error);
+ * guint8 out[1200 + GST_E2EE_SFRAME_MAX_OVERHEAD];
+ * gsize len;
+ * if (!gst_e2ee_sframe_key_encrypt (key, NULL, 0, frame, frame_len, out, sizeof (out), &len,
+ *         NULL, &error))
+ *   ...
+ * ]|
+ *
+ * Since: 0.1
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gste2eesframe.h"
+#include "gste2eesframe-private.h"
+
+#include <string.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+
+#define LABEL_KEY "SFrame 1.0 Secret key "
+#define LABEL_SALT "SFrame 1.0 Secret salt "
+#define MAX_HASH_SIZE 64
+#define MAX_KEY_SIZE 48
+#define NONCE_SIZE 12
+#define CTR_HMAC_ENC_KEY_SIZE 16
+
+G_DEFINE_QUARK (gst-e2ee-sframe-error-quark, gst_e2ee_sframe_error);
+
+struct _GstE2eeSFrameKey
+{
+  gint refcount;
+  GstE2eeCipherSuite suite;
+  guint64 kid;
+
+  /* One lock per key: the per-frame path never takes a lock shared between keys. */
+  GMutex lock;
+  guint64 next_ctr;
+  gboolean exhausted;
+
+  guint8 key[MAX_KEY_SIZE];
+  guint8 salt[NONCE_SIZE];
+
+  /* Prepared once: the key schedule is set here and only the IV changes per frame. */
+  EVP_CIPHER_CTX *enc_ctx;
+  EVP_CIPHER_CTX *dec_ctx;
+  EVP_MAC_CTX *mac_ctx;         /* CTR+HMAC suites only */
+};
+
+G_DEFINE_BOXED_TYPE (GstE2eeSFrameKey, gst_e2ee_sframe_key,
+    gst_e2ee_sframe_key_ref, gst_e2ee_sframe_key_unref);
+
+static gboolean
+suite_is_gcm (GstE2eeCipherSuite suite)
+{
+  return suite == GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128 ||
+      suite == GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128;
+}
+
+/**
+ * gst_e2ee_cipher_suite_is_valid:
+ * @suite: a cipher suite value
+ *
+ * Returns: %TRUE if @suite is one of the five RFC 9605 suites this library implements.
+ *
+ * Since: 0.1
+ */
+gboolean
+gst_e2ee_cipher_suite_is_valid (GstE2eeCipherSuite suite)
+{
+  return suite >= GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_80 &&
+      suite <= GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128;
+}
+
+/**
+ * gst_e2ee_cipher_suite_get_key_size:
+ * @suite: a #GstE2eeCipherSuite
+ *
+ * Returns: Nk, the size of the derived AEAD key in bytes (for the CTR+HMAC suites, the
+ *   AES key followed by the HMAC key), or 0 for an invalid suite.
+ *
+ * Since: 0.1
+ */
+gsize
+gst_e2ee_cipher_suite_get_key_size (GstE2eeCipherSuite suite)
+{
+  switch (suite) {
+    case GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_80:
+    case GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_64:
+    case GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_32:
+      return 48;
+    case GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128:
+      return 16;
+    case GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128:
+      return 32;
+  }
+  return 0;
+}
+
+/**
+ * gst_e2ee_cipher_suite_get_nonce_size:
+ * @suite: a #GstE2eeCipherSuite
+ *
+ * Returns: Nn, the nonce size in bytes (12 for every suite), or 0 for an invalid suite.
+ *
+ * Since: 0.1
+ */
+gsize
+gst_e2ee_cipher_suite_get_nonce_size (GstE2eeCipherSuite suite)
+{
+  return gst_e2ee_cipher_suite_is_valid (suite) ? NONCE_SIZE : 0;
+}
+
+/**
+ * gst_e2ee_cipher_suite_get_tag_size:
+ * @suite: a #GstE2eeCipherSuite
+ *
+ * Returns: Nt, the authentication tag size in bytes, or 0 for an invalid suite.
+ *
+ * Since: 0.1
+ */
+gsize
+gst_e2ee_cipher_suite_get_tag_size (GstE2eeCipherSuite suite)
+{
+  switch (suite) {
+    case GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_80:
+      return 10;
+    case GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_64:
+      return 8;
+    case GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_32:
+      return 4;
+    case GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128:
+    case GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128:
+      return 16;
+  }
+  return 0;
+}
+
+/**
+ * gst_e2ee_cipher_suite_get_hash_size:
+ * @suite: a #GstE2eeCipherSuite
+ *
+ * Returns: Nh, the output size of the suite's hash (32 for SHA-256, 64 for SHA-512), which
+ *   is also the size of the HKDF secret and of a ratcheted base key; 0 for an invalid suite.
+ *
+ * Since: 0.1
+ */
+gsize
+gst_e2ee_cipher_suite_get_hash_size (GstE2eeCipherSuite suite)
+{
+  if (!gst_e2ee_cipher_suite_is_valid (suite))
+    return 0;
+  return suite == GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128 ? 64 : 32;
+}
+
+static const char *
+suite_digest_name (GstE2eeCipherSuite suite)
+{
+  return suite == GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128 ? "SHA512" : "SHA256";
+}
+
+static const char *
+suite_cipher_name (GstE2eeCipherSuite suite)
+{
+  switch (suite) {
+    case GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128:
+      return "AES-128-GCM";
+    case GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128:
+      return "AES-256-GCM";
+    default:
+      return "AES-128-CTR";
+  }
+}
+
+/* ---- Header ----------------------------------------------------------- */
+
+static guint
+uint_size (guint64 v)
+{
+  guint n = 1;
+  while (n < 8 && (v >> (8 * n)) != 0)
+    n++;
+  return n;
+}
+
+/**
+ * gst_e2ee_sframe_header_size:
+ * @kid: key ID
+ * @ctr: counter
+ *
+ * Returns: the size of the minimal header encoding of (@kid, @ctr): between 1 and
+ *   %GST_E2EE_SFRAME_MAX_HEADER_SIZE bytes.
+ *
+ * Since: 0.1
+ */
+gsize
+gst_e2ee_sframe_header_size (guint64 kid, guint64 ctr)
+{
+  return 1 + (kid < 8 ? 0 : uint_size (kid)) + (ctr < 8 ? 0 : uint_size (ctr));
+}
+
+static guint8 *
+put_uint (guint8 * p, guint64 v, guint n)
+{
+  guint i;
+  for (i = 0; i < n; i++)
+    p[i] = (guint8) (v >> (8 * (n - 1 - i)));
+  return p + n;
+}
+
+/**
+ * gst_e2ee_sframe_header_encode:
+ * @kid: key ID
+ * @ctr: counter
+ * @out: (out caller-allocates) (array length=out_size): where to write the header
+ * @out_size: the size of @out
+ *
+ * Writes the SFrame header for (@kid, @ctr) in its minimal encoding (RFC 9605 §4.3):
+ * values below 8 sit in the config byte, larger ones follow it in as few big-endian
+ * bytes as hold them.
+ *
+ * Returns: the number of bytes written, or 0 if @out_size is too small.
+ *
+ * Since: 0.1
+ */
+gsize
+gst_e2ee_sframe_header_encode (guint64 kid, guint64 ctr, guint8 * out, gsize out_size)
+{
+  gsize size = gst_e2ee_sframe_header_size (kid, ctr);
+  guint8 config = 0;
+  guint8 *p;
+
+  g_return_val_if_fail (out != NULL || out_size == 0, 0);
+  if (out_size < size)
+    return 0;
+
+  if (kid < 8)
+    config |= (guint8) (kid << 4);
+  else
+    config |= 0x80 | (guint8) ((uint_size (kid) - 1) << 4);
+  if (ctr < 8)
+    config |= (guint8) ctr;
+  else
+    config |= 0x08 | (guint8) (uint_size (ctr) - 1);
+
+  out[0] = config;
+  p = out + 1;
+  if (kid >= 8)
+    p = put_uint (p, kid, uint_size (kid));
+  if (ctr >= 8)
+    put_uint (p, ctr, uint_size (ctr));
+  return size;
+}
+
+static gboolean
+read_field (const guint8 * data, gsize size, gsize * pos, gboolean extended,
+    guint bits, guint64 * value, const char *name, GError ** error)
+{
+  guint64 v = 0;
+  guint len, i;
+
+  if (!extended) {
+    *value = bits;
+    return TRUE;
+  }
+  len = bits + 1;
+  if (size - *pos < len) {
+    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_MALFORMED_HEADER,
+        "header truncated: %s needs %u bytes, %" G_GSIZE_FORMAT " left", name, len,
+        size - *pos);
+    return FALSE;
+  }
+  for (i = 0; i < len; i++)
+    v = (v << 8) | data[*pos + i];
+  *pos += len;
+
+  /* One frame, one encoding: a non-minimal header would give the same (KID, CTR)
+   * a second AAD, so it is refused rather than silently accepted. */
+  if (v < 8 || uint_size (v) != len) {
+    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_MALFORMED_HEADER,
+        "%s is not minimally encoded (%u bytes for %" G_GUINT64_FORMAT ")", name, len, v);
+    return FALSE;
+  }
+  *value = v;
+  return TRUE;
+}
+
+/**
+ * gst_e2ee_sframe_header_parse:
+ * @data: (array length=size): the start of an SFrame frame
+ * @size: the number of bytes available at @data
+ * @kid: (out) (optional): the key ID
+ * @ctr: (out) (optional): the counter
+ * @header_size: (out) (optional): the header's size in bytes
+ * @error: return location for a #GError
+ *
+ * Parses an SFrame header. Headers that are truncated or not minimally encoded are
+ * refused with %GST_E2EE_SFRAME_ERROR_MALFORMED_HEADER.
+ *
+ * Returns: %TRUE if @data starts with a valid header.
+ *
+ * Since: 0.1
+ */
+gboolean
+gst_e2ee_sframe_header_parse (const guint8 * data, gsize size, guint64 * kid,
+    guint64 * ctr, gsize * header_size, GError ** error)
+{
+  guint64 k, c;
+  gsize pos = 1;
+  guint8 config;
+
+  if (size < 1 || data == NULL) {
+    g_set_error_literal (error, GST_E2EE_SFRAME_ERROR,
+        GST_E2EE_SFRAME_ERROR_MALFORMED_HEADER, "empty frame: no SFrame header");
+    return FALSE;
+  }
+  config = data[0];
+  if (!read_field (data, size, &pos, (config & 0x80) != 0, (config >> 4) & 0x7, &k,
+          "KID", error))
+    return FALSE;
+  if (!read_field (data, size, &pos, (config & 0x08) != 0, config & 0x7, &c, "CTR", error))
+    return FALSE;
+
+  if (kid)
+    *kid = k;
+  if (ctr)
+    *ctr = c;
+  if (header_size)
+    *header_size = pos;
+  return TRUE;
+}
+
+/* ---- Key schedule ------------------------------------------------------ */
+
+static gboolean
+set_crypto_error (GError ** error, const char *what)
+{
+  g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_CRYPTO,
+      "OpenSSL failed: %s", what);
+  return FALSE;
+}
+
+/* mode is EVP_KDF_HKDF_MODE_EXTRACT_ONLY or EXPAND_ONLY. */
+gboolean
+gst_e2ee_hkdf (const char *digest, int mode, const guint8 * salt, gsize salt_len,
+    const guint8 * ikm, gsize ikm_len, const guint8 * info, gsize info_len,
+    guint8 * out, gsize out_len)
+{
+  EVP_KDF *kdf;
+  EVP_KDF_CTX *kctx;
+  OSSL_PARAM params[6], *p = params;
+  static const guint8 empty = 0;
+  gboolean ok;
+
+  kdf = EVP_KDF_fetch (NULL, "HKDF", NULL);
+  if (kdf == NULL)
+    return FALSE;
+  kctx = EVP_KDF_CTX_new (kdf);
+  EVP_KDF_free (kdf);
+  if (kctx == NULL)
+    return FALSE;
+
+  *p++ = OSSL_PARAM_construct_utf8_string (OSSL_KDF_PARAM_DIGEST, (char *) digest, 0);
+  *p++ = OSSL_PARAM_construct_int (OSSL_KDF_PARAM_MODE, &mode);
+  *p++ = OSSL_PARAM_construct_octet_string (OSSL_KDF_PARAM_KEY,
+      (void *) (ikm_len ? ikm : &empty), ikm_len);
+  if (mode == EVP_KDF_HKDF_MODE_EXTRACT_ONLY)
+    /* RFC 5869: an absent salt is HashLen zero bytes, which is also what an empty
+     * salt gives HMAC; OpenSSL wants it passed explicitly to mean "empty". */
+    *p++ = OSSL_PARAM_construct_octet_string (OSSL_KDF_PARAM_SALT,
+        (void *) (salt_len ? salt : &empty), salt_len);
+  else
+    *p++ = OSSL_PARAM_construct_octet_string (OSSL_KDF_PARAM_INFO,
+        (void *) (info_len ? info : &empty), info_len);
+  *p = OSSL_PARAM_construct_end ();
+
+  ok = EVP_KDF_derive (kctx, out, out_len, params) > 0;
+  EVP_KDF_CTX_free (kctx);
+  return ok;
+}
+
+static gsize
+make_label (guint8 * label, const char *prefix, guint64 kid, GstE2eeCipherSuite suite)
+{
+  gsize n = strlen (prefix);
+  memcpy (label, prefix, n);
+  put_uint (label + n, kid, 8);
+  put_uint (label + n + 8, (guint64) suite, 2);
+  return n + 10;
+}
+
+/**
+ * gst_e2ee_sframe_derive:
+ * @suite: the cipher suite
+ * @kid: the key ID the key is for
+ * @base_key: (array length=base_key_size): the base key
+ * @base_key_size: its size in bytes (at least 1)
+ * @secret: (out caller-allocates) (optional) (array fixed-size=64): where to write
+ *   `sframe_secret` (Nh bytes), or %NULL
+ * @key: (out caller-allocates) (optional) (array fixed-size=48): where to write
+ *   `sframe_key` (Nk bytes), or %NULL
+ * @salt: (out caller-allocates) (optional) (array fixed-size=12): where to write
+ *   `sframe_salt` (Nn bytes), or %NULL
+ * @error: return location for a #GError
+ *
+ * Runs the RFC 9605 §4.4.2 key schedule: `sframe_secret = HKDF-Extract("", base_key)`,
+ * then HKDF-Expand with the labels "SFrame 1.0 Secret key " and "SFrame 1.0 Secret salt "
+ * each followed by the 8-byte big-endian KID and the 2-byte cipher suite. Exposed for
+ * interoperability checks; #GstE2eeSFrameKey does this itself.
+ *
+ * Returns: %TRUE on success.
+ *
+ * Since: 0.1
+ */
+gboolean
+gst_e2ee_sframe_derive (GstE2eeCipherSuite suite, guint64 kid, const guint8 * base_key,
+    gsize base_key_size, guint8 * secret, guint8 * key, guint8 * salt, GError ** error)
+{
+  guint8 prk[MAX_HASH_SIZE];
+  guint8 label[sizeof (LABEL_SALT) + 10];
+  gsize nh, label_len;
+  const char *md;
+  gboolean ok = FALSE;
+
+  if (!gst_e2ee_cipher_suite_is_valid (suite)) {
+    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
+        "unknown cipher suite 0x%04x", (guint) suite);
+    return FALSE;
+  }
+  if (base_key == NULL || base_key_size == 0) {
+    g_set_error_literal (error, GST_E2EE_SFRAME_ERROR,
+        GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT, "empty base key");
+    return FALSE;
+  }
+  nh = gst_e2ee_cipher_suite_get_hash_size (suite);
+  md = suite_digest_name (suite);
+
+  if (!gst_e2ee_hkdf (md, EVP_KDF_HKDF_MODE_EXTRACT_ONLY, NULL, 0, base_key,
+          base_key_size, NULL, 0, prk, nh)) {
+    set_crypto_error (error, "HKDF-Extract");
+    goto out;
+  }
+  if (key) {
+    label_len = make_label (label, LABEL_KEY, kid, suite);
+    if (!gst_e2ee_hkdf (md, EVP_KDF_HKDF_MODE_EXPAND_ONLY, NULL, 0, prk, nh, label,
+            label_len, key, gst_e2ee_cipher_suite_get_key_size (suite))) {
+      set_crypto_error (error, "HKDF-Expand (key)");
+      goto out;
+    }
+  }
+  if (salt) {
+    label_len = make_label (label, LABEL_SALT, kid, suite);
+    if (!gst_e2ee_hkdf (md, EVP_KDF_HKDF_MODE_EXPAND_ONLY, NULL, 0, prk, nh, label,
+            label_len, salt, NONCE_SIZE)) {
+      set_crypto_error (error, "HKDF-Expand (salt)");
+      goto out;
+    }
+  }
+  if (secret)
+    memcpy (secret, prk, nh);
+  ok = TRUE;
+
+out:
+  OPENSSL_cleanse (prk, sizeof (prk));
+  return ok;
+}
+
+/* ---- Key contexts ------------------------------------------------------ */
+
+static void
+key_free (GstE2eeSFrameKey * k)
+{
+  EVP_CIPHER_CTX_free (k->enc_ctx);
+  EVP_CIPHER_CTX_free (k->dec_ctx);
+  EVP_MAC_CTX_free (k->mac_ctx);
+  g_mutex_clear (&k->lock);
+  OPENSSL_cleanse (k, sizeof (*k));
+  g_free (k);
+}
+
+static EVP_CIPHER_CTX *
+prepare_cipher (const EVP_CIPHER * cipher, const guint8 * key, int enc)
+{
+  EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new ();
+
+  if (ctx == NULL)
+    return NULL;
+  if (EVP_CipherInit_ex2 (ctx, cipher, key, NULL, enc, NULL) != 1) {
+    EVP_CIPHER_CTX_free (ctx);
+    return NULL;
+  }
+  return ctx;
+}
+
+/* Builds a key context from an already derived key and salt. Used by
+ * gst_e2ee_sframe_key_new() and, for the RFC's AEAD-only vectors, by tests. */
+GstE2eeSFrameKey *
+gst_e2ee_sframe_key_new_raw (GstE2eeCipherSuite suite, guint64 kid, const guint8 * key,
+    const guint8 * salt, GError ** error)
+{
+  GstE2eeSFrameKey *k;
+  EVP_CIPHER *cipher = NULL;
+  gsize nk = gst_e2ee_cipher_suite_get_key_size (suite);
+
+  if (!gst_e2ee_cipher_suite_is_valid (suite)) {
+    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
+        "unknown cipher suite 0x%04x", (guint) suite);
+    return NULL;
+  }
+
+  k = g_new0 (GstE2eeSFrameKey, 1);
+  k->refcount = 1;
+  k->suite = suite;
+  k->kid = kid;
+  g_mutex_init (&k->lock);
+  memcpy (k->key, key, nk);
+  memcpy (k->salt, salt, NONCE_SIZE);
+
+  cipher = EVP_CIPHER_fetch (NULL, suite_cipher_name (suite), NULL);
+  if (cipher == NULL)
+    goto fail;
+  if (suite_is_gcm (suite)) {
+    k->enc_ctx = prepare_cipher (cipher, k->key, 1);
+    k->dec_ctx = prepare_cipher (cipher, k->key, 0);
+  } else {
+    EVP_MAC *mac;
+    OSSL_PARAM params[2];
+
+    /* CTR mode is its own inverse: one context serves both directions. */
+    k->enc_ctx = prepare_cipher (cipher, k->key, 1);
+    mac = EVP_MAC_fetch (NULL, "HMAC", NULL);
+    if (mac == NULL)
+      goto fail;
+    k->mac_ctx = EVP_MAC_CTX_new (mac);
+    EVP_MAC_free (mac);
+    if (k->mac_ctx == NULL)
+      goto fail;
+    params[0] = OSSL_PARAM_construct_utf8_string (OSSL_MAC_PARAM_DIGEST, (char *) "SHA256", 0);
+    params[1] = OSSL_PARAM_construct_end ();
+    if (EVP_MAC_init (k->mac_ctx, k->key + CTR_HMAC_ENC_KEY_SIZE,
+            nk - CTR_HMAC_ENC_KEY_SIZE, params) != 1)
+      goto fail;
+  }
+  if (k->enc_ctx == NULL || (suite_is_gcm (suite) && k->dec_ctx == NULL))
+    goto fail;
+  EVP_CIPHER_free (cipher);
+  return k;
+
+fail:
+  EVP_CIPHER_free (cipher);
+  key_free (k);
+  set_crypto_error (error, "preparing the cipher contexts");
+  return NULL;
+}
+
+/**
+ * gst_e2ee_sframe_key_new:
+ * @suite: the cipher suite
+ * @kid: the key ID frames encrypted with this key carry
+ * @base_key: (array length=base_key_size): the base key
+ * @base_key_size: its size in bytes
+ * @error: return location for a #GError
+ *
+ * Derives the SFrame key and salt for (@kid, @suite) from @base_key and prepares the
+ * cipher contexts. @base_key is not kept: the caller should wipe its copy when done.
+ * The encryption counter starts at 0.
+ *
+ * Returns: (transfer full) (nullable): a new key, or %NULL on error.
+ *
+ * Since: 0.1
+ */
+GstE2eeSFrameKey *
+gst_e2ee_sframe_key_new (GstE2eeCipherSuite suite, guint64 kid, const guint8 * base_key,
+    gsize base_key_size, GError ** error)
+{
+  guint8 key[MAX_KEY_SIZE], salt[NONCE_SIZE];
+  GstE2eeSFrameKey *k = NULL;
+
+  if (gst_e2ee_sframe_derive (suite, kid, base_key, base_key_size, NULL, key, salt, error))
+    k = gst_e2ee_sframe_key_new_raw (suite, kid, key, salt, error);
+  OPENSSL_cleanse (key, sizeof (key));
+  OPENSSL_cleanse (salt, sizeof (salt));
+  return k;
+}
+
+/**
+ * gst_e2ee_sframe_key_new_from_bytes:
+ * @suite: the cipher suite
+ * @kid: the key ID
+ * @base_key: the base key
+ * @error: return location for a #GError
+ *
+ * Like gst_e2ee_sframe_key_new(), with the base key in a #GBytes (for bindings).
+ *
+ * Returns: (transfer full) (nullable): a new key, or %NULL on error.
+ *
+ * Since: 0.1
+ */
+GstE2eeSFrameKey *
+gst_e2ee_sframe_key_new_from_bytes (GstE2eeCipherSuite suite, guint64 kid,
+    GBytes * base_key, GError ** error)
+{
+  gsize size;
+  const guint8 *data;
+
+  g_return_val_if_fail (base_key != NULL, NULL);
+  data = g_bytes_get_data (base_key, &size);
+  return gst_e2ee_sframe_key_new (suite, kid, data, size, error);
+}
+
+/**
+ * gst_e2ee_sframe_key_ref:
+ * @key: a #GstE2eeSFrameKey
+ *
+ * Returns: (transfer full): @key
+ *
+ * Since: 0.1
+ */
+GstE2eeSFrameKey *
+gst_e2ee_sframe_key_ref (GstE2eeSFrameKey * key)
+{
+  g_return_val_if_fail (key != NULL, NULL);
+  g_atomic_int_inc (&key->refcount);
+  return key;
+}
+
+/**
+ * gst_e2ee_sframe_key_unref:
+ * @key: (transfer full): a #GstE2eeSFrameKey
+ *
+ * Drops a reference; the last one wipes the key material.
+ *
+ * Since: 0.1
+ */
+void
+gst_e2ee_sframe_key_unref (GstE2eeSFrameKey * key)
+{
+  g_return_if_fail (key != NULL);
+  if (g_atomic_int_dec_and_test (&key->refcount))
+    key_free (key);
+}
+
+/**
+ * gst_e2ee_sframe_key_get_kid:
+ * @key: a #GstE2eeSFrameKey
+ *
+ * Returns: the key ID
+ *
+ * Since: 0.1
+ */
+guint64
+gst_e2ee_sframe_key_get_kid (const GstE2eeSFrameKey * key)
+{
+  g_return_val_if_fail (key != NULL, 0);
+  return key->kid;
+}
+
+/**
+ * gst_e2ee_sframe_key_get_cipher_suite:
+ * @key: a #GstE2eeSFrameKey
+ *
+ * Returns: the cipher suite
+ *
+ * Since: 0.1
+ */
+GstE2eeCipherSuite
+gst_e2ee_sframe_key_get_cipher_suite (const GstE2eeSFrameKey * key)
+{
+  g_return_val_if_fail (key != NULL, 0);
+  return key->suite;
+}
+
+/**
+ * gst_e2ee_sframe_key_get_next_counter:
+ * @key: a #GstE2eeSFrameKey
+ *
+ * Returns: the counter the next encrypted frame will carry. When the key has used
+ *   every value this is G_MAXUINT64 and encryption fails.
+ *
+ * Since: 0.1
+ */
+guint64
+gst_e2ee_sframe_key_get_next_counter (GstE2eeSFrameKey * key)
+{
+  guint64 v;
+
+  g_return_val_if_fail (key != NULL, 0);
+  g_mutex_lock (&key->lock);
+  v = key->next_ctr;
+  g_mutex_unlock (&key->lock);
+  return v;
+}
+
+/**
+ * gst_e2ee_sframe_key_skip_counter_to:
+ * @key: a #GstE2eeSFrameKey
+ * @ctr: the counter for the next frame
+ * @error: return location for a #GError
+ *
+ * Moves the encryption counter forward, for a sender that resumes a key it used
+ * before. Counters only move forward, so a nonce is never reused: a @ctr below the
+ * next counter is refused.
+ *
+ * Returns: %TRUE if the counter was moved (or already was at @ctr).
+ *
+ * Since: 0.1
+ */
+gboolean
+gst_e2ee_sframe_key_skip_counter_to (GstE2eeSFrameKey * key, guint64 ctr, GError ** error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (key != NULL, FALSE);
+  g_mutex_lock (&key->lock);
+  ok = !key->exhausted && ctr >= key->next_ctr;
+  if (ok)
+    key->next_ctr = ctr;
+  g_mutex_unlock (&key->lock);
+  if (!ok)
+    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
+        "the counter only moves forward: %" G_GUINT64_FORMAT " was already used", ctr);
+  return ok;
+}
+
+/**
+ * gst_e2ee_sframe_key_compute_nonce:
+ * @key: a #GstE2eeSFrameKey
+ * @ctr: a counter value
+ * @nonce: (out caller-allocates) (array fixed-size=12): where to write the nonce
+ *
+ * Computes the AEAD nonce for @ctr: the key's salt XOR @ctr encoded big-endian in 12
+ * bytes (RFC 9605 §4.4.3).
+ *
+ * Since: 0.1
+ */
+void
+gst_e2ee_sframe_key_compute_nonce (const GstE2eeSFrameKey * key, guint64 ctr,
+    guint8 * nonce)
+{
+  guint i;
+
+  g_return_if_fail (key != NULL && nonce != NULL);
+  memcpy (nonce, key->salt, NONCE_SIZE);
+  for (i = 0; i < 8; i++)
+    nonce[NONCE_SIZE - 1 - i] ^= (guint8) (ctr >> (8 * i));
+}
+
+/**
+ * gst_e2ee_sframe_key_get_max_encrypted_size:
+ * @key: a #GstE2eeSFrameKey
+ * @plaintext_size: a frame size
+ *
+ * Returns: the most bytes an encrypted frame of @plaintext_size bytes can take with
+ *   this key (the header grows with the counter).
+ *
+ * Since: 0.1
+ */
+gsize
+gst_e2ee_sframe_key_get_max_encrypted_size (const GstE2eeSFrameKey * key,
+    gsize plaintext_size)
+{
+  g_return_val_if_fail (key != NULL, 0);
+  return gst_e2ee_sframe_header_size (key->kid, G_MAXUINT64) + plaintext_size +
+      gst_e2ee_cipher_suite_get_tag_size (key->suite);
+}
+
+static void
+put_be64 (guint8 * p, guint64 v)
+{
+  put_uint (p, v, 8);
+}
+
+/* RFC 9605 §4.5.1: tag = HMAC(auth_key, len(aad) || len(ct) || Nt || nonce || aad || ct),
+ * truncated to Nt. The AAD arrives in two pieces (header, metadata). */
+static gboolean
+ctr_hmac_tag (GstE2eeSFrameKey * k, const guint8 * nonce, const guint8 * aad1,
+    gsize aad1_len, const guint8 * aad2, gsize aad2_len, const guint8 * ct, gsize ct_len,
+    guint8 * tag)
+{
+  guint8 lens[24];
+  gsize mac_len;
+
+  put_be64 (lens, aad1_len + aad2_len);
+  put_be64 (lens + 8, ct_len);
+  put_be64 (lens + 16, gst_e2ee_cipher_suite_get_tag_size (k->suite));
+
+  /* NULL key: OpenSSL keeps the HMAC key set at preparation time. */
+  return EVP_MAC_init (k->mac_ctx, NULL, 0, NULL) == 1 &&
+      EVP_MAC_update (k->mac_ctx, lens, sizeof (lens)) == 1 &&
+      EVP_MAC_update (k->mac_ctx, nonce, NONCE_SIZE) == 1 &&
+      (aad1_len == 0 || EVP_MAC_update (k->mac_ctx, aad1, aad1_len) == 1) &&
+      (aad2_len == 0 || EVP_MAC_update (k->mac_ctx, aad2, aad2_len) == 1) &&
+      (ct_len == 0 || EVP_MAC_update (k->mac_ctx, ct, ct_len) == 1) &&
+      EVP_MAC_final (k->mac_ctx, tag, &mac_len, 32) == 1 && mac_len == 32;
+}
+
+static gboolean
+ctr_crypt (EVP_CIPHER_CTX * ctx, const guint8 * nonce, const guint8 * in, gsize len,
+    guint8 * out)
+{
+  guint8 iv[16] = { 0 };
+  int outl;
+
+  if (len > G_MAXINT)
+    return FALSE;
+  /* The initial counter block is the nonce followed by a 32-bit zero counter. */
+  memcpy (iv, nonce, NONCE_SIZE);
+  if (EVP_CipherInit_ex2 (ctx, NULL, NULL, iv, 1, NULL) != 1)
+    return FALSE;
+  return len == 0 || (EVP_CipherUpdate (ctx, out, &outl, in, (int) len) == 1 &&
+      (gsize) outl == len);
+}
+
+static gboolean
+aead_seal_locked (GstE2eeSFrameKey * k, const guint8 * nonce, const guint8 * aad1,
+    gsize aad1_len, const guint8 * aad2, gsize aad2_len, const guint8 * pt, gsize pt_len,
+    guint8 * out)
+{
+  gsize nt = gst_e2ee_cipher_suite_get_tag_size (k->suite);
+  int outl;
+
+  if (pt_len > G_MAXINT || aad1_len > G_MAXINT || aad2_len > G_MAXINT)
+    return FALSE;
+
+  if (suite_is_gcm (k->suite)) {
+    EVP_CIPHER_CTX *ctx = k->enc_ctx;
+    return EVP_EncryptInit_ex2 (ctx, NULL, NULL, nonce, NULL) == 1 &&
+        (aad1_len == 0 || EVP_EncryptUpdate (ctx, NULL, &outl, aad1, (int) aad1_len) == 1) &&
+        (aad2_len == 0 || EVP_EncryptUpdate (ctx, NULL, &outl, aad2, (int) aad2_len) == 1) &&
+        (pt_len == 0 || EVP_EncryptUpdate (ctx, out, &outl, pt, (int) pt_len) == 1) &&
+        EVP_EncryptFinal_ex (ctx, out + pt_len, &outl) == 1 &&
+        EVP_CIPHER_CTX_ctrl (ctx, EVP_CTRL_GCM_GET_TAG, (int) nt, out + pt_len) == 1;
+  } else {
+    guint8 tag[32];
+    gboolean ok = ctr_crypt (k->enc_ctx, nonce, pt, pt_len, out) &&
+        ctr_hmac_tag (k, nonce, aad1, aad1_len, aad2, aad2_len, out, pt_len, tag);
+    if (ok)
+      memcpy (out + pt_len, tag, nt);
+    return ok;
+  }
+}
+
+/* Returns FALSE with *auth_failed set when the tag does not verify. On failure the
+ * caller must not use @out: it may hold unauthenticated plaintext, which is wiped. */
+static gboolean
+aead_open_locked (GstE2eeSFrameKey * k, const guint8 * nonce, const guint8 * aad1,
+    gsize aad1_len, const guint8 * aad2, gsize aad2_len, const guint8 * ct, gsize ct_len,
+    guint8 * out, gboolean * auth_failed)
+{
+  gsize nt = gst_e2ee_cipher_suite_get_tag_size (k->suite);
+  const guint8 *tag = ct + ct_len;
+  int outl;
+
+  *auth_failed = FALSE;
+  if (ct_len > G_MAXINT || aad1_len > G_MAXINT || aad2_len > G_MAXINT)
+    return FALSE;
+
+  if (suite_is_gcm (k->suite)) {
+    EVP_CIPHER_CTX *ctx = k->dec_ctx;
+    if (!(EVP_DecryptInit_ex2 (ctx, NULL, NULL, nonce, NULL) == 1 &&
+            (aad1_len == 0 || EVP_DecryptUpdate (ctx, NULL, &outl, aad1, (int) aad1_len) == 1) &&
+            (aad2_len == 0 || EVP_DecryptUpdate (ctx, NULL, &outl, aad2, (int) aad2_len) == 1) &&
+            (ct_len == 0 || EVP_DecryptUpdate (ctx, out, &outl, ct, (int) ct_len) == 1) &&
+            EVP_CIPHER_CTX_ctrl (ctx, EVP_CTRL_GCM_SET_TAG, (int) nt, (void *) tag) == 1))
+      return FALSE;
+    /* OpenSSL compares the GCM tag in constant time. */
+    if (EVP_DecryptFinal_ex (ctx, out + ct_len, &outl) != 1) {
+      OPENSSL_cleanse (out, ct_len);
+      *auth_failed = TRUE;
+      return FALSE;
+    }
+    return TRUE;
+  } else {
+    guint8 expected[32];
+
+    /* Authenticate before decrypting: nothing is written to @out for a forged frame. */
+    if (!ctr_hmac_tag (k, nonce, aad1, aad1_len, aad2, aad2_len, ct, ct_len, expected))
+      return FALSE;
+    if (CRYPTO_memcmp (expected, tag, nt) != 0) {
+      OPENSSL_cleanse (expected, sizeof (expected));
+      *auth_failed = TRUE;
+      return FALSE;
+    }
+    OPENSSL_cleanse (expected, sizeof (expected));
+    return ctr_crypt (k->enc_ctx, nonce, ct, ct_len, out);
+  }
+}
+
+/* AEAD with an explicit nonce and AAD, as the RFC's Appendix C.2 vectors use it.
+ * Private: an explicit nonce is how nonces get reused. */
+gboolean
+gst_e2ee_sframe_key_seal_raw (GstE2eeSFrameKey * key, const guint8 * nonce,
+    const guint8 * aad, gsize aad_len, const guint8 * pt, gsize pt_len, guint8 * out)
+{
+  gboolean ok;
+  g_mutex_lock (&key->lock);
+  ok = aead_seal_locked (key, nonce, aad, aad_len, NULL, 0, pt, pt_len, out);
+  g_mutex_unlock (&key->lock);
+  return ok;
+}
+
+gboolean
+gst_e2ee_sframe_key_open_raw (GstE2eeSFrameKey * key, const guint8 * nonce,
+    const guint8 * aad, gsize aad_len, const guint8 * ct, gsize ct_len, guint8 * out)
+{
+  gboolean ok, auth_failed;
+  g_mutex_lock (&key->lock);
+  ok = aead_open_locked (key, nonce, aad, aad_len, NULL, 0, ct, ct_len, out, &auth_failed);
+  g_mutex_unlock (&key->lock);
+  return ok;
+}
+
+/**
+ * gst_e2ee_sframe_key_encrypt:
+ * @key: a #GstE2eeSFrameKey
+ * @metadata: (array length=metadata_size) (nullable): data to authenticate but not
+ *   encrypt (RFC 9605 §4.4.3), or %NULL
+ * @metadata_size: its size
+ * @plaintext: (array length=plaintext_size): the frame
+ * @plaintext_size: its size
+ * @out: (array length=out_size): where to write `header || ciphertext || tag`. It may
+ *   overlap @plaintext only if the plaintext sits exactly where the ciphertext goes
+ *   (`out + gst_e2ee_sframe_header_size()`).
+ * @out_size: the size of @out; gst_e2ee_sframe_key_get_max_encrypted_size() is enough
+ * @out_len: (out): the size of the encrypted frame
+ * @ctr_used: (out) (optional): the counter the frame carries
+ * @error: return location for a #GError
+ *
+ * Encrypts one frame with the key's next counter, then advances the counter. Fails
+ * with %GST_E2EE_SFRAME_ERROR_COUNTER_EXHAUSTED once every counter has been used.
+ *
+ * Returns: %TRUE on success.
+ *
+ * Since: 0.1
+ */
+gboolean
+gst_e2ee_sframe_key_encrypt (GstE2eeSFrameKey * key, const guint8 * metadata,
+    gsize metadata_size, const guint8 * plaintext, gsize plaintext_size, guint8 * out,
+    gsize out_size, gsize * out_len, guint64 * ctr_used, GError ** error)
+{
+  guint8 nonce[NONCE_SIZE];
+  guint64 ctr;
+  gsize hlen, total;
+  gboolean ok;
+
+  g_return_val_if_fail (key != NULL, FALSE);
+  g_return_val_if_fail (plaintext != NULL || plaintext_size == 0, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+  g_return_val_if_fail (out_len != NULL, FALSE);
+
+  g_mutex_lock (&key->lock);
+  if (key->exhausted) {
+    g_mutex_unlock (&key->lock);
+    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_COUNTER_EXHAUSTED,
+        "key %" G_GUINT64_FORMAT " has used every counter value", key->kid);
+    return FALSE;
+  }
+  ctr = key->next_ctr;
+  hlen = gst_e2ee_sframe_header_size (key->kid, ctr);
+  total = hlen + plaintext_size + gst_e2ee_cipher_suite_get_tag_size (key->suite);
+  if (out_size < total) {
+    g_mutex_unlock (&key->lock);
+    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
+        "output of %" G_GSIZE_FORMAT " bytes cannot hold %" G_GSIZE_FORMAT,
+        out_size, total);
+    return FALSE;
+  }
+  if (plaintext_size > 0 && plaintext != out + hlen &&
+      plaintext < out + total && out < plaintext + plaintext_size) {
+    g_mutex_unlock (&key->lock);
+    g_set_error_literal (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
+        "plaintext overlaps the output other than in place");
+    return FALSE;
+  }
+
+  gst_e2ee_sframe_key_compute_nonce (key, ctr, nonce);
+  gst_e2ee_sframe_header_encode (key->kid, ctr, out, hlen);
+  ok = aead_seal_locked (key, nonce, out, hlen, metadata, metadata_size,
+      plaintext, plaintext_size, out + hlen);
+  if (ok) {
+    /* Never wrap: the last counter value marks the key as spent. */
+    if (ctr == G_MAXUINT64)
+      key->exhausted = TRUE;
+    else
+      key->next_ctr = ctr + 1;
+  }
+  g_mutex_unlock (&key->lock);
+
+  if (!ok)
+    return set_crypto_error (error, "AEAD seal");
+  *out_len = total;
+  if (ctr_used)
+    *ctr_used = ctr;
+  return TRUE;
+}
+
+/**
+ * gst_e2ee_sframe_key_decrypt:
+ * @key: a #GstE2eeSFrameKey
+ * @metadata: (array length=metadata_size) (nullable): the metadata the sender
+ *   authenticated, or %NULL
+ * @metadata_size: its size
+ * @frame: (array length=frame_size): an SFrame frame, `header || ciphertext || tag`
+ * @frame_size: its size
+ * @out: (array length=out_size): where to write the plaintext; it may be exactly
+ *   `frame + header size` to decrypt in place
+ * @out_size: the size of @out (the frame size is always enough)
+ * @out_len: (out): the plaintext size
+ * @ctr: (out) (optional): the frame's counter
+ * @error: return location for a #GError
+ *
+ * Checks and decrypts one frame. Nothing is written to @out that did not authenticate:
+ * on failure @out holds no plaintext.
+ *
+ * Returns: %TRUE if the frame authenticated.
+ *
+ * Since: 0.1
+ */
+gboolean
+gst_e2ee_sframe_key_decrypt (GstE2eeSFrameKey * key, const guint8 * metadata,
+    gsize metadata_size, const guint8 * frame, gsize frame_size, guint8 * out,
+    gsize out_size, gsize * out_len, guint64 * ctr, GError ** error)
+{
+  guint8 nonce[NONCE_SIZE];
+  guint64 kid, c;
+  gsize hlen, nt, ct_len;
+  gboolean ok, auth_failed;
+
+  g_return_val_if_fail (key != NULL, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+  g_return_val_if_fail (out_len != NULL, FALSE);
+
+  if (!gst_e2ee_sframe_header_parse (frame, frame_size, &kid, &c, &hlen, error))
+    return FALSE;
+  if (kid != key->kid) {
+    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_UNKNOWN_KID,
+        "frame is for KID %" G_GUINT64_FORMAT ", key is %" G_GUINT64_FORMAT, kid,
+        key->kid);
+    return FALSE;
+  }
+  nt = gst_e2ee_cipher_suite_get_tag_size (key->suite);
+  if (frame_size < hlen + nt) {
+    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_TRUNCATED,
+        "frame of %" G_GSIZE_FORMAT " bytes is shorter than its header and tag",
+        frame_size);
+    return FALSE;
+  }
+  ct_len = frame_size - hlen - nt;
+  if (out_size < ct_len) {
+    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
+        "output of %" G_GSIZE_FORMAT " bytes cannot hold %" G_GSIZE_FORMAT, out_size,
+        ct_len);
+    return FALSE;
+  }
+  if (ct_len > 0 && out != frame + hlen && out < frame + frame_size &&
+      frame < out + ct_len) {
+    g_set_error_literal (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
+        "output overlaps the frame other than in place");
+    return FALSE;
+  }
+
+  gst_e2ee_sframe_key_compute_nonce (key, c, nonce);
+  g_mutex_lock (&key->lock);
+  ok = aead_open_locked (key, nonce, frame, hlen, metadata, metadata_size,
+      frame + hlen, ct_len, out, &auth_failed);
+  g_mutex_unlock (&key->lock);
+
+  if (!ok) {
+    if (auth_failed)
+      g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_AUTHENTICATION,
+          "authentication failed for KID %" G_GUINT64_FORMAT " CTR %" G_GUINT64_FORMAT,
+          kid, c);
+    else
+      set_crypto_error (error, "AEAD open");
+    return FALSE;
+  }
+  *out_len = ct_len;
+  if (ctr)
+    *ctr = c;
+  return TRUE;
+}
+
+/**
+ * gst_e2ee_sframe_key_encrypt_bytes:
+ * @key: a #GstE2eeSFrameKey
+ * @metadata: (nullable): metadata to authenticate, or %NULL
+ * @plaintext: the frame
+ * @error: return location for a #GError
+ *
+ * gst_e2ee_sframe_key_encrypt() for bindings: allocates the result.
+ *
+ * Returns: (transfer full) (nullable): the SFrame frame, or %NULL on error.
+ *
+ * Since: 0.1
+ */
+GBytes *
+gst_e2ee_sframe_key_encrypt_bytes (GstE2eeSFrameKey * key, GBytes * metadata,
+    GBytes * plaintext, GError ** error)
+{
+  gsize pt_len, md_len = 0, out_len, max;
+  const guint8 *pt, *md = NULL;
+  guint8 *out;
+
+  g_return_val_if_fail (key != NULL, NULL);
+  g_return_val_if_fail (plaintext != NULL, NULL);
+  pt = g_bytes_get_data (plaintext, &pt_len);
+  if (metadata)
+    md = g_bytes_get_data (metadata, &md_len);
+  max = gst_e2ee_sframe_key_get_max_encrypted_size (key, pt_len);
+  out = g_malloc (max);
+  if (!gst_e2ee_sframe_key_encrypt (key, md, md_len, pt, pt_len, out, max, &out_len,
+          NULL, error)) {
+    g_free (out);
+    return NULL;
+  }
+  return g_bytes_new_take (out, out_len);
+}
+
+/**
+ * gst_e2ee_sframe_key_decrypt_bytes:
+ * @key: a #GstE2eeSFrameKey
+ * @metadata: (nullable): the authenticated metadata, or %NULL
+ * @frame: the SFrame frame
+ * @error: return location for a #GError
+ *
+ * gst_e2ee_sframe_key_decrypt() for bindings: allocates the result.
+ *
+ * Returns: (transfer full) (nullable): the plaintext, or %NULL on error.
+ *
+ * Since: 0.1
+ */
+GBytes *
+gst_e2ee_sframe_key_decrypt_bytes (GstE2eeSFrameKey * key, GBytes * metadata,
+    GBytes * frame, GError ** error)
+{
+  gsize len, md_len = 0, out_len;
+  const guint8 *data, *md = NULL;
+  guint8 *out;
+
+  g_return_val_if_fail (key != NULL, NULL);
+  g_return_val_if_fail (frame != NULL, NULL);
+  data = g_bytes_get_data (frame, &len);
+  if (metadata)
+    md = g_bytes_get_data (metadata, &md_len);
+  out = g_malloc (MAX (len, 1));
+  if (!gst_e2ee_sframe_key_decrypt (key, md, md_len, data, len, out, len, &out_len,
+          NULL, error)) {
+    g_free (out);
+    return NULL;
+  }
+  return g_bytes_new_take (out, out_len);
+}
+
+/* TRUE when both contexts hold the same derived key, salt, KID and suite: they would
+ * produce the same nonces, so they must share one counter. Constant time in the key. */
+gboolean
+gst_e2ee_sframe_key_same_secret (const GstE2eeSFrameKey * a, const GstE2eeSFrameKey * b)
+{
+  gboolean same_key, same_salt;
+
+  g_return_val_if_fail (a != NULL && b != NULL, FALSE);
+  if (a->suite != b->suite || a->kid != b->kid)
+    return FALSE;
+  same_key = CRYPTO_memcmp (a->key, b->key, sizeof (a->key)) == 0;
+  same_salt = CRYPTO_memcmp (a->salt, b->salt, sizeof (a->salt)) == 0;
+  return same_key && same_salt;
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs everything gst-e2ee needs to build, test and run its demo on Debian 12.
+# Idempotent and quick when all is present: apt-get runs only if a check below fails.
+set -euo pipefail
+
+PKGS=(
+  meson ninja-build pkg-config gcc
+  libglib2.0-dev libssl-dev openssl libsrtp2-dev libjson-glib-dev
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
+  gobject-introspection libgirepository1.0-dev gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
+  python3-gi python3-gst-1.0
+  valgrind
+)
+
+missing() {
+  local pc
+  for pc in gstreamer-1.0 gstreamer-base-1.0 gstreamer-check-1.0 gstreamer-video-1.0 \
+            gstreamer-app-1.0 gstreamer-rtp-1.0 openssl libsrtp2 json-glib-1.0 gobject-introspection-1.0; do
+    pkg-config --exists "$pc" 2>/dev/null || { echo "pkg-config: $pc"; return 0; }
+  done
+  local bin
+  for bin in meson ninja gst-inspect-1.0 gst-launch-1.0 g-ir-scanner openssl valgrind; do
+    command -v "$bin" >/dev/null 2>&1 || { echo "command: $bin"; return 0; }
+  done
+  local el
+  for el in x264enc avdec_h264 vp8enc vp8dec opusenc opusdec srtpenc srtpdec h264parse; do
+    gst-inspect-1.0 --exists "$el" 2>/dev/null || { echo "element: $el"; return 0; }
+  done
+  /usr/bin/python3 -c 'import gi; gi.require_version("Gst", "1.0")' 2>/dev/null || { echo "python3-gst"; return 0; }
+  return 1
+}
+
+if what=$(missing); then
+  echo "install-deps: missing $what; installing Debian packages" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${PKGS[@]}" >/dev/null
+  if what=$(missing); then
+    echo "install-deps: still missing $what after apt-get" >&2
+    exit 1
+  fi
+fi
+echo "install-deps: all dependencies present" >&2
