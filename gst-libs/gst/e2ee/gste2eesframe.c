@@ -732,13 +732,19 @@ gst_e2ee_sframe_key_skip_counter_to (GstE2eeSFrameKey * key, guint64 ctr, GError
 {
   gboolean ok;
 
+  gboolean exhausted;
+
   g_return_val_if_fail (key != NULL, FALSE);
   g_mutex_lock (&key->lock);
-  ok = !key->exhausted && ctr >= key->next_ctr;
+  exhausted = key->exhausted;
+  ok = !exhausted && ctr >= key->next_ctr;
   if (ok)
     key->next_ctr = ctr;
   g_mutex_unlock (&key->lock);
-  if (!ok)
+  if (exhausted)
+    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_COUNTER_EXHAUSTED,
+        "key %" G_GUINT64_FORMAT " has used every counter value", key->kid);
+  else if (!ok)
     g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
         "the counter only moves forward: %" G_GUINT64_FORMAT " was already used", ctr);
   return ok;
@@ -967,6 +973,7 @@ gst_e2ee_sframe_key_encrypt (GstE2eeSFrameKey * key, const guint8 * metadata,
 
   g_return_val_if_fail (key != NULL, FALSE);
   g_return_val_if_fail (plaintext != NULL || plaintext_size == 0, FALSE);
+  g_return_val_if_fail (metadata != NULL || metadata_size == 0, FALSE);
   g_return_val_if_fail (out != NULL, FALSE);
   g_return_val_if_fail (out_len != NULL, FALSE);
 
@@ -1049,6 +1056,7 @@ gst_e2ee_sframe_key_decrypt (GstE2eeSFrameKey * key, const guint8 * metadata,
   gboolean ok, auth_failed;
 
   g_return_val_if_fail (key != NULL, FALSE);
+  g_return_val_if_fail (metadata != NULL || metadata_size == 0, FALSE);
   g_return_val_if_fail (out != NULL, FALSE);
   g_return_val_if_fail (out_len != NULL, FALSE);
 

@@ -151,7 +151,7 @@ typedef struct _GstE2eeSFrameKey GstE2eeSFrameKey;
 
 GST_E2EE_API
 GType         gst_e2ee_sframe_key_get_type (void);
-#define GST_E2EE_TYPE_SFRAME_KEY (gst_e2ee_sframe_key_get_type ())
+#define GST_TYPE_E2EE_SFRAME_KEY (gst_e2ee_sframe_key_get_type ())
 
 GST_E2EE_API
 GstE2eeSFrameKey * gst_e2ee_sframe_key_new (GstE2eeCipherSuite suite, guint64 kid,
