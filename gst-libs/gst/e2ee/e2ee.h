@@ -8,3 +8,6 @@
 #include <gst/e2ee/gste2eesframe.h>
 #include <gst/e2ee/gste2eemeta.h>
 #include <gst/e2ee/gste2eetransportmeta.h>
+#include <gst/e2ee/gste2eekeystore.h>
+#include <gst/e2ee/gste2eeratchet.h>
+#include <gst/e2ee/gste2eereplay.h>
