@@ -131,9 +131,10 @@ struct _GstE2eeDec
   gboolean plaintext;           /* the negotiated input is not SFrame */
 };
 
+/* application/x-sframe; ANY only so that allow-plaintext can accept other caps, which
+ * transform_caps() refuses otherwise. */
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (GST_E2EE_SFRAME_MEDIA_TYPE "; ANY"));
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
@@ -211,27 +212,27 @@ gst_e2ee_dec_install_prop_key_locked (GstE2eeDec * self)
   }
 }
 
+/* Plaintext caps map to themselves here even when allow-plaintext is off, so that
+ * negotiation reaches set_caps(), which refuses them with an error that says why
+ * instead of a bare not-negotiated. */
 static GstCaps *
 gst_e2ee_dec_transform_caps (GstBaseTransform * trans, GstPadDirection direction,
     GstCaps * caps, GstCaps * filter)
 {
   GstE2eeDec *self = GST_E2EE_DEC (trans);
-  GstCaps *res;
-  gboolean allow_plaintext;
-
-  GST_OBJECT_LOCK (self);
-  allow_plaintext = self->allow_plaintext;
-  GST_OBJECT_UNLOCK (self);
+  GstCaps *res, *plain;
+  guint i;
 
   if (direction == GST_PAD_SINK) {
     res = gst_e2ee_caps_from_sframe (caps);
-    /* Plaintext passes as it is, only when the application asked for it. */
-    if (allow_plaintext && !gst_e2ee_caps_is_sframe (caps))
-      res = gst_caps_merge (res, gst_caps_ref (caps));
+    plain = gst_caps_copy (caps);
+    for (i = gst_caps_get_size (plain); i > 0; i--)
+      if (gst_structure_has_name (gst_caps_get_structure (plain, i - 1),
+              GST_E2EE_SFRAME_MEDIA_TYPE))
+        gst_caps_remove_structure (plain, i - 1);
+    res = gst_caps_merge (res, plain);
   } else {
-    res = gst_e2ee_caps_to_sframe (caps);
-    if (allow_plaintext)
-      res = gst_caps_merge (res, gst_caps_ref (caps));
+    res = gst_caps_merge (gst_e2ee_caps_to_sframe (caps), gst_caps_ref (caps));
   }
   if (filter) {
     GstCaps *tmp = gst_caps_intersect_full (filter, res, GST_CAPS_INTERSECT_FIRST);

@@ -87,10 +87,10 @@ struct _GstE2eeEnc
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
 
-/* ANY because with enabled=false frames pass as they came. */
+/* application/x-sframe when encrypting; ANY because with enabled=false frames pass
+ * with their own caps. */
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (GST_E2EE_SFRAME_MEDIA_TYPE "; ANY"));
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
 
 #define gst_e2ee_enc_parent_class parent_class
 G_DEFINE_TYPE (GstE2eeEnc, gst_e2ee_enc, GST_TYPE_BASE_TRANSFORM);
@@ -218,11 +218,10 @@ gst_e2ee_enc_transform_meta (GstBaseTransform * trans, GstBuffer * outbuf,
 {
   GType api = meta->info->api;
 
-  /* The output is ciphertext: a claim about the plaintext's origin does not apply. */
-  if (api == GST_E2EE_META_API_TYPE || api == GST_E2EE_TRANSPORT_META_API_TYPE)
-    return FALSE;
-  return GST_BASE_TRANSFORM_CLASS (parent_class)->transform_meta (trans, outbuf, meta,
-      inbuf);
+  /* The output is ciphertext: a claim about the plaintext's origin does not apply.
+   * Every other meta describes the frame itself (e.g. Opus clipping), which e2eedec
+   * gives back unchanged, so it travels with the frame. */
+  return api != GST_E2EE_META_API_TYPE && api != GST_E2EE_TRANSPORT_META_API_TYPE;
 }
 
 static GstFlowReturn
@@ -261,7 +260,15 @@ gst_e2ee_enc_prepare_output_buffer (GstBaseTransform * trans, GstBuffer * inbuf,
     self->pool_size = pool_size;
     GST_DEBUG_OBJECT (self, "output pool of %" G_GSIZE_FORMAT "-byte buffers", pool_size);
   }
-  return gst_buffer_pool_acquire_buffer (self->pool, outbuf, NULL);
+  if (gst_buffer_pool_acquire_buffer (self->pool, outbuf, NULL) != GST_FLOW_OK)
+    return GST_FLOW_ERROR;
+  /* Overriding this vfunc skips the base class's copy of timestamps, flags and metas. */
+  if (!GST_BASE_TRANSFORM_GET_CLASS (trans)->copy_metadata (trans, inbuf, *outbuf)) {
+    gst_buffer_unref (*outbuf);
+    *outbuf = NULL;
+    return GST_FLOW_ERROR;
+  }
+  return GST_FLOW_OK;
 }
 
 static GstFlowReturn
@@ -338,13 +345,18 @@ gst_e2ee_enc_get_stats (GstE2eeEnc * self)
   GstStructure *s;
   GValue kids = G_VALUE_INIT;
 
+  GstE2eeSFrameKey *next_key;
+
   GST_OBJECT_LOCK (self);
+  /* A key change is applied by the next frame; until then report the counter the new
+   * key would start from (0, or where that KID's key stopped). */
+  next_key = self->key_dirty ? g_hash_table_lookup (self->used_keys, &self->kid) : self->key;
   s = gst_structure_new ("e2eeenc-stats",
       "frames", G_TYPE_UINT64, self->frames,
       "bytes", G_TYPE_UINT64, self->bytes,
       "kid", G_TYPE_UINT64, self->kid,
       "next-ctr", G_TYPE_UINT64,
-      self->key ? gst_e2ee_sframe_key_get_next_counter (self->key) : (guint64) 0, NULL);
+      next_key ? gst_e2ee_sframe_key_get_next_counter (next_key) : (guint64) 0, NULL);
   gst_e2ee_kid_stats_to_array (self->stats, FALSE, &kids);
   GST_OBJECT_UNLOCK (self);
   gst_structure_take_value (s, "kids", &kids);

@@ -1,0 +1,1102 @@
+/* gst-e2ee: e2eedec in a GstHarness, fed frames encrypted independently through the
+ * library API, good ones and every kind of bad one.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/e2ee/e2ee.h>
+#include <string.h>
+
+#define KEY_SIZE 32
+#define KID 0x1234              /* needs a 2-byte KID field in the header */
+#define DEFAULT_SUITE GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128
+
+#define H264_CAPS "video/x-h264, stream-format=(string)avc, alignment=(string)au, " \
+  "width=(int)320, height=(int)240, framerate=(fraction)30/1, profile=(string)high, " \
+  "codec_data=(buffer)0164001fffe1001867640028acd940780227e5c05a808080a0000003002000000781e30632c001000568ebecb22c"
+#define H264_SFRAME_CAPS "application/x-sframe, original-media-type=(string)video/x-h264, " \
+  "stream-format=(string)avc, alignment=(string)au, " \
+  "width=(int)320, height=(int)240, framerate=(fraction)30/1, profile=(string)high, " \
+  "codec_data=(buffer)0164001fffe1001867640028acd940780227e5c05a808080a0000003002000000781e30632c001000568ebecb22c"
+#define OPUS_CAPS "audio/x-opus, channel-mapping-family=(int)0, rate=(int)48000, channels=(int)2"
+#define OPUS_SFRAME_CAPS "application/x-sframe, original-media-type=(string)audio/x-opus, " \
+  "channel-mapping-family=(int)0, rate=(int)48000, channels=(int)2"
+#define VP8_CAPS "video/x-vp8, width=(int)640, height=(int)360, framerate=(fraction)30000/1001, " \
+  "pixel-aspect-ratio=(fraction)1/1, profile=(string)0"
+#define VP8_SFRAME_CAPS "application/x-sframe, original-media-type=(string)video/x-vp8, " \
+  "width=(int)640, height=(int)360, framerate=(fraction)30000/1001, " \
+  "pixel-aspect-ratio=(fraction)1/1, profile=(string)0"
+
+static const gsize frame_sizes[] = { 0, 1, 15, 16, 17, 100, 1500, 4000, 70000, 3, 1200 };
+
+#define N_FRAMES G_N_ELEMENTS (frame_sizes)
+
+static const GstE2eeCipherSuite all_suites[] = {
+  GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_80,
+  GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_64,
+  GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_32,
+  GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128,
+  GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
+};
+
+/* ---- Helpers ------------------------------------------------------------ */
+
+static void
+fill_key (guint8 * key, guint8 seed)
+{
+  guint i;
+
+  for (i = 0; i < KEY_SIZE; i++)
+    key[i] = (guint8) (seed * 31 + i * 7 + 1);
+}
+
+static GstBuffer *
+key_buffer (guint8 seed)
+{
+  guint8 key[KEY_SIZE];
+
+  fill_key (key, seed);
+  return gst_buffer_new_memdup (key, KEY_SIZE);
+}
+
+static GstE2eeSFrameKey *
+reference_key (GstE2eeCipherSuite suite, guint64 kid, guint8 seed)
+{
+  guint8 key[KEY_SIZE];
+  GError *err = NULL;
+  GstE2eeSFrameKey *k;
+
+  fill_key (key, seed);
+  k = gst_e2ee_sframe_key_new (suite, kid, key, KEY_SIZE, &err);
+  fail_unless (k != NULL, "reference key: %s", err ? err->message : "?");
+  return k;
+}
+
+static GBytes *
+make_plain (guint idx, gsize size)
+{
+  guint8 *d = g_malloc (MAX (size, 1));
+  guint32 x = 0x85ebca6bu * (idx + 7);
+  gsize i;
+
+  for (i = 0; i < size; i++) {
+    x = x * 1664525u + 1013904223u;
+    d[i] = x >> 24;
+  }
+  return g_bytes_new_take (d, size);
+}
+
+/* An SFrame frame made by the library, in a buffer of its own (writable). */
+static GstBuffer *
+encrypt_frame (GstE2eeSFrameKey * ref, GBytes * plain, guint64 * ctr)
+{
+  gsize size = g_bytes_get_size (plain), len = 0;
+  gsize cap = gst_e2ee_sframe_key_get_max_encrypted_size (ref, size);
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, cap, NULL);
+  GError *err = NULL;
+  GstMapInfo map;
+  gboolean ok;
+
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  ok = gst_e2ee_sframe_key_encrypt (ref, NULL, 0, g_bytes_get_data (plain, NULL), size,
+      map.data, map.size, &len, ctr, &err);
+  gst_buffer_unmap (buf, &map);
+  fail_unless (ok, "reference encryption: %s", err ? err->message : "?");
+  gst_buffer_set_size (buf, len);
+  return buf;
+}
+
+static void
+stamp_frame (GstBuffer * buf, guint idx)
+{
+  GST_BUFFER_PTS (buf) = (idx + 1) * 20 * GST_MSECOND;
+  GST_BUFFER_DTS (buf) = idx * 20 * GST_MSECOND;
+  GST_BUFFER_DURATION (buf) = 20 * GST_MSECOND;
+  GST_BUFFER_OFFSET (buf) = idx * 960;
+  GST_BUFFER_OFFSET_END (buf) = (idx + 1) * 960;
+  if (idx == 0)
+    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_HEADER);
+  if (idx % 4 != 0)
+    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
+  if (idx % 3 == 2)
+    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_MARKER);
+}
+
+static void
+assert_plain (GstBuffer * out, GBytes * plain)
+{
+  gsize size = gst_buffer_get_size (out);
+
+  fail_unless_equals_uint64 (size, g_bytes_get_size (plain));
+  fail_unless (size == 0 || gst_buffer_memcmp (out, 0, g_bytes_get_data (plain, NULL),
+          size) == 0, "decrypted bytes differ from the plaintext");
+}
+
+static void
+assert_meta (GstBuffer * out, guint64 kid, guint64 ctr, GstE2eeCipherSuite suite)
+{
+  GstE2eeMeta *meta = gst_buffer_get_e2ee_meta (out);
+
+  fail_unless (meta != NULL, "e2eedec output without GstE2eeMeta");
+  fail_unless (meta->authenticated);
+  fail_unless_equals_uint64 (meta->kid, kid);
+  fail_unless_equals_uint64 (meta->ctr, ctr);
+  fail_unless_equals_int (meta->cipher_suite, suite);
+}
+
+static GstElement *
+make_dec (GstE2eeCipherSuite suite, guint64 kid, guint8 key_seed)
+{
+  GstElement *dec = gst_element_factory_make ("e2eedec", NULL);
+
+  fail_unless (dec != NULL, "e2eedec not found: is GST_PLUGIN_PATH set?");
+  g_object_set (dec, "cipher-suite", suite, NULL);
+  if (key_seed) {
+    GstBuffer *key = key_buffer (key_seed);
+
+    g_object_set (dec, "key-id", kid, "key", key, NULL);
+    gst_buffer_unref (key);
+  }
+  return dec;
+}
+
+/* Wraps @el (taking it) in a harness; with @bus the element posts there. */
+static GstHarness *
+harness_for (GstElement * el, GstBus ** bus, const gchar * caps)
+{
+  GstHarness *h;
+
+  if (bus) {
+    *bus = gst_bus_new ();
+    gst_element_set_bus (el, *bus);
+  }
+  h = gst_harness_new_with_element (el, "sink", "src");
+  gst_object_unref (el);
+  if (caps)
+    gst_harness_set_src_caps_str (h, caps);
+  return h;
+}
+
+static void
+free_bus (GstElement * el, GstBus * bus)
+{
+  gst_element_set_bus (el, NULL);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
+static guint64
+get_u64 (const GstStructure * s, const gchar * field)
+{
+  guint64 v = G_MAXUINT64;
+
+  fail_unless (gst_structure_get_uint64 (s, field, &v), "%s: no guint64 field '%s' in %"
+      GST_PTR_FORMAT, gst_structure_get_name (s), field, s);
+  return v;
+}
+
+static void
+assert_fields (const GstStructure * s, const gchar * const *fields)
+{
+  guint i, n = g_strv_length ((gchar **) fields);
+
+  for (i = 0; i < n; i++)
+    fail_unless (gst_structure_has_field (s, fields[i]), "%" GST_PTR_FORMAT
+        " lacks field '%s'", s, fields[i]);
+  fail_unless_equals_int (gst_structure_n_fields (s), n);
+}
+
+static GstStructure *
+get_stats (GstElement * dec)
+{
+  static const gchar *const fields[] = { "frames", "bytes", "dropped",
+    "dropped-unknown-kid", "dropped-authentication", "dropped-truncated",
+    "dropped-malformed-header", "keys", "kids", NULL
+  };
+  GstStructure *s = NULL;
+
+  g_object_get (dec, "stats", &s, NULL);
+  fail_unless (s != NULL);
+  fail_unless (gst_structure_has_name (s, "e2eedec-stats"));
+  assert_fields (s, fields);
+  fail_unless (GST_VALUE_HOLDS_ARRAY (gst_structure_get_value (s, "kids")));
+  GST_INFO ("%" GST_PTR_FORMAT, s);
+  return s;
+}
+
+/* The `kid-stats` entry for @kid, or NULL; checks the entry's fields. */
+static const GstStructure *
+kid_stats (const GstStructure * stats, guint64 kid)
+{
+  static const gchar *const fields[] = { "kid", "frames", "bytes",
+    "dropped-authentication", "dropped-truncated", "dropped-unknown-kid", NULL
+  };
+  const GValue *kids = gst_structure_get_value (stats, "kids");
+  guint i;
+
+  for (i = 0; i < gst_value_array_get_size (kids); i++) {
+    const GstStructure *k =
+        gst_value_get_structure (gst_value_array_get_value (kids, i));
+
+    fail_unless (gst_structure_has_name (k, "kid-stats"));
+    assert_fields (k, fields);
+    if (get_u64 (k, "kid") == kid)
+      return k;
+  }
+  return NULL;
+}
+
+static void
+assert_kid_stats (const GstStructure * stats, guint64 kid, guint64 frames, guint64 bytes,
+    guint64 auth, guint64 trunc, guint64 unknown)
+{
+  const GstStructure *k = kid_stats (stats, kid);
+
+  fail_unless (k != NULL, "no kid-stats for KID %" G_GUINT64_FORMAT, kid);
+  fail_unless_equals_uint64 (get_u64 (k, "frames"), frames);
+  fail_unless_equals_uint64 (get_u64 (k, "bytes"), bytes);
+  fail_unless_equals_uint64 (get_u64 (k, "dropped-authentication"), auth);
+  fail_unless_equals_uint64 (get_u64 (k, "dropped-truncated"), trunc);
+  fail_unless_equals_uint64 (get_u64 (k, "dropped-unknown-kid"), unknown);
+}
+
+/* Next `e2eedec-drop` message on @bus, or NULL. */
+static GstMessage *
+pop_drop (GstBus * bus)
+{
+  GstMessage *msg;
+
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    if (gst_message_has_name (msg, "e2eedec-drop"))
+      return msg;
+    gst_message_unref (msg);
+  }
+  return NULL;
+}
+
+/* Pops one `e2eedec-drop` message and checks it field by field; @kid < 0 means the
+ * message must not name a KID (malformed header). */
+static void
+expect_drop_message (GstBus * bus, GstElement * dec, const gchar * reason, gint64 kid,
+    guint64 ctr, guint64 count, guint64 total)
+{
+  static const gchar *const with_kid[] =
+      { "reason", "kid", "ctr", "count", "total", "detail", NULL };
+  static const gchar *const without_kid[] =
+      { "reason", "count", "total", "detail", NULL };
+  GstMessage *msg = pop_drop (bus);
+  const GstStructure *s;
+  const gchar *detail;
+
+  fail_unless (msg != NULL, "no e2eedec-drop message for a %s drop", reason);
+  fail_unless (GST_MESSAGE_SRC (msg) == GST_OBJECT (dec));
+  s = gst_message_get_structure (msg);
+  GST_INFO ("%" GST_PTR_FORMAT, s);
+  assert_fields (s, kid >= 0 ? with_kid : without_kid);
+  fail_unless_equals_string (gst_structure_get_string (s, "reason"), reason);
+  if (kid >= 0) {
+    fail_unless_equals_uint64 (get_u64 (s, "kid"), (guint64) kid);
+    fail_unless_equals_uint64 (get_u64 (s, "ctr"), ctr);
+  }
+  fail_unless_equals_uint64 (get_u64 (s, "count"), count);
+  fail_unless_equals_uint64 (get_u64 (s, "total"), total);
+  detail = gst_structure_get_string (s, "detail");
+  fail_unless (detail != NULL && *detail != '\0');
+  gst_message_unref (msg);
+}
+
+static void
+expect_no_drop_message (GstBus * bus)
+{
+  GstMessage *msg = pop_drop (bus);
+
+  fail_unless (msg == NULL, "unexpected %" GST_PTR_FORMAT,
+      msg ? gst_message_get_structure (msg) : NULL);
+}
+
+static GstBuffer *
+flip_bit (GstBuffer * buf, gsize byte, guint bit)
+{
+  GstMapInfo map;
+
+  buf = gst_buffer_make_writable (buf);
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  fail_unless (byte < map.size);
+  map.data[byte] ^= 1 << bit;
+  gst_buffer_unmap (buf, &map);
+  return buf;
+}
+
+static gsize
+header_size (GstBuffer * buf)
+{
+  guint8 hdr[GST_E2EE_SFRAME_MAX_HEADER_SIZE];
+  gsize n = gst_buffer_extract (buf, 0, hdr, sizeof (hdr)), hlen = 0;
+
+  fail_unless (gst_e2ee_sframe_header_parse (hdr, n, NULL, NULL, &hlen, NULL));
+  return hlen;
+}
+
+/* Pushes a good frame and checks it comes out right. */
+static void
+push_good (GstHarness * h, GstE2eeSFrameKey * ref, guint idx, gsize size)
+{
+  GBytes *plain = make_plain (idx, size);
+  guint64 ctr;
+  GstBuffer *in = encrypt_frame (ref, plain, &ctr), *out;
+
+  fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  assert_plain (out, plain);
+  assert_meta (out, gst_e2ee_sframe_key_get_kid (ref), ctr,
+      gst_e2ee_sframe_key_get_cipher_suite (ref));
+  gst_buffer_unref (out);
+  g_bytes_unref (plain);
+}
+
+/* Pushes a frame that must be dropped. */
+static void
+push_bad (GstHarness * h, GstBuffer * buf)
+{
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  fail_unless (gst_harness_try_pull (h) == NULL, "a bad frame went downstream");
+}
+
+static GstBuffer *
+buffer_from_data (const guint8 * data, gsize size)
+{
+  return size ? gst_buffer_new_memdup (data, size) : gst_buffer_new ();
+}
+
+/* gst_harness_push_and_pull() that fails at once, not after a minute, when the push
+ * does. */
+static GstBuffer *
+push_pull (GstHarness * h, GstBuffer * buf)
+{
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  return gst_harness_pull (h);
+}
+
+/* ---- Tests -------------------------------------------------------------- */
+
+/* Every suite: the original bytes, timing and flags, a GstE2eeMeta on every frame,
+ * and the original caps downstream. */
+GST_START_TEST (test_dec_round_trip)
+{
+  GstE2eeCipherSuite suite = all_suites[__i__];
+  GstE2eeSFrameKey *ref = reference_key (suite, KID, 7);
+  GstHarness *h = harness_for (make_dec (suite, KID, 7), NULL, H264_SFRAME_CAPS);
+  GstCaps *want = gst_caps_from_string (H264_CAPS), *got;
+  guint i;
+
+  for (i = 0; i < 2 * N_FRAMES; i++) {
+    GBytes *plain = make_plain (i, frame_sizes[i % N_FRAMES]);
+    guint64 ctr;
+    GstBuffer *in = encrypt_frame (ref, plain, &ctr), *out;
+
+    stamp_frame (in, i);
+    fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (in)), GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    assert_plain (out, plain);
+    assert_meta (out, KID, i, suite);
+    fail_unless_equals_uint64 (ctr, i);
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (out), GST_BUFFER_PTS (in));
+    fail_unless_equals_uint64 (GST_BUFFER_DTS (out), GST_BUFFER_DTS (in));
+    fail_unless_equals_uint64 (GST_BUFFER_DURATION (out), GST_BUFFER_DURATION (in));
+    fail_unless_equals_uint64 (GST_BUFFER_OFFSET (out), GST_BUFFER_OFFSET (in));
+    fail_unless_equals_uint64 (GST_BUFFER_OFFSET_END (out), GST_BUFFER_OFFSET_END (in));
+    /* TAG_MEMORY only says the memory was resized (cut to the plaintext). */
+    fail_unless_equals_int (GST_BUFFER_FLAGS (out) & ~GST_BUFFER_FLAG_TAG_MEMORY,
+        GST_BUFFER_FLAGS (in));
+    gst_buffer_unref (out);
+    gst_buffer_unref (in);
+    g_bytes_unref (plain);
+  }
+  fail_unless_equals_int (gst_harness_buffers_received (h), 2 * N_FRAMES);
+  got = gst_pad_get_current_caps (h->sinkpad);
+  fail_unless (gst_caps_is_equal (got, want), "got %" GST_PTR_FORMAT, got);
+
+  gst_caps_unref (got);
+  gst_caps_unref (want);
+  gst_e2ee_sframe_key_unref (ref);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* A writable frame is decrypted where it lies: the output is the input's memory,
+ * starting after the header. A frame someone else holds is left untouched. */
+GST_START_TEST (test_dec_in_place)
+{
+  GstE2eeSFrameKey *ref = reference_key (DEFAULT_SUITE, KID, 7);
+  GstHarness *h = harness_for (make_dec (DEFAULT_SUITE, KID, 7), NULL, OPUS_SFRAME_CAPS);
+  GBytes *plain = make_plain (1, 1000);
+  GstBuffer *in, *out, *copy;
+  GstMemory *in_mem;
+  guint8 *in_data;
+  gsize hlen;
+  GstMapInfo map;
+
+  /* Writable: nobody but the element holds it. */
+  in = encrypt_frame (ref, plain, NULL);
+  hlen = header_size (in);
+  fail_unless_equals_int (gst_buffer_n_memory (in), 1);
+  in_mem = gst_buffer_peek_memory (in, 0);
+  gst_buffer_map (in, &map, GST_MAP_READ);
+  in_data = map.data;
+  gst_buffer_unmap (in, &map);
+  fail_unless (gst_buffer_is_writable (in) && gst_memory_is_writable (in_mem));
+
+  fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  assert_plain (out, plain);
+  fail_unless_equals_int (gst_buffer_n_memory (out), 1);
+  fail_unless (gst_buffer_peek_memory (out, 0) == in_mem, "not decrypted in place");
+  gst_buffer_map (out, &map, GST_MAP_READ);
+  fail_unless (map.data == in_data + hlen, "output at %p, want %p + %" G_GSIZE_FORMAT,
+      map.data, in_data, hlen);
+  gst_buffer_unmap (out, &map);
+  gst_buffer_unref (out);
+
+  /* Not writable: the caller's ciphertext must survive. */
+  in = encrypt_frame (ref, plain, NULL);
+  copy = gst_buffer_copy_deep (in);
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (in)), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  assert_plain (out, plain);
+  gst_buffer_map (copy, &map, GST_MAP_READ);
+  fail_unless_equals_uint64 (gst_buffer_get_size (in), map.size);
+  fail_unless (gst_buffer_memcmp (in, 0, map.data, map.size) == 0,
+      "e2eedec wrote into a buffer it did not own");
+  gst_buffer_unmap (copy, &map);
+  gst_buffer_unref (out);
+  gst_buffer_unref (in);
+  gst_buffer_unref (copy);
+
+  g_bytes_unref (plain);
+  gst_e2ee_sframe_key_unref (ref);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* A frame spread over several memories decrypts like one. */
+GST_START_TEST (test_dec_multi_memory)
+{
+  GstE2eeSFrameKey *ref = reference_key (DEFAULT_SUITE, KID, 7);
+  GstHarness *h = harness_for (make_dec (DEFAULT_SUITE, KID, 7), NULL, OPUS_SFRAME_CAPS);
+  GBytes *plain = make_plain (2, 777);
+  GstBuffer *in = encrypt_frame (ref, plain, NULL), *out;
+  GstBuffer *a = gst_buffer_copy_region (in, GST_BUFFER_COPY_MEMORY | GST_BUFFER_COPY_DEEP,
+      0, 5);
+  GstBuffer *b = gst_buffer_copy_region (in, GST_BUFFER_COPY_MEMORY | GST_BUFFER_COPY_DEEP,
+      5, gst_buffer_get_size (in) - 5);
+  GstBuffer *joined = gst_buffer_append (a, b);
+
+  fail_unless_equals_int (gst_buffer_n_memory (joined), 2);
+  out = push_pull (h, joined);
+  assert_plain (out, plain);
+  assert_meta (out, KID, 0, DEFAULT_SUITE);
+  gst_buffer_unref (out);
+  gst_buffer_unref (in);
+  g_bytes_unref (plain);
+  gst_e2ee_sframe_key_unref (ref);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_dec_caps)
+{
+  const gchar *in_caps[] = { H264_SFRAME_CAPS, OPUS_SFRAME_CAPS, VP8_SFRAME_CAPS,
+    "application/x-sframe"
+  };
+  const gchar *out_caps[] = { H264_CAPS, OPUS_CAPS, VP8_CAPS,
+    "application/octet-stream"
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (in_caps); i++) {
+    GstE2eeSFrameKey *ref = reference_key (DEFAULT_SUITE, KID, 7);
+    GstHarness *h = harness_for (make_dec (DEFAULT_SUITE, KID, 7), NULL, in_caps[i]);
+    GstCaps *want = gst_caps_from_string (out_caps[i]), *got;
+
+    push_good (h, ref, 0, 64);
+    got = gst_pad_get_current_caps (h->sinkpad);
+    fail_unless (got != NULL);
+    fail_unless (gst_caps_is_equal (got, want), "%s: got %" GST_PTR_FORMAT ", want %"
+        GST_PTR_FORMAT, in_caps[i], got, want);
+    gst_caps_unref (got);
+    gst_caps_unref (want);
+    gst_e2ee_sframe_key_unref (ref);
+    gst_harness_teardown (h);
+  }
+}
+
+GST_END_TEST;
+
+/* allow-plaintext=false (the default): media caps are refused with an error that says
+ * why, and nothing passes. */
+GST_START_TEST (test_dec_plaintext_refused)
+{
+  GstElement *dec = make_dec (DEFAULT_SUITE, KID, 7);
+  GstBus *bus;
+  GstHarness *h = harness_for (gst_object_ref (dec), &bus, NULL);
+  GstMessage *msg;
+  GError *err = NULL;
+  gchar *dbg = NULL;
+  gboolean allow;
+
+  g_object_get (dec, "allow-plaintext", &allow, NULL);
+  fail_if (allow);
+  gst_harness_set_src_caps_str (h, H264_CAPS);
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_new_allocate (NULL, 100, NULL)),
+      GST_FLOW_NOT_NEGOTIATED);
+  fail_unless (gst_harness_try_pull (h) == NULL);
+
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "plaintext refused without an error message");
+  fail_unless (GST_MESSAGE_SRC (msg) == GST_OBJECT (dec));
+  gst_message_parse_error (msg, &err, &dbg);
+  fail_unless (g_error_matches (err, GST_STREAM_ERROR, GST_STREAM_ERROR_DECRYPT),
+      "%s", err->message);
+  fail_unless (strstr (err->message, "unencrypted") != NULL, "%s", err->message);
+  fail_unless (dbg && strstr (dbg, "allow-plaintext") != NULL, "%s", dbg);
+  g_error_free (err);
+  g_free (dbg);
+  gst_message_unref (msg);
+
+  gst_harness_teardown (h);
+  free_bus (dec, bus);
+  gst_object_unref (dec);
+}
+
+GST_END_TEST;
+
+/* allow-plaintext=true: media caps and bytes pass unchanged, with no GstE2eeMeta. */
+GST_START_TEST (test_dec_plaintext_allowed)
+{
+  GstElement *dec = make_dec (DEFAULT_SUITE, KID, 7);
+  GstHarness *h;
+  GstCaps *want = gst_caps_from_string (H264_CAPS), *got;
+  guint i;
+
+  g_object_set (dec, "allow-plaintext", TRUE, NULL);
+  h = harness_for (dec, NULL, H264_CAPS);
+  for (i = 0; i < N_FRAMES; i++) {
+    GBytes *plain = make_plain (i, frame_sizes[i]);
+    GstBuffer *in = buffer_from_data (g_bytes_get_data (plain, NULL),
+        g_bytes_get_size (plain)), *out;
+
+    stamp_frame (in, i);
+    out = push_pull (h, in);
+    assert_plain (out, plain);
+    fail_unless (gst_buffer_get_e2ee_meta (out) == NULL,
+        "plaintext must not be marked as end-to-end encrypted");
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (out), (i + 1) * 20 * GST_MSECOND);
+    gst_buffer_unref (out);
+    g_bytes_unref (plain);
+  }
+  got = gst_pad_get_current_caps (h->sinkpad);
+  fail_unless (gst_caps_is_equal (got, want), "got %" GST_PTR_FORMAT, got);
+  gst_caps_unref (got);
+  gst_caps_unref (want);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Every kind of bad frame is dropped, counted and reported, and the stream goes on. */
+GST_START_TEST (test_dec_drops)
+{
+  GstE2eeSFrameKey *ref = reference_key (DEFAULT_SUITE, KID, 7);
+  GstE2eeSFrameKey *stranger = reference_key (DEFAULT_SUITE, 77, 8);
+  GstElement *dec = make_dec (DEFAULT_SUITE, KID, 7);
+  GstBus *bus;
+  GstHarness *h;
+  GBytes *plain = make_plain (3, 500);
+  GstBuffer *buf;
+  GstStructure *st;
+  gsize hlen, size, tag = gst_e2ee_cipher_suite_get_tag_size (DEFAULT_SUITE);
+  guint64 ctr;
+  static const guint8 truncated_kid[] = { 0xf0, 0x01 };   /* 8-byte KID, 1 byte there */
+  static const guint8 non_minimal[] = { 0x08, 0x05, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0
+  };                            /* CTR 5 in an extended field: must be inline */
+
+  g_object_set (dec, "drop-message-interval", (guint64) 0, NULL);
+  h = harness_for (gst_object_ref (dec), &bus, H264_SFRAME_CAPS);
+
+  push_good (h, ref, 0, 100);   /* CTR 0 */
+
+  /* Unknown KID. */
+  push_bad (h, encrypt_frame (stranger, plain, NULL));
+  expect_drop_message (bus, dec, "unknown-kid", 77, 0, 1, 1);
+
+  /* A bit flipped in the header's CTR (frame CTR 1 read as 0 or 3): the tag covers the
+   * header. */
+  buf = encrypt_frame (ref, plain, &ctr);
+  fail_unless_equals_uint64 (ctr, 1);
+  push_bad (h, flip_bit (buf, 0, 1));
+  expect_drop_message (bus, dec, "authentication", KID, 3, 1, 1);
+
+  /* A bit flipped in the ciphertext. */
+  buf = encrypt_frame (ref, plain, &ctr);
+  hlen = header_size (buf);
+  push_bad (h, flip_bit (buf, hlen + 200, 4));
+  expect_drop_message (bus, dec, "authentication", KID, 2, 1, 2);
+
+  /* A bit flipped in the tag. */
+  buf = encrypt_frame (ref, plain, &ctr);
+  push_bad (h, flip_bit (buf, gst_buffer_get_size (buf) - 1, 7));
+  expect_drop_message (bus, dec, "authentication", KID, 3, 1, 3);
+
+  /* Cut short: the tag is incomplete, then only the header is left. */
+  buf = encrypt_frame (ref, plain, &ctr);
+  size = gst_buffer_get_size (buf);
+  gst_buffer_set_size (buf, size - g_bytes_get_size (plain) - 1);
+  fail_unless_equals_uint64 (gst_buffer_get_size (buf), hlen + tag - 1);
+  push_bad (h, buf);
+  expect_drop_message (bus, dec, "truncated", KID, 4, 1, 1);
+  buf = encrypt_frame (ref, plain, &ctr);
+  gst_buffer_set_size (buf, hlen);
+  push_bad (h, buf);
+  expect_drop_message (bus, dec, "truncated", KID, 5, 1, 2);
+
+  /* Malformed headers: empty, cut inside the KID, not minimally encoded. */
+  push_bad (h, gst_buffer_new ());
+  expect_drop_message (bus, dec, "malformed-header", -1, 0, 1, 1);
+  push_bad (h, buffer_from_data (truncated_kid, sizeof (truncated_kid)));
+  expect_drop_message (bus, dec, "malformed-header", -1, 0, 1, 2);
+  push_bad (h, buffer_from_data (non_minimal, sizeof (non_minimal)));
+  expect_drop_message (bus, dec, "malformed-header", -1, 0, 1, 3);
+
+  expect_no_drop_message (bus);
+
+  /* The stream goes on. */
+  push_good (h, ref, 1, 1500);  /* CTR 6 */
+  fail_unless_equals_int (gst_harness_buffers_received (h), 2);
+
+  st = get_stats (dec);
+  fail_unless_equals_uint64 (get_u64 (st, "frames"), 2);
+  fail_unless_equals_uint64 (get_u64 (st, "bytes"), 100 + 1500);
+  fail_unless_equals_uint64 (get_u64 (st, "dropped"), 9);
+  fail_unless_equals_uint64 (get_u64 (st, "dropped-unknown-kid"), 1);
+  fail_unless_equals_uint64 (get_u64 (st, "dropped-authentication"), 3);
+  fail_unless_equals_uint64 (get_u64 (st, "dropped-truncated"), 2);
+  fail_unless_equals_uint64 (get_u64 (st, "dropped-malformed-header"), 3);
+  fail_unless_equals_int (gst_value_array_get_size (gst_structure_get_value (st,
+              "kids")), 2);
+  assert_kid_stats (st, KID, 2, 1600, 3, 2, 0);
+  assert_kid_stats (st, 77, 0, 0, 0, 0, 1);
+  gst_structure_free (st);
+
+  g_bytes_unref (plain);
+  gst_e2ee_sframe_key_unref (ref);
+  gst_e2ee_sframe_key_unref (stranger);
+  gst_harness_teardown (h);
+  free_bus (dec, bus);
+  gst_object_unref (dec);
+}
+
+GST_END_TEST;
+
+/* With a long interval a burst gives one message per reason; the drops in between are
+ * summed into the next message once one is due. */
+GST_START_TEST (test_dec_drop_message_interval)
+{
+  GstE2eeSFrameKey *ref = reference_key (DEFAULT_SUITE, KID, 7);
+  GstE2eeSFrameKey *stranger = reference_key (DEFAULT_SUITE, 78, 8);
+  GstElement *dec = make_dec (DEFAULT_SUITE, KID, 7);
+  GstBus *bus;
+  GstHarness *h;
+  GBytes *plain = make_plain (4, 64);
+  guint64 interval;
+  guint i;
+
+  g_object_get (dec, "drop-message-interval", &interval, NULL);
+  fail_unless_equals_uint64 (interval, GST_SECOND);
+  g_object_set (dec, "drop-message-interval", (guint64) 3600 * GST_SECOND, NULL);
+  h = harness_for (gst_object_ref (dec), &bus, OPUS_SFRAME_CAPS);
+
+  for (i = 0; i < 5; i++)       /* CTR 0..4, all forged */
+    push_bad (h, flip_bit (encrypt_frame (ref, plain, NULL), 3, 0));
+  expect_drop_message (bus, dec, "authentication", KID, 0, 1, 1);
+  expect_no_drop_message (bus);
+
+  /* Another reason has its own budget. */
+  push_bad (h, encrypt_frame (stranger, plain, NULL));
+  push_bad (h, encrypt_frame (stranger, plain, NULL));
+  expect_drop_message (bus, dec, "unknown-kid", 78, 0, 1, 1);
+  expect_no_drop_message (bus);
+
+  push_good (h, ref, 0, 64);    /* CTR 5 */
+
+  /* The next message, once allowed, covers the 4 held back and itself. */
+  g_object_set (dec, "drop-message-interval", (guint64) 0, NULL);
+  push_bad (h, flip_bit (encrypt_frame (ref, plain, NULL), 3, 0));      /* CTR 6 */
+  expect_drop_message (bus, dec, "authentication", KID, 6, 5, 6);
+  push_bad (h, encrypt_frame (stranger, plain, NULL));
+  expect_drop_message (bus, dec, "unknown-kid", 78, 2, 2, 3);
+  push_bad (h, flip_bit (encrypt_frame (ref, plain, NULL), 3, 0));      /* CTR 7 */
+  expect_drop_message (bus, dec, "authentication", KID, 7, 1, 7);
+  expect_no_drop_message (bus);
+
+  g_bytes_unref (plain);
+  gst_e2ee_sframe_key_unref (ref);
+  gst_e2ee_sframe_key_unref (stranger);
+  gst_harness_teardown (h);
+  free_bus (dec, bus);
+  gst_object_unref (dec);
+}
+
+GST_END_TEST;
+
+/* post-drop-messages=false: drops are counted but not posted. */
+GST_START_TEST (test_dec_no_drop_messages)
+{
+  GstE2eeSFrameKey *stranger = reference_key (DEFAULT_SUITE, 79, 8);
+  GstElement *dec = make_dec (DEFAULT_SUITE, KID, 7);
+  GBytes *plain = make_plain (5, 10);
+  GstStructure *st;
+  gboolean post;
+  GstBus *bus;
+  GstHarness *h;
+
+  g_object_get (dec, "post-drop-messages", &post, NULL);
+  fail_unless (post);
+  g_object_set (dec, "post-drop-messages", FALSE, "drop-message-interval", (guint64) 0,
+      NULL);
+  h = harness_for (gst_object_ref (dec), &bus, OPUS_SFRAME_CAPS);
+  push_bad (h, encrypt_frame (stranger, plain, NULL));
+  push_bad (h, gst_buffer_new ());
+  expect_no_drop_message (bus);
+  st = get_stats (dec);
+  fail_unless_equals_uint64 (get_u64 (st, "dropped"), 2);
+  fail_unless_equals_uint64 (get_u64 (st, "dropped-unknown-kid"), 1);
+  fail_unless_equals_uint64 (get_u64 (st, "dropped-malformed-header"), 1);
+  gst_structure_free (st);
+
+  g_bytes_unref (plain);
+  gst_e2ee_sframe_key_unref (stranger);
+  gst_harness_teardown (h);
+  free_bus (dec, bus);
+  gst_object_unref (dec);
+}
+
+GST_END_TEST;
+
+/* Frames under a removed key are unknown from then on; adding it back resumes. */
+GST_START_TEST (test_dec_remove_key)
+{
+  GstE2eeSFrameKey *ref = reference_key (DEFAULT_SUITE, KID, 7);
+  GstElement *dec = make_dec (DEFAULT_SUITE, KID, 7);
+  GstBuffer *key = key_buffer (7);
+  GBytes *plain = make_plain (6, 200);
+  GstStructure *st;
+  gboolean ok = FALSE;
+  GstBus *bus;
+  GstHarness *h;
+
+  g_object_set (dec, "drop-message-interval", (guint64) 0, NULL);
+  h = harness_for (gst_object_ref (dec), &bus, VP8_SFRAME_CAPS);
+  push_good (h, ref, 0, 200);
+  push_good (h, ref, 1, 200);
+
+  g_signal_emit_by_name (dec, "remove-key", (guint64) KID, &ok);
+  fail_unless (ok);
+  st = get_stats (dec);
+  fail_unless_equals_int (g_value_get_uint (gst_structure_get_value (st, "keys")), 0);
+  gst_structure_free (st);
+  push_bad (h, encrypt_frame (ref, plain, NULL));       /* CTR 2 */
+  expect_drop_message (bus, dec, "unknown-kid", KID, 2, 1, 1);
+  ok = TRUE;
+  g_signal_emit_by_name (dec, "remove-key", (guint64) KID, &ok);
+  fail_if (ok, "removed a key twice");
+
+  g_signal_emit_by_name (dec, "add-key", (guint64) KID, key, &ok);
+  fail_unless (ok);
+  push_good (h, ref, 3, 200);   /* CTR 3 */
+
+  st = get_stats (dec);
+  assert_kid_stats (st, KID, 3, 600, 0, 0, 1);
+  fail_unless_equals_int (g_value_get_uint (gst_structure_get_value (st, "keys")), 1);
+  gst_structure_free (st);
+
+  gst_buffer_unref (key);
+  g_bytes_unref (plain);
+  gst_e2ee_sframe_key_unref (ref);
+  gst_harness_teardown (h);
+  free_bus (dec, bus);
+  gst_object_unref (dec);
+}
+
+GST_END_TEST;
+
+/* `key` and `key-id` work in either order (as on a gst-launch line), and the key
+ * follows a later `cipher-suite`. The key is never readable. */
+GST_START_TEST (test_dec_key_property_order)
+{
+  GstE2eeSFrameKey *ref = reference_key (GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_64,
+      5, 7);
+  GstE2eeSFrameKey *ref0 =
+      reference_key (GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_64, 0, 7);
+  GBytes *plain = make_plain (7, 100);
+  GstBuffer *key = key_buffer (7);
+  guint order;
+
+  for (order = 0; order < 3; order++) {
+    GstElement *dec = gst_element_factory_make ("e2eedec", NULL);
+    GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (dec), "key");
+    GstStructure *st;
+    GstHarness *h;
+    guint64 kid;
+
+    fail_if (pspec->flags & G_PARAM_READABLE, "the key must not be readable");
+    switch (order) {
+      case 0:                  /* key first: installed for KID 0, then moved to 5 */
+        g_object_set (dec, "cipher-suite",
+            GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_64, NULL);
+        g_object_set (dec, "key", key, NULL);
+        g_object_set (dec, "key-id", (guint64) 5, NULL);
+        break;
+      case 1:                  /* key-id first, suite as a string last */
+        g_object_set (dec, "key-id", (guint64) 5, NULL);
+        g_object_set (dec, "key", key, NULL);
+        gst_util_set_object_arg (G_OBJECT (dec), "cipher-suite",
+            "aes-128-ctr-hmac-sha256-64");
+        break;
+      case 2:{                 /* as gst-launch would: strings, hex key */
+        gchar *hex = NULL;
+        GstMapInfo map;
+        GString *s = g_string_new (NULL);
+        gsize i;
+
+        gst_buffer_map (key, &map, GST_MAP_READ);
+        for (i = 0; i < map.size; i++)
+          g_string_append_printf (s, "%02x", map.data[i]);
+        gst_buffer_unmap (key, &map);
+        hex = g_string_free (s, FALSE);
+        gst_util_set_object_arg (G_OBJECT (dec), "key", hex);
+        gst_util_set_object_arg (G_OBJECT (dec), "cipher-suite",
+            "aes-128-ctr-hmac-sha256-64");
+        gst_util_set_object_arg (G_OBJECT (dec), "key-id", "5");
+        g_free (hex);
+        break;
+      }
+    }
+    g_object_get (dec, "key-id", &kid, NULL);
+    fail_unless_equals_uint64 (kid, 5);
+    st = get_stats (dec);
+    fail_unless_equals_int (g_value_get_uint (gst_structure_get_value (st, "keys")), 1);
+    gst_structure_free (st);
+
+    h = harness_for (gst_object_ref (dec), NULL, OPUS_SFRAME_CAPS);
+    push_good (h, ref, order, 100);
+    /* The key is KID 5's only: a KID-0 frame under the same base key is unknown. */
+    push_bad (h, encrypt_frame (ref0, plain, NULL));
+    st = get_stats (dec);
+    fail_unless_equals_uint64 (get_u64 (st, "dropped-unknown-kid"), 1);
+    gst_structure_free (st);
+    gst_harness_teardown (h);
+    gst_object_unref (dec);
+  }
+
+  gst_buffer_unref (key);
+  g_bytes_unref (plain);
+  gst_e2ee_sframe_key_unref (ref);
+  gst_e2ee_sframe_key_unref (ref0);
+}
+
+GST_END_TEST;
+
+/* Two senders, two KIDs, interleaved, through add-key; counted per KID. */
+GST_START_TEST (test_dec_add_key_two_senders)
+{
+  GstE2eeSFrameKey *ref_a = reference_key (DEFAULT_SUITE, 1, 11);
+  GstE2eeSFrameKey *ref_b = reference_key (DEFAULT_SUITE, 0xabcdef, 12);
+  GstElement *dec = make_dec (DEFAULT_SUITE, 0, 0);
+  GstBuffer *ka = key_buffer (11), *kb = key_buffer (12), *empty = gst_buffer_new ();
+  guint64 bytes_a = 0, bytes_b = 0;
+  gboolean ok = FALSE;
+  GstStructure *st;
+  GstHarness *h;
+  guint i;
+
+  g_signal_emit_by_name (dec, "add-key", (guint64) 1, ka, &ok);
+  fail_unless (ok);
+  ok = FALSE;
+  g_signal_emit_by_name (dec, "add-key", (guint64) 0xabcdef, kb, &ok);
+  fail_unless (ok);
+  g_signal_emit_by_name (dec, "add-key", (guint64) 3, empty, &ok);
+  fail_if (ok, "an empty key was accepted");
+  st = get_stats (dec);
+  fail_unless_equals_int (g_value_get_uint (gst_structure_get_value (st, "keys")), 2);
+  gst_structure_free (st);
+
+  h = harness_for (gst_object_ref (dec), NULL, VP8_SFRAME_CAPS);
+  for (i = 0; i < 20; i++) {
+    gsize size = frame_sizes[i % N_FRAMES];
+
+    if (i % 3 == 0) {
+      push_good (h, ref_b, i, size);
+      bytes_b += size;
+    } else {
+      push_good (h, ref_a, i, size);
+      bytes_a += size;
+    }
+  }
+  st = get_stats (dec);
+  fail_unless_equals_uint64 (get_u64 (st, "frames"), 20);
+  fail_unless_equals_uint64 (get_u64 (st, "bytes"), bytes_a + bytes_b);
+  fail_unless_equals_uint64 (get_u64 (st, "dropped"), 0);
+  fail_unless_equals_int (gst_value_array_get_size (gst_structure_get_value (st,
+              "kids")), 2);
+  assert_kid_stats (st, 1, 13, bytes_a, 0, 0, 0);
+  assert_kid_stats (st, 0xabcdef, 7, bytes_b, 0, 0, 0);
+  gst_structure_free (st);
+
+  gst_buffer_unref (ka);
+  gst_buffer_unref (kb);
+  gst_buffer_unref (empty);
+  gst_e2ee_sframe_key_unref (ref_a);
+  gst_e2ee_sframe_key_unref (ref_b);
+  gst_harness_teardown (h);
+  gst_object_unref (dec);
+}
+
+GST_END_TEST;
+
+/* The right key under the wrong suite authenticates nothing. */
+GST_START_TEST (test_dec_wrong_suite)
+{
+  GstE2eeSFrameKey *ref = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
+      KID, 7);
+  GstElement *dec = make_dec (GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128, KID, 7);
+  GstHarness *h = harness_for (gst_object_ref (dec), NULL, OPUS_SFRAME_CAPS);
+  GBytes *plain = make_plain (8, 300);
+  GstStructure *st;
+  guint i;
+
+  for (i = 0; i < 4; i++)
+    push_bad (h, encrypt_frame (ref, plain, NULL));
+  st = get_stats (dec);
+  fail_unless_equals_uint64 (get_u64 (st, "dropped-authentication"), 4);
+  fail_unless_equals_uint64 (get_u64 (st, "frames"), 0);
+  gst_structure_free (st);
+
+  g_bytes_unref (plain);
+  gst_e2ee_sframe_key_unref (ref);
+  gst_harness_teardown (h);
+  gst_object_unref (dec);
+}
+
+GST_END_TEST;
+
+/* Garbage, and garbage behind a valid header for a known KID: nothing passes, nothing
+ * crashes, everything is counted. */
+GST_START_TEST (test_dec_garbage)
+{
+  GstE2eeSFrameKey *ref = reference_key (GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_32,
+      KID, 7);
+  GstElement *dec = make_dec (GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_32, KID, 7);
+  GstHarness *h = harness_for (gst_object_ref (dec), NULL, OPUS_SFRAME_CAPS);
+  GRand *rand = g_rand_new_with_seed (20240605);
+  GstStructure *st;
+  guint64 dropped;
+  guint i;
+
+  for (i = 0; i < 400; i++) {
+    gsize size = g_rand_int_range (rand, 0, i < 200 ? 40 : 300);
+    guint8 *data = g_malloc (MAX (size, 1));
+    gsize j;
+
+    for (j = 0; j < size; j++)
+      data[j] = g_rand_int (rand);
+    if (i >= 200 && size > GST_E2EE_SFRAME_MAX_HEADER_SIZE) {
+      /* A real header for the known KID and some CTR. */
+      gsize hlen = gst_e2ee_sframe_header_encode (KID, i, data, size);
+      fail_unless (hlen > 0);
+    }
+    fail_unless_equals_int (gst_harness_push (h, buffer_from_data (data, size)),
+        GST_FLOW_OK);
+    g_free (data);
+  }
+  fail_unless_equals_int (gst_harness_buffers_received (h), 0);
+  st = get_stats (dec);
+  dropped = get_u64 (st, "dropped");
+  fail_unless_equals_uint64 (dropped, 400);
+  fail_unless_equals_uint64 (dropped, get_u64 (st, "dropped-unknown-kid") +
+      get_u64 (st, "dropped-authentication") + get_u64 (st, "dropped-truncated") +
+      get_u64 (st, "dropped-malformed-header"));
+  fail_unless (get_u64 (st, "dropped-authentication") > 100);
+  fail_unless (kid_stats (st, KID) != NULL);
+  gst_structure_free (st);
+
+  /* Still decrypting. */
+  push_good (h, ref, 0, 100);
+
+  g_rand_free (rand);
+  gst_e2ee_sframe_key_unref (ref);
+  gst_harness_teardown (h);
+  gst_object_unref (dec);
+}
+
+GST_END_TEST;
+
+/* Unknown KIDs come from the network: all are counted, at most 64 listed. */
+GST_START_TEST (test_dec_many_unknown_kids)
+{
+  GstElement *dec = make_dec (DEFAULT_SUITE, KID, 7);
+  GstHarness *h = harness_for (gst_object_ref (dec), NULL, OPUS_SFRAME_CAPS);
+  GstStructure *st;
+  guint i;
+
+  for (i = 0; i < 200; i++) {
+    guint8 frame[64] = { 0 };
+    gsize hlen = gst_e2ee_sframe_header_encode (100000 + i, 0, frame, sizeof (frame));
+
+    fail_unless (hlen > 0);
+    push_bad (h, buffer_from_data (frame, sizeof (frame)));
+  }
+  st = get_stats (dec);
+  fail_unless_equals_uint64 (get_u64 (st, "dropped-unknown-kid"), 200);
+  fail_unless (gst_value_array_get_size (gst_structure_get_value (st, "kids")) <= 64);
+  gst_structure_free (st);
+  gst_harness_teardown (h);
+  gst_object_unref (dec);
+}
+
+GST_END_TEST;
+
+static Suite *
+e2eedec_suite (void)
+{
+  Suite *s = suite_create ("e2eedec");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_loop_test (tc, test_dec_round_trip, 0, G_N_ELEMENTS (all_suites));
+  tcase_add_test (tc, test_dec_in_place);
+  tcase_add_test (tc, test_dec_multi_memory);
+  tcase_add_test (tc, test_dec_caps);
+  tcase_add_test (tc, test_dec_plaintext_refused);
+  tcase_add_test (tc, test_dec_plaintext_allowed);
+  tcase_add_test (tc, test_dec_drops);
+  tcase_add_test (tc, test_dec_drop_message_interval);
+  tcase_add_test (tc, test_dec_no_drop_messages);
+  tcase_add_test (tc, test_dec_remove_key);
+  tcase_add_test (tc, test_dec_key_property_order);
+  tcase_add_test (tc, test_dec_add_key_two_senders);
+  tcase_add_test (tc, test_dec_wrong_suite);
+  tcase_add_test (tc, test_dec_garbage);
+  tcase_add_test (tc, test_dec_many_unknown_kids);
+  return s;
+}
+
+GST_CHECK_MAIN (e2eedec);

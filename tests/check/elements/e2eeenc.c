@@ -1,0 +1,840 @@
+/* gst-e2ee: e2eeenc in a GstHarness. Every output frame is compared byte for byte
+ * with an independent encryption of the same frame through the library API.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/e2ee/e2ee.h>
+#include <string.h>
+
+#define KEY_SIZE 32
+#define H264_CAPS "video/x-h264, stream-format=(string)avc, alignment=(string)au, " \
+  "width=(int)320, height=(int)240, framerate=(fraction)30/1, profile=(string)high, " \
+  "codec_data=(buffer)0164001fffe1001867640028acd940780227e5c05a808080a0000003002000000781e30632c001000568ebecb22c"
+/* The same caps as e2eeenc must output them, written out independently. */
+#define H264_SFRAME_CAPS "application/x-sframe, original-media-type=(string)video/x-h264, " \
+  "stream-format=(string)avc, alignment=(string)au, " \
+  "width=(int)320, height=(int)240, framerate=(fraction)30/1, profile=(string)high, " \
+  "codec_data=(buffer)0164001fffe1001867640028acd940780227e5c05a808080a0000003002000000781e30632c001000568ebecb22c"
+#define OPUS_CAPS "audio/x-opus, channel-mapping-family=(int)0, rate=(int)48000, channels=(int)2"
+#define OPUS_SFRAME_CAPS "application/x-sframe, original-media-type=(string)audio/x-opus, " \
+  "channel-mapping-family=(int)0, rate=(int)48000, channels=(int)2"
+
+/* Frame sizes chosen to hit the edges: empty, shorter than a tag, around one AES block,
+ * an MTU, and one frame large enough to make the element grow its buffer pool. */
+static const gsize frame_sizes[] = { 0, 1, 15, 16, 17, 100, 1500, 4000, 70000, 3, 1200 };
+
+#define N_FRAMES G_N_ELEMENTS (frame_sizes)
+
+/* ---- Helpers ------------------------------------------------------------ */
+
+static void
+fill_key (guint8 * key, guint8 seed)
+{
+  guint i;
+
+  for (i = 0; i < KEY_SIZE; i++)
+    key[i] = (guint8) (seed * 31 + i * 7 + 1);
+}
+
+static GstBuffer *
+key_buffer (guint8 seed)
+{
+  guint8 key[KEY_SIZE];
+
+  fill_key (key, seed);
+  return gst_buffer_new_memdup (key, KEY_SIZE);
+}
+
+static GstE2eeSFrameKey *
+reference_key (GstE2eeCipherSuite suite, guint64 kid, guint8 seed)
+{
+  guint8 key[KEY_SIZE];
+  GError *err = NULL;
+  GstE2eeSFrameKey *k;
+
+  fill_key (key, seed);
+  k = gst_e2ee_sframe_key_new (suite, kid, key, KEY_SIZE, &err);
+  fail_unless (k != NULL, "reference key: %s", err ? err->message : "?");
+  return k;
+}
+
+/* Deterministic frame content that differs per frame. */
+static GstBuffer *
+make_frame (guint idx, gsize size)
+{
+  GstBuffer *buf;
+  GstMapInfo map;
+  guint32 x = 0x9e3779b9u * (idx + 1);
+  gsize i;
+
+  if (size == 0)
+    return gst_buffer_new ();
+  buf = gst_buffer_new_allocate (NULL, size, NULL);
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  for (i = 0; i < size; i++) {
+    x = x * 1664525u + 1013904223u;
+    map.data[i] = x >> 24;
+  }
+  gst_buffer_unmap (buf, &map);
+  return buf;
+}
+
+static void
+stamp_frame (GstBuffer * buf, guint idx)
+{
+  GST_BUFFER_PTS (buf) = (idx + 1) * 10 * GST_MSECOND;
+  GST_BUFFER_DTS (buf) = idx * 10 * GST_MSECOND;
+  GST_BUFFER_DURATION (buf) = 10 * GST_MSECOND;
+  GST_BUFFER_OFFSET (buf) = idx;
+  GST_BUFFER_OFFSET_END (buf) = idx + 1;
+  if (idx == 0)
+    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_HEADER);
+  if (idx % 4 != 0)
+    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
+  if (idx % 3 == 2)
+    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_MARKER);
+}
+
+/* The frame @ref would produce for @plain, as the element must produce it. */
+static GBytes *
+reference_encrypt (GstE2eeSFrameKey * ref, GstBuffer * plain, guint64 * ctr)
+{
+  GstMapInfo map;
+  GError *err = NULL;
+  gsize cap, len = 0;
+  guint8 *out;
+  gboolean ok;
+
+  gst_buffer_map (plain, &map, GST_MAP_READ);
+  cap = gst_e2ee_sframe_key_get_max_encrypted_size (ref, map.size);
+  out = g_malloc (cap);
+  ok = gst_e2ee_sframe_key_encrypt (ref, NULL, 0, map.data, map.size, out, cap, &len,
+      ctr, &err);
+  gst_buffer_unmap (plain, &map);
+  fail_unless (ok, "reference encryption: %s", err ? err->message : "?");
+  return g_bytes_new_take (out, len);
+}
+
+static void
+assert_buffer_bytes (GstBuffer * buf, GBytes * want, const gchar * what)
+{
+  gsize size = gst_buffer_get_size (buf);
+
+  fail_unless_equals_uint64 (size, g_bytes_get_size (want));
+  fail_unless (size == 0 || gst_buffer_memcmp (buf, 0, g_bytes_get_data (want, NULL),
+          size) == 0, "%s: bytes differ", what);
+}
+
+static void
+assert_header (GstBuffer * buf, guint64 want_kid, guint64 want_ctr)
+{
+  guint8 hdr[GST_E2EE_SFRAME_MAX_HEADER_SIZE];
+  gsize n = gst_buffer_extract (buf, 0, hdr, sizeof (hdr));
+  guint64 kid = G_MAXUINT64, ctr = G_MAXUINT64;
+  GError *err = NULL;
+
+  fail_unless (gst_e2ee_sframe_header_parse (hdr, n, &kid, &ctr, NULL, &err),
+      "output is not an SFrame frame: %s", err ? err->message : "?");
+  fail_unless_equals_uint64 (kid, want_kid);
+  fail_unless_equals_uint64 (ctr, want_ctr);
+}
+
+static void
+assert_same_timing_and_flags (GstBuffer * out, GstBuffer * in)
+{
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (out), GST_BUFFER_PTS (in));
+  fail_unless_equals_uint64 (GST_BUFFER_DTS (out), GST_BUFFER_DTS (in));
+  fail_unless_equals_uint64 (GST_BUFFER_DURATION (out), GST_BUFFER_DURATION (in));
+  fail_unless_equals_uint64 (GST_BUFFER_OFFSET (out), GST_BUFFER_OFFSET (in));
+  fail_unless_equals_uint64 (GST_BUFFER_OFFSET_END (out), GST_BUFFER_OFFSET_END (in));
+  fail_unless_equals_int (GST_BUFFER_FLAGS (out), GST_BUFFER_FLAGS (in));
+}
+
+static GstElement *
+make_enc (GstE2eeCipherSuite suite, guint64 kid, guint8 key_seed)
+{
+  GstElement *enc = gst_element_factory_make ("e2eeenc", NULL);
+  GstBuffer *key = key_buffer (key_seed);
+
+  fail_unless (enc != NULL, "e2eeenc not found: is GST_PLUGIN_PATH set?");
+  g_object_set (enc, "cipher-suite", suite, "key-id", kid, "key", key, NULL);
+  gst_buffer_unref (key);
+  return enc;
+}
+
+static GstHarness *
+harness_for (GstElement * el, GstBus ** bus, const gchar * caps)
+{
+  GstHarness *h;
+
+  if (bus) {
+    *bus = gst_bus_new ();
+    gst_element_set_bus (el, *bus);
+  }
+  h = gst_harness_new_with_element (el, "sink", "src");
+  gst_object_unref (el);        /* the harness holds it */
+  gst_harness_set_src_caps_str (h, caps);
+  return h;
+}
+
+/* Pushes @n frames from make_frame()/stamp_frame() starting at @first and checks
+ * each output against @ref (and, if asked, its timestamps and flags). */
+static void
+push_and_check_full (GstHarness * h, GstE2eeSFrameKey * ref, guint first, guint n,
+    gboolean check_timing)
+{
+  guint i;
+
+  for (i = first; i < first + n; i++) {
+    GstBuffer *in = make_frame (i, frame_sizes[i % N_FRAMES]);
+    GstBuffer *out;
+    GBytes *want;
+    guint64 ctr;
+
+    stamp_frame (in, i);
+    want = reference_encrypt (ref, in, &ctr);
+    fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (in)), GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    assert_buffer_bytes (out, want, "e2eeenc output vs. library encryption");
+    assert_header (out, gst_e2ee_sframe_key_get_kid (ref), ctr);
+    if (check_timing)
+      assert_same_timing_and_flags (out, in);
+    fail_unless (gst_buffer_get_e2ee_meta (out) == NULL,
+        "ciphertext must not claim to be authenticated plaintext");
+    g_bytes_unref (want);
+    gst_buffer_unref (out);
+    gst_buffer_unref (in);
+  }
+}
+
+static void
+push_and_check (GstHarness * h, GstE2eeSFrameKey * ref, guint first, guint n)
+{
+  push_and_check_full (h, ref, first, n, FALSE);
+}
+
+/* gst_harness_push_and_pull() that fails at once, not after a minute, when the push
+ * does. */
+static GstBuffer *
+push_pull (GstHarness * h, GstBuffer * buf)
+{
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  return gst_harness_pull (h);
+}
+
+static GstMessage *
+pop_error (GstBus * bus)
+{
+  return gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+}
+
+static void
+assert_error_contains (GstBus * bus, GQuark domain, gint code, const gchar * text)
+{
+  GstMessage *msg = pop_error (bus);
+  GError *err = NULL;
+  gchar *dbg = NULL;
+
+  fail_unless (msg != NULL, "expected an error message on the bus (\"%s\")", text);
+  gst_message_parse_error (msg, &err, &dbg);
+  GST_INFO ("error: %s (%s)", err->message, dbg);
+  fail_unless (err->domain == domain && err->code == code,
+      "unexpected error %s:%d: %s", g_quark_to_string (err->domain), err->code,
+      err->message);
+  fail_unless (strstr (err->message, text) != NULL, "error \"%s\" does not say \"%s\"",
+      err->message, text);
+  g_error_free (err);
+  g_free (dbg);
+  gst_message_unref (msg);
+}
+
+static guint64
+get_u64 (const GstStructure * s, const gchar * field)
+{
+  guint64 v = G_MAXUINT64;
+
+  fail_unless (gst_structure_get_uint64 (s, field, &v), "%s: no guint64 field '%s'",
+      gst_structure_get_name (s), field);
+  return v;
+}
+
+static void
+assert_fields (const GstStructure * s, const gchar * const *fields)
+{
+  guint i, n = g_strv_length ((gchar **) fields);
+
+  for (i = 0; i < n; i++)
+    fail_unless (gst_structure_has_field (s, fields[i]), "%s lacks field '%s'",
+        gst_structure_get_name (s), fields[i]);
+  fail_unless_equals_int (gst_structure_n_fields (s), n);
+}
+
+/* ---- Tests -------------------------------------------------------------- */
+
+static const GstE2eeCipherSuite all_suites[] = {
+  GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_80,
+  GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_64,
+  GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_32,
+  GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128,
+  GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
+};
+
+/* For every suite: the element's frames are exactly the library's, CTR 0..N-1, and
+ * timing and flags survive. A KID needing a multi-byte header field is used on
+ * purpose. */
+GST_START_TEST (test_enc_byte_exact)
+{
+  GstE2eeCipherSuite suite = all_suites[__i__];
+  guint64 kid = 0x1234 + __i__;
+  GstE2eeSFrameKey *ref = reference_key (suite, kid, 3);
+  GstHarness *h = harness_for (make_enc (suite, kid, 3), NULL, H264_CAPS);
+
+  push_and_check (h, ref, 0, 2 * N_FRAMES);
+  fail_unless_equals_uint64 (gst_e2ee_sframe_key_get_next_counter (ref), 2 * N_FRAMES);
+  fail_unless_equals_int (gst_harness_buffers_received (h), 2 * N_FRAMES);
+
+  gst_e2ee_sframe_key_unref (ref);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* PTS, DTS, duration, offsets and flags (HEADER, DELTA_UNIT, MARKER) reach the
+ * ciphertext: muxers, payloaders and the decoder behind e2eedec need them. */
+GST_START_TEST (test_enc_timing_and_flags)
+{
+  GstE2eeSFrameKey *ref = reference_key (GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128,
+      2, 2);
+  GstHarness *h = harness_for (make_enc (GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128,
+          2, 2), NULL, H264_CAPS);
+
+  push_and_check_full (h, ref, 0, N_FRAMES, TRUE);
+  gst_e2ee_sframe_key_unref (ref);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* The default suite is AES-256-GCM/SHA-512 and the default KID 0. */
+GST_START_TEST (test_enc_defaults)
+{
+  GstElement *enc = gst_element_factory_make ("e2eeenc", NULL);
+  GstE2eeSFrameKey *ref = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
+      0, 9);
+  GstBuffer *key = key_buffer (9);
+  GstE2eeCipherSuite suite;
+  guint64 kid;
+  gboolean enabled;
+  GstHarness *h;
+
+  g_object_get (enc, "cipher-suite", &suite, "key-id", &kid, "enabled", &enabled, NULL);
+  fail_unless_equals_int (suite, GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128);
+  fail_unless_equals_uint64 (kid, 0);
+  fail_unless (enabled);
+
+  g_object_set (enc, "key", key, NULL);
+  gst_buffer_unref (key);
+  h = harness_for (enc, NULL, OPUS_CAPS);
+  push_and_check (h, ref, 0, 4);
+  gst_e2ee_sframe_key_unref (ref);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* The key is write-only and a gst-launch line gives it as hex. */
+GST_START_TEST (test_enc_key_write_only_and_hex)
+{
+  GstElement *enc = gst_element_factory_make ("e2eeenc", NULL);
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (enc), "key");
+  GstE2eeSFrameKey *ref = reference_key (GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128,
+      77, 5);
+  guint8 key[KEY_SIZE];
+  gchar hex[2 * KEY_SIZE + 1];
+  GstHarness *h;
+  guint i;
+
+  fail_unless (pspec != NULL);
+  fail_unless (pspec->flags & G_PARAM_WRITABLE);
+  fail_if (pspec->flags & G_PARAM_READABLE, "the key must not be readable");
+
+  fill_key (key, 5);
+  for (i = 0; i < KEY_SIZE; i++)
+    g_snprintf (hex + 2 * i, 3, "%02x", key[i]);
+  gst_util_set_object_arg (G_OBJECT (enc), "cipher-suite", "aes-128-gcm-sha256-128");
+  gst_util_set_object_arg (G_OBJECT (enc), "key-id", "77");
+  gst_util_set_object_arg (G_OBJECT (enc), "key", hex);
+
+  h = harness_for (enc, NULL, H264_CAPS);
+  push_and_check (h, ref, 0, 3);
+  gst_e2ee_sframe_key_unref (ref);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_enc_caps)
+{
+  const gchar *in_caps[] = { H264_CAPS, OPUS_CAPS };
+  const gchar *out_caps[] = { H264_SFRAME_CAPS, OPUS_SFRAME_CAPS };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (in_caps); i++) {
+    GstHarness *h = harness_for (make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
+            1, 1), NULL, in_caps[i]);
+    GstCaps *want = gst_caps_from_string (out_caps[i]);
+    GstCaps *got;
+
+    gst_buffer_unref (push_pull (h, make_frame (0, 100)));
+    got = gst_pad_get_current_caps (h->sinkpad);
+    fail_unless (got != NULL);
+    fail_unless (gst_caps_is_equal (got, want), "got %" GST_PTR_FORMAT ", want %"
+        GST_PTR_FORMAT, got, want);
+    gst_caps_unref (got);
+    gst_caps_unref (want);
+    gst_harness_teardown (h);
+  }
+}
+
+GST_END_TEST;
+
+/* Without a key the element refuses to start and says why. */
+GST_START_TEST (test_enc_no_key)
+{
+  GstElement *enc = gst_element_factory_make ("e2eeenc", NULL);
+  GstBus *bus = gst_bus_new ();
+
+  gst_element_set_bus (enc, bus);
+  fail_unless_equals_int (gst_element_set_state (enc, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_FAILURE);
+  assert_error_contains (bus, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS, "no key");
+  fail_unless_equals_int (gst_element_set_state (enc, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+
+  /* An empty key is no key either. */
+  {
+    GstBuffer *empty = gst_buffer_new ();
+
+    g_object_set (enc, "key", empty, NULL);
+    gst_buffer_unref (empty);
+    fail_unless_equals_int (gst_element_set_state (enc, GST_STATE_PAUSED),
+        GST_STATE_CHANGE_FAILURE);
+    assert_error_contains (bus, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS, "key");
+    gst_element_set_state (enc, GST_STATE_NULL);
+  }
+
+  gst_element_set_bus (enc, NULL);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+  gst_object_unref (enc);
+}
+
+GST_END_TEST;
+
+/* A KID that encrypted with one key is never given another: that would restart the
+ * counter under the same KID and confuse receivers; changing only the suite counts as
+ * another key too. The same key given again continues its counter. */
+GST_START_TEST (test_enc_kid_reuse)
+{
+  GstE2eeSFrameKey *ref1 = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
+      1, 1);
+  GstE2eeSFrameKey *ref2 = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
+      2, 2);
+  GstElement *enc = make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1);
+  GstBus *bus;
+  GstHarness *h = harness_for (gst_object_ref (enc), &bus, H264_CAPS);
+  GstBuffer *other = key_buffer (42), *same = key_buffer (1), *key2 = key_buffer (2);
+
+  push_and_check (h, ref1, 0, 3);
+
+  /* KID 1 with another key: refused, nothing goes out. */
+  g_object_set (enc, "key", other, NULL);
+  fail_unless_equals_int (gst_harness_push (h, make_frame (3, 10)), GST_FLOW_ERROR);
+  assert_error_contains (bus, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+      "already used with another key");
+  fail_unless (gst_harness_try_pull (h) == NULL);
+
+  /* KID 1, right key, other suite: refused too. */
+  g_object_set (enc, "key", same, "cipher-suite",
+      GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128, NULL);
+  fail_unless_equals_int (gst_harness_push (h, make_frame (3, 10)), GST_FLOW_ERROR);
+  assert_error_contains (bus, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+      "already used with another key");
+
+  /* Back to the right key and suite: continues at CTR 3. */
+  g_object_set (enc, "cipher-suite", GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, NULL);
+  push_and_check (h, ref1, 3, 2);
+
+  /* A new KID starts at 0; back to KID 1 continues at 5, then KID 2 at 2. */
+  g_object_set (enc, "key-id", (guint64) 2, "key", key2, NULL);
+  push_and_check (h, ref2, 5, 2);
+  g_object_set (enc, "key-id", (guint64) 1, "key", same, NULL);
+  push_and_check (h, ref1, 7, 3);
+  g_object_set (enc, "key-id", (guint64) 2, "key", key2, NULL);
+  push_and_check (h, ref2, 10, 1);
+  fail_unless_equals_uint64 (gst_e2ee_sframe_key_get_next_counter (ref1), 8);
+  fail_unless_equals_uint64 (gst_e2ee_sframe_key_get_next_counter (ref2), 3);
+
+  /* KID 2 with KID 1's key is still another key for KID 2. */
+  g_object_set (enc, "key", same, NULL);
+  fail_unless_equals_int (gst_harness_push (h, make_frame (11, 10)), GST_FLOW_ERROR);
+  assert_error_contains (bus, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+      "already used with another key");
+
+  gst_buffer_unref (other);
+  gst_buffer_unref (same);
+  gst_buffer_unref (key2);
+  gst_e2ee_sframe_key_unref (ref1);
+  gst_e2ee_sframe_key_unref (ref2);
+  gst_harness_teardown (h);
+  gst_element_set_bus (enc, NULL);
+  gst_object_unref (enc);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
+/* Stopping and restarting the element does not restart a key's counter. */
+GST_START_TEST (test_enc_counter_survives_restart)
+{
+  GstE2eeSFrameKey *ref = reference_key (GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_80,
+      9, 4);
+  GstElement *enc = make_enc (GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_80, 9, 4);
+  GstHarness *h = harness_for (gst_object_ref (enc), NULL, OPUS_CAPS);
+  GstSegment segment;
+
+  push_and_check (h, ref, 0, 4);
+
+  fail_unless_equals_int (gst_element_set_state (enc, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless_equals_int (gst_element_set_state (enc, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_SUCCESS);
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_stream_start ("restart")));
+  {
+    GstCaps *caps = gst_caps_from_string (OPUS_CAPS);
+
+    fail_unless (gst_harness_push_event (h, gst_event_new_caps (caps)));
+    gst_caps_unref (caps);
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+
+  push_and_check (h, ref, 4, 4);
+
+  gst_e2ee_sframe_key_unref (ref);
+  gst_harness_teardown (h);
+  gst_object_unref (enc);
+}
+
+GST_END_TEST;
+
+/* enabled=false: the input caps, the very same bytes, no E2EE metadata, and no key
+ * needed. */
+GST_START_TEST (test_enc_disabled)
+{
+  GstElement *enc = gst_element_factory_make ("e2eeenc", NULL);
+  GstCaps *want = gst_caps_from_string (H264_CAPS), *got;
+  GstHarness *h;
+  guint i;
+
+  g_object_set (enc, "enabled", FALSE, NULL);
+  h = harness_for (enc, NULL, H264_CAPS);
+  for (i = 0; i < N_FRAMES; i++) {
+    GstBuffer *in = make_frame (i, frame_sizes[i]), *out;
+    GstMapInfo a, b;
+
+    stamp_frame (in, i);
+    fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (in)), GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    gst_buffer_map (in, &a, GST_MAP_READ);
+    gst_buffer_map (out, &b, GST_MAP_READ);
+    fail_unless_equals_uint64 (b.size, a.size);
+    fail_unless (a.size == 0 || memcmp (a.data, b.data, a.size) == 0);
+    gst_buffer_unmap (out, &b);
+    gst_buffer_unmap (in, &a);
+    assert_same_timing_and_flags (out, in);
+    fail_unless (gst_buffer_get_e2ee_meta (out) == NULL);
+    gst_buffer_unref (out);
+    gst_buffer_unref (in);
+  }
+  got = gst_pad_get_current_caps (h->sinkpad);
+  fail_unless (gst_caps_is_equal (got, want), "got %" GST_PTR_FORMAT, got);
+  gst_caps_unref (got);
+  gst_caps_unref (want);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Toggling `enabled` while playing switches caps both ways, and encryption resumes
+ * with the key's next counter. */
+GST_START_TEST (test_enc_toggle_enabled)
+{
+  GstE2eeSFrameKey *ref = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
+      3, 3);
+  GstElement *enc = make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 3, 3);
+  GstHarness *h = harness_for (gst_object_ref (enc), NULL, OPUS_CAPS);
+  GstCaps *plain = gst_caps_from_string (OPUS_CAPS);
+  GstCaps *sframe = gst_caps_from_string (OPUS_SFRAME_CAPS);
+  GstCaps *got;
+  GstBuffer *in, *out;
+
+  push_and_check (h, ref, 0, 2);
+  got = gst_pad_get_current_caps (h->sinkpad);
+  fail_unless (gst_caps_is_equal (got, sframe), "got %" GST_PTR_FORMAT, got);
+  gst_caps_unref (got);
+
+  g_object_set (enc, "enabled", FALSE, NULL);
+  in = make_frame (2, 50);
+  out = push_pull (h, gst_buffer_ref (in));
+  fail_unless_equals_uint64 (gst_buffer_get_size (out), 50);
+  {
+    GstMapInfo a;
+
+    gst_buffer_map (in, &a, GST_MAP_READ);
+    fail_unless (gst_buffer_memcmp (out, 0, a.data, a.size) == 0);
+    gst_buffer_unmap (in, &a);
+  }
+  fail_unless (gst_buffer_get_e2ee_meta (out) == NULL);
+  got = gst_pad_get_current_caps (h->sinkpad);
+  fail_unless (gst_caps_is_equal (got, plain), "got %" GST_PTR_FORMAT, got);
+  gst_caps_unref (got);
+  gst_buffer_unref (out);
+  gst_buffer_unref (in);
+
+  g_object_set (enc, "enabled", TRUE, NULL);
+  push_and_check (h, ref, 3, 2);
+  got = gst_pad_get_current_caps (h->sinkpad);
+  fail_unless (gst_caps_is_equal (got, sframe), "got %" GST_PTR_FORMAT, got);
+  gst_caps_unref (got);
+
+  gst_caps_unref (plain);
+  gst_caps_unref (sframe);
+  gst_e2ee_sframe_key_unref (ref);
+  gst_harness_teardown (h);
+  gst_object_unref (enc);
+}
+
+GST_END_TEST;
+
+/* Disabled without a key starts; enabling it then fails with the clear message. */
+GST_START_TEST (test_enc_enable_without_key)
+{
+  GstElement *enc = gst_element_factory_make ("e2eeenc", NULL);
+  GstBus *bus;
+  GstHarness *h;
+
+  g_object_set (enc, "enabled", FALSE, NULL);
+  h = harness_for (gst_object_ref (enc), &bus, OPUS_CAPS);
+  gst_buffer_unref (push_pull (h, make_frame (0, 20)));
+  g_object_set (enc, "enabled", TRUE, NULL);
+  fail_unless_equals_int (gst_harness_push (h, make_frame (1, 20)), GST_FLOW_ERROR);
+  assert_error_contains (bus, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS, "no key");
+  fail_unless (gst_harness_try_pull (h) == NULL);
+
+  gst_harness_teardown (h);
+  gst_element_set_bus (enc, NULL);
+  gst_object_unref (enc);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
+/* E2EE metadata on the input (a decrypted frame re-encrypted by a relay) describes
+ * the plaintext, not the new ciphertext, and must not be copied to it. */
+GST_START_TEST (test_enc_drops_e2ee_meta)
+{
+  GstE2eeSFrameKey *ref = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
+      4, 4);
+  GstHarness *h = harness_for (make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
+          4, 4), NULL, H264_CAPS);
+  GstBuffer *in = make_frame (0, 300), *out;
+  GBytes *want = reference_encrypt (ref, in, NULL);
+
+  gst_buffer_add_e2ee_meta (in, TRUE, 99, 5, GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128);
+  out = push_pull (h, in);
+  assert_buffer_bytes (out, want, "frame with meta");
+  fail_unless (gst_buffer_get_e2ee_meta (out) == NULL);
+  gst_buffer_unref (out);
+  g_bytes_unref (want);
+  gst_e2ee_sframe_key_unref (ref);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_enc_stats)
+{
+  static const gchar *const top_fields[] =
+      { "frames", "bytes", "kid", "next-ctr", "kids", NULL };
+  static const gchar *const kid_fields[] = { "kid", "frames", "bytes", NULL };
+  GstE2eeSFrameKey *ref1 = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
+      10, 1);
+  GstE2eeSFrameKey *ref2 = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
+      5, 2);
+  GstElement *enc = make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 10, 1);
+  GstHarness *h = harness_for (gst_object_ref (enc), NULL, OPUS_CAPS);
+  GstBuffer *key2 = key_buffer (2);
+  guint64 bytes1 = 0, bytes2 = 0;
+  const GValue *kids;
+  GstStructure *s;
+  guint i;
+
+  g_object_get (enc, "stats", &s, NULL);
+  fail_unless (gst_structure_has_name (s, "e2eeenc-stats"));
+  assert_fields (s, top_fields);
+  fail_unless_equals_uint64 (get_u64 (s, "frames"), 0);
+  fail_unless_equals_uint64 (get_u64 (s, "next-ctr"), 0);
+  fail_unless_equals_int (gst_value_array_get_size (gst_structure_get_value (s, "kids")),
+      0);
+  gst_structure_free (s);
+
+  push_and_check (h, ref1, 0, 3);
+  for (i = 0; i < 3; i++)
+    bytes1 += frame_sizes[i];
+  g_object_set (enc, "key-id", (guint64) 5, "key", key2, NULL);
+  push_and_check (h, ref2, 3, 4);
+  for (i = 3; i < 7; i++)
+    bytes2 += frame_sizes[i];
+
+  g_object_get (enc, "stats", &s, NULL);
+  GST_INFO ("%" GST_PTR_FORMAT, s);
+  assert_fields (s, top_fields);
+  fail_unless_equals_uint64 (get_u64 (s, "frames"), 7);
+  fail_unless_equals_uint64 (get_u64 (s, "bytes"), bytes1 + bytes2);
+  fail_unless_equals_uint64 (get_u64 (s, "kid"), 5);
+  fail_unless_equals_uint64 (get_u64 (s, "next-ctr"), 4);
+  kids = gst_structure_get_value (s, "kids");
+  fail_unless (GST_VALUE_HOLDS_ARRAY (kids));
+  fail_unless_equals_int (gst_value_array_get_size (kids), 2);
+  {
+    /* Sorted by KID. */
+    const GstStructure *k5 =
+        gst_value_get_structure (gst_value_array_get_value (kids, 0));
+    const GstStructure *k10 =
+        gst_value_get_structure (gst_value_array_get_value (kids, 1));
+
+    fail_unless (gst_structure_has_name (k5, "kid-stats"));
+    assert_fields (k5, kid_fields);
+    assert_fields (k10, kid_fields);
+    fail_unless_equals_uint64 (get_u64 (k5, "kid"), 5);
+    fail_unless_equals_uint64 (get_u64 (k5, "frames"), 4);
+    fail_unless_equals_uint64 (get_u64 (k5, "bytes"), bytes2);
+    fail_unless_equals_uint64 (get_u64 (k10, "kid"), 10);
+    fail_unless_equals_uint64 (get_u64 (k10, "frames"), 3);
+    fail_unless_equals_uint64 (get_u64 (k10, "bytes"), bytes1);
+  }
+  gst_structure_free (s);
+
+  gst_buffer_unref (key2);
+  gst_e2ee_sframe_key_unref (ref1);
+  gst_e2ee_sframe_key_unref (ref2);
+  gst_harness_teardown (h);
+  gst_object_unref (enc);
+}
+
+GST_END_TEST;
+
+/* `next-ctr` is documented as the counter the next frame will carry, so it must follow
+ * a key change right away, not only after the next frame. */
+GST_START_TEST (test_enc_stats_next_ctr_after_key_change)
+{
+  GstE2eeSFrameKey *ref = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
+      1, 1);
+  GstElement *enc = make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1);
+  GstHarness *h = harness_for (gst_object_ref (enc), NULL, OPUS_CAPS);
+  GstBuffer *key2 = key_buffer (2), *key1 = key_buffer (1);
+  GstStructure *s;
+
+  push_and_check (h, ref, 0, 3);
+  g_object_set (enc, "key-id", (guint64) 2, "key", key2, NULL);
+  g_object_get (enc, "stats", &s, NULL);
+  fail_unless_equals_uint64 (get_u64 (s, "kid"), 2);
+  fail_unless_equals_uint64 (get_u64 (s, "next-ctr"), 0);
+  gst_structure_free (s);
+
+  gst_buffer_unref (push_pull (h, make_frame (0, 10)));
+  g_object_set (enc, "key-id", (guint64) 1, "key", key1, NULL);
+  g_object_get (enc, "stats", &s, NULL);
+  fail_unless_equals_uint64 (get_u64 (s, "kid"), 1);
+  fail_unless_equals_uint64 (get_u64 (s, "next-ctr"), 3);
+  gst_structure_free (s);
+
+  gst_buffer_unref (key1);
+  gst_buffer_unref (key2);
+  gst_e2ee_sframe_key_unref (ref);
+  gst_harness_teardown (h);
+  gst_object_unref (enc);
+}
+
+GST_END_TEST;
+
+/* Buffers made of several memories, and read-only input, are encrypted as one frame
+ * without touching the input. */
+GST_START_TEST (test_enc_multi_memory_input)
+{
+  GstE2eeSFrameKey *ref = reference_key (GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128,
+      6, 6);
+  GstHarness *h = harness_for (make_enc (GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128,
+          6, 6), NULL, H264_CAPS);
+  GstBuffer *a = make_frame (1, 700), *b = make_frame (2, 333);
+  GstBuffer *joined = gst_buffer_append (gst_buffer_ref (a), gst_buffer_ref (b));
+  GstBuffer *copy = gst_buffer_copy_deep (joined), *out;
+  GBytes *want;
+
+  fail_unless_equals_int (gst_buffer_n_memory (joined), 2);
+  want = reference_encrypt (ref, joined, NULL);
+  out = push_pull (h, gst_buffer_ref (joined));
+  assert_buffer_bytes (out, want, "two-memory frame");
+  {
+    GstMapInfo m;
+
+    gst_buffer_map (copy, &m, GST_MAP_READ);
+    fail_unless (gst_buffer_memcmp (joined, 0, m.data, m.size) == 0,
+        "the input was modified");
+    gst_buffer_unmap (copy, &m);
+  }
+  gst_buffer_unref (out);
+  g_bytes_unref (want);
+  gst_buffer_unref (copy);
+  gst_buffer_unref (joined);
+  gst_buffer_unref (a);
+  gst_buffer_unref (b);
+  gst_e2ee_sframe_key_unref (ref);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+static Suite *
+e2eeenc_suite (void)
+{
+  Suite *s = suite_create ("e2eeenc");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_loop_test (tc, test_enc_byte_exact, 0, G_N_ELEMENTS (all_suites));
+  tcase_add_test (tc, test_enc_timing_and_flags);
+  tcase_add_test (tc, test_enc_defaults);
+  tcase_add_test (tc, test_enc_key_write_only_and_hex);
+  tcase_add_test (tc, test_enc_caps);
+  tcase_add_test (tc, test_enc_no_key);
+  tcase_add_test (tc, test_enc_kid_reuse);
+  tcase_add_test (tc, test_enc_counter_survives_restart);
+  tcase_add_test (tc, test_enc_disabled);
+  tcase_add_test (tc, test_enc_toggle_enabled);
+  tcase_add_test (tc, test_enc_enable_without_key);
+  tcase_add_test (tc, test_enc_drops_e2ee_meta);
+  tcase_add_test (tc, test_enc_stats);
+  tcase_add_test (tc, test_enc_stats_next_ctr_after_key_change);
+  tcase_add_test (tc, test_enc_multi_memory_input);
+  return s;
+}
+
+GST_CHECK_MAIN (e2eeenc);
