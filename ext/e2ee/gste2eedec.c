@@ -19,6 +19,31 @@
  * that fails (unknown KID, bad tag, malformed header, truncated) is dropped and
  * counted in #GstE2eeDec:stats, and the stream goes on.
  *
+ * ## Keys
+ *
+ * Keys live in a #GstE2eeKeyStore. All e2eedec (and e2eeenc) instances of a pipeline
+ * share one through a #GstContext of type `gst.e2ee.keystore`, or the application
+ * gives one in #GstE2eeDec:key-store, so a receiver of 200 senders adds each sender's
+ * key once. `add-key` and the `key` property add keys for decryption to it.
+ *
+ * The element follows senders through key changes without losing frames:
+ *
+ * * Ratchet (RFC 9605 §5.1): with #GstE2eeDec:ratchet-bits R, a KID is
+ *   `(generation << R) + step`. A frame whose KID is a later step of a generation the
+ *   element has a key for is decrypted with a key derived forward, up to
+ *   #GstE2eeDec:ratchet-window steps; once such a frame authenticates, the new step
+ *   becomes current and the older steps are retired.
+ * * Retired keys (ratcheted past, or retired with the `retire-key` signal) stay usable
+ *   for #GstE2eeDec:key-grace-period so frames still in flight decrypt, then are wiped.
+ * * Frames whose KID has no key yet are held for up to #GstE2eeDec:unknown-kid-hold
+ *   (bounded by #GstE2eeDec:unknown-kid-hold-frames and
+ *   #GstE2eeDec:unknown-kid-hold-bytes) and decrypted in order when the key arrives.
+ * * A sliding window per KID (#GstE2eeDec:replay-window) drops replayed frames:
+ *   duplicates and counters too old to tell.
+ * * When decryption resumes after a gap (frames lost to a missing key or failures)
+ *   the element asks upstream for a key frame (a force-key-unit event), so the
+ *   picture comes back without waiting for the next natural key frame.
+ *
  * The output caps are the media caps e2eeenc was given, restored from the
  * `application/x-sframe` caps; bare `application/x-sframe` caps (frames read from a
  * file or a custom transport) give `application/octet-stream`. Input that is not
@@ -30,8 +55,10 @@
  * element message named `e2eedec-drop` when it drops frames, at most once per
  * #GstE2eeDec:drop-message-interval for each reason, with these fields:
  *
- * * `reason` (#gchararray): why: `unknown-kid`, `authentication`, `truncated` or
- *   `malformed-header`.
+ * * `reason` (#gchararray): why: `unknown-kid` (no key, and not held or held too
+ *   long), `authentication`, `truncated`, `malformed-header`, `replay-duplicate` (a
+ *   counter already seen) or `replay-too-old` (a counter older than the replay
+ *   window).
  * * `kid` (#guint64): the frame's key ID. Absent for `malformed-header`, where no KID
  *   could be read.
  * * `ctr` (#guint64): the frame's counter. Absent for `malformed-header`.
@@ -39,6 +66,23 @@
  *   it, this one included.
  * * `total` (#guint64): frames dropped for this reason since the element started.
  * * `detail` (#gchararray): a human-readable explanation.
+ *
+ * ## Key messages
+ *
+ * The element also posts element messages about the keys it uses, each with a `kid`
+ * (#guint64) field:
+ *
+ * * `e2ee-key-added`: a key was added through this element (`add-key` or `key`).
+ * * `e2ee-key-activated`: the first frame with this KID was decrypted.
+ * * `e2ee-key-retired`: a key this element used was superseded; `deadline`
+ *   (#guint64, store clock time) is when it expires.
+ * * `e2ee-key-expired`: a key this element used was wiped after its grace period.
+ * * `e2ee-ratchet-advanced`: a sender's ratchet moved on; `old-kid` and `new-kid`
+ *   (#guint64) instead of `kid`.
+ * * `e2ee-unknown-kid`: frames with a KID that has no key: `action` (#gchararray)
+ *   is `held` (the first frame of this KID is being held), `recovered` (the key came:
+ *   `count` held frames decrypted) or `timed-out` (`count` frames waited too long, or
+ *   did not fit, and were dropped).
  *
  * ## Example launch line
  * |[
@@ -59,6 +103,10 @@
 
 #include "gste2eedec.h"
 #include "gste2eeelement.h"
+#include "gste2eehold.h"
+
+#include <string.h>
+#include <gst/video/video.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_e2ee_dec_debug);
 #define GST_CAT_DEFAULT gst_e2ee_dec_debug
@@ -68,8 +116,17 @@ GST_DEBUG_CATEGORY_STATIC (gst_e2ee_dec_debug);
 #define DEFAULT_POST_DROP_MESSAGES TRUE
 #define DEFAULT_DROP_MESSAGE_INTERVAL GST_SECOND
 #define DEFAULT_ALLOW_PLAINTEXT FALSE
+#define DEFAULT_RATCHET_BITS GST_E2EE_RATCHET_DEFAULT_BITS
+#define DEFAULT_RATCHET_WINDOW GST_E2EE_KEY_STORE_DEFAULT_RATCHET_WINDOW
+#define DEFAULT_KEY_GRACE_PERIOD GST_E2EE_KEY_STORE_DEFAULT_GRACE_PERIOD
+#define DEFAULT_UNKNOWN_KID_HOLD (500 * GST_MSECOND)
+#define DEFAULT_UNKNOWN_KID_HOLD_FRAMES 256
+#define DEFAULT_UNKNOWN_KID_HOLD_BYTES (8 * 1024 * 1024)
+#define DEFAULT_REPLAY_WINDOW GST_E2EE_REPLAY_WINDOW_DEFAULT_SIZE
 /* Unknown KIDs come from the network: count at most this many separately. */
 #define MAX_UNKNOWN_KID_STATS 64
+/* Private to this file: "no key for this KID", which the caller may hold. */
+#define FLOW_UNKNOWN_KID GST_FLOW_CUSTOM_SUCCESS_1
 
 typedef enum
 {
@@ -77,11 +134,14 @@ typedef enum
   DROP_AUTHENTICATION,
   DROP_TRUNCATED,
   DROP_MALFORMED_HEADER,
+  DROP_REPLAY_DUPLICATE,
+  DROP_REPLAY_TOO_OLD,
   N_DROP_REASONS
 } DropReason;
 
 static const gchar *drop_reason_names[N_DROP_REASONS] = {
-  "unknown-kid", "authentication", "truncated", "malformed-header"
+  "unknown-kid", "authentication", "truncated", "malformed-header",
+  "replay-duplicate", "replay-too-old"
 };
 
 enum
@@ -94,16 +154,35 @@ enum
   PROP_POST_DROP_MESSAGES,
   PROP_DROP_MESSAGE_INTERVAL,
   PROP_ALLOW_PLAINTEXT,
+  PROP_KEY_STORE,
+  PROP_RATCHET_BITS,
+  PROP_RATCHET_WINDOW,
+  PROP_KEY_GRACE_PERIOD,
+  PROP_UNKNOWN_KID_HOLD,
+  PROP_UNKNOWN_KID_HOLD_FRAMES,
+  PROP_UNKNOWN_KID_HOLD_BYTES,
+  PROP_REPLAY_WINDOW,
 };
 
 enum
 {
   SIGNAL_ADD_KEY,
   SIGNAL_REMOVE_KEY,
+  SIGNAL_RETIRE_KEY,
   LAST_SIGNAL
 };
 
 static guint signals[LAST_SIGNAL];
+
+enum
+{
+  STORE_KEY_ADDED,
+  STORE_KEY_REMOVED,
+  STORE_KEY_RETIRED,
+  STORE_KEY_EXPIRED,
+  STORE_RATCHET_ADVANCED,
+  N_STORE_SIGNALS
+};
 
 struct _GstE2eeDec
 {
@@ -111,7 +190,10 @@ struct _GstE2eeDec
 
   /* Protected by the object lock. */
   GstE2eeCipherSuite suite;
-  GHashTable *keys;             /* guint64 KID -> GstE2eeSFrameKey */
+  GstE2eeKeyStore *store;
+  gboolean store_from_property;
+  gboolean store_shared;        /* offered to / taken from the pipeline */
+  gulong store_handlers[N_STORE_SIGNALS];
   guint64 prop_kid;
   GBytes *prop_key;             /* the `key` property, wiped on release */
   gboolean prop_key_installed;
@@ -119,20 +201,39 @@ struct _GstE2eeDec
   gboolean post_drop_messages;
   GstClockTime drop_message_interval;
   gboolean allow_plaintext;
+  guint ratchet_bits;
+  guint ratchet_window;
+  GstClockTime grace_period;
+  GstClockTime hold_time;
+  guint hold_max_frames;
+  guint64 hold_max_bytes;
+  guint replay_window_size;
 
+  /* Counters and replay windows have a lock of their own: the store's signal
+   * handlers need them, and the store may signal while the object lock is held. */
+  GMutex stats_lock;
+  GHashTable *windows;          /* guint64 KID -> GstE2eeReplayWindow */
   GHashTable *stats;
   guint64 frames;
   guint64 bytes;
+  guint64 held;
+  guint64 recovered;
   guint64 drops[N_DROP_REASONS];
   guint64 drops_pending[N_DROP_REASONS];
   gint64 last_drop_message[N_DROP_REASONS];     /* monotonic µs, 0 = never */
 
+  /* Set from any thread when a key appears: held frames may now decrypt. */
+  gint keys_changed;
+
   /* Streaming thread only. */
   gboolean plaintext;           /* the negotiated input is not SFrame */
+  GstE2eeHold hold;
+  GQueue ready;                 /* decrypted held frames waiting to go out */
+  gboolean gap;                 /* frames were lost since the last good one */
 };
 
 /* application/x-sframe; ANY only so that allow-plaintext can accept other caps, which
- * transform_caps() refuses otherwise. */
+ * set_caps() refuses otherwise. */
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
 
@@ -143,46 +244,209 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
 G_DEFINE_TYPE (GstE2eeDec, gst_e2ee_dec, GST_TYPE_BASE_TRANSFORM);
 GST_ELEMENT_REGISTER_DEFINE (e2eedec, "e2eedec", GST_RANK_NONE, GST_TYPE_E2EE_DEC);
 
+/* ---- Key store ------------------------------------------------------------ */
+
 static gboolean
-gst_e2ee_dec_add_key_locked (GstE2eeDec * self, guint64 kid, const guint8 * data,
-    gsize size)
+kid_is_ours_locked (GstE2eeDec * self, guint64 kid)
+{
+  GstE2eeKidStats *st = g_hash_table_lookup (self->stats, &kid);
+  return st != NULL && st->activated;
+}
+
+static void
+on_store_key_added (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usage,
+    GstE2eeDec * self)
+{
+  if (usage == GST_E2EE_KEY_USAGE_DECRYPT)
+    g_atomic_int_set (&self->keys_changed, 1);
+}
+
+/* A key gone for good: its replay window goes with it, so the same KID with a new key
+ * starts afresh. Messages only for KIDs this element used: with a store shared by
+ * 200 receivers, each reports its own senders. */
+static void
+on_store_key_gone (GstE2eeDec * self, guint64 kid, GstE2eeKeyUsage usage,
+    gboolean expired)
+{
+  gboolean ours;
+
+  if (usage != GST_E2EE_KEY_USAGE_DECRYPT)
+    return;
+  g_mutex_lock (&self->stats_lock);
+  g_hash_table_remove (self->windows, &kid);
+  ours = kid_is_ours_locked (self, kid);
+  g_mutex_unlock (&self->stats_lock);
+  if (ours && expired)
+    gst_e2ee_post_message (GST_ELEMENT (self), gst_structure_new ("e2ee-key-expired",
+            "kid", G_TYPE_UINT64, kid, NULL));
+}
+
+static void
+on_store_key_removed (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usage,
+    GstE2eeDec * self)
+{
+  on_store_key_gone (self, kid, usage, FALSE);
+}
+
+static void
+on_store_key_expired (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usage,
+    GstE2eeDec * self)
+{
+  on_store_key_gone (self, kid, usage, TRUE);
+}
+
+static void
+on_store_key_retired (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usage,
+    guint64 deadline, GstE2eeDec * self)
+{
+  gboolean ours;
+
+  if (usage != GST_E2EE_KEY_USAGE_DECRYPT)
+    return;
+  g_mutex_lock (&self->stats_lock);
+  ours = kid_is_ours_locked (self, kid);
+  g_mutex_unlock (&self->stats_lock);
+  if (ours)
+    gst_e2ee_post_message (GST_ELEMENT (self), gst_structure_new ("e2ee-key-retired",
+            "kid", G_TYPE_UINT64, kid, "deadline", G_TYPE_UINT64, deadline, NULL));
+}
+
+static void
+on_store_ratchet_advanced (GstE2eeKeyStore * store, guint64 old_kid, guint64 new_kid,
+    GstE2eeKeyUsage usage, GstE2eeDec * self)
+{
+  gboolean ours;
+
+  if (usage != GST_E2EE_KEY_USAGE_DECRYPT)
+    return;
+  g_atomic_int_set (&self->keys_changed, 1);
+  g_mutex_lock (&self->stats_lock);
+  ours = kid_is_ours_locked (self, old_kid);
+  g_mutex_unlock (&self->stats_lock);
+  if (ours)
+    gst_e2ee_post_message (GST_ELEMENT (self),
+        gst_structure_new ("e2ee-ratchet-advanced", "old-kid", G_TYPE_UINT64, old_kid,
+            "new-kid", G_TYPE_UINT64, new_kid, NULL));
+}
+
+/* With the object lock. Installs the `key`/`key-id` pair in the current store; they
+ * may come in either order on a gst-launch line, and the store may change under
+ * them (a context arriving), so the element keeps the property's key to reinstall. */
+static void
+install_prop_key_locked (GstE2eeDec * self, gboolean remove_old)
 {
   GError *error = NULL;
-  GstE2eeSFrameKey *key = gst_e2ee_sframe_key_new (self->suite, kid, data, size, &error);
 
-  if (key == NULL) {
-    GST_WARNING_OBJECT (self, "cannot add key for KID %" G_GUINT64_FORMAT ": %s", kid,
-        error->message);
+  if (self->prop_key_installed && remove_old && self->store)
+    gst_e2ee_key_store_remove_key (self->store, self->installed_prop_kid,
+        GST_E2EE_KEY_USAGE_DECRYPT);
+  self->prop_key_installed = FALSE;
+  if (self->prop_key == NULL || self->store == NULL)
+    return;
+  if (gst_e2ee_key_store_add_key_bytes (self->store, self->prop_kid,
+          GST_E2EE_KEY_USAGE_DECRYPT, self->suite, self->prop_key, &error)) {
+    self->prop_key_installed = TRUE;
+    self->installed_prop_kid = self->prop_kid;
+  } else {
+    GST_WARNING_OBJECT (self, "cannot add the 'key' property's key for KID %"
+        G_GUINT64_FORMAT ": %s", self->prop_kid, error->message);
     g_clear_error (&error);
-    return FALSE;
   }
-  g_hash_table_replace (self->keys, g_memdup2 (&kid, sizeof (kid)), key);
-  GST_INFO_OBJECT (self, "key for KID %" G_GUINT64_FORMAT " added", kid);
-  return TRUE;
+}
+
+/* With the object lock. Takes @store. */
+static void
+set_store_locked (GstE2eeDec * self, GstE2eeKeyStore * store)
+{
+  guint i;
+
+  if (store == self->store) {
+    if (store)
+      g_object_unref (store);
+    return;
+  }
+  if (self->store) {
+    for (i = 0; i < N_STORE_SIGNALS; i++)
+      g_signal_handler_disconnect (self->store, self->store_handlers[i]);
+    gst_clear_object (&self->store);
+  }
+  g_mutex_lock (&self->stats_lock);
+  g_hash_table_remove_all (self->windows);
+  g_mutex_unlock (&self->stats_lock);
+  self->store = store;
+  self->prop_key_installed = FALSE;
+  if (store == NULL)
+    return;
+  self->store_handlers[STORE_KEY_ADDED] = g_signal_connect (store, "key-added",
+      G_CALLBACK (on_store_key_added), self);
+  self->store_handlers[STORE_KEY_REMOVED] = g_signal_connect (store, "key-removed",
+      G_CALLBACK (on_store_key_removed), self);
+  self->store_handlers[STORE_KEY_RETIRED] = g_signal_connect (store, "key-retired",
+      G_CALLBACK (on_store_key_retired), self);
+  self->store_handlers[STORE_KEY_EXPIRED] = g_signal_connect (store, "key-expired",
+      G_CALLBACK (on_store_key_expired), self);
+  self->store_handlers[STORE_RATCHET_ADVANCED] = g_signal_connect (store,
+      "ratchet-advanced", G_CALLBACK (on_store_ratchet_advanced), self);
+  install_prop_key_locked (self, FALSE);
+  g_atomic_int_set (&self->keys_changed, 1);
+}
+
+/* A store to add keys to even before the element has met its pipeline: keys given in
+ * NULL state go into a store of the element's own, which it then offers to the
+ * pipeline instead of looking for another. Returns a new reference. */
+static GstE2eeKeyStore *
+get_store (GstE2eeDec * self)
+{
+  GstE2eeKeyStore *store;
+
+  GST_OBJECT_LOCK (self);
+  if (self->store == NULL)
+    set_store_locked (self, gst_e2ee_key_store_new ());
+  store = g_object_ref (self->store);
+  GST_OBJECT_UNLOCK (self);
+  return store;
 }
 
 static gboolean
 gst_e2ee_dec_add_key (GstE2eeDec * self, guint64 kid, GstBuffer * base_key)
 {
+  GstE2eeKeyStore *store;
+  GstE2eeCipherSuite suite;
+  GError *error = NULL;
   GstMapInfo map;
   gboolean ok;
 
   if (base_key == NULL || !gst_buffer_map (base_key, &map, GST_MAP_READ))
     return FALSE;
+  store = get_store (self);
   GST_OBJECT_LOCK (self);
-  ok = gst_e2ee_dec_add_key_locked (self, kid, map.data, map.size);
+  suite = self->suite;
   GST_OBJECT_UNLOCK (self);
+  ok = gst_e2ee_key_store_add_key (store, kid, GST_E2EE_KEY_USAGE_DECRYPT, suite,
+      map.data, map.size, &error);
   gst_buffer_unmap (base_key, &map);
-  return ok;
+  g_object_unref (store);
+  if (!ok) {
+    GST_WARNING_OBJECT (self, "cannot add key for KID %" G_GUINT64_FORMAT ": %s", kid,
+        error->message);
+    g_clear_error (&error);
+    return FALSE;
+  }
+  GST_INFO_OBJECT (self, "key for KID %" G_GUINT64_FORMAT " added", kid);
+  gst_e2ee_post_message (GST_ELEMENT (self), gst_structure_new ("e2ee-key-added",
+          "kid", G_TYPE_UINT64, kid, NULL));
+  return TRUE;
 }
 
 static gboolean
 gst_e2ee_dec_remove_key (GstE2eeDec * self, guint64 kid)
 {
+  GstE2eeKeyStore *store = get_store (self);
   gboolean removed;
 
+  removed = gst_e2ee_key_store_remove_key (store, kid, GST_E2EE_KEY_USAGE_DECRYPT);
+  g_object_unref (store);
   GST_OBJECT_LOCK (self);
-  removed = g_hash_table_remove (self->keys, &kid);
   if (removed && self->prop_key_installed && self->installed_prop_kid == kid)
     self->prop_key_installed = FALSE;
   GST_OBJECT_UNLOCK (self);
@@ -191,26 +455,22 @@ gst_e2ee_dec_remove_key (GstE2eeDec * self, guint64 kid)
   return removed;
 }
 
-/* With the object lock. The `key`/`key-id` pair may come in either order on a
- * gst-launch line, so the key is (re)installed once both are known. */
-static void
-gst_e2ee_dec_install_prop_key_locked (GstE2eeDec * self)
+static gboolean
+gst_e2ee_dec_retire_key (GstE2eeDec * self, guint64 kid)
 {
-  const guint8 *data;
-  gsize size;
+  GstE2eeKeyStore *store = get_store (self);
+  GstClockTime grace;
+  gboolean retired;
 
-  if (self->prop_key_installed) {
-    g_hash_table_remove (self->keys, &self->installed_prop_kid);
-    self->prop_key_installed = FALSE;
-  }
-  if (self->prop_key == NULL)
-    return;
-  data = g_bytes_get_data (self->prop_key, &size);
-  if (gst_e2ee_dec_add_key_locked (self, self->prop_kid, data, size)) {
-    self->prop_key_installed = TRUE;
-    self->installed_prop_kid = self->prop_kid;
-  }
+  GST_OBJECT_LOCK (self);
+  grace = self->grace_period;
+  GST_OBJECT_UNLOCK (self);
+  retired = gst_e2ee_key_store_retire_key (store, kid, GST_E2EE_KEY_USAGE_DECRYPT, grace);
+  g_object_unref (store);
+  return retired;
 }
+
+/* ---- Caps ----------------------------------------------------------------- */
 
 /* Plaintext caps map to themselves here even when allow-plaintext is off, so that
  * negotiation reaches set_caps(), which refuses them with an error that says why
@@ -267,15 +527,28 @@ gst_e2ee_dec_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCaps * out
   return TRUE;
 }
 
+/* ---- Drops and messages -------------------------------------------------- */
+
 /* Counts a drop and, rate-limited per reason, tells the application. */
 static void
-gst_e2ee_dec_report_drop (GstE2eeDec * self, DropReason reason, gboolean have_header,
+report_drop (GstE2eeDec * self, DropReason reason, gboolean have_header,
     guint64 kid, guint64 ctr, const gchar * detail)
 {
   GstMessage *msg = NULL;
   gint64 now = g_get_monotonic_time ();
+  gboolean post;
+  GstClockTime interval;
 
   GST_OBJECT_LOCK (self);
+  post = self->post_drop_messages;
+  interval = self->drop_message_interval;
+  GST_OBJECT_UNLOCK (self);
+
+  /* A replayed frame is not a lost one: the original already went through. */
+  if (reason != DROP_REPLAY_DUPLICATE && reason != DROP_REPLAY_TOO_OLD)
+    self->gap = TRUE;
+
+  g_mutex_lock (&self->stats_lock);
   self->drops[reason]++;
   self->drops_pending[reason]++;
   if (have_header) {
@@ -284,16 +557,19 @@ gst_e2ee_dec_report_drop (GstE2eeDec * self, DropReason reason, gboolean have_he
     if (reason != DROP_UNKNOWN_KID || g_hash_table_contains (self->stats, &kid) ||
         g_hash_table_size (self->stats) < MAX_UNKNOWN_KID_STATS)
       st = gst_e2ee_kid_stats_get (self->stats, kid);
-    if (st && reason == DROP_UNKNOWN_KID)
+    if (st == NULL)
+      ;
+    else if (reason == DROP_UNKNOWN_KID)
       st->dropped_unknown_kid++;
-    else if (st && reason == DROP_AUTHENTICATION)
+    else if (reason == DROP_AUTHENTICATION)
       st->dropped_authentication++;
-    else if (st && reason == DROP_TRUNCATED)
+    else if (reason == DROP_TRUNCATED)
       st->dropped_truncated++;
+    else if (reason == DROP_REPLAY_DUPLICATE || reason == DROP_REPLAY_TOO_OLD)
+      st->dropped_replay++;
   }
-  if (self->post_drop_messages && (self->last_drop_message[reason] == 0 ||
-          now - self->last_drop_message[reason] >=
-          (gint64) (self->drop_message_interval / GST_USECOND))) {
+  if (post && (self->last_drop_message[reason] == 0 ||
+          now - self->last_drop_message[reason] >= (gint64) (interval / GST_USECOND))) {
     GstStructure *s = gst_structure_new ("e2eedec-drop",
         "reason", G_TYPE_STRING, drop_reason_names[reason],
         "count", G_TYPE_UINT64, self->drops_pending[reason],
@@ -305,51 +581,103 @@ gst_e2ee_dec_report_drop (GstE2eeDec * self, DropReason reason, gboolean have_he
     self->drops_pending[reason] = 0;
     self->last_drop_message[reason] = now;
   }
-  GST_OBJECT_UNLOCK (self);
+  g_mutex_unlock (&self->stats_lock);
 
   GST_WARNING_OBJECT (self, "dropped frame (%s): %s", drop_reason_names[reason], detail);
   if (msg)
     gst_element_post_message (GST_ELEMENT (self), msg);
 }
 
-static GstFlowReturn
-gst_e2ee_dec_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+static void
+post_unknown_kid (GstE2eeDec * self, guint64 kid, const gchar * action, guint64 count)
 {
-  GstE2eeDec *self = GST_E2EE_DEC (trans);
+  gst_e2ee_post_message (GST_ELEMENT (self), gst_structure_new ("e2ee-unknown-kid",
+          "kid", G_TYPE_UINT64, kid, "action", G_TYPE_STRING, action,
+          "count", G_TYPE_UINT64, count, NULL));
+}
+
+/* ---- Decryption ----------------------------------------------------------- */
+
+static gboolean
+parse_header (GstE2eeDec * self, GstBuffer * buf, guint64 * kid, guint64 * ctr)
+{
+  GstMapInfo map;
+  GError *error = NULL;
+  gboolean ok;
+
+  if (!gst_buffer_map (buf, &map, GST_MAP_READ))
+    return FALSE;
+  ok = gst_e2ee_sframe_header_parse (map.data, map.size, kid, ctr, NULL, &error);
+  gst_buffer_unmap (buf, &map);
+  if (!ok) {
+    report_drop (self, DROP_MALFORMED_HEADER, FALSE, 0, 0, error->message);
+    g_clear_error (&error);
+  }
+  return ok;
+}
+
+/* Decrypts @buf (writable) in place. Returns GST_FLOW_OK, FLOW_UNKNOWN_KID (nothing
+ * counted: the caller holds or drops it), GST_BASE_TRANSFORM_FLOW_DROPPED (counted and
+ * reported) or GST_FLOW_ERROR. */
+static GstFlowReturn
+decrypt_frame (GstE2eeDec * self, GstBuffer * buf, guint64 kid, guint64 ctr)
+{
+  GstE2eeKeyStore *store;
   GstE2eeSFrameKey *key;
+  GstE2eeReplayWindow *window;
+  GstE2eeReplayStatus replay = GST_E2EE_REPLAY_STATUS_OK;
   GstE2eeKidStats *st;
   GstMapInfo map;
   GError *error = NULL;
-  guint64 kid, ctr;
+  guint ratchet_bits, ratchet_window, window_size;
+  GstClockTime grace;
+  gboolean derived = FALSE, ok, first_use, resumed;
   gsize hlen, pt_len;
-  gboolean ok;
+
+  store = get_store (self);
+  GST_OBJECT_LOCK (self);
+  ratchet_bits = self->ratchet_bits;
+  ratchet_window = self->ratchet_window;
+  grace = self->grace_period;
+  window_size = self->replay_window_size;
+  GST_OBJECT_UNLOCK (self);
+
+  key = gst_e2ee_key_store_lookup_ratchet (store, kid, ratchet_bits, ratchet_window,
+      &derived);
+  if (key == NULL) {
+    g_object_unref (store);
+    return FLOW_UNKNOWN_KID;
+  }
+
+  /* Checked before decrypting, committed only after the tag verified: a forged
+   * frame can neither pass nor move the window. */
+  g_mutex_lock (&self->stats_lock);
+  if (window_size > 0) {
+    window = g_hash_table_lookup (self->windows, &kid);
+    if (window == NULL) {
+      window = gst_e2ee_replay_window_new (window_size);
+      g_hash_table_insert (self->windows, g_memdup2 (&kid, sizeof (kid)), window);
+    }
+    replay = gst_e2ee_replay_window_check (window, ctr);
+  }
+  g_mutex_unlock (&self->stats_lock);
+  if (replay != GST_E2EE_REPLAY_STATUS_OK) {
+    gchar *detail = g_strdup_printf ("KID %" G_GUINT64_FORMAT " CTR %" G_GUINT64_FORMAT
+        " %s", kid, ctr, replay == GST_E2EE_REPLAY_STATUS_DUPLICATE ?
+        "was already received" : "is older than the replay window");
+    report_drop (self, replay == GST_E2EE_REPLAY_STATUS_DUPLICATE ?
+        DROP_REPLAY_DUPLICATE : DROP_REPLAY_TOO_OLD, TRUE, kid, ctr, detail);
+    g_free (detail);
+    goto dropped;
+  }
 
   if (!gst_buffer_map (buf, &map, GST_MAP_READWRITE)) {
     GST_ELEMENT_ERROR (self, RESOURCE, READ, ("Cannot map the input frame"), (NULL));
+    gst_e2ee_sframe_key_unref (key);
+    g_object_unref (store);
     return GST_FLOW_ERROR;
   }
-
-  if (!gst_e2ee_sframe_header_parse (map.data, map.size, &kid, &ctr, &hlen, &error)) {
-    gst_buffer_unmap (buf, &map);
-    gst_e2ee_dec_report_drop (self, DROP_MALFORMED_HEADER, FALSE, 0, 0, error->message);
-    g_clear_error (&error);
-    return GST_BASE_TRANSFORM_FLOW_DROPPED;
-  }
-
-  GST_OBJECT_LOCK (self);
-  key = g_hash_table_lookup (self->keys, &kid);
-  if (key)
-    gst_e2ee_sframe_key_ref (key);
-  GST_OBJECT_UNLOCK (self);
-
-  if (key == NULL) {
-    gchar *detail = g_strdup_printf ("no key for KID %" G_GUINT64_FORMAT, kid);
-    gst_buffer_unmap (buf, &map);
-    gst_e2ee_dec_report_drop (self, DROP_UNKNOWN_KID, TRUE, kid, ctr, detail);
-    g_free (detail);
-    return GST_BASE_TRANSFORM_FLOW_DROPPED;
-  }
-
+  hlen = gst_e2ee_sframe_header_size (kid, ctr);
   /* In place: the plaintext lands where the ciphertext was, then the buffer is cut
    * down to it, so a writable frame costs no copy. */
   ok = gst_e2ee_sframe_key_decrypt (key, NULL, 0, map.data, map.size, map.data + hlen,
@@ -367,42 +695,375 @@ gst_e2ee_dec_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
           (NULL));
       g_clear_error (&error);
       gst_e2ee_sframe_key_unref (key);
+      g_object_unref (store);
       return GST_FLOW_ERROR;
     }
-    gst_e2ee_dec_report_drop (self, reason, TRUE, kid, ctr, error->message);
+    report_drop (self, reason, TRUE, kid, ctr, error->message);
     g_clear_error (&error);
-    gst_e2ee_sframe_key_unref (key);
-    return GST_BASE_TRANSFORM_FLOW_DROPPED;
+    goto dropped;
   }
 
+  if (derived) {
+    /* Authentic, so the sender really moved on: make the step current. */
+    if (!gst_e2ee_key_store_commit_ratchet (store, kid, ratchet_bits, ratchet_window,
+            grace, &error)) {
+      GST_INFO_OBJECT (self, "ratchet to KID %" G_GUINT64_FORMAT " not kept: %s", kid,
+          error->message);
+      g_clear_error (&error);
+    }
+  }
   gst_buffer_resize (buf, hlen, pt_len);
   gst_buffer_add_e2ee_meta (buf, TRUE, kid, ctr, gst_e2ee_sframe_key_get_cipher_suite (key));
   gst_e2ee_sframe_key_unref (key);
+  g_object_unref (store);
 
-  GST_OBJECT_LOCK (self);
+  g_mutex_lock (&self->stats_lock);
+  /* Looked up again: the key (and its window) may have been removed meanwhile. */
+  window = g_hash_table_lookup (self->windows, &kid);
+  if (window)
+    gst_e2ee_replay_window_commit (window, ctr);
   st = gst_e2ee_kid_stats_get (self->stats, kid);
+  first_use = !st->activated;
+  st->activated = TRUE;
   st->frames++;
   st->bytes += pt_len;
   self->frames++;
   self->bytes += pt_len;
-  GST_OBJECT_UNLOCK (self);
+  g_mutex_unlock (&self->stats_lock);
+
+  if (first_use)
+    gst_e2ee_post_message (GST_ELEMENT (self), gst_structure_new ("e2ee-key-activated",
+            "kid", G_TYPE_UINT64, kid, NULL));
+
+  resumed = self->gap;
+  self->gap = FALSE;
+  if (resumed) {
+    /* Whatever was lost left the decoder without a reference: ask for a key frame
+     * rather than wait for the next natural one. */
+    GST_INFO_OBJECT (self, "decryption resumed after a gap: requesting a key frame");
+    gst_pad_push_event (GST_BASE_TRANSFORM_SINK_PAD (self),
+        gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
+  }
 
   GST_LOG_OBJECT (self, "KID %" G_GUINT64_FORMAT " CTR %" G_GUINT64_FORMAT ": %"
       G_GSIZE_FORMAT " bytes", kid, ctr, pt_len);
   return GST_FLOW_OK;
+
+dropped:
+  gst_e2ee_sframe_key_unref (key);
+  g_object_unref (store);
+  return GST_BASE_TRANSFORM_FLOW_DROPPED;
 }
+
+/* ---- Holding frames for keys that have not arrived ------------------------ */
+
+static void
+drop_held (GstE2eeDec * self, GstE2eeHeldFrame * f, const gchar * why)
+{
+  guint64 ctr = 0;
+  GstMapInfo map;
+  gchar *detail;
+
+  if (gst_buffer_map (f->buffer, &map, GST_MAP_READ)) {
+    gst_e2ee_sframe_header_parse (map.data, map.size, NULL, &ctr, NULL, NULL);
+    gst_buffer_unmap (f->buffer, &map);
+  }
+  detail = g_strdup_printf ("no key for KID %" G_GUINT64_FORMAT " %s", f->kid, why);
+  report_drop (self, DROP_UNKNOWN_KID, TRUE, f->kid, ctr, detail);
+  post_unknown_kid (self, f->kid, "timed-out", 1);
+  g_free (detail);
+  gst_e2ee_held_frame_free (f);
+}
+
+/* Takes @buf. */
+static void
+hold_frame (GstE2eeDec * self, GstBuffer * buf, guint64 kid)
+{
+  gboolean first = !gst_e2ee_hold_has_kid (&self->hold, kid);
+  guint max_frames;
+  guint64 max_bytes;
+
+  GST_OBJECT_LOCK (self);
+  max_frames = self->hold_max_frames;
+  max_bytes = self->hold_max_bytes;
+  GST_OBJECT_UNLOCK (self);
+  g_mutex_lock (&self->stats_lock);
+  self->held++;
+  g_mutex_unlock (&self->stats_lock);
+
+  gst_e2ee_hold_push (&self->hold, buf, kid);
+  while (gst_e2ee_hold_length (&self->hold) > max_frames ||
+      self->hold.bytes > max_bytes)
+    drop_held (self, gst_e2ee_hold_pop (&self->hold), "and no room to hold it");
+  GST_DEBUG_OBJECT (self, "holding a frame for KID %" G_GUINT64_FORMAT " (%u held)",
+      kid, gst_e2ee_hold_length (&self->hold));
+  if (first)
+    post_unknown_kid (self, kid, "held", 1);
+}
+
+static gboolean
+kid_has_key (guint64 kid, gpointer data)
+{
+  GstE2eeDec *self = data;
+  GstE2eeKeyStore *store = get_store (self);
+  GstE2eeSFrameKey *key;
+  guint bits, window;
+
+  GST_OBJECT_LOCK (self);
+  bits = self->ratchet_bits;
+  window = self->ratchet_window;
+  GST_OBJECT_UNLOCK (self);
+  key = gst_e2ee_key_store_lookup_ratchet (store, kid, bits, window, NULL);
+  g_object_unref (store);
+  if (key)
+    gst_e2ee_sframe_key_unref (key);
+  return key != NULL;
+}
+
+/* Drops what waited too long, then decrypts, in order, what can be: into `ready`. */
+static void
+service_hold (GstE2eeDec * self, GstClockTime now_pts)
+{
+  GstE2eeHeldFrame *f;
+  GstClockTime hold_time;
+  guint64 recovered_kid = 0, recovered = 0;
+
+  GST_OBJECT_LOCK (self);
+  hold_time = self->hold_time;
+  GST_OBJECT_UNLOCK (self);
+
+  while ((f = gst_e2ee_hold_pop_expired (&self->hold, now_pts, hold_time)))
+    drop_held (self, f, "after holding it for the unknown-kid-hold time");
+
+  if (!g_atomic_int_compare_and_exchange (&self->keys_changed, 1, 0))
+    return;
+  while ((f = gst_e2ee_hold_pop_for_kid (&self->hold, kid_has_key, self))) {
+    GstBuffer *buf = gst_buffer_make_writable (f->buffer);
+    guint64 kid = f->kid, ctr = 0;
+    GstFlowReturn ret;
+
+    f->buffer = NULL;
+    g_free (f);
+    if (!parse_header (self, buf, &kid, &ctr)) {
+      gst_buffer_unref (buf);
+      continue;
+    }
+    ret = decrypt_frame (self, buf, kid, ctr);
+    if (ret == GST_FLOW_OK) {
+      g_queue_push_tail (&self->ready, buf);
+      if (recovered && recovered_kid != kid)
+        post_unknown_kid (self, recovered_kid, "recovered", recovered);
+      if (recovered_kid != kid)
+        recovered = 0;
+      recovered_kid = kid;
+      recovered++;
+      g_mutex_lock (&self->stats_lock);
+      self->recovered++;
+      g_mutex_unlock (&self->stats_lock);
+    } else {
+      gst_buffer_unref (buf);
+    }
+  }
+  if (recovered)
+    post_unknown_kid (self, recovered_kid, "recovered", recovered);
+}
+
+static GstFlowReturn
+gst_e2ee_dec_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+{
+  GstE2eeDec *self = GST_E2EE_DEC (trans);
+  GstClockTime hold_time;
+  GstFlowReturn ret;
+  guint64 kid, ctr;
+
+  if (!parse_header (self, buf, &kid, &ctr))
+    return GST_BASE_TRANSFORM_FLOW_DROPPED;
+
+  /* Older frames of this KID still waiting go first. */
+  if (gst_e2ee_hold_length (&self->hold) > 0 &&
+      gst_e2ee_hold_has_kid (&self->hold, kid)) {
+    hold_frame (self, gst_buffer_ref (buf), kid);
+    return GST_BASE_TRANSFORM_FLOW_DROPPED;
+  }
+
+  ret = decrypt_frame (self, buf, kid, ctr);
+  if (ret != FLOW_UNKNOWN_KID)
+    return ret;
+
+  GST_OBJECT_LOCK (self);
+  hold_time = self->hold_time;
+  GST_OBJECT_UNLOCK (self);
+  if (hold_time > 0) {
+    hold_frame (self, gst_buffer_ref (buf), kid);
+  } else {
+    gchar *detail = g_strdup_printf ("no key for KID %" G_GUINT64_FORMAT, kid);
+    report_drop (self, DROP_UNKNOWN_KID, TRUE, kid, ctr, detail);
+    g_free (detail);
+  }
+  return GST_BASE_TRANSFORM_FLOW_DROPPED;
+}
+
+/* The base class asks for output until there is none: frames recovered from the hold
+ * go out first, in order, then the frame that just came in. */
+static GstFlowReturn
+gst_e2ee_dec_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
+{
+  GstE2eeDec *self = GST_E2EE_DEC (trans);
+  GstFlowReturn ret;
+
+  *outbuf = g_queue_pop_head (&self->ready);
+  if (*outbuf)
+    return GST_FLOW_OK;
+
+  if (trans->queued_buf && !self->plaintext &&
+      (gst_e2ee_hold_length (&self->hold) > 0 ||
+          g_atomic_int_get (&self->keys_changed))) {
+    service_hold (self, GST_BUFFER_PTS (trans->queued_buf));
+    *outbuf = g_queue_pop_head (&self->ready);
+    if (*outbuf)
+      return GST_FLOW_OK;
+  }
+
+  ret = GST_BASE_TRANSFORM_CLASS (parent_class)->generate_output (trans, outbuf);
+  if (ret == GST_BASE_TRANSFORM_FLOW_DROPPED && !g_queue_is_empty (&self->ready)) {
+    /* The new frame joined the hold and released older ones: send those. */
+    if (*outbuf)
+      gst_buffer_unref (*outbuf);
+    *outbuf = g_queue_pop_head (&self->ready);
+    ret = GST_FLOW_OK;
+  }
+  return ret;
+}
+
+static void
+flush_hold (GstE2eeDec * self, gboolean report)
+{
+  GstE2eeHeldFrame *f;
+
+  while ((f = gst_e2ee_hold_pop (&self->hold))) {
+    if (report)
+      drop_held (self, f, "before the end of the stream");
+    else
+      gst_e2ee_held_frame_free (f);
+  }
+  g_queue_clear_full (&self->ready, (GDestroyNotify) gst_buffer_unref);
+}
+
+static gboolean
+gst_e2ee_dec_sink_event (GstBaseTransform * trans, GstEvent * event)
+{
+  GstE2eeDec *self = GST_E2EE_DEC (trans);
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_EOS:
+      flush_hold (self, TRUE);
+      break;
+    case GST_EVENT_FLUSH_STOP:
+      flush_hold (self, FALSE);
+      self->gap = FALSE;
+      break;
+    default:
+      break;
+  }
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
+}
+
+/* ---- State, context ------------------------------------------------------- */
 
 static gboolean
 gst_e2ee_dec_start (GstBaseTransform * trans)
 {
   GstE2eeDec *self = GST_E2EE_DEC (trans);
 
-  GST_OBJECT_LOCK (self);
+  g_mutex_lock (&self->stats_lock);
   memset (self->drops_pending, 0, sizeof (self->drops_pending));
   memset (self->last_drop_message, 0, sizeof (self->last_drop_message));
-  GST_OBJECT_UNLOCK (self);
+  g_mutex_unlock (&self->stats_lock);
+  self->gap = FALSE;
   return TRUE;
 }
+
+static gboolean
+gst_e2ee_dec_stop (GstBaseTransform * trans)
+{
+  flush_hold (GST_E2EE_DEC (trans), FALSE);
+  return TRUE;
+}
+
+static gboolean
+gst_e2ee_dec_query (GstBaseTransform * trans, GstPadDirection direction,
+    GstQuery * query)
+{
+  GstE2eeDec *self = GST_E2EE_DEC (trans);
+
+  if (GST_QUERY_TYPE (query) == GST_QUERY_CONTEXT) {
+    GstE2eeKeyStore *store = get_store (self);
+    gboolean answered = gst_e2ee_key_store_handle_context_query (GST_ELEMENT (self),
+        query, store);
+    g_object_unref (store);
+    if (answered)
+      return TRUE;
+  }
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->query (trans, direction, query);
+}
+
+static void
+gst_e2ee_dec_set_context (GstElement * element, GstContext * context)
+{
+  GstE2eeDec *self = GST_E2EE_DEC (element);
+  GstE2eeKeyStore *store = NULL;
+  gboolean from_property;
+
+  GST_OBJECT_LOCK (self);
+  from_property = self->store_from_property;
+  GST_OBJECT_UNLOCK (self);
+  /* A store the application chose by property wins over the pipeline's. */
+  if (!from_property && gst_e2ee_key_store_handle_set_context (element, context, &store)) {
+    GST_OBJECT_LOCK (self);
+    set_store_locked (self, store);
+    self->store_shared = TRUE;
+    GST_OBJECT_UNLOCK (self);
+  }
+  GST_ELEMENT_CLASS (parent_class)->set_context (element, context);
+}
+
+static GstStateChangeReturn
+gst_e2ee_dec_change_state (GstElement * element, GstStateChange transition)
+{
+  GstE2eeDec *self = GST_E2EE_DEC (element);
+
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
+    GstE2eeKeyStore *store;
+    gboolean share;
+
+    GST_OBJECT_LOCK (self);
+    share = !self->store_from_property && !self->store_shared;
+    store = self->store ? g_object_ref (self->store) : NULL;
+    GST_OBJECT_UNLOCK (self);
+    if (share && store == NULL) {
+      /* Find the pipeline's store, or make one and offer it. */
+      if (gst_e2ee_key_store_ensure (element, &store)) {
+        GST_OBJECT_LOCK (self);
+        set_store_locked (self, store);
+        self->store_shared = TRUE;
+        GST_OBJECT_UNLOCK (self);
+        store = NULL;
+      }
+    } else if (share) {
+      /* Keys were added before the element met its pipeline: offer that store. */
+      gst_element_post_message (element, gst_message_new_have_context (GST_OBJECT
+              (element), gst_e2ee_key_store_context_new (store)));
+      GST_OBJECT_LOCK (self);
+      self->store_shared = TRUE;
+      GST_OBJECT_UNLOCK (self);
+    }
+    if (store)
+      g_object_unref (store);
+  }
+  return GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+}
+
+/* ---- Properties ------------------------------------------------------------ */
 
 static GstStructure *
 gst_e2ee_dec_get_stats (GstE2eeDec * self)
@@ -410,9 +1071,12 @@ gst_e2ee_dec_get_stats (GstE2eeDec * self)
   GstStructure *s;
   GValue kids = G_VALUE_INIT;
   guint64 dropped = 0;
-  guint i;
+  guint i, n_keys;
 
   GST_OBJECT_LOCK (self);
+  n_keys = self->store ? gst_e2ee_key_store_get_n_keys (self->store) : 0;
+  GST_OBJECT_UNLOCK (self);
+  g_mutex_lock (&self->stats_lock);
   for (i = 0; i < N_DROP_REASONS; i++)
     dropped += self->drops[i];
   s = gst_structure_new ("e2eedec-stats",
@@ -423,9 +1087,13 @@ gst_e2ee_dec_get_stats (GstE2eeDec * self)
       "dropped-authentication", G_TYPE_UINT64, self->drops[DROP_AUTHENTICATION],
       "dropped-truncated", G_TYPE_UINT64, self->drops[DROP_TRUNCATED],
       "dropped-malformed-header", G_TYPE_UINT64, self->drops[DROP_MALFORMED_HEADER],
-      "keys", G_TYPE_UINT, g_hash_table_size (self->keys), NULL);
+      "dropped-replay-duplicate", G_TYPE_UINT64, self->drops[DROP_REPLAY_DUPLICATE],
+      "dropped-replay-too-old", G_TYPE_UINT64, self->drops[DROP_REPLAY_TOO_OLD],
+      "held", G_TYPE_UINT64, self->held,
+      "recovered", G_TYPE_UINT64, self->recovered,
+      "keys", G_TYPE_UINT, n_keys, NULL);
   gst_e2ee_kid_stats_to_array (self->stats, TRUE, &kids);
-  GST_OBJECT_UNLOCK (self);
+  g_mutex_unlock (&self->stats_lock);
   gst_structure_take_value (s, "kids", &kids);
   return s;
 }
@@ -440,16 +1108,18 @@ gst_e2ee_dec_set_property (GObject * object, guint prop_id, const GValue * value
   switch (prop_id) {
     case PROP_CIPHER_SUITE:
       self->suite = g_value_get_enum (value);
-      gst_e2ee_dec_install_prop_key_locked (self);
+      install_prop_key_locked (self, TRUE);
       break;
     case PROP_KEY_ID:
       self->prop_kid = g_value_get_uint64 (value);
-      gst_e2ee_dec_install_prop_key_locked (self);
+      install_prop_key_locked (self, TRUE);
       break;
     case PROP_KEY:
       g_clear_pointer (&self->prop_key, g_bytes_unref);
       self->prop_key = gst_e2ee_secret_from_buffer (g_value_get_boxed (value));
-      gst_e2ee_dec_install_prop_key_locked (self);
+      if (self->store == NULL)
+        set_store_locked (self, gst_e2ee_key_store_new ());
+      install_prop_key_locked (self, TRUE);
       break;
     case PROP_POST_DROP_MESSAGES:
       self->post_drop_messages = g_value_get_boolean (value);
@@ -459,6 +1129,37 @@ gst_e2ee_dec_set_property (GObject * object, guint prop_id, const GValue * value
       break;
     case PROP_ALLOW_PLAINTEXT:
       self->allow_plaintext = g_value_get_boolean (value);
+      break;
+    case PROP_KEY_STORE:{
+      GstE2eeKeyStore *store = g_value_dup_object (value);
+      self->store_from_property = store != NULL;
+      self->store_shared = FALSE;
+      set_store_locked (self, store);
+      break;
+    }
+    case PROP_RATCHET_BITS:
+      self->ratchet_bits = g_value_get_uint (value);
+      break;
+    case PROP_RATCHET_WINDOW:
+      self->ratchet_window = g_value_get_uint (value);
+      break;
+    case PROP_KEY_GRACE_PERIOD:
+      self->grace_period = g_value_get_uint64 (value);
+      break;
+    case PROP_UNKNOWN_KID_HOLD:
+      self->hold_time = g_value_get_uint64 (value);
+      break;
+    case PROP_UNKNOWN_KID_HOLD_FRAMES:
+      self->hold_max_frames = g_value_get_uint (value);
+      break;
+    case PROP_UNKNOWN_KID_HOLD_BYTES:
+      self->hold_max_bytes = g_value_get_uint64 (value);
+      break;
+    case PROP_REPLAY_WINDOW:
+      self->replay_window_size = g_value_get_uint (value);
+      g_mutex_lock (&self->stats_lock);
+      g_hash_table_remove_all (self->windows);
+      g_mutex_unlock (&self->stats_lock);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -495,6 +1196,30 @@ gst_e2ee_dec_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_ALLOW_PLAINTEXT:
       g_value_set_boolean (value, self->allow_plaintext);
       break;
+    case PROP_KEY_STORE:
+      g_value_set_object (value, self->store);
+      break;
+    case PROP_RATCHET_BITS:
+      g_value_set_uint (value, self->ratchet_bits);
+      break;
+    case PROP_RATCHET_WINDOW:
+      g_value_set_uint (value, self->ratchet_window);
+      break;
+    case PROP_KEY_GRACE_PERIOD:
+      g_value_set_uint64 (value, self->grace_period);
+      break;
+    case PROP_UNKNOWN_KID_HOLD:
+      g_value_set_uint64 (value, self->hold_time);
+      break;
+    case PROP_UNKNOWN_KID_HOLD_FRAMES:
+      g_value_set_uint (value, self->hold_max_frames);
+      break;
+    case PROP_UNKNOWN_KID_HOLD_BYTES:
+      g_value_set_uint64 (value, self->hold_max_bytes);
+      break;
+    case PROP_REPLAY_WINDOW:
+      g_value_set_uint (value, self->replay_window_size);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -503,13 +1228,26 @@ gst_e2ee_dec_get_property (GObject * object, guint prop_id, GValue * value,
 }
 
 static void
+gst_e2ee_dec_dispose (GObject * object)
+{
+  GstE2eeDec *self = GST_E2EE_DEC (object);
+
+  GST_OBJECT_LOCK (self);
+  set_store_locked (self, NULL);
+  GST_OBJECT_UNLOCK (self);
+  G_OBJECT_CLASS (parent_class)->dispose (object);
+}
+
+static void
 gst_e2ee_dec_finalize (GObject * object)
 {
   GstE2eeDec *self = GST_E2EE_DEC (object);
 
+  flush_hold (self, FALSE);
   g_clear_pointer (&self->prop_key, g_bytes_unref);
-  g_hash_table_unref (self->keys);
+  g_hash_table_unref (self->windows);
   g_hash_table_unref (self->stats);
+  g_mutex_clear (&self->stats_lock);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -521,9 +1259,19 @@ gst_e2ee_dec_init (GstE2eeDec * self)
   self->post_drop_messages = DEFAULT_POST_DROP_MESSAGES;
   self->drop_message_interval = DEFAULT_DROP_MESSAGE_INTERVAL;
   self->allow_plaintext = DEFAULT_ALLOW_PLAINTEXT;
-  self->keys = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
-      (GDestroyNotify) gst_e2ee_sframe_key_unref);
+  self->ratchet_bits = DEFAULT_RATCHET_BITS;
+  self->ratchet_window = DEFAULT_RATCHET_WINDOW;
+  self->grace_period = DEFAULT_KEY_GRACE_PERIOD;
+  self->hold_time = DEFAULT_UNKNOWN_KID_HOLD;
+  self->hold_max_frames = DEFAULT_UNKNOWN_KID_HOLD_FRAMES;
+  self->hold_max_bytes = DEFAULT_UNKNOWN_KID_HOLD_BYTES;
+  self->replay_window_size = DEFAULT_REPLAY_WINDOW;
+  self->windows = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+      (GDestroyNotify) gst_e2ee_replay_window_free);
   self->stats = gst_e2ee_kid_stats_table_new ();
+  g_mutex_init (&self->stats_lock);
+  gst_e2ee_hold_init (&self->hold);
+  g_queue_init (&self->ready);
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
 }
 
@@ -536,7 +1284,10 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
 
   gobject_class->set_property = gst_e2ee_dec_set_property;
   gobject_class->get_property = gst_e2ee_dec_get_property;
+  gobject_class->dispose = gst_e2ee_dec_dispose;
   gobject_class->finalize = gst_e2ee_dec_finalize;
+  element_class->set_context = GST_DEBUG_FUNCPTR (gst_e2ee_dec_set_context);
+  element_class->change_state = GST_DEBUG_FUNCPTR (gst_e2ee_dec_change_state);
 
   /**
    * GstE2eeDec:cipher-suite:
@@ -590,11 +1341,15 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
    * * `frames`, `bytes` (#guint64): frames decrypted and their plaintext bytes.
    * * `dropped` (#guint64): frames dropped for any reason.
    * * `dropped-unknown-kid`, `dropped-authentication`, `dropped-truncated`,
-   *   `dropped-malformed-header` (#guint64): drops by reason.
-   * * `keys` (#guint): keys held.
+   *   `dropped-malformed-header`, `dropped-replay-duplicate`,
+   *   `dropped-replay-too-old` (#guint64): drops by reason.
+   * * `held` (#guint64): frames held waiting for their key; `recovered` (#guint64):
+   *   held frames decrypted once it came.
+   * * `keys` (#guint): keys in the key store (shared with the pipeline's other
+   *   e2eeenc/e2eedec elements).
    * * `kids` (#GstValueArray of #GstStructure `kid-stats`): per KID seen, `kid`,
-   *   `frames`, `bytes`, `dropped-authentication`, `dropped-truncated` and
-   *   `dropped-unknown-kid` (at most 64 unknown KIDs are listed; all are counted
+   *   `frames`, `bytes`, `dropped-authentication`, `dropped-truncated`,
+   *   `dropped-unknown-kid` and `dropped-replay` (at most 64 unknown KIDs are listed; all are counted
    *   in the totals).
    *
    * Since: 0.1
@@ -685,6 +1440,139 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
       G_CALLBACK (gst_e2ee_dec_remove_key), NULL, NULL, NULL, G_TYPE_BOOLEAN, 1,
       G_TYPE_UINT64);
 
+  /**
+   * GstE2eeDec:key-store:
+   *
+   * The #GstE2eeKeyStore the keys are in. By default the element shares the
+   * pipeline's store through a #GstContext of type `gst.e2ee.keystore` (making one
+   * and offering it when there is none); set this to give it a store of the
+   * application's choosing instead.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_KEY_STORE,
+      g_param_spec_object ("key-store", "Key store",
+          "Key store to take keys from (default: the pipeline's, shared through a "
+          "gst.e2ee.keystore context)", GST_E2EE_TYPE_KEY_STORE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstE2eeDec:ratchet-bits:
+   *
+   * R in RFC 9605 §5.1: a KID is `(generation << R) + step`, the low R bits being
+   * the ratchet step. Must match the senders' e2eeenc `ratchet-bits`. 0 turns
+   * following a sender's ratchet off.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_RATCHET_BITS,
+      g_param_spec_uint ("ratchet-bits", "Ratchet bits",
+          "Low bits of the KID that count ratchet steps (RFC 9605 section 5.1); as the "
+          "senders' e2eeenc", 0, GST_E2EE_RATCHET_MAX_BITS, DEFAULT_RATCHET_BITS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstE2eeDec:ratchet-window:
+   *
+   * How many ratchet steps ahead of its current key a sender may be for the element
+   * to derive the key itself. Bounds the work a forged header can cause.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_RATCHET_WINDOW,
+      g_param_spec_uint ("ratchet-window", "Ratchet window",
+          "Most ratchet steps a sender may be ahead for the key to be derived here",
+          0, 1024, DEFAULT_RATCHET_WINDOW,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstE2eeDec:key-grace-period:
+   *
+   * How long a superseded key (a ratchet step passed, or one retired with
+   * #GstE2eeDec::retire-key) stays usable so frames still in flight decrypt, in
+   * nanoseconds. Then it is wiped: keys do not outlive their use (forward secrecy).
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_KEY_GRACE_PERIOD,
+      g_param_spec_uint64 ("key-grace-period", "Key grace period",
+          "How long (ns) a superseded key still decrypts frames in flight before it is "
+          "wiped", 0, G_MAXUINT64, DEFAULT_KEY_GRACE_PERIOD,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstE2eeDec:unknown-kid-hold:
+   *
+   * How long (ns, in stream time when frames are timestamped) frames whose KID has
+   * no key yet are kept, to be decrypted in order if the key arrives: a late joiner,
+   * or a key message racing the media. 0 drops them at once.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_UNKNOWN_KID_HOLD,
+      g_param_spec_uint64 ("unknown-kid-hold", "Unknown KID hold",
+          "How long (ns) to keep frames whose key has not arrived yet (0 = drop them)",
+          0, G_MAXUINT64, DEFAULT_UNKNOWN_KID_HOLD,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstE2eeDec:unknown-kid-hold-frames:
+   *
+   * The most frames held for unknown KIDs; the oldest go first when more arrive.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_UNKNOWN_KID_HOLD_FRAMES,
+      g_param_spec_uint ("unknown-kid-hold-frames", "Unknown KID hold frames",
+          "Most frames held waiting for their key", 1, G_MAXUINT,
+          DEFAULT_UNKNOWN_KID_HOLD_FRAMES,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstE2eeDec:unknown-kid-hold-bytes:
+   *
+   * The most bytes held for unknown KIDs; the oldest frames go first.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_UNKNOWN_KID_HOLD_BYTES,
+      g_param_spec_uint64 ("unknown-kid-hold-bytes", "Unknown KID hold bytes",
+          "Most bytes held waiting for their key", 0, G_MAXUINT64,
+          DEFAULT_UNKNOWN_KID_HOLD_BYTES,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstE2eeDec:replay-window:
+   *
+   * The size of the per-KID replay window in frames: a counter seen before, or
+   * older than the newest minus this, is dropped as `replay-duplicate` or
+   * `replay-too-old`. 0 turns replay protection off.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_REPLAY_WINDOW,
+      g_param_spec_uint ("replay-window", "Replay window",
+          "Frames per KID within which a repeated counter is detected (0 = off)",
+          0, GST_E2EE_REPLAY_WINDOW_MAX_SIZE, DEFAULT_REPLAY_WINDOW,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstE2eeDec::retire-key:
+   * @e2eedec: the element
+   * @kid: the key ID
+   *
+   * Marks the key for @kid as superseded (the sender moved to a new key): it still
+   * decrypts frames in flight for #GstE2eeDec:key-grace-period, then is wiped.
+   *
+   * Returns: %TRUE if there was such a key.
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_RETIRE_KEY] = g_signal_new_class_handler ("retire-key",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_e2ee_dec_retire_key), NULL, NULL, NULL, G_TYPE_BOOLEAN, 1,
+      G_TYPE_UINT64);
+
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
@@ -693,6 +1581,10 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
       "gst-e2ee developers");
 
   trans_class->start = GST_DEBUG_FUNCPTR (gst_e2ee_dec_start);
+  trans_class->stop = GST_DEBUG_FUNCPTR (gst_e2ee_dec_stop);
+  trans_class->query = GST_DEBUG_FUNCPTR (gst_e2ee_dec_query);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_e2ee_dec_sink_event);
+  trans_class->generate_output = GST_DEBUG_FUNCPTR (gst_e2ee_dec_generate_output);
   trans_class->transform_caps = GST_DEBUG_FUNCPTR (gst_e2ee_dec_transform_caps);
   trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_e2ee_dec_set_caps);
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_e2ee_dec_transform_ip);

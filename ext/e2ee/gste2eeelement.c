@@ -96,19 +96,30 @@ secret_free (gpointer data)
   g_free (p);
 }
 
+/* A copy of a secret, wiped when the last reference goes. */
+GBytes *
+gst_e2ee_secret_new (const guint8 * data, gsize size)
+{
+  gsize *p = g_malloc (sizeof (gsize) + MAX (size, 1));
+
+  p[0] = size;
+  if (size)
+    memcpy (p + 1, data, size);
+  return g_bytes_new_with_free_func (p + 1, size, secret_free, p + 1);
+}
+
 /* A copy of a key the caller handed in, wiped when the last reference goes. */
 GBytes *
 gst_e2ee_secret_from_buffer (GstBuffer * buffer)
 {
-  gsize size, *p;
+  GstMapInfo map;
+  GBytes *secret;
 
-  if (buffer == NULL)
+  if (buffer == NULL || !gst_buffer_map (buffer, &map, GST_MAP_READ))
     return NULL;
-  size = gst_buffer_get_size (buffer);
-  p = g_malloc (sizeof (gsize) + MAX (size, 1));
-  p[0] = size;
-  gst_buffer_extract (buffer, 0, p + 1, size);
-  return g_bytes_new_with_free_func (p + 1, size, secret_free, p + 1);
+  secret = gst_e2ee_secret_new (map.data, map.size);
+  gst_buffer_unmap (buffer, &map);
+  return secret;
 }
 
 GHashTable *
@@ -165,7 +176,8 @@ gst_e2ee_kid_stats_to_array (GHashTable * table, gboolean decoder, GValue * arra
       gst_structure_set (s,
           "dropped-authentication", G_TYPE_UINT64, st->dropped_authentication,
           "dropped-truncated", G_TYPE_UINT64, st->dropped_truncated,
-          "dropped-unknown-kid", G_TYPE_UINT64, st->dropped_unknown_kid, NULL);
+          "dropped-unknown-kid", G_TYPE_UINT64, st->dropped_unknown_kid,
+          "dropped-replay", G_TYPE_UINT64, st->dropped_replay, NULL);
     g_value_init (&v, GST_TYPE_STRUCTURE);
     gst_value_set_structure (&v, s);
     gst_structure_free (s);
@@ -173,4 +185,11 @@ gst_e2ee_kid_stats_to_array (GHashTable * table, gboolean decoder, GValue * arra
   }
   g_ptr_array_unref (sorted);
   return array;
+}
+
+/* Posts an element message; never called with the object lock held. */
+void
+gst_e2ee_post_message (GstElement * element, GstStructure * s)
+{
+  gst_element_post_message (element, gst_message_new_element (GST_OBJECT (element), s));
 }

@@ -15,6 +15,7 @@ GstCaps *   gst_e2ee_caps_to_sframe (GstCaps *caps);
 GstCaps *   gst_e2ee_caps_from_sframe (GstCaps *caps);
 gboolean    gst_e2ee_caps_is_sframe (GstCaps *caps);
 
+GBytes *    gst_e2ee_secret_new (const guint8 *data, gsize size);
 GBytes *    gst_e2ee_secret_from_buffer (GstBuffer *buffer);
 
 /* Per-KID counters, reported through the `stats` property. */
@@ -25,10 +26,14 @@ typedef struct {
   guint64 dropped_authentication;
   guint64 dropped_truncated;
   guint64 dropped_unknown_kid;
+  guint64 dropped_replay;
+  gboolean activated;           /* a frame has used this KID */
 } GstE2eeKidStats;
 
 GHashTable * gst_e2ee_kid_stats_table_new (void);
 GstE2eeKidStats * gst_e2ee_kid_stats_get (GHashTable *table, guint64 kid);
 GValue *     gst_e2ee_kid_stats_to_array (GHashTable *table, gboolean decoder, GValue *array);
+
+void        gst_e2ee_post_message (GstElement *element, GstStructure *s);
 
 G_END_DECLS

@@ -24,6 +24,48 @@
  * KID already used with one key is refused for another, so a (key, nonce) pair is
  * never used twice. The element refuses to start without a key.
  *
+ * ## Changing keys
+ *
+ * * `rotate` switches to a key the application gives, under a new KID.
+ * * `generate-key` makes a fresh random key here, where the media is sent, starts
+ *   using it, and hands it to the application only through `key-generated` so it
+ *   can distribute it to the receivers.
+ * * `ratchet` advances the sender-key ratchet of RFC 9605 §5.1: the next base key is
+ *   `HKDF-Expand(HKDF-Extract("", base_key), "SFrame 1.0 Ratchet", Nh)` and the KID
+ *   `(generation << R) + step` moves one step (R is #GstE2eeEnc:ratchet-bits).
+ *   Receivers with the previous key follow by themselves.
+ * * #GstE2eeEnc:rotation-interval does one of the last two periodically, and
+ *   #GstE2eeEnc:max-frames-per-key bounds how much one key encrypts: at the soft
+ *   limit the element asks for a new key (`need-new-key`), at the hard limit it
+ *   drops frames rather than encrypt them with a worn key.
+ *
+ * Keys that are replaced are wiped; with #GstE2eeEnc:keyframe-on-rotate the element
+ * asks upstream for a key frame so receivers start the new key on one.
+ *
+ * Keys given through `key` or `rotate` are kept for the element's lifetime, so that
+ * a KID can never be paired with a second key and a re-given key continues its
+ * counter. Generated and ratcheted keys are not kept once replaced (forward secrecy);
+ * their KIDs cannot be given another key.
+ *
+ * With no `key`, the element takes the key for #GstE2eeEnc:key-id from its
+ * #GstE2eeKeyStore (#GstE2eeEnc:key-store, or the pipeline's, shared through a
+ * `gst.e2ee.keystore` context), where the application added it for encryption.
+ *
+ * ## Messages
+ *
+ * Element messages, each with a `kid` (#guint64) field:
+ *
+ * * `e2ee-key-added`: a key was given (`rotate`) or made (`generate-key`).
+ * * `e2ee-key-activated`: the first frame was encrypted with this key; `ctr`
+ *   (#guint64) is its counter.
+ * * `e2ee-key-retired`: the element stopped using this key and wiped it (unless it is
+ *   one kept for its KID, see above).
+ * * `e2ee-ratchet-advanced`: `old-kid` and `new-kid` (#guint64) instead of `kid`.
+ * * `e2ee-key-soft-limit`: the key has encrypted `frames` (#guint64) frames, the soft
+ *   limit `limit` (#guint64): time to give a new key.
+ * * `e2ee-key-hard-limit`: the key reached #GstE2eeEnc:max-frames-per-key (`frames`,
+ *   `limit`); frames are dropped until a new key is set.
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 videotestsrc num-buffers=100 ! x264enc ! h264parse ! \
@@ -42,6 +84,9 @@
 #include "gste2eeelement.h"
 
 #include <gst/e2ee/gste2eesframe-private.h>
+#include <gst/video/video.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_e2ee_enc_debug);
 #define GST_CAT_DEFAULT gst_e2ee_enc_debug
@@ -50,6 +95,36 @@ GST_DEBUG_CATEGORY_STATIC (gst_e2ee_enc_debug);
 #define DEFAULT_KEY_ID 0
 #define DEFAULT_ENABLED TRUE
 #define MIN_POOL_BUFFER_SIZE 2048
+#define DEFAULT_RATCHET_BITS GST_E2EE_RATCHET_DEFAULT_BITS
+#define DEFAULT_ROTATION_INTERVAL 0
+#define DEFAULT_ROTATION_MODE GST_E2EE_ROTATION_MODE_RATCHET
+#define DEFAULT_MAX_FRAMES_PER_KEY 0
+#define DEFAULT_SOFT_FRAMES_PER_KEY 0
+#define DEFAULT_KEYFRAME_ON_ROTATE TRUE
+/* Size of generated base keys: what AES-256 needs, and no less than any suite's Nk. */
+#define GENERATED_KEY_SIZE 32
+
+/**
+ * GstE2eeRotationMode:
+ * @GST_E2EE_ROTATION_MODE_RATCHET: advance the sender-key ratchet; receivers follow.
+ * @GST_E2EE_ROTATION_MODE_GENERATE: generate a fresh random key, handed to the
+ *   application through #GstE2eeEnc::key-generated.
+ *
+ * What #GstE2eeEnc:rotation-interval does.
+ *
+ * Since: 0.1
+ */
+typedef enum
+{
+  GST_E2EE_ROTATION_MODE_RATCHET,
+  GST_E2EE_ROTATION_MODE_GENERATE,
+} GstE2eeRotationMode;
+
+#define GST_TYPE_E2EE_ROTATION_MODE (gst_e2ee_rotation_mode_get_type ())
+static GType gst_e2ee_rotation_mode_get_type (void);
+G_DEFINE_ENUM_TYPE (GstE2eeRotationMode, gst_e2ee_rotation_mode,
+    G_DEFINE_ENUM_VALUE (GST_E2EE_ROTATION_MODE_RATCHET, "ratchet"),
+    G_DEFINE_ENUM_VALUE (GST_E2EE_ROTATION_MODE_GENERATE, "generate"));
 
 enum
 {
@@ -59,7 +134,26 @@ enum
   PROP_KEY,
   PROP_ENABLED,
   PROP_STATS,
+  PROP_KEY_STORE,
+  PROP_RATCHET_BITS,
+  PROP_ROTATION_INTERVAL,
+  PROP_ROTATION_MODE,
+  PROP_MAX_FRAMES_PER_KEY,
+  PROP_SOFT_FRAMES_PER_KEY,
+  PROP_KEYFRAME_ON_ROTATE,
 };
+
+enum
+{
+  SIGNAL_ROTATE,
+  SIGNAL_RATCHET,
+  SIGNAL_GENERATE_KEY,
+  SIGNAL_KEY_GENERATED,
+  SIGNAL_NEED_NEW_KEY,
+  LAST_SIGNAL
+};
+
+static guint signals[LAST_SIGNAL];
 
 struct _GstE2eeEnc
 {
@@ -75,11 +169,28 @@ struct _GstE2eeEnc
   /* Every key this element has used, by KID, so a KID never gets a second key and a
    * re-given key continues its counter instead of restarting at 0. */
   GHashTable *used_keys;
+  /* KIDs of generated and ratcheted keys: never to be given another key. */
+  GHashTable *spent_kids;
+  gboolean retain_key;          /* the pending key goes into used_keys */
+  GstE2eeKeyStore *store;
+  gboolean store_from_property;
+  gboolean key_from_store;
+  guint ratchet_bits;
+  GstClockTime rotation_interval;
+  GstE2eeRotationMode rotation_mode;
+  guint64 max_frames;
+  guint64 soft_frames;
+  gboolean keyframe_on_rotate;
+  gboolean need_keyframe;       /* a key switch happened since the last frame */
+  gboolean announced;           /* e2ee-key-activated posted for self->key */
+  gboolean soft_signalled;
+  gboolean hard_reported;
   GHashTable *stats;
   guint64 frames;
   guint64 bytes;
 
   /* Streaming thread only. */
+  GstClockTime last_rotation;
   GstBufferPool *pool;
   gsize pool_size;
 };
@@ -96,11 +207,42 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
 G_DEFINE_TYPE (GstE2eeEnc, gst_e2ee_enc, GST_TYPE_BASE_TRANSFORM);
 GST_ELEMENT_REGISTER_DEFINE (e2eeenc, "e2eeenc", GST_RANK_NONE, GST_TYPE_E2EE_ENC);
 
-/* Called with the object lock. Makes self->key match the configured key, KID and
- * suite. Returns FALSE with @error set when there is no key or the KID was already
- * used with a different key. */
+/* Messages a key change produces, gathered under the lock and posted after it. */
+typedef struct
+{
+  gboolean switched;
+  guint64 old_kid;
+  gboolean had_old;
+} KeySwitch;
+
+/* With the object lock. Replaces the current key, wiping it unless it is one kept
+ * for its KID. */
+static void
+switch_key_locked (GstE2eeEnc * self, GstE2eeSFrameKey * fresh, KeySwitch * sw)
+{
+  if (self->key) {
+    sw->had_old = TRUE;
+    sw->old_kid = gst_e2ee_sframe_key_get_kid (self->key);
+    gst_e2ee_sframe_key_unref (self->key);
+  }
+  self->key = fresh;
+  self->key_dirty = FALSE;
+  self->announced = FALSE;
+  self->soft_signalled = FALSE;
+  self->hard_reported = FALSE;
+  self->need_keyframe = self->keyframe_on_rotate && sw->had_old;
+  sw->switched = TRUE;
+  GST_INFO_OBJECT (self, "encrypting with KID %" G_GUINT64_FORMAT ", next CTR %"
+      G_GUINT64_FORMAT, gst_e2ee_sframe_key_get_kid (fresh),
+      gst_e2ee_sframe_key_get_next_counter (fresh));
+}
+
+/* With the object lock. Makes self->key match the configured key, KID and suite:
+ * the `key` property (or a rotated, generated or ratcheted key), else the key store's
+ * encryption key for the KID. Returns FALSE with @error set when there is no key or
+ * the KID was already used with a different key. */
 static gboolean
-gst_e2ee_enc_update_key_locked (GstE2eeEnc * self, GError ** error)
+gst_e2ee_enc_update_key_locked (GstE2eeEnc * self, KeySwitch * sw, GError ** error)
 {
   GstE2eeSFrameKey *fresh, *used;
   const guint8 *data;
@@ -108,11 +250,26 @@ gst_e2ee_enc_update_key_locked (GstE2eeEnc * self, GError ** error)
 
   if (!self->key_dirty && self->key)
     return TRUE;
+
   if (self->base_key == NULL) {
-    g_set_error_literal (error, GST_E2EE_SFRAME_ERROR,
-        GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
-        "no key: set the 'key' property (the base key, as hex on a gst-launch line) "
-        "and 'key-id'");
+    fresh = self->store ? gst_e2ee_key_store_lookup (self->store, self->kid,
+        GST_E2EE_KEY_USAGE_ENCRYPT) : NULL;
+    if (fresh == NULL) {
+      g_set_error_literal (error, GST_E2EE_SFRAME_ERROR,
+          GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
+          "no key: set the 'key' property (the base key, as hex on a gst-launch line) "
+          "and 'key-id', or add an encryption key for key-id to the key store");
+      return FALSE;
+    }
+    self->key_from_store = TRUE;
+    switch_key_locked (self, fresh, sw);
+    return TRUE;
+  }
+
+  if (g_hash_table_contains (self->spent_kids, &self->kid)) {
+    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
+        "key ID %" G_GUINT64_FORMAT " was already used with another key (a generated "
+        "or ratcheted one); give the new key a new key-id", self->kid);
     return FALSE;
   }
 
@@ -121,8 +278,9 @@ gst_e2ee_enc_update_key_locked (GstE2eeEnc * self, GError ** error)
   if (fresh == NULL)
     return FALSE;
 
-  used = g_hash_table_lookup (self->used_keys, &self->kid);
-  if (used) {
+  if (!self->retain_key) {
+    g_hash_table_add (self->spent_kids, g_memdup2 (&self->kid, sizeof (guint64)));
+  } else if ((used = g_hash_table_lookup (self->used_keys, &self->kid))) {
     if (!gst_e2ee_sframe_key_same_secret (used, fresh)) {
       gst_e2ee_sframe_key_unref (fresh);
       g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
@@ -134,17 +292,174 @@ gst_e2ee_enc_update_key_locked (GstE2eeEnc * self, GError ** error)
     gst_e2ee_sframe_key_unref (fresh);
     fresh = gst_e2ee_sframe_key_ref (used);
   } else {
-    GstE2eeSFrameKey *k = gst_e2ee_sframe_key_ref (fresh);
-    g_hash_table_insert (self->used_keys, g_memdup2 (&self->kid, sizeof (guint64)), k);
+    g_hash_table_insert (self->used_keys, g_memdup2 (&self->kid, sizeof (guint64)),
+        gst_e2ee_sframe_key_ref (fresh));
+  }
+  self->key_from_store = FALSE;
+  switch_key_locked (self, fresh, sw);
+  return TRUE;
+}
+
+static void
+post_key_switch (GstE2eeEnc * self, const KeySwitch * sw)
+{
+  if (sw->switched && sw->had_old)
+    gst_e2ee_post_message (GST_ELEMENT (self), gst_structure_new ("e2ee-key-retired",
+            "kid", G_TYPE_UINT64, sw->old_kid, NULL));
+}
+
+/* With the object lock. Configures @kid and @base_key (taken) as the next key and
+ * switches to it at once. */
+static gboolean
+set_next_key_locked (GstE2eeEnc * self, guint64 kid, GBytes * base_key, gboolean retain,
+    KeySwitch * sw, GError ** error)
+{
+  guint64 old_kid = self->kid;
+  GBytes *old_key = self->base_key;
+  gboolean old_retain = self->retain_key;
+
+  self->kid = kid;
+  self->base_key = base_key;
+  self->retain_key = retain;
+  self->key_dirty = TRUE;
+  if (gst_e2ee_enc_update_key_locked (self, sw, error)) {
+    if (old_key)
+      g_bytes_unref (old_key);
+    return TRUE;
+  }
+  /* Refused: keep encrypting with what was there. */
+  self->kid = old_kid;
+  self->base_key = old_key;
+  self->retain_key = old_retain;
+  self->key_dirty = FALSE;
+  g_bytes_unref (base_key);
+  return FALSE;
+}
+
+static gboolean
+gst_e2ee_enc_rotate (GstE2eeEnc * self, guint64 kid, GstBuffer * base_key)
+{
+  KeySwitch sw = { 0, };
+  GError *error = NULL;
+  gboolean ok;
+
+  if (base_key == NULL)
+    return FALSE;
+  GST_OBJECT_LOCK (self);
+  ok = set_next_key_locked (self, kid, gst_e2ee_secret_from_buffer (base_key), TRUE, &sw,
+      &error);
+  GST_OBJECT_UNLOCK (self);
+  if (!ok) {
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("Cannot rotate to KID %"
+            G_GUINT64_FORMAT ": %s", kid, error->message), (NULL));
+    g_clear_error (&error);
+    return FALSE;
+  }
+  gst_e2ee_post_message (GST_ELEMENT (self), gst_structure_new ("e2ee-key-added",
+          "kid", G_TYPE_UINT64, kid, NULL));
+  post_key_switch (self, &sw);
+  return TRUE;
+}
+
+/* Makes a random key in the next generation and switches to it. The key leaves the
+ * element only through the key-generated signal. */
+static guint64
+gst_e2ee_enc_generate_key (GstE2eeEnc * self)
+{
+  KeySwitch sw = { 0, };
+  GError *error = NULL;
+  guint8 raw[GENERATED_KEY_SIZE];
+  GstBuffer *handout;
+  GstMapInfo map;
+  guint64 kid, generation;
+  guint bits;
+  gboolean ok;
+
+  if (RAND_bytes (raw, GENERATED_KEY_SIZE) != 1) {
+    GST_ELEMENT_WARNING (self, RESOURCE, FAILED, ("Cannot generate a key"),
+        ("RAND_bytes failed"));
+    return G_MAXUINT64;
   }
 
-  if (self->key)
-    gst_e2ee_sframe_key_unref (self->key);
-  self->key = fresh;
-  self->key_dirty = FALSE;
-  GST_INFO_OBJECT (self, "encrypting with KID %" G_GUINT64_FORMAT ", next CTR %"
-      G_GUINT64_FORMAT, self->kid, gst_e2ee_sframe_key_get_next_counter (fresh));
-  return TRUE;
+  GST_OBJECT_LOCK (self);
+  bits = self->ratchet_bits;
+  generation = gst_e2ee_ratchet_kid_get_generation (self->kid, bits);
+  kid = gst_e2ee_ratchet_kid (generation + 1, 0, bits);
+  ok = set_next_key_locked (self, kid, gst_e2ee_secret_new (raw, GENERATED_KEY_SIZE),
+      FALSE, &sw, &error);
+  GST_OBJECT_UNLOCK (self);
+  if (!ok) {
+    OPENSSL_cleanse (raw, sizeof (raw));
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("Cannot use a generated key: %s",
+            error->message), (NULL));
+    g_clear_error (&error);
+    return G_MAXUINT64;
+  }
+
+  /* The application's copy: wiped after the signal unless a handler kept it. */
+  handout = gst_buffer_new_allocate (NULL, GENERATED_KEY_SIZE, NULL);
+  gst_buffer_fill (handout, 0, raw, GENERATED_KEY_SIZE);
+  OPENSSL_cleanse (raw, sizeof (raw));
+  g_signal_emit (self, signals[SIGNAL_KEY_GENERATED], 0, kid, handout);
+  if (GST_MINI_OBJECT_REFCOUNT_VALUE (handout) == 1 &&
+      gst_buffer_map (handout, &map, GST_MAP_WRITE)) {
+    OPENSSL_cleanse (map.data, map.size);
+    gst_buffer_unmap (handout, &map);
+  }
+  gst_buffer_unref (handout);
+
+  gst_e2ee_post_message (GST_ELEMENT (self), gst_structure_new ("e2ee-key-added",
+          "kid", G_TYPE_UINT64, kid, NULL));
+  post_key_switch (self, &sw);
+  return kid;
+}
+
+/* RFC 9605 §5.1: the next base key and the next step of the KID. */
+static guint64
+gst_e2ee_enc_ratchet (GstE2eeEnc * self)
+{
+  KeySwitch sw = { 0, };
+  GError *error = NULL;
+  guint8 next[64];
+  guint64 old_kid, new_kid = G_MAXUINT64;
+  gsize nh;
+  gboolean ok = FALSE;
+
+  GST_OBJECT_LOCK (self);
+  old_kid = self->kid;
+  if (self->base_key == NULL && self->store) {
+    /* A key the application put in the store: the store ratchets it. */
+    ok = gst_e2ee_key_store_ratchet (self->store, old_kid, GST_E2EE_KEY_USAGE_ENCRYPT,
+        self->ratchet_bits, 0, &new_kid, &error);
+    if (ok) {
+      self->kid = new_kid;
+      self->key_dirty = TRUE;
+      ok = gst_e2ee_enc_update_key_locked (self, &sw, &error);
+    }
+  } else if (self->base_key == NULL) {
+    g_set_error_literal (&error, GST_E2EE_SFRAME_ERROR,
+        GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT, "there is no key to ratchet");
+  } else {
+    nh = gst_e2ee_cipher_suite_get_hash_size (self->suite);
+    new_kid = gst_e2ee_ratchet_next_kid (old_kid, self->ratchet_bits);
+    if (gst_e2ee_ratchet_base_key (self->suite, g_bytes_get_data (self->base_key, NULL),
+            g_bytes_get_size (self->base_key), next, sizeof (next), &error))
+      ok = set_next_key_locked (self, new_kid, gst_e2ee_secret_new (next, nh), FALSE,
+          &sw, &error);
+    OPENSSL_cleanse (next, sizeof (next));
+  }
+  GST_OBJECT_UNLOCK (self);
+
+  if (!ok) {
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("Cannot ratchet KID %"
+            G_GUINT64_FORMAT ": %s", old_kid, error->message), (NULL));
+    g_clear_error (&error);
+    return G_MAXUINT64;
+  }
+  gst_e2ee_post_message (GST_ELEMENT (self), gst_structure_new ("e2ee-ratchet-advanced",
+          "old-kid", G_TYPE_UINT64, old_kid, "new-kid", G_TYPE_UINT64, new_kid, NULL));
+  post_key_switch (self, &sw);
+  return new_kid;
 }
 
 static gboolean
@@ -155,12 +470,15 @@ gst_e2ee_enc_start (GstBaseTransform * trans)
   gboolean ok;
 
   gboolean enabled;
+  KeySwitch sw = { 0, };
 
   GST_OBJECT_LOCK (self);
   enabled = self->enabled;
   /* A key is needed only to encrypt; a disabled element may get one later. */
-  ok = !enabled || gst_e2ee_enc_update_key_locked (self, &error);
+  ok = !enabled || gst_e2ee_enc_update_key_locked (self, &sw, &error);
   GST_OBJECT_UNLOCK (self);
+  self->last_rotation = GST_CLOCK_TIME_NONE;
+  post_key_switch (self, &sw);
   if (!ok) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Cannot encrypt: %s", error->message),
         (NULL));
@@ -271,6 +589,32 @@ gst_e2ee_enc_prepare_output_buffer (GstBaseTransform * trans, GstBuffer * inbuf,
   return GST_FLOW_OK;
 }
 
+/* rotation-interval, in stream time: deterministic, and right for any clock. */
+static void
+gst_e2ee_enc_maybe_rotate (GstE2eeEnc * self, GstBuffer * inbuf)
+{
+  GstClockTime pts = GST_BUFFER_PTS (inbuf), interval;
+  GstE2eeRotationMode mode;
+
+  GST_OBJECT_LOCK (self);
+  interval = self->rotation_interval;
+  mode = self->rotation_mode;
+  GST_OBJECT_UNLOCK (self);
+  if (interval == 0 || !GST_CLOCK_TIME_IS_VALID (pts))
+    return;
+  if (!GST_CLOCK_TIME_IS_VALID (self->last_rotation) || pts < self->last_rotation) {
+    self->last_rotation = pts;
+    return;
+  }
+  if (pts - self->last_rotation < interval)
+    return;
+  self->last_rotation = pts;
+  if (mode == GST_E2EE_ROTATION_MODE_RATCHET)
+    gst_e2ee_enc_ratchet (self);
+  else
+    gst_e2ee_enc_generate_key (self);
+}
+
 static GstFlowReturn
 gst_e2ee_enc_transform (GstBaseTransform * trans, GstBuffer * inbuf, GstBuffer * outbuf)
 {
@@ -279,19 +623,58 @@ gst_e2ee_enc_transform (GstBaseTransform * trans, GstBuffer * inbuf, GstBuffer *
   GstMapInfo in, out;
   GError *error = NULL;
   GstE2eeKidStats *st;
+  KeySwitch sw = { 0, };
   gsize out_len = 0;
-  guint64 ctr;
-  gboolean ok;
+  guint64 ctr, max_frames = 0, soft_frames = 0;
+  gboolean ok, keyframe = FALSE, announce = FALSE, hard_report = FALSE;
+
+  gst_e2ee_enc_maybe_rotate (self, inbuf);
 
   GST_OBJECT_LOCK (self);
-  ok = gst_e2ee_enc_update_key_locked (self, &error);
+  ok = gst_e2ee_enc_update_key_locked (self, &sw, &error);
   key = ok ? gst_e2ee_sframe_key_ref (self->key) : NULL;
+  if (ok) {
+    keyframe = self->need_keyframe;
+    self->need_keyframe = FALSE;
+    max_frames = self->max_frames;
+    soft_frames = self->soft_frames;
+    if (soft_frames == 0 || (max_frames && soft_frames > max_frames))
+      soft_frames = max_frames - max_frames / 8;
+    if (max_frames && gst_e2ee_sframe_key_get_next_counter (key) >= max_frames) {
+      hard_report = !self->hard_reported;
+      self->hard_reported = TRUE;
+    } else {
+      announce = !self->announced;
+      self->announced = TRUE;
+    }
+  }
   GST_OBJECT_UNLOCK (self);
+  post_key_switch (self, &sw);
   if (!ok) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Cannot encrypt: %s", error->message),
         (NULL));
     g_clear_error (&error);
     return GST_FLOW_ERROR;
+  }
+  if (keyframe) {
+    /* Receivers start the new key on a key frame instead of waiting for one. */
+    gst_pad_push_event (GST_BASE_TRANSFORM_SINK_PAD (self),
+        gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
+  }
+  if (max_frames && gst_e2ee_sframe_key_get_next_counter (key) >= max_frames) {
+    /* Worn out: never encrypt more with it, never pass the frame in the clear. */
+    if (hard_report) {
+      guint64 kid = gst_e2ee_sframe_key_get_kid (key);
+      GST_ELEMENT_WARNING (self, STREAM, ENCODE, ("Key %" G_GUINT64_FORMAT " reached "
+              "its limit of %" G_GUINT64_FORMAT " frames: dropping frames until a new "
+              "key is set", kid, max_frames), (NULL));
+      gst_e2ee_post_message (GST_ELEMENT (self),
+          gst_structure_new ("e2ee-key-hard-limit", "kid", G_TYPE_UINT64, kid,
+              "frames", G_TYPE_UINT64, gst_e2ee_sframe_key_get_next_counter (key),
+              "limit", G_TYPE_UINT64, max_frames, NULL));
+    }
+    gst_e2ee_sframe_key_unref (key);
+    return GST_BASE_TRANSFORM_FLOW_DROPPED;
   }
 
   if (!gst_buffer_map (inbuf, &in, GST_MAP_READ)) {
@@ -322,6 +705,19 @@ gst_e2ee_enc_transform (GstBaseTransform * trans, GstBuffer * inbuf, GstBuffer *
     return GST_FLOW_ERROR;
   }
   gst_buffer_set_size (outbuf, out_len);
+
+  if (announce)
+    gst_e2ee_post_message (GST_ELEMENT (self), gst_structure_new ("e2ee-key-activated",
+            "kid", G_TYPE_UINT64, gst_e2ee_sframe_key_get_kid (key),
+            "ctr", G_TYPE_UINT64, ctr, NULL));
+  if (soft_frames && ctr + 1 == soft_frames) {
+    guint64 kid = gst_e2ee_sframe_key_get_kid (key);
+    GST_INFO_OBJECT (self, "KID %" G_GUINT64_FORMAT " reached its soft limit", kid);
+    g_signal_emit (self, signals[SIGNAL_NEED_NEW_KEY], 0, kid, soft_frames);
+    gst_e2ee_post_message (GST_ELEMENT (self), gst_structure_new ("e2ee-key-soft-limit",
+            "kid", G_TYPE_UINT64, kid, "frames", G_TYPE_UINT64, soft_frames,
+            "limit", G_TYPE_UINT64, soft_frames, NULL));
+  }
 
   GST_LOG_OBJECT (self, "frame of %" G_GSIZE_FORMAT " bytes -> KID %" G_GUINT64_FORMAT
       " CTR %" G_GUINT64_FORMAT ", %" G_GSIZE_FORMAT " bytes", gst_buffer_get_size (inbuf),
@@ -379,11 +775,38 @@ gst_e2ee_enc_set_property (GObject * object, guint prop_id, const GValue * value
     case PROP_KEY_ID:
       self->kid = g_value_get_uint64 (value);
       self->key_dirty = TRUE;
+      self->retain_key = TRUE;
       break;
     case PROP_KEY:
       g_clear_pointer (&self->base_key, g_bytes_unref);
       self->base_key = gst_e2ee_secret_from_buffer (g_value_get_boxed (value));
       self->key_dirty = TRUE;
+      self->retain_key = TRUE;
+      break;
+    case PROP_KEY_STORE:
+      gst_clear_object (&self->store);
+      self->store = g_value_dup_object (value);
+      self->store_from_property = self->store != NULL;
+      if (self->key_from_store)
+        self->key_dirty = TRUE;
+      break;
+    case PROP_RATCHET_BITS:
+      self->ratchet_bits = g_value_get_uint (value);
+      break;
+    case PROP_ROTATION_INTERVAL:
+      self->rotation_interval = g_value_get_uint64 (value);
+      break;
+    case PROP_ROTATION_MODE:
+      self->rotation_mode = g_value_get_enum (value);
+      break;
+    case PROP_MAX_FRAMES_PER_KEY:
+      self->max_frames = g_value_get_uint64 (value);
+      break;
+    case PROP_SOFT_FRAMES_PER_KEY:
+      self->soft_frames = g_value_get_uint64 (value);
+      break;
+    case PROP_KEYFRAME_ON_ROTATE:
+      self->keyframe_on_rotate = g_value_get_boolean (value);
       break;
     case PROP_ENABLED:
       reconfigure = self->enabled != g_value_get_boolean (value);
@@ -430,6 +853,41 @@ gst_e2ee_enc_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_STATS:
       g_value_take_boxed (value, gst_e2ee_enc_get_stats (self));
       break;
+    case PROP_KEY_STORE:
+      GST_OBJECT_LOCK (self);
+      g_value_set_object (value, self->store);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_RATCHET_BITS:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint (value, self->ratchet_bits);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_ROTATION_INTERVAL:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint64 (value, self->rotation_interval);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_ROTATION_MODE:
+      GST_OBJECT_LOCK (self);
+      g_value_set_enum (value, self->rotation_mode);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_MAX_FRAMES_PER_KEY:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint64 (value, self->max_frames);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_SOFT_FRAMES_PER_KEY:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint64 (value, self->soft_frames);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_KEYFRAME_ON_ROTATE:
+      GST_OBJECT_LOCK (self);
+      g_value_set_boolean (value, self->keyframe_on_rotate);
+      GST_OBJECT_UNLOCK (self);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -444,8 +902,82 @@ gst_e2ee_enc_finalize (GObject * object)
   g_clear_pointer (&self->base_key, g_bytes_unref);
   g_clear_pointer (&self->key, gst_e2ee_sframe_key_unref);
   g_hash_table_unref (self->used_keys);
+  g_hash_table_unref (self->spent_kids);
+  gst_clear_object (&self->store);
   g_hash_table_unref (self->stats);
   G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_e2ee_enc_set_context (GstElement * element, GstContext * context)
+{
+  GstE2eeEnc *self = GST_E2EE_ENC (element);
+  GstE2eeKeyStore *store = NULL;
+  gboolean from_property;
+
+  GST_OBJECT_LOCK (self);
+  from_property = self->store_from_property;
+  GST_OBJECT_UNLOCK (self);
+  if (!from_property && gst_e2ee_key_store_handle_set_context (element, context, &store)) {
+    GST_OBJECT_LOCK (self);
+    gst_clear_object (&self->store);
+    self->store = store;
+    if (self->key_from_store)
+      self->key_dirty = TRUE;
+    GST_OBJECT_UNLOCK (self);
+  }
+  GST_ELEMENT_CLASS (parent_class)->set_context (element, context);
+}
+
+static gboolean
+gst_e2ee_enc_query (GstBaseTransform * trans, GstPadDirection direction,
+    GstQuery * query)
+{
+  GstE2eeEnc *self = GST_E2EE_ENC (trans);
+
+  if (GST_QUERY_TYPE (query) == GST_QUERY_CONTEXT) {
+    GstE2eeKeyStore *store;
+    gboolean answered = FALSE;
+
+    GST_OBJECT_LOCK (self);
+    store = self->store ? g_object_ref (self->store) : NULL;
+    GST_OBJECT_UNLOCK (self);
+    if (store) {
+      answered = gst_e2ee_key_store_handle_context_query (GST_ELEMENT (self), query,
+          store);
+      g_object_unref (store);
+    }
+    if (answered)
+      return TRUE;
+  }
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->query (trans, direction, query);
+}
+
+static GstStateChangeReturn
+gst_e2ee_enc_change_state (GstElement * element, GstStateChange transition)
+{
+  GstE2eeEnc *self = GST_E2EE_ENC (element);
+
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
+    GstE2eeKeyStore *store;
+
+    GST_OBJECT_LOCK (self);
+    store = self->store ? g_object_ref (self->store) : NULL;
+    GST_OBJECT_UNLOCK (self);
+    /* Share the pipeline's store (or start one): keys the application adds for
+     * encryption are found there. */
+    if (store == NULL && gst_e2ee_key_store_ensure (element, &store)) {
+      GST_OBJECT_LOCK (self);
+      if (self->store == NULL) {
+        self->store = store;
+        store = NULL;
+      }
+      GST_OBJECT_UNLOCK (self);
+    }
+    if (store)
+      g_object_unref (store);
+  }
+  return GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
 }
 
 static void
@@ -456,6 +988,15 @@ gst_e2ee_enc_init (GstE2eeEnc * self)
   self->enabled = DEFAULT_ENABLED;
   self->used_keys = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
       (GDestroyNotify) gst_e2ee_sframe_key_unref);
+  self->spent_kids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->retain_key = TRUE;
+  self->ratchet_bits = DEFAULT_RATCHET_BITS;
+  self->rotation_interval = DEFAULT_ROTATION_INTERVAL;
+  self->rotation_mode = DEFAULT_ROTATION_MODE;
+  self->max_frames = DEFAULT_MAX_FRAMES_PER_KEY;
+  self->soft_frames = DEFAULT_SOFT_FRAMES_PER_KEY;
+  self->keyframe_on_rotate = DEFAULT_KEYFRAME_ON_ROTATE;
+  self->last_rotation = GST_CLOCK_TIME_NONE;
   self->stats = gst_e2ee_kid_stats_table_new ();
 }
 
@@ -469,6 +1010,8 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
   gobject_class->set_property = gst_e2ee_enc_set_property;
   gobject_class->get_property = gst_e2ee_enc_get_property;
   gobject_class->finalize = gst_e2ee_enc_finalize;
+  element_class->set_context = GST_DEBUG_FUNCPTR (gst_e2ee_enc_set_context);
+  element_class->change_state = GST_DEBUG_FUNCPTR (gst_e2ee_enc_change_state);
 
   /**
    * GstE2eeEnc:cipher-suite:
@@ -550,6 +1093,192 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
           "Frames and bytes encrypted, in total and per key ID",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
+  /**
+   * GstE2eeEnc:key-store:
+   *
+   * The #GstE2eeKeyStore to take the key for #GstE2eeEnc:key-id from when no `key`
+   * is set (keys the application added for encryption). By default the pipeline's,
+   * shared through a `gst.e2ee.keystore` context.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_KEY_STORE,
+      g_param_spec_object ("key-store", "Key store",
+          "Key store holding the encryption key for key-id when 'key' is not set "
+          "(default: the pipeline's)", GST_E2EE_TYPE_KEY_STORE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstE2eeEnc:ratchet-bits:
+   *
+   * R in RFC 9605 §5.1: a KID is `(generation << R) + step`. `ratchet` advances the
+   * step; `generate-key` starts the next generation at step 0. Receivers need the
+   * same value.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_RATCHET_BITS,
+      g_param_spec_uint ("ratchet-bits", "Ratchet bits",
+          "Low bits of the KID that count ratchet steps (RFC 9605 section 5.1)",
+          0, GST_E2EE_RATCHET_MAX_BITS, DEFAULT_RATCHET_BITS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstE2eeEnc:rotation-interval:
+   *
+   * Change keys every this many nanoseconds of stream time (buffer timestamps), as
+   * #GstE2eeEnc:rotation-mode says. 0 turns periodic rotation off.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_ROTATION_INTERVAL,
+      g_param_spec_uint64 ("rotation-interval", "Rotation interval",
+          "Change keys every this many ns of stream time (0 = never)", 0, G_MAXUINT64,
+          DEFAULT_ROTATION_INTERVAL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstE2eeEnc:rotation-mode:
+   *
+   * How #GstE2eeEnc:rotation-interval changes keys: `ratchet` (receivers follow by
+   * themselves) or `generate` (a new random key the application must distribute
+   * from #GstE2eeEnc::key-generated).
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_ROTATION_MODE,
+      g_param_spec_enum ("rotation-mode", "Rotation mode",
+          "How rotation-interval changes keys: ratchet, or generate a new key",
+          GST_TYPE_E2EE_ROTATION_MODE, DEFAULT_ROTATION_MODE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstE2eeEnc:max-frames-per-key:
+   *
+   * The hard limit: a key encrypts at most this many frames (counting its counter
+   * values). Past it frames are dropped, never sent in the clear, and an
+   * `e2ee-key-hard-limit` message is posted, until a new key is set. 0: only the
+   * 2^64 counter values limit a key.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_FRAMES_PER_KEY,
+      g_param_spec_uint64 ("max-frames-per-key", "Max frames per key",
+          "Hard limit of frames per key; past it frames are dropped until a new key is "
+          "set (0 = no limit)", 0, G_MAXUINT64, DEFAULT_MAX_FRAMES_PER_KEY,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstE2eeEnc:soft-frames-per-key:
+   *
+   * The soft limit: when a key has encrypted this many frames the element emits
+   * #GstE2eeEnc::need-new-key and posts `e2ee-key-soft-limit`. 0 means 7/8 of
+   * #GstE2eeEnc:max-frames-per-key.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_SOFT_FRAMES_PER_KEY,
+      g_param_spec_uint64 ("soft-frames-per-key", "Soft frames per key",
+          "Frames after which a new key is asked for (0 = 7/8 of max-frames-per-key)",
+          0, G_MAXUINT64, DEFAULT_SOFT_FRAMES_PER_KEY,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstE2eeEnc:keyframe-on-rotate:
+   *
+   * Ask upstream for a key frame (a force-key-unit event) when the key changes, so
+   * receivers start the new key on a key frame.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_KEYFRAME_ON_ROTATE,
+      g_param_spec_boolean ("keyframe-on-rotate", "Key frame on rotate",
+          "Ask upstream for a key frame when the key changes", DEFAULT_KEYFRAME_ON_ROTATE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstE2eeEnc::rotate:
+   * @e2eeenc: the element
+   * @kid: the new key's KID
+   * @base_key: the new base key
+   *
+   * Switches to a new key from the next frame. Refused if @kid was used with another
+   * key.
+   *
+   * Returns: %TRUE if the element now encrypts with the new key.
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_ROTATE] = g_signal_new_class_handler ("rotate",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_e2ee_enc_rotate), NULL, NULL, NULL, G_TYPE_BOOLEAN, 2,
+      G_TYPE_UINT64, GST_TYPE_BUFFER);
+
+  /**
+   * GstE2eeEnc::ratchet:
+   * @e2eeenc: the element
+   *
+   * Advances the sender-key ratchet (RFC 9605 §5.1) from the next frame; the old key
+   * is wiped.
+   *
+   * Returns: the new KID, or G_MAXUINT64 if there is no key to ratchet.
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_RATCHET] = g_signal_new_class_handler ("ratchet",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_e2ee_enc_ratchet), NULL, NULL, NULL, G_TYPE_UINT64, 0);
+
+  /**
+   * GstE2eeEnc::generate-key:
+   * @e2eeenc: the element
+   *
+   * Makes a fresh random 32-byte base key with OpenSSL's generator, in the next
+   * generation of #GstE2eeEnc:ratchet-bits KIDs, and encrypts with it from the next
+   * frame. The key is handed out only through #GstE2eeEnc::key-generated.
+   *
+   * Returns: the new KID, or G_MAXUINT64 on failure.
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_GENERATE_KEY] = g_signal_new_class_handler ("generate-key",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_e2ee_enc_generate_key), NULL, NULL, NULL, G_TYPE_UINT64, 0);
+
+  /**
+   * GstE2eeEnc::key-generated:
+   * @e2eeenc: the element
+   * @kid: the new key's KID
+   * @base_key: the new base key
+   *
+   * Emitted when the element made a key (#GstE2eeEnc::generate-key or
+   * #GstE2eeEnc:rotation-interval in `generate` mode), from the thread that did,
+   * so the application can distribute it to the receivers. This is the only way the
+   * key leaves the element. Copy the bytes or keep a reference to @base_key; if no
+   * handler does, its memory is wiped when the signal returns.
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_KEY_GENERATED] = g_signal_new ("key-generated",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 2, G_TYPE_UINT64, GST_TYPE_BUFFER | G_SIGNAL_TYPE_STATIC_SCOPE);
+
+  /**
+   * GstE2eeEnc::need-new-key:
+   * @e2eeenc: the element
+   * @kid: the key that reached its soft limit
+   * @frames: how many frames it encrypted
+   *
+   * Emitted from the streaming thread when the current key reached
+   * #GstE2eeEnc:soft-frames-per-key: give the element a new key (`rotate`,
+   * `generate-key` or `ratchet`) before it reaches #GstE2eeEnc:max-frames-per-key.
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_NEED_NEW_KEY] = g_signal_new ("need-new-key",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 2, G_TYPE_UINT64, G_TYPE_UINT64);
+
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
@@ -558,6 +1287,7 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
       "gst-e2ee developers");
 
   trans_class->start = GST_DEBUG_FUNCPTR (gst_e2ee_enc_start);
+  trans_class->query = GST_DEBUG_FUNCPTR (gst_e2ee_enc_query);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_e2ee_enc_stop);
   trans_class->transform_caps = GST_DEBUG_FUNCPTR (gst_e2ee_enc_transform_caps);
   trans_class->transform_meta = GST_DEBUG_FUNCPTR (gst_e2ee_enc_transform_meta);
@@ -567,5 +1297,6 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
   trans_class->passthrough_on_same_caps = FALSE;
 
   gst_type_mark_as_plugin_api (GST_TYPE_E2EE_CIPHER_SUITE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_E2EE_ROTATION_MODE, 0);
   GST_DEBUG_CATEGORY_INIT (gst_e2ee_enc_debug, "e2eeenc", 0, "SFrame encrypter");
 }
