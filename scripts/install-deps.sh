@@ -25,7 +25,7 @@ missing() {
     command -v "$bin" >/dev/null 2>&1 || { echo "command: $bin"; return 0; }
   done
   local el
-  for el in x264enc avdec_h264 vp8enc vp8dec opusenc opusdec srtpenc srtpdec h264parse; do
+  for el in x264enc avdec_h264 vp8enc vp8dec opusenc opusdec srtpenc srtpdec h264parse rtpbin; do
     gst-inspect-1.0 --exists "$el" 2>/dev/null || { echo "element: $el"; return 0; }
   done
   /usr/bin/python3 -c 'import gi; gi.require_version("Gst", "1.0")' 2>/dev/null || { echo "python3-gst"; return 0; }

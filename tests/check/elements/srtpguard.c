@@ -1,0 +1,1299 @@
+/* gst-e2ee: srtpguard tests, against GStreamer's own srtpenc/srtpdec
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/app/app.h>
+#include <gst/e2ee/e2ee.h>
+
+#define SSRC 0x11223344u
+#define SSRC2 0x55667788u
+
+typedef struct {
+  const gchar *cipher;
+  const gchar *auth;
+  gsize key_len;
+  guint tag_bits;
+} CryptoSuite;
+
+/* Every suite the issue lists: AES-CM 128/256 with HMAC-SHA1-80/32, and GCM. */
+static const CryptoSuite suites[] = {
+  {"aes-128-icm", "hmac-sha1-80", 30, 80},
+  {"aes-128-icm", "hmac-sha1-32", 30, 32},
+  {"aes-256-icm", "hmac-sha1-80", 46, 80},
+  {"aes-256-icm", "hmac-sha1-32", 46, 32},
+  {"aes-128-gcm", "null", 28, 128},
+  {"aes-256-gcm", "null", 44, 128},
+};
+
+static GstBuffer *
+make_key (gsize len, guint8 seed)
+{
+  guint8 *d = g_malloc (len);
+  gsize i;
+
+  for (i = 0; i < len; i++)
+    d[i] = (guint8) (seed * 31 + i * 7 + 1);
+  return gst_buffer_new_wrapped (d, len);
+}
+
+static GstBuffer *
+make_bytes (const guint8 * data, gsize len)
+{
+  return gst_buffer_new_memdup (data, len);
+}
+
+static GstBuffer *
+make_rtp (guint16 seq, guint32 ssrc, gsize payload_len)
+{
+  gsize size = 12 + payload_len, i;
+  guint8 *d = g_malloc (size);
+
+  d[0] = 0x80;
+  d[1] = 96;
+  GST_WRITE_UINT16_BE (d + 2, seq);
+  GST_WRITE_UINT32_BE (d + 4, seq * 160u);
+  GST_WRITE_UINT32_BE (d + 8, ssrc);
+  for (i = 12; i < size; i++)
+    d[i] = (guint8) (seq + i);
+  return gst_buffer_new_wrapped (d, size);
+}
+
+/* A sender report without report blocks */
+static GstBuffer *
+make_rtcp (guint32 ssrc, guint32 count)
+{
+  guint8 *d = g_malloc0 (28);
+
+  d[0] = 0x80;
+  d[1] = 200;
+  GST_WRITE_UINT16_BE (d + 2, 6);
+  GST_WRITE_UINT32_BE (d + 4, ssrc);
+  GST_WRITE_UINT32_BE (d + 8, 0x83aa7e80u);
+  GST_WRITE_UINT32_BE (d + 16, count * 160u);
+  GST_WRITE_UINT32_BE (d + 20, count);
+  GST_WRITE_UINT32_BE (d + 24, count * 160u);
+  return gst_buffer_new_wrapped (d, 28);
+}
+
+static void
+assert_same_bytes (GstBuffer * a, GstBuffer * b)
+{
+  GstMapInfo map;
+
+  fail_unless (a != NULL && b != NULL);
+  fail_unless_equals_int ((gint) gst_buffer_get_size (a), (gint) gst_buffer_get_size (b));
+  fail_unless (gst_buffer_map (b, &map, GST_MAP_READ));
+  fail_unless (gst_buffer_memcmp (a, 0, map.data, map.size) == 0);
+  gst_buffer_unmap (b, &map);
+}
+
+static GstCaps *
+srtp_caps (gboolean rtcp, const gchar * cipher, const gchar * auth, GstBuffer * key,
+    GstBuffer * mki)
+{
+  GstCaps *caps = gst_caps_new_simple (rtcp ? "application/x-srtcp" : "application/x-srtp",
+      "srtp-cipher", G_TYPE_STRING, cipher, "srtp-auth", G_TYPE_STRING, auth,
+      "srtcp-cipher", G_TYPE_STRING, cipher, "srtcp-auth", G_TYPE_STRING, auth, NULL);
+
+  if (!rtcp)
+    gst_caps_set_simple (caps, "ssrc", G_TYPE_UINT, SSRC, NULL);
+  if (key)
+    gst_caps_set_simple (caps, "srtp-key", GST_TYPE_BUFFER, key, NULL);
+  if (mki)
+    gst_caps_set_simple (caps, "mki", GST_TYPE_BUFFER, mki, NULL);
+  return caps;
+}
+
+static const gchar *
+plain_caps_str (gboolean rtcp)
+{
+  return rtcp ? "application/x-rtcp" :
+      "application/x-rtp, media=audio, clock-rate=8000, encoding-name=PCMA, "
+      "payload=96, ssrc=(uint)287454020";
+}
+
+static GstElement *
+new_guard (const gchar * mode, GstBus * bus)
+{
+  GstElement *guard = gst_element_factory_make ("srtpguard", NULL);
+
+  fail_unless (guard != NULL);
+  gst_util_set_object_arg (G_OBJECT (guard), "mode", mode);
+  g_object_set (guard, "drop-message-interval", 0, NULL);
+  if (bus)
+    gst_element_set_bus (guard, bus);
+  return guard;
+}
+
+static void
+set_suite (GstElement * el, const CryptoSuite * s)
+{
+  gst_util_set_object_arg (G_OBJECT (el), "rtp-cipher", s->cipher);
+  gst_util_set_object_arg (G_OBJECT (el), "rtp-auth", s->auth);
+  gst_util_set_object_arg (G_OBJECT (el), "rtcp-cipher", s->cipher);
+  gst_util_set_object_arg (G_OBJECT (el), "rtcp-auth", s->auth);
+}
+
+static GstHarness *
+harness_for (GstElement * el, gboolean rtcp, gboolean request_pads)
+{
+  const gchar *sink = rtcp ? (request_pads ? "rtcp_sink_0" : "rtcp_sink") :
+      (request_pads ? "rtp_sink_0" : "rtp_sink");
+  const gchar *src = rtcp ? (request_pads ? "rtcp_src_0" : "rtcp_src") :
+      (request_pads ? "rtp_src_0" : "rtp_src");
+
+  return gst_harness_new_with_element (el, sink, src);
+}
+
+static GstHarness *
+new_srtpenc (const CryptoSuite * s, GstBuffer * key, GstBuffer * mki, gboolean rtcp)
+{
+  GstElement *enc = gst_element_factory_make ("srtpenc", NULL);
+  GstHarness *h;
+
+  fail_unless (enc != NULL, "srtpenc from gstreamer1.0-plugins-bad is needed");
+  set_suite (enc, s);
+  g_object_set (enc, "key", key, "mki", mki, NULL);
+  h = harness_for (enc, rtcp, TRUE);
+  gst_object_unref (enc);
+  gst_harness_set_src_caps_str (h, plain_caps_str (rtcp));
+  return h;
+}
+
+/* Messages of @type (and, for element messages, structure @name) on @bus. */
+static GList *
+take_messages (GstBus * bus, GstMessageType type, const gchar * name)
+{
+  GList *list = NULL;
+  GstMessage *msg;
+
+  while ((msg = gst_bus_pop (bus))) {
+    if (GST_MESSAGE_TYPE (msg) == type && (name == NULL ||
+            gst_message_has_name (msg, name)))
+      list = g_list_append (list, msg);
+    else
+      gst_message_unref (msg);
+  }
+  return list;
+}
+
+static guint64
+stats_u64 (GstElement * guard, gint stream_ssrc, const gchar * field)
+{
+  GstStructure *stats;
+  const GstStructure *s;
+  guint64 v = G_MAXUINT64;
+  guint i;
+
+  g_object_get (guard, "stats", &stats, NULL);
+  s = stats;
+  if (stream_ssrc >= 0) {
+    const GValue *list = gst_structure_get_value (stats, "streams");
+
+    s = NULL;
+    for (i = 0; i < gst_value_array_get_size (list); i++) {
+      const GstStructure *ss =
+          gst_value_get_structure (gst_value_array_get_value (list, i));
+      guint ssrc;
+
+      gst_structure_get_uint (ss, "ssrc", &ssrc);
+      if (ssrc == (guint) stream_ssrc)
+        s = ss;
+    }
+  }
+  if (s && !gst_structure_get_uint64 (s, field, &v)) {
+    guint u;
+
+    if (gst_structure_get_uint (s, field, &u))
+      v = u;
+  }
+  gst_structure_free (stats);
+  return v;
+}
+
+/* srtpenc -> srtpguard (keys from srtpenc's caps), RTP and RTCP, every suite:
+ * the guard must give back the exact packets. */
+GST_START_TEST (test_interop_from_srtpenc)
+{
+  guint i, n, rtcp;
+
+  for (i = 0; i < G_N_ELEMENTS (suites); i++) {
+    for (rtcp = 0; rtcp < 2; rtcp++) {
+      GstBuffer *key = make_key (suites[i].key_len, i);
+      GstHarness *henc = new_srtpenc (&suites[i], key, NULL, rtcp);
+      GstElement *guard = new_guard ("unprotect", NULL);
+      GstHarness *hg;
+
+      g_object_set (guard, "min-auth-tag-bits", suites[i].tag_bits, NULL);
+      hg = harness_for (guard, rtcp, FALSE);
+      for (n = 0; n < 20; n++) {
+        GstBuffer *in = rtcp ? make_rtcp (SSRC, n) : make_rtp (100 + n, SSRC, 40 + n);
+        GstBuffer *srtp, *out;
+        GstE2eeTransportMeta *meta;
+
+        fail_unless_equals_int (gst_harness_push (henc, gst_buffer_ref (in)), GST_FLOW_OK);
+        srtp = gst_harness_pull (henc);
+        fail_unless (gst_buffer_get_size (srtp) > gst_buffer_get_size (in));
+        if (n == 0)
+          gst_harness_set_src_caps (hg, gst_pad_get_current_caps (henc->sinkpad));
+        fail_unless_equals_int (gst_harness_push (hg, srtp), GST_FLOW_OK);
+        out = gst_harness_pull (hg);
+        assert_same_bytes (out, in);
+        meta = gst_buffer_get_e2ee_transport_meta (out);
+        fail_unless (meta != NULL);
+        fail_unless_equals_int (meta->ssrc, SSRC);
+        fail_unless (meta->media_encrypted && meta->media_authenticated);
+        fail_unless_equals_int (meta->auth_tag_bits, suites[i].tag_bits);
+        gst_buffer_unref (out);
+        gst_buffer_unref (in);
+      }
+      fail_unless_equals_uint64 (stats_u64 (guard, SSRC, rtcp ? "rtcp-packets" :
+              "packets"), 20);
+      fail_unless_equals_uint64 (stats_u64 (guard, -1, "dropped"), 0);
+      gst_harness_teardown (hg);
+      gst_harness_teardown (henc);
+      gst_object_unref (guard);
+      gst_buffer_unref (key);
+    }
+  }
+}
+
+GST_END_TEST;
+
+static GstCaps *
+request_key_cb (GstElement * dec, guint ssrc, GstCaps * caps)
+{
+  return gst_caps_ref (caps);
+}
+
+static void
+caps_unref_notify (gpointer caps, GClosure * closure)
+{
+  gst_caps_unref (caps);
+}
+
+/* srtpguard -> srtpdec, every suite, RTP and RTCP: srtpdec gets its keys from the
+ * request-key signal, as a receiver with signalled keys does. The guard's SRTP must
+ * also be byte for byte what srtpenc makes of the same packets with the same key. */
+GST_START_TEST (test_interop_to_srtpdec)
+{
+  guint i, n, rtcp;
+
+  for (i = 0; i < G_N_ELEMENTS (suites); i++) {
+    for (rtcp = 0; rtcp < 2; rtcp++) {
+      GstBuffer *key = make_key (suites[i].key_len, 7 + i);
+      GstElement *guard = new_guard ("protect", NULL);
+      GstElement *dec = gst_element_factory_make ("srtpdec", NULL);
+      GstHarness *hg, *hd, *henc = new_srtpenc (&suites[i], key, NULL, rtcp);
+      GstCaps *keycaps = srtp_caps (rtcp, suites[i].cipher, suites[i].auth, key, NULL);
+
+      set_suite (guard, &suites[i]);
+      g_object_set (guard, "key", key, "min-auth-tag-bits", suites[i].tag_bits, NULL);
+      g_signal_connect_data (dec, "request-key", G_CALLBACK (request_key_cb), keycaps,
+          caps_unref_notify, 0);
+      hg = harness_for (guard, rtcp, FALSE);
+      hd = gst_harness_new_with_element (dec, rtcp ? "rtcp_sink" : "rtp_sink",
+          rtcp ? "rtcp_src" : "rtp_src");
+      gst_harness_set_src_caps_str (hg, plain_caps_str (rtcp));
+      gst_harness_set_src_caps_str (hd, rtcp ? "application/x-srtcp" :
+          "application/x-srtp, media=audio, clock-rate=8000, encoding-name=PCMA, "
+          "payload=96");
+
+      for (n = 0; n < 20; n++) {
+        GstBuffer *in = rtcp ? make_rtcp (SSRC, n) : make_rtp (500 + n, SSRC, 30 + n);
+        GstBuffer *srtp, *ref, *out;
+
+        fail_unless_equals_int (gst_harness_push (hg, gst_buffer_ref (in)), GST_FLOW_OK);
+        srtp = gst_harness_pull (hg);
+        fail_unless_equals_int (gst_harness_push (henc, gst_buffer_ref (in)), GST_FLOW_OK);
+        ref = gst_harness_pull (henc);
+        assert_same_bytes (srtp, ref);
+        fail_unless_equals_int (gst_harness_push (hd, srtp), GST_FLOW_OK);
+        out = gst_harness_pull (hd);
+        assert_same_bytes (out, in);
+        gst_buffer_unref (out);
+        gst_buffer_unref (ref);
+        gst_buffer_unref (in);
+      }
+      gst_harness_teardown (hd);
+      gst_harness_teardown (hg);
+      gst_harness_teardown (henc);
+      gst_object_unref (dec);
+      gst_object_unref (guard);
+      gst_buffer_unref (key);
+    }
+  }
+}
+
+GST_END_TEST;
+
+/* With key-in-caps the guard's output caps carry the key like srtpenc's, and srtpdec
+ * needs nothing else; without it they carry no key. */
+GST_START_TEST (test_key_in_caps)
+{
+  GstBuffer *key = make_key (30, 3);
+  GstElement *guard = new_guard ("protect", NULL);
+  GstHarness *hg, *hd;
+  GstBuffer *in, *out;
+  GstCaps *caps;
+  const GstStructure *s;
+
+  g_object_set (guard, "key", key, NULL);
+  hg = harness_for (guard, FALSE, FALSE);
+  gst_harness_set_src_caps_str (hg, plain_caps_str (FALSE));
+  caps = gst_pad_get_current_caps (hg->sinkpad);
+  s = gst_caps_get_structure (caps, 0);
+  fail_unless (gst_structure_has_name (s, "application/x-srtp"));
+  fail_unless_equals_string (gst_structure_get_string (s, "srtp-cipher"), "aes-128-icm");
+  fail_unless_equals_string (gst_structure_get_string (s, "srtcp-auth"), "hmac-sha1-80");
+  fail_if (gst_structure_has_field (s, "srtp-key"));
+  gst_caps_unref (caps);
+
+  g_object_set (guard, "key-in-caps", TRUE, NULL);
+  hd = gst_harness_new_with_padnames ("srtpdec", "rtp_sink", "rtp_src");
+  in = make_rtp (1, SSRC, 50);
+  fail_unless_equals_int (gst_harness_push (hg, gst_buffer_ref (in)), GST_FLOW_OK);
+  caps = gst_pad_get_current_caps (hg->sinkpad);
+  fail_unless (gst_structure_has_field (gst_caps_get_structure (caps, 0), "srtp-key"));
+  gst_harness_set_src_caps (hd, caps);
+  fail_unless_equals_int (gst_harness_push (hd, gst_harness_pull (hg)), GST_FLOW_OK);
+  out = gst_harness_pull (hd);
+  assert_same_bytes (out, in);
+
+  gst_buffer_unref (out);
+  gst_buffer_unref (in);
+  gst_harness_teardown (hd);
+  gst_harness_teardown (hg);
+  gst_object_unref (guard);
+  gst_buffer_unref (key);
+}
+
+GST_END_TEST;
+
+static GstBuffer *
+roundtrip (GstHarness * hsend, GstHarness * hrecv, GstBuffer * in, GstBuffer ** srtp_copy)
+{
+  GstBuffer *srtp;
+
+  fail_unless_equals_int (gst_harness_push (hsend, in), GST_FLOW_OK);
+  srtp = gst_harness_pull (hsend);
+  if (srtp_copy)
+    *srtp_copy = gst_buffer_copy_deep (srtp);
+  fail_unless_equals_int (gst_harness_push (hrecv, srtp), GST_FLOW_OK);
+  return gst_harness_try_pull (hrecv);
+}
+
+/* 65,536 packets cover the whole sequence-number space under key 1; the rekey lands
+ * exactly on the wrap, so the next packet (seq 0) needs ROC 1 under key 2, on both
+ * sides. The sender rekeys through its key property, the receiver through new caps.
+ * A fresh srtpdec told roc=1 must read the post-rekey packets, and one told roc=0
+ * must not: the sender really continued the ROC. */
+GST_START_TEST (test_rekey_keeps_roc)
+{
+  GstBuffer *k1 = make_key (30, 1), *k2 = make_key (30, 2);
+  GstElement *tx = new_guard ("protect", NULL), *rx = new_guard ("unprotect", NULL);
+  GstHarness *htx, *hrx, *hd1, *hd0;
+  GstBuffer *after[50];
+  GstCaps *c;
+  guint32 i;
+  guint ok1 = 0, ok0 = 0, roc = 0;
+
+  g_object_set (tx, "key", k1, NULL);
+  htx = harness_for (tx, FALSE, FALSE);
+  hrx = harness_for (rx, FALSE, FALSE);
+  gst_harness_set_src_caps_str (htx, plain_caps_str (FALSE));
+  gst_harness_set_src_caps (hrx, srtp_caps (FALSE, "aes-128-icm", "hmac-sha1-80", k1,
+          NULL));
+
+  for (i = 0; i < 65536; i++) {
+    GstBuffer *out = roundtrip (htx, hrx, make_rtp (i, SSRC, 1), NULL);
+
+    fail_unless (out != NULL, "packet %u lost", i);
+    fail_unless_equals_int (gst_buffer_get_size (out), 13);
+    gst_buffer_unref (out);
+  }
+  fail_unless_equals_uint64 (stats_u64 (tx, SSRC, "roc"), 0);
+
+  g_object_set (tx, "key", k2, NULL);
+  gst_harness_set_src_caps (hrx, srtp_caps (FALSE, "aes-128-icm", "hmac-sha1-80", k2,
+          NULL));
+  for (i = 0; i < G_N_ELEMENTS (after); i++) {
+    GstBuffer *in = make_rtp (i, SSRC, 1);
+    GstBuffer *out = roundtrip (htx, hrx, gst_buffer_ref (in), &after[i]);
+
+    fail_unless (out != NULL, "packet %u after the rekey lost", i);
+    assert_same_bytes (out, in);
+    gst_buffer_unref (out);
+    gst_buffer_unref (in);
+  }
+  fail_unless_equals_uint64 (stats_u64 (tx, SSRC, "roc"), 1);
+  fail_unless_equals_uint64 (stats_u64 (rx, SSRC, "roc"), 1);
+  fail_unless_equals_uint64 (stats_u64 (rx, SSRC, "packets"), 65536 + 50);
+  fail_unless_equals_uint64 (stats_u64 (rx, -1, "dropped"), 0);
+
+  /* the sender's new caps tell a srtpdec downstream the ROC */
+  c = gst_pad_get_current_caps (htx->sinkpad);
+  fail_unless (gst_structure_get_uint (gst_caps_get_structure (c, 0), "roc", &roc));
+  fail_unless_equals_int (roc, 1);
+  gst_caps_unref (c);
+
+  hd1 = gst_harness_new_with_padnames ("srtpdec", "rtp_sink", "rtp_src");
+  hd0 = gst_harness_new_with_padnames ("srtpdec", "rtp_sink", "rtp_src");
+  c = srtp_caps (FALSE, "aes-128-icm", "hmac-sha1-80", k2, NULL);
+  gst_caps_set_simple (c, "roc", G_TYPE_UINT, 1, NULL);
+  gst_harness_set_src_caps (hd1, c);
+  c = srtp_caps (FALSE, "aes-128-icm", "hmac-sha1-80", k2, NULL);
+  gst_caps_set_simple (c, "roc", G_TYPE_UINT, 0, NULL);
+  gst_harness_set_src_caps (hd0, c);
+  for (i = 0; i < G_N_ELEMENTS (after); i++) {
+    /* srtpdec 1.22 needs writable input: it pushes the buffer it was given even
+     * when it had to decrypt a copy */
+    gst_harness_push (hd1, gst_buffer_copy (after[i]));
+    gst_harness_push (hd0, after[i]);
+  }
+  ok1 = gst_harness_buffers_received (hd1);
+  ok0 = gst_harness_buffers_received (hd0);
+  fail_unless_equals_int (ok1, G_N_ELEMENTS (after));
+  fail_unless_equals_int (ok0, 0);
+
+  gst_harness_teardown (hd1);
+  gst_harness_teardown (hd0);
+  gst_harness_teardown (htx);
+  gst_harness_teardown (hrx);
+  gst_object_unref (tx);
+  gst_object_unref (rx);
+  gst_buffer_unref (k1);
+  gst_buffer_unref (k2);
+}
+
+GST_END_TEST;
+
+/* GStreamer 1.22's srtpenc restarts its SRTCP index when its key changes. A guard
+ * that gets the new keys starts a fresh SRTCP replay window (nothing sent under the
+ * old keys authenticates any more), so that SRTCP keeps flowing. */
+GST_START_TEST (test_rekey_srtcp_from_srtpenc)
+{
+  GstBuffer *k1 = make_key (30, 61), *k2 = make_key (30, 62);
+  GstHarness *henc = new_srtpenc (&suites[0], k1, NULL, TRUE);
+  GstElement *guard = new_guard ("unprotect", NULL);
+  GstHarness *hg = harness_for (guard, TRUE, FALSE);
+  guint i;
+
+  for (i = 0; i < 10; i++) {
+    GstBuffer *in = make_rtcp (SSRC, i), *out;
+
+    if (i == 5)
+      g_object_set (henc->element, "key", k2, NULL);
+    fail_unless_equals_int (gst_harness_push (henc, gst_buffer_ref (in)), GST_FLOW_OK);
+    if (i == 0 || i == 5)
+      gst_harness_set_src_caps (hg, gst_pad_get_current_caps (henc->sinkpad));
+    fail_unless_equals_int (gst_harness_push (hg, gst_harness_pull (henc)), GST_FLOW_OK);
+    out = gst_harness_try_pull (hg);
+    fail_unless (out != NULL, "SRTCP packet %u dropped", i);
+    assert_same_bytes (out, in);
+    gst_buffer_unref (out);
+    gst_buffer_unref (in);
+  }
+  fail_unless_equals_uint64 (stats_u64 (guard, -1, "dropped"), 0);
+
+  gst_harness_teardown (hg);
+  gst_harness_teardown (henc);
+  gst_object_unref (guard);
+  gst_buffer_unref (k1);
+  gst_buffer_unref (k2);
+}
+
+GST_END_TEST;
+
+static void
+check_violation (GstBus * bus, GstMessageType type, guint ssrc, const gchar * reason)
+{
+  GList *msgs = take_messages (bus, type, NULL);
+  GError *err = NULL;
+  const GstStructure *details = NULL;
+  guint v;
+
+  fail_unless_equals_int (g_list_length (msgs), 1);
+  if (type == GST_MESSAGE_WARNING) {
+    gst_message_parse_warning (msgs->data, &err, NULL);
+    gst_message_parse_warning_details (msgs->data, &details);
+  } else {
+    gst_message_parse_error (msgs->data, &err, NULL);
+    gst_message_parse_error_details (msgs->data, &details);
+  }
+  fail_unless (g_str_has_prefix (err->message, "Media encryption required"),
+      "message: %s", err->message);
+  fail_unless (details != NULL);
+  fail_unless (gst_structure_get_uint (details, "ssrc", &v));
+  fail_unless_equals_int (v, ssrc);
+  fail_unless_equals_string (gst_structure_get_string (details, "reason"), reason);
+  {
+    gchar *num = g_strdup_printf ("%u", ssrc);
+
+    fail_unless (strstr (err->message, num) != NULL, "no SSRC in: %s", err->message);
+    g_free (num);
+  }
+  g_error_free (err);
+  g_list_free_full (msgs, (GDestroyNotify) gst_message_unref);
+}
+
+/* Plain RTP into a guard that requires encryption: nothing passes, one warning per
+ * SSRC names it and says why, every packet is counted. */
+GST_START_TEST (test_plain_rtp_refused)
+{
+  GstBus *bus = gst_bus_new ();
+  GstElement *guard = new_guard ("unprotect", bus);
+  GstBuffer *key = make_key (30, 1);
+  GstHarness *h;
+  GstStructure *status;
+  gboolean media;
+  guint i;
+
+  g_object_set (guard, "key", key, NULL);
+  h = harness_for (guard, FALSE, FALSE);
+  gst_harness_set_src_caps_str (h, plain_caps_str (FALSE));
+  for (i = 0; i < 10; i++)
+    fail_unless_equals_int (gst_harness_push (h, make_rtp (i, SSRC, 20)), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_received (h), 0);
+  check_violation (bus, GST_MESSAGE_WARNING, SSRC, "plain-rtp");
+  fail_unless_equals_uint64 (stats_u64 (guard, SSRC, "dropped-plain-rtp"), 10);
+
+  fail_unless_equals_int (gst_harness_push (h, make_rtp (1, SSRC2, 20)), GST_FLOW_OK);
+  check_violation (bus, GST_MESSAGE_WARNING, SSRC2, "plain-rtp");
+
+  g_object_get (guard, "status", &status, NULL);
+  fail_unless (gst_structure_get_boolean (status, "media-encrypted", &media));
+  fail_if (media);
+  gst_structure_free (status);
+
+  /* on-violation=error: an error message and a flow error, still nothing passes */
+  g_object_set (guard, "on-violation", 1, NULL);
+  fail_unless_equals_int (gst_harness_push (h, make_rtp (1, 0x99, 20)), GST_FLOW_ERROR);
+  check_violation (bus, GST_MESSAGE_ERROR, 0x99, "plain-rtp");
+  fail_unless_equals_int (gst_harness_buffers_received (h), 0);
+
+  gst_harness_teardown (h);
+  gst_element_set_bus (guard, NULL);
+  gst_object_unref (guard);
+  gst_object_unref (bus);
+  gst_buffer_unref (key);
+}
+
+GST_END_TEST;
+
+/* SRTP whose suite the policy refuses (NULL authentication, NULL cipher, a 32-bit
+ * tag below min-auth-tag-bits) never reaches the output. */
+GST_START_TEST (test_weak_srtp_refused)
+{
+  static const struct {
+    CryptoSuite s;
+    const gchar *reason;
+  } cases[] = {
+    {{"aes-128-icm", "null", 30, 0}, "null-auth"},
+    {{"null", "hmac-sha1-80", 30, 80}, "null-cipher"},
+    {{"aes-128-icm", "hmac-sha1-32", 30, 32}, "weak-auth-tag"},
+  };
+  guint i, n;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    GstBus *bus = gst_bus_new ();
+    GstElement *guard = new_guard ("unprotect", bus);
+    GstBuffer *key = make_key (30, 5);
+    GstElement *enc = gst_element_factory_make ("srtpenc", NULL);
+    GstHarness *henc, *hg;
+
+    set_suite (enc, &cases[i].s);
+    /* SRTCP authentication is mandatory; the case is about RTP */
+    gst_util_set_object_arg (G_OBJECT (enc), "rtcp-cipher", "aes-128-icm");
+    gst_util_set_object_arg (G_OBJECT (enc), "rtcp-auth", "hmac-sha1-80");
+    g_object_set (enc, "key", key, NULL);
+    henc = harness_for (enc, FALSE, TRUE);
+    gst_object_unref (enc);
+    gst_harness_set_src_caps_str (henc, plain_caps_str (FALSE));
+    hg = harness_for (guard, FALSE, FALSE);
+    for (n = 0; n < 5; n++) {
+      fail_unless_equals_int (gst_harness_push (henc, make_rtp (n, SSRC, 20)), GST_FLOW_OK);
+      if (n == 0)
+        gst_harness_set_src_caps (hg, gst_pad_get_current_caps (henc->sinkpad));
+      fail_unless_equals_int (gst_harness_push (hg, gst_harness_pull (henc)), GST_FLOW_OK);
+    }
+    fail_unless_equals_int (gst_harness_buffers_received (hg), 0);
+    check_violation (bus, GST_MESSAGE_WARNING, SSRC, cases[i].reason);
+    {
+      gchar *field = g_strconcat ("dropped-", cases[i].reason, NULL);
+
+      fail_unless_equals_uint64 (stats_u64 (guard, SSRC, field), 5);
+      g_free (field);
+    }
+    gst_harness_teardown (hg);
+    gst_harness_teardown (henc);
+    gst_element_set_bus (guard, NULL);
+    gst_object_unref (guard);
+    gst_object_unref (bus);
+    gst_buffer_unref (key);
+  }
+}
+
+GST_END_TEST;
+
+static guint
+count_drops (GstBus * bus, const gchar * reason, guint ssrc)
+{
+  GList *msgs = take_messages (bus, GST_MESSAGE_ELEMENT, "srtpguard-drop"), *l;
+  guint64 total = 0;
+
+  for (l = msgs; l; l = l->next) {
+    const GstStructure *s = gst_message_get_structure (l->data);
+    guint64 count;
+    guint v;
+
+    fail_unless_equals_string (gst_structure_get_string (s, "reason"), reason);
+    fail_unless (gst_structure_get_uint (s, "ssrc", &v));
+    fail_unless_equals_int (v, ssrc);
+    fail_unless (gst_structure_get_uint64 (s, "count", &count));
+    total += count;
+  }
+  g_list_free_full (msgs, (GDestroyNotify) gst_message_unref);
+  return total;
+}
+
+/* Replayed and tampered packets are dropped, counted per SSRC and reported on the
+ * bus with the SSRC and the reason; the packets around them still pass. */
+GST_START_TEST (test_replay_and_tamper)
+{
+  guint si;
+
+  for (si = 0; si < G_N_ELEMENTS (suites); si += 4) {       /* CM-80 and GCM-128 */
+    GstBus *bus = gst_bus_new ();
+    GstBuffer *key = make_key (suites[si].key_len, 9);
+    GstHarness *henc = new_srtpenc (&suites[si], key, NULL, FALSE);
+    GstElement *guard = new_guard ("unprotect", bus);
+    GstHarness *hg = harness_for (guard, FALSE, FALSE);
+    GstBuffer *pkts[8], *tampered;
+    GstMapInfo map;
+    guint i;
+
+    for (i = 0; i < 8; i++) {
+      fail_unless_equals_int (gst_harness_push (henc, make_rtp (i, SSRC, 24)),
+          GST_FLOW_OK);
+      pkts[i] = gst_harness_pull (henc);
+    }
+    gst_harness_set_src_caps (hg, gst_pad_get_current_caps (henc->sinkpad));
+    for (i = 0; i < 5; i++)
+      gst_harness_push (hg, gst_buffer_ref (pkts[i]));
+    fail_unless_equals_int (gst_harness_buffers_received (hg), 5);
+
+    gst_harness_push (hg, gst_buffer_ref (pkts[2]));    /* replay */
+    fail_unless_equals_int (gst_harness_buffers_received (hg), 5);
+    fail_unless_equals_int (count_drops (bus, "replay", SSRC), 1);
+
+    tampered = gst_buffer_copy_deep (pkts[5]);
+    gst_buffer_map (tampered, &map, GST_MAP_WRITE);
+    map.data[20] ^= 0x01;
+    gst_buffer_unmap (tampered, &map);
+    gst_harness_push (hg, tampered);
+    fail_unless_equals_int (gst_harness_buffers_received (hg), 5);
+    fail_unless_equals_int (count_drops (bus, "authentication", SSRC), 1);
+
+    /* the genuine packet 5 still authenticates after its forgery was refused */
+    gst_harness_push (hg, gst_buffer_ref (pkts[5]));
+    gst_harness_push (hg, gst_buffer_ref (pkts[6]));
+    fail_unless_equals_int (gst_harness_buffers_received (hg), 7);
+
+    fail_unless_equals_uint64 (stats_u64 (guard, SSRC, "dropped-replay"), 1);
+    fail_unless_equals_uint64 (stats_u64 (guard, SSRC, "dropped-authentication"), 1);
+    fail_unless_equals_uint64 (stats_u64 (guard, SSRC, "dropped"), 2);
+    fail_unless_equals_uint64 (stats_u64 (guard, SSRC, "packets"), 7);
+
+    for (i = 0; i < 8; i++)
+      gst_buffer_unref (pkts[i]);
+    gst_harness_teardown (hg);
+    gst_harness_teardown (henc);
+    gst_element_set_bus (guard, NULL);
+    gst_object_unref (guard);
+    gst_object_unref (bus);
+    gst_buffer_unref (key);
+  }
+}
+
+GST_END_TEST;
+
+/* Two live keys with MKIs at the receiver; srtpenc switches from the first to the
+ * second mid-stream, then a guard sender switches back (key and MKI in one
+ * g_object_set). Every packet decrypts; an unknown MKI is refused as such. */
+GST_START_TEST (test_mki_switch)
+{
+  static const guint8 mki1_data[] = { 0x01, 0x02 }, mki2_data[] = { 0x0a, 0x0b };
+  static const guint8 mki3_data[] = { 0x77, 0x77 };
+  GstBuffer *k1 = make_key (30, 11), *k2 = make_key (30, 12), *k3 = make_key (30, 13);
+  GstBuffer *m1 = make_bytes (mki1_data, 2), *m2 = make_bytes (mki2_data, 2);
+  GstBuffer *m3 = make_bytes (mki3_data, 2);
+  GstBus *bus = gst_bus_new ();
+  GstElement *rx = new_guard ("unprotect", bus), *tx = new_guard ("protect", NULL);
+  GstHarness *henc = new_srtpenc (&suites[0], k1, m1, FALSE);
+  GstHarness *hrx = harness_for (rx, FALSE, FALSE), *htx;
+  GstElement *enc = henc->element;
+  GstCaps *caps = srtp_caps (FALSE, "aes-128-icm", "hmac-sha1-80", k1, m1);
+  GstBuffer *in, *out;
+  guint i;
+
+  gst_caps_set_simple (caps, "srtp-key2", GST_TYPE_BUFFER, k2, "mki2", GST_TYPE_BUFFER,
+      m2, NULL);
+  gst_harness_set_src_caps (hrx, caps);
+
+  for (i = 0; i < 20; i++) {
+    if (i == 10)
+      g_object_set (enc, "key", k2, "mki", m2, NULL);
+    in = make_rtp (i, SSRC, 16);
+    out = roundtrip (henc, hrx, gst_buffer_ref (in), NULL);
+    fail_unless (out != NULL, "packet %u lost", i);
+    assert_same_bytes (out, in);
+    gst_buffer_unref (out);
+    gst_buffer_unref (in);
+  }
+
+  g_object_set (tx, "key", k2, "mki", m2, NULL);
+  htx = harness_for (tx, FALSE, FALSE);
+  gst_harness_set_src_caps_str (htx, plain_caps_str (FALSE));
+  for (i = 20; i < 40; i++) {
+    if (i == 30)
+      g_object_set (tx, "key", k1, "mki", m1, NULL);
+    in = make_rtp (i, SSRC, 16);
+    out = roundtrip (htx, hrx, gst_buffer_ref (in), NULL);
+    fail_unless (out != NULL, "packet %u lost", i);
+    assert_same_bytes (out, in);
+    gst_buffer_unref (out);
+    gst_buffer_unref (in);
+  }
+
+  g_object_set (tx, "key", k3, "mki", m3, NULL);
+  out = roundtrip (htx, hrx, make_rtp (40, SSRC, 16), NULL);
+  fail_unless (out == NULL);
+  fail_unless_equals_int (count_drops (bus, "bad-mki", SSRC), 1);
+  fail_unless_equals_uint64 (stats_u64 (rx, SSRC, "packets"), 40);
+
+  gst_harness_teardown (htx);
+  gst_harness_teardown (hrx);
+  gst_harness_teardown (henc);
+  gst_element_set_bus (rx, NULL);
+  gst_object_unref (rx);
+  gst_object_unref (tx);
+  gst_object_unref (bus);
+  gst_buffer_unref (k1);
+  gst_buffer_unref (k2);
+  gst_buffer_unref (k3);
+  gst_buffer_unref (m1);
+  gst_buffer_unref (m2);
+  gst_buffer_unref (m3);
+}
+
+GST_END_TEST;
+
+static gboolean
+array_has (const GValue * array, const gchar * str)
+{
+  guint i;
+
+  for (i = 0; i < gst_value_array_get_size (array); i++)
+    if (g_strcmp0 (g_value_get_string (gst_value_array_get_value (array, i)), str) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Every combination of media, signaling and TLS certificate: green shield only
+ * with all three, otherwise orange naming exactly what is missing, in the status
+ * property, the status message and the meta of every output buffer. */
+GST_START_TEST (test_status_table)
+{
+  guint combo;
+
+  for (combo = 0; combo < 8; combo++) {
+    gboolean media = combo & 1, sig = (combo >> 1) & 1, tls = (combo >> 2) & 1;
+    gboolean green = media && sig && tls;
+    GstBus *bus = gst_bus_new ();
+    GstElement *guard = new_guard ("unprotect", bus);
+    GstBuffer *key = make_key (30, 4);
+    GstHarness *h, *henc = NULL;
+    GstBuffer *out;
+    GstE2eeTransportMeta *meta;
+    GstStructure *st;
+    GList *msgs;
+    const GstStructure *ms;
+    GstE2eeEncryptionLevel level;
+    const GValue *missing;
+    gboolean b;
+
+    g_object_set (guard, "signaling-encrypted", sig, "tls-certificate-valid", tls,
+        "require-encryption", media, NULL);
+    h = harness_for (guard, FALSE, FALSE);
+    if (media) {
+      henc = new_srtpenc (&suites[0], key, NULL, FALSE);
+      gst_harness_push (henc, make_rtp (1, SSRC, 10));
+      gst_harness_set_src_caps (h, gst_pad_get_current_caps (henc->sinkpad));
+      gst_harness_push (h, gst_harness_pull (henc));
+    } else {
+      gst_harness_set_src_caps_str (h, plain_caps_str (FALSE));
+      gst_harness_push (h, make_rtp (1, SSRC, 10));
+    }
+    out = gst_harness_pull (h);
+    meta = gst_buffer_get_e2ee_transport_meta (out);
+    fail_unless (meta != NULL);
+    fail_unless_equals_int (meta->media_encrypted, media);
+    fail_unless_equals_int (meta->media_authenticated, media);
+    fail_unless_equals_int (meta->signaling_encrypted, sig);
+    fail_unless_equals_int (meta->tls_certificate_valid, tls);
+    fail_unless_equals_int (meta->level, green ? GST_E2EE_ENCRYPTION_LEVEL_ENCRYPTED :
+        GST_E2EE_ENCRYPTION_LEVEL_PARTIALLY_ENCRYPTED);
+    gst_buffer_unref (out);
+
+    g_object_get (guard, "status", &st, NULL);
+    fail_unless (gst_structure_get_enum (st, "level", GST_TYPE_E2EE_ENCRYPTION_LEVEL,
+            (gint *) & level));
+    fail_unless_equals_int (level, green ? GST_E2EE_ENCRYPTION_LEVEL_ENCRYPTED :
+        GST_E2EE_ENCRYPTION_LEVEL_PARTIALLY_ENCRYPTED);
+    fail_unless_equals_string (gst_structure_get_string (st, "indicator"),
+        green ? "green-shield" : "orange-shield");
+    fail_unless (gst_structure_get_boolean (st, "media-encrypted", &b));
+    fail_unless_equals_int (b, media);
+    missing = gst_structure_get_value (st, "missing");
+    fail_unless_equals_int (gst_value_array_get_size (missing),
+        !media + !sig + !tls);
+    fail_unless_equals_int (array_has (missing, "media-encryption"), !media);
+    fail_unless_equals_int (array_has (missing, "signaling-encryption"), !sig);
+    fail_unless_equals_int (array_has (missing, "tls-certificate"), !tls);
+    if (!green)
+      fail_unless (g_str_has_prefix (gst_structure_get_string (st, "description"),
+              "partially encrypted"));
+
+    /* the last status message says the same */
+    msgs = take_messages (bus, GST_MESSAGE_ELEMENT, "srtpguard-status");
+    fail_unless (msgs != NULL);
+    ms = gst_message_get_structure (g_list_last (msgs)->data);
+    fail_unless (gst_structure_is_equal (ms, st));
+    g_list_free_full (msgs, (GDestroyNotify) gst_message_unref);
+    gst_structure_free (st);
+
+    /* a change posts a message at once */
+    g_object_set (guard, "signaling-encrypted", !sig, NULL);
+    msgs = take_messages (bus, GST_MESSAGE_ELEMENT, "srtpguard-status");
+    fail_unless_equals_int (g_list_length (msgs), 1);
+    g_list_free_full (msgs, (GDestroyNotify) gst_message_unref);
+
+    gst_harness_teardown (h);
+    if (henc)
+      gst_harness_teardown (henc);
+    gst_element_set_bus (guard, NULL);
+    gst_object_unref (guard);
+    gst_object_unref (bus);
+    gst_buffer_unref (key);
+  }
+}
+
+GST_END_TEST;
+
+typedef struct {
+  guint soft, hard;
+  GstCaps *soft_answer;
+} LimitCounts;
+
+static GstCaps *
+soft_limit_cb (GstElement * guard, guint ssrc, LimitCounts * c)
+{
+  /* new keys the first time; the second soft limit is that of the new keys */
+  c->soft++;
+  fail_unless_equals_int (ssrc, SSRC);
+  return c->soft == 1 ? gst_caps_ref (c->soft_answer) : NULL;
+}
+
+static GstCaps *
+hard_limit_cb (GstElement * guard, guint ssrc, LimitCounts * c)
+{
+  c->hard++;
+  return NULL;
+}
+
+/* Soft limit: signal and message, and the keys the handler returns take over at once
+ * with the ROC kept. Hard limit: signal and message, then the SSRC's packets are
+ * dropped as key-expired. */
+GST_START_TEST (test_key_limits)
+{
+  GstBuffer *k1 = make_key (30, 21), *k2 = make_key (30, 22);
+  GstBus *bus = gst_bus_new ();
+  GstElement *tx = new_guard ("protect", bus);
+  GstHarness *htx, *hr1, *hr2;
+  LimitCounts c = { 0, 0, NULL };
+  GstCaps *caps;
+  GList *msgs;
+  guint i;
+
+  c.soft_answer = srtp_caps (FALSE, "aes-128-icm", "hmac-sha1-80", k2, NULL);
+  g_object_set (tx, "key", k1, "key-soft-limit", (guint64) 3, "key-hard-limit",
+      (guint64) 5, NULL);
+  g_signal_connect (tx, "soft-limit", G_CALLBACK (soft_limit_cb), &c);
+  g_signal_connect (tx, "hard-limit", G_CALLBACK (hard_limit_cb), &c);
+  htx = harness_for (tx, FALSE, FALSE);
+  gst_harness_set_src_caps_str (htx, plain_caps_str (FALSE));
+  hr1 = gst_harness_new_with_padnames ("srtpguard", "rtp_sink", "rtp_src");
+  hr2 = gst_harness_new_with_padnames ("srtpguard", "rtp_sink", "rtp_src");
+  gst_harness_set_src_caps (hr1, srtp_caps (FALSE, "aes-128-icm", "hmac-sha1-80", k1,
+          NULL));
+  /* a fresh receiver of the new keys, told the ROC they start at */
+  caps = srtp_caps (FALSE, "aes-128-icm", "hmac-sha1-80", k2, NULL);
+  gst_caps_set_simple (caps, "roc", G_TYPE_UINT, 1, NULL);
+  gst_harness_set_src_caps (hr2, caps);
+
+  for (i = 0; i < 10; i++) {
+    GstBuffer *in = make_rtp (65533 + i, SSRC, 8);      /* across a wrap too */
+    GstBuffer *srtp;
+
+    gst_harness_push (htx, gst_buffer_ref (in));
+    srtp = gst_harness_try_pull (htx);
+    if (i < 3) {                /* key 1 */
+      GstBuffer *out;
+
+      gst_harness_push (hr1, srtp);
+      out = gst_harness_pull (hr1);
+      assert_same_bytes (out, in);
+      gst_buffer_unref (out);
+    } else if (i < 8) {         /* key 2 from the soft-limit handler; expires after 5 */
+      fail_unless (srtp != NULL, "packet %u not protected", i);
+      gst_harness_push (hr2, srtp);
+    } else {
+      fail_unless (srtp == NULL, "packet %u passed with expired keys", i);
+    }
+    gst_buffer_unref (in);
+  }
+  fail_unless_equals_int (gst_harness_buffers_received (hr2), 5);
+  fail_unless_equals_int (c.soft, 2);
+  fail_unless_equals_int (c.hard, 1);
+  fail_unless_equals_uint64 (stats_u64 (tx, SSRC, "dropped-key-expired"), 2);
+  fail_unless_equals_uint64 (stats_u64 (tx, SSRC, "roc"), 1);
+  msgs = take_messages (bus, GST_MESSAGE_ELEMENT, "srtpguard-key-limit");
+  fail_unless_equals_int (g_list_length (msgs), 3);
+  fail_unless_equals_string (gst_structure_get_string (gst_message_get_structure
+          (msgs->data), "limit"), "soft");
+  fail_unless_equals_string (gst_structure_get_string (gst_message_get_structure
+          (msgs->next->data), "limit"), "soft");
+  fail_unless_equals_string (gst_structure_get_string (gst_message_get_structure
+          (msgs->next->next->data), "limit"), "hard");
+  g_list_free_full (msgs, (GDestroyNotify) gst_message_unref);
+
+  gst_harness_teardown (hr1);
+  gst_harness_teardown (hr2);
+  gst_harness_teardown (htx);
+  gst_element_set_bus (tx, NULL);
+  gst_object_unref (tx);
+  gst_object_unref (bus);
+  gst_caps_unref (c.soft_answer);
+  gst_buffer_unref (k1);
+  gst_buffer_unref (k2);
+}
+
+GST_END_TEST;
+
+static GstCaps *
+guard_request_key_cb (GstElement * guard, guint ssrc, guint * calls)
+{
+  GstBuffer *key = make_key (30, 31);
+  GstCaps *caps = NULL;
+
+  (*calls)++;
+  if (ssrc == SSRC)
+    caps = srtp_caps (FALSE, "aes-128-icm", "hmac-sha1-80", key, NULL);
+  gst_buffer_unref (key);
+  return caps;
+}
+
+/* Without keys in caps or properties the guard asks through request-key; an SSRC
+ * the handler has no keys for is dropped as no-key. */
+GST_START_TEST (test_request_key)
+{
+  GstBuffer *key = make_key (30, 31);
+  GstBus *bus = gst_bus_new ();
+  GstElement *guard = new_guard ("unprotect", bus);
+  GstHarness *henc = new_srtpenc (&suites[0], key, NULL, FALSE), *hg;
+  guint calls = 0;
+  GstBuffer *out;
+
+  g_signal_connect (guard, "request-key", G_CALLBACK (guard_request_key_cb), &calls);
+  hg = harness_for (guard, FALSE, FALSE);
+  gst_harness_set_src_caps_str (hg, "application/x-srtp");
+  out = roundtrip (henc, hg, make_rtp (1, SSRC, 10), NULL);
+  fail_unless (out != NULL);
+  gst_buffer_unref (out);
+  out = roundtrip (henc, hg, make_rtp (2, SSRC, 10), NULL);
+  fail_unless (out != NULL);
+  gst_buffer_unref (out);
+  fail_unless_equals_int (calls, 1);
+
+  out = roundtrip (henc, hg, make_rtp (3, SSRC2, 10), NULL);
+  fail_unless (out == NULL);
+  fail_unless_equals_int (calls, 2);
+  fail_unless_equals_int (count_drops (bus, "no-key", SSRC2), 1);
+
+  gst_harness_teardown (hg);
+  gst_harness_teardown (henc);
+  gst_element_set_bus (guard, NULL);
+  gst_object_unref (guard);
+  gst_object_unref (bus);
+  gst_buffer_unref (key);
+}
+
+GST_END_TEST;
+
+/* A key of the wrong size for the suite: nothing is sent, and one warning says why. */
+GST_START_TEST (test_bad_key_warns)
+{
+  GstBuffer *key = make_key (29, 1);
+  GstBus *bus = gst_bus_new ();
+  GstElement *guard = new_guard ("protect", bus);
+  GstHarness *h;
+  GList *msgs;
+  GError *err = NULL;
+  guint i;
+
+  g_object_set (guard, "key", key, NULL);
+  h = harness_for (guard, FALSE, FALSE);
+  gst_harness_set_src_caps_str (h, plain_caps_str (FALSE));
+  for (i = 0; i < 3; i++)
+    gst_harness_push (h, make_rtp (i, SSRC, 10));
+  fail_unless_equals_int (gst_harness_buffers_received (h), 0);
+  msgs = take_messages (bus, GST_MESSAGE_WARNING, NULL);
+  fail_unless_equals_int (g_list_length (msgs), 1);
+  gst_message_parse_warning (msgs->data, &err, NULL);
+  fail_unless (strstr (err->message, "29 bytes") != NULL, "%s", err->message);
+  g_error_free (err);
+  g_list_free_full (msgs, (GDestroyNotify) gst_message_unref);
+  fail_unless_equals_uint64 (stats_u64 (guard, -1, "dropped-no-key"), 3);
+
+  gst_harness_teardown (h);
+  gst_element_set_bus (guard, NULL);
+  gst_object_unref (guard);
+  gst_object_unref (bus);
+  gst_buffer_unref (key);
+}
+
+GST_END_TEST;
+
+/* SRTCP multiplexed on the RTP pad (RFC 5761) comes out of rtcp_src. */
+GST_START_TEST (test_rtcp_mux)
+{
+  GstBuffer *key = make_key (30, 41);
+  GstHarness *henc = new_srtpenc (&suites[0], key, NULL, TRUE);
+  GstElement *guard = new_guard ("unprotect", NULL);
+  GstHarness *hg, *hrtcp;
+  GstBuffer *in = make_rtcp (SSRC, 3), *out;
+
+  g_object_set (guard, "key", key, NULL);
+  hg = harness_for (guard, FALSE, FALSE);
+  hrtcp = gst_harness_new_with_element (guard, NULL, "rtcp_src");
+  gst_harness_set_src_caps_str (hg, "application/x-srtp");
+  gst_harness_push (henc, gst_buffer_ref (in));
+  fail_unless_equals_int (gst_harness_push (hg, gst_harness_pull (henc)), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_received (hg), 0);
+  out = gst_harness_pull (hrtcp);
+  assert_same_bytes (out, in);
+
+  gst_buffer_unref (out);
+  gst_buffer_unref (in);
+  gst_harness_teardown (hrtcp);
+  gst_harness_teardown (hg);
+  gst_harness_teardown (henc);
+  gst_object_unref (guard);
+  gst_buffer_unref (key);
+}
+
+GST_END_TEST;
+
+static void
+check_app_output (GstElement * pipeline, GstBuffer ** in, guint n,
+    GstE2eeEncryptionLevel level)
+{
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  guint i;
+
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_ASYNC);
+  for (i = 0; i < n; i++)
+    fail_unless_equals_int (gst_app_src_push_buffer (GST_APP_SRC (src),
+            gst_buffer_ref (in[i])), GST_FLOW_OK);
+  for (i = 0; i < n; i++) {
+    GstSample *sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink),
+        10 * GST_SECOND);
+    GstBuffer *out;
+    GstE2eeTransportMeta *meta;
+
+    fail_unless (sample != NULL, "packet %u did not come out", i);
+    out = gst_sample_get_buffer (sample);
+    assert_same_bytes (out, in[i]);
+    meta = gst_buffer_get_e2ee_transport_meta (out);
+    fail_unless (meta != NULL);
+    fail_unless_equals_int (meta->level, level);
+    gst_sample_unref (sample);
+  }
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (src);
+  gst_object_unref (sink);
+}
+
+#define HEX_KEY_46 "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f" \
+    "202122232425262728292a2b2c2d"
+#define RTP_CAPS "application/x-rtp,media=audio,clock-rate=8000,encoding-name=PCMA," \
+    "payload=96,ssrc=(uint)287454020"
+
+/* A launch line: modes, suites and keys as strings, pads linked by caps. */
+GST_START_TEST (test_launch_line)
+{
+  GError *err = NULL;
+  GstElement *pipeline = gst_parse_launch ("appsrc name=src format=time caps=\""
+      RTP_CAPS "\" ! srtpguard mode=protect rtp-cipher=aes-256-icm "
+      "rtcp-cipher=aes-256-icm key=" HEX_KEY_46 " ! srtpguard rtp-cipher=aes-256-icm "
+      "rtcp-cipher=aes-256-icm signaling-encrypted=true tls-certificate-valid=true "
+      "key=" HEX_KEY_46 " ! appsink name=sink sync=false", &err);
+  GstBuffer *in[5];
+  guint i;
+
+  fail_unless (pipeline != NULL, "%s", err ? err->message : "");
+  for (i = 0; i < G_N_ELEMENTS (in); i++)
+    in[i] = make_rtp (7 + i, SSRC, 33);
+  check_app_output (pipeline, in, G_N_ELEMENTS (in),
+      GST_E2EE_ENCRYPTION_LEVEL_ENCRYPTED);
+  for (i = 0; i < G_N_ELEMENTS (in); i++)
+    gst_buffer_unref (in[i]);
+  gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
+static GstElement *
+request_decoder_cb (GstElement * rtpbin, guint session, GstElement * guard)
+{
+  return gst_object_ref (guard);
+}
+
+static void
+rtpbin_pad_added_cb (GstElement * rtpbin, GstPad * pad, GstElement * sink)
+{
+  GstPad *sinkpad;
+
+  if (!g_str_has_prefix (GST_PAD_NAME (pad), "recv_rtp_src_"))
+    return;
+  sinkpad = gst_element_get_static_pad (sink, "sink");
+  fail_unless_equals_int (gst_pad_link (pad, sinkpad), GST_PAD_LINK_OK);
+  gst_object_unref (sinkpad);
+}
+
+/* rtpbin's request-rtp-decoder/request-rtcp-decoder get the guard (one element for
+ * both), which decrypts srtpenc's output inside rtpbin. */
+GST_START_TEST (test_rtpbin_decoder)
+{
+  GstBuffer *key = make_key (30, 51);
+  GstHarness *henc = new_srtpenc (&suites[0], key, NULL, FALSE);
+  GstElement *pipeline = gst_pipeline_new (NULL);
+  GstElement *src = gst_element_factory_make ("appsrc", "src");
+  GstElement *rtpbin = gst_element_factory_make ("rtpbin", NULL);
+  GstElement *sink = gst_element_factory_make ("appsink", "sink");
+  GstElement *guard = gst_object_ref_sink (new_guard ("unprotect", NULL));
+  GstBuffer *in[10];
+  GstPad *srcpad, *binpad;
+  GstCaps *caps;
+  guint i;
+
+  fail_unless (rtpbin != NULL);
+  g_object_set (guard, "key", key, NULL);
+  g_object_set (rtpbin, "latency", 0, NULL);
+  g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
+  g_signal_connect (rtpbin, "request-rtp-decoder", G_CALLBACK (request_decoder_cb),
+      guard);
+  g_signal_connect (rtpbin, "request-rtcp-decoder", G_CALLBACK (request_decoder_cb),
+      guard);
+  g_signal_connect (rtpbin, "pad-added", G_CALLBACK (rtpbin_pad_added_cb), sink);
+  caps = gst_caps_from_string ("application/x-srtp, media=audio, clock-rate=8000, "
+      "encoding-name=PCMA, payload=96");
+  /* live, as udpsrc is: rtpbin's jitterbuffer only outputs while PLAYING */
+  g_object_set (src, "caps", caps, "format", GST_FORMAT_TIME, "is-live", TRUE, NULL);
+  gst_caps_unref (caps);
+  gst_bin_add_many (GST_BIN (pipeline), src, rtpbin, sink, NULL);
+  srcpad = gst_element_get_static_pad (src, "src");
+  binpad = gst_element_request_pad_simple (rtpbin, "recv_rtp_sink_0");
+  fail_unless_equals_int (gst_pad_link (srcpad, binpad), GST_PAD_LINK_OK);
+
+  /* srtpenc makes the SRTP; the guard must give back exactly the RTP */
+  for (i = 0; i < G_N_ELEMENTS (in); i++) {
+    in[i] = make_rtp (100 + i, SSRC, 20);
+    GST_BUFFER_PTS (in[i]) = i * 20 * GST_MSECOND;
+  }
+  {
+    GstBuffer *srtp[G_N_ELEMENTS (in)];
+    GstElement *appsrc = src;
+
+    fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+        GST_STATE_CHANGE_FAILURE);
+    for (i = 0; i < G_N_ELEMENTS (in); i++) {
+      gst_harness_push (henc, gst_buffer_ref (in[i]));
+      srtp[i] = gst_harness_pull (henc);
+      fail_unless_equals_int (gst_app_src_push_buffer (GST_APP_SRC (appsrc), srtp[i]),
+          GST_FLOW_OK);
+    }
+    for (i = 0; i < G_N_ELEMENTS (in); i++) {
+      GstSample *sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink),
+          10 * GST_SECOND);
+
+      fail_unless (sample != NULL, "packet %u did not come out of rtpbin", i);
+      assert_same_bytes (gst_sample_get_buffer (sample), in[i]);
+      fail_unless (gst_buffer_get_e2ee_transport_meta (gst_sample_get_buffer (sample)));
+      gst_sample_unref (sample);
+    }
+  }
+  fail_unless_equals_uint64 (stats_u64 (guard, SSRC, "packets"), G_N_ELEMENTS (in));
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+
+  for (i = 0; i < G_N_ELEMENTS (in); i++)
+    gst_buffer_unref (in[i]);
+  gst_element_release_request_pad (rtpbin, binpad);
+  gst_object_unref (binpad);
+  gst_object_unref (srcpad);
+  gst_object_unref (pipeline);
+  gst_object_unref (guard);
+  gst_harness_teardown (henc);
+  gst_buffer_unref (key);
+}
+
+GST_END_TEST;
+
+static Suite *
+srtpguard_suite (void)
+{
+  Suite *s = suite_create ("srtpguard");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_interop_from_srtpenc);
+  tcase_add_test (tc, test_interop_to_srtpdec);
+  tcase_add_test (tc, test_key_in_caps);
+  tcase_add_test (tc, test_rekey_keeps_roc);
+  tcase_add_test (tc, test_rekey_srtcp_from_srtpenc);
+  tcase_add_test (tc, test_plain_rtp_refused);
+  tcase_add_test (tc, test_weak_srtp_refused);
+  tcase_add_test (tc, test_replay_and_tamper);
+  tcase_add_test (tc, test_mki_switch);
+  tcase_add_test (tc, test_status_table);
+  tcase_add_test (tc, test_key_limits);
+  tcase_add_test (tc, test_request_key);
+  tcase_add_test (tc, test_bad_key_warns);
+  tcase_add_test (tc, test_rtcp_mux);
+  tcase_add_test (tc, test_launch_line);
+  tcase_add_test (tc, test_rtpbin_decoder);
+  return s;
+}
+
+GST_CHECK_MAIN (srtpguard);
