@@ -155,7 +155,8 @@ make_dec (GstE2eeCipherSuite suite, guint64 kid, guint8 key_seed)
   GstElement *dec = gst_element_factory_make ("e2eedec", NULL);
 
   fail_unless (dec != NULL, "e2eedec not found: is GST_PLUGIN_PATH set?");
-  g_object_set (dec, "cipher-suite", suite, NULL);
+  /* Frames without a key are dropped at once here; test_dec_hold covers holding. */
+  g_object_set (dec, "cipher-suite", suite, "unknown-kid-hold", (guint64) 0, NULL);
   if (key_seed) {
     GstBuffer *key = key_buffer (key_seed);
 
@@ -216,7 +217,8 @@ get_stats (GstElement * dec)
 {
   static const gchar *const fields[] = { "frames", "bytes", "dropped",
     "dropped-unknown-kid", "dropped-authentication", "dropped-truncated",
-    "dropped-malformed-header", "keys", "kids", NULL
+    "dropped-malformed-header", "dropped-replay-duplicate", "dropped-replay-too-old",
+    "held", "recovered", "keys", "kids", NULL
   };
   GstStructure *s = NULL;
 
@@ -234,7 +236,8 @@ static const GstStructure *
 kid_stats (const GstStructure * stats, guint64 kid)
 {
   static const gchar *const fields[] = { "kid", "frames", "bytes",
-    "dropped-authentication", "dropped-truncated", "dropped-unknown-kid", NULL
+    "dropped-authentication", "dropped-truncated", "dropped-unknown-kid",
+    "dropped-replay", NULL
   };
   const GValue *kids = gst_structure_get_value (stats, "kids");
   guint i;
@@ -858,6 +861,7 @@ GST_START_TEST (test_dec_key_property_order)
     guint64 kid;
 
     fail_if (pspec->flags & G_PARAM_READABLE, "the key must not be readable");
+    g_object_set (dec, "unknown-kid-hold", (guint64) 0, NULL);
     switch (order) {
       case 0:                  /* key first: installed for KID 0, then moved to 5 */
         g_object_set (dec, "cipher-suite",
@@ -1074,6 +1078,187 @@ GST_START_TEST (test_dec_many_unknown_kids)
 
 GST_END_TEST;
 
+/* Pops the next element message named @name, skipping others. */
+static GstMessage *
+pop_element_message (GstBus * bus, const gchar * name)
+{
+  GstMessage *msg;
+
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    if (gst_message_has_name (msg, name))
+      return msg;
+    gst_message_unref (msg);
+  }
+  return NULL;
+}
+
+static void
+expect_unknown_kid_message (GstBus * bus, guint64 kid, const gchar * action,
+    guint64 count)
+{
+  GstMessage *msg = pop_element_message (bus, "e2ee-unknown-kid");
+  const GstStructure *s;
+
+  fail_unless (msg != NULL, "no e2ee-unknown-kid message (%s)", action);
+  s = gst_message_get_structure (msg);
+  GST_INFO ("%" GST_PTR_FORMAT, s);
+  fail_unless_equals_uint64 (get_u64 (s, "kid"), kid);
+  fail_unless_equals_string (gst_structure_get_string (s, "action"), action);
+  fail_unless_equals_uint64 (get_u64 (s, "count"), count);
+  gst_message_unref (msg);
+}
+
+/* A replayed frame is dropped (a duplicate within the window, anything older than
+ * it), a forged frame cannot move the window, and replay-window=0 turns it off. */
+GST_START_TEST (test_dec_replay)
+{
+  GstE2eeSFrameKey *ref = reference_key (DEFAULT_SUITE, KID, 7);
+  GstElement *dec = make_dec (DEFAULT_SUITE, KID, 7);
+  GBytes *plain = make_plain (9, 120);
+  GstBuffer *frames[12], *forged;
+  GstStructure *st;
+  GstBus *bus;
+  GstHarness *h;
+  guint i;
+
+  g_object_set (dec, "replay-window", 4, "drop-message-interval", (guint64) 0, NULL);
+  h = harness_for (gst_object_ref (dec), &bus, OPUS_SFRAME_CAPS);
+  for (i = 0; i < G_N_ELEMENTS (frames); i++)
+    frames[i] = encrypt_frame (ref, plain, NULL);       /* CTR i */
+
+  for (i = 0; i <= 10; i++) {
+    GstBuffer *out;
+
+    if (i == 1)
+      continue;                 /* CTR 1 is late */
+    out = push_pull (h, gst_buffer_copy_deep (frames[i]));
+    assert_plain (out, plain);
+    assert_meta (out, KID, i, DEFAULT_SUITE);
+    gst_buffer_unref (out);
+  }
+  push_bad (h, gst_buffer_copy_deep (frames[9]));
+  expect_drop_message (bus, dec, "replay-duplicate", KID, 9, 1, 1);
+  push_bad (h, gst_buffer_copy_deep (frames[1]));
+  expect_drop_message (bus, dec, "replay-too-old", KID, 1, 1, 1);
+
+  /* A forged frame far ahead is not authentic, so CTR 11 still passes after it. */
+  gst_e2ee_sframe_key_skip_counter_to (ref, 100, NULL);
+  forged = flip_bit (encrypt_frame (ref, plain, NULL), gst_buffer_get_size (frames[0]) - 1,
+      0);
+  push_bad (h, forged);
+  expect_drop_message (bus, dec, "authentication", KID, 100, 1, 1);
+  gst_buffer_unref (push_pull (h, gst_buffer_copy_deep (frames[11])));
+
+  st = get_stats (dec);
+  fail_unless_equals_uint64 (get_u64 (st, "dropped-replay-duplicate"), 1);
+  fail_unless_equals_uint64 (get_u64 (st, "dropped-replay-too-old"), 1);
+  fail_unless_equals_uint64 (get_u64 (st, "dropped"), 3);
+  fail_unless_equals_uint64 (get_u64 (kid_stats (st, KID), "dropped-replay"), 2);
+  gst_structure_free (st);
+  gst_harness_teardown (h);
+  free_bus (dec, bus);
+  gst_object_unref (dec);
+
+  /* Off: the same frame twice goes through twice. */
+  dec = make_dec (DEFAULT_SUITE, KID, 7);
+  g_object_set (dec, "replay-window", 0, NULL);
+  h = harness_for (dec, NULL, OPUS_SFRAME_CAPS);
+  gst_buffer_unref (push_pull (h, gst_buffer_copy_deep (frames[3])));
+  gst_buffer_unref (push_pull (h, gst_buffer_copy_deep (frames[3])));
+  gst_harness_teardown (h);
+
+  for (i = 0; i < G_N_ELEMENTS (frames); i++)
+    gst_buffer_unref (frames[i]);
+  g_bytes_unref (plain);
+  gst_e2ee_sframe_key_unref (ref);
+}
+
+GST_END_TEST;
+
+/* Frames whose key has not arrived are held (unknown-kid-hold, in stream time), go
+ * out first and in order once it comes, and are dropped as unknown-kid when it does
+ * not come in time. */
+GST_START_TEST (test_dec_hold)
+{
+  GstE2eeSFrameKey *ref_a = reference_key (DEFAULT_SUITE, 0x100, 21);
+  GstE2eeSFrameKey *ref_b = reference_key (DEFAULT_SUITE, 0x200, 22);
+  GstElement *dec = gst_element_factory_make ("e2eedec", NULL);
+  GstBuffer *ka = key_buffer (21);
+  GstStructure *st;
+  GstBus *bus;
+  GstHarness *h;
+  guint64 hold;
+  gboolean ok = FALSE;
+  GBytes *plain[4];
+  GstBuffer *in, *out;
+  guint i;
+
+  g_object_get (dec, "unknown-kid-hold", &hold, NULL);
+  fail_unless_equals_uint64 (hold, 500 * GST_MSECOND);
+  g_object_set (dec, "drop-message-interval", (guint64) 0, NULL);
+  h = harness_for (gst_object_ref (dec), &bus, OPUS_SFRAME_CAPS);
+  for (i = 0; i < G_N_ELEMENTS (plain); i++)
+    plain[i] = make_plain (20 + i, 50 + i);
+
+  /* KID A before its key: held, nothing out yet. */
+  for (i = 0; i < 2; i++) {
+    in = encrypt_frame (ref_a, plain[i], NULL);
+    GST_BUFFER_PTS (in) = i * 20 * GST_MSECOND;
+    fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+  }
+  fail_unless (gst_harness_try_pull (h) == NULL);
+  expect_unknown_kid_message (bus, 0x100, "held", 1);
+  expect_no_drop_message (bus);
+
+  /* The key comes: the held frames, then the new one, in order. */
+  g_signal_emit_by_name (dec, "add-key", (guint64) 0x100, ka, &ok);
+  fail_unless (ok);
+  in = encrypt_frame (ref_a, plain[2], NULL);
+  GST_BUFFER_PTS (in) = 40 * GST_MSECOND;
+  fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+  for (i = 0; i < 3; i++) {
+    out = gst_harness_pull (h);
+    assert_plain (out, plain[i]);
+    assert_meta (out, 0x100, i, DEFAULT_SUITE);
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (out), i * 20 * GST_MSECOND);
+    gst_buffer_unref (out);
+  }
+  expect_unknown_kid_message (bus, 0x100, "recovered", 2);
+
+  /* KID B never gets a key: dropped once stream time is past the hold. */
+  in = encrypt_frame (ref_b, plain[3], NULL);
+  GST_BUFFER_PTS (in) = 60 * GST_MSECOND;
+  fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+  expect_unknown_kid_message (bus, 0x200, "held", 1);
+  in = encrypt_frame (ref_a, plain[3], NULL);
+  GST_BUFFER_PTS (in) = 80 * GST_MSECOND;
+  gst_buffer_unref (push_pull (h, in));
+  expect_no_drop_message (bus);
+  in = encrypt_frame (ref_a, plain[3], NULL);
+  GST_BUFFER_PTS (in) = 60 * GST_MSECOND + hold + GST_MSECOND;
+  gst_buffer_unref (push_pull (h, in));
+  expect_drop_message (bus, dec, "unknown-kid", 0x200, 0, 1, 1);
+  expect_unknown_kid_message (bus, 0x200, "timed-out", 1);
+
+  st = get_stats (dec);
+  fail_unless_equals_uint64 (get_u64 (st, "held"), 3);
+  fail_unless_equals_uint64 (get_u64 (st, "recovered"), 2);
+  fail_unless_equals_uint64 (get_u64 (st, "frames"), 5);
+  fail_unless_equals_uint64 (get_u64 (st, "dropped-unknown-kid"), 1);
+  gst_structure_free (st);
+
+  for (i = 0; i < G_N_ELEMENTS (plain); i++)
+    g_bytes_unref (plain[i]);
+  gst_buffer_unref (ka);
+  gst_e2ee_sframe_key_unref (ref_a);
+  gst_e2ee_sframe_key_unref (ref_b);
+  gst_harness_teardown (h);
+  free_bus (dec, bus);
+  gst_object_unref (dec);
+}
+
+GST_END_TEST;
+
 static Suite *
 e2eedec_suite (void)
 {
@@ -1096,6 +1281,8 @@ e2eedec_suite (void)
   tcase_add_test (tc, test_dec_wrong_suite);
   tcase_add_test (tc, test_dec_garbage);
   tcase_add_test (tc, test_dec_many_unknown_kids);
+  tcase_add_test (tc, test_dec_replay);
+  tcase_add_test (tc, test_dec_hold);
   return s;
 }
 
