@@ -343,6 +343,12 @@ install_prop_key_locked (GstE2eeDec * self, gboolean remove_old)
   self->prop_key_installed = FALSE;
   if (self->prop_key == NULL || self->store == NULL)
     return;
+  if (g_bytes_get_size (self->prop_key) < GST_E2EE_MIN_BASE_KEY_SIZE) {
+    GST_WARNING_OBJECT (self, "refusing the 'key' property: %" G_GSIZE_FORMAT
+        " bytes, at least %d are needed", g_bytes_get_size (self->prop_key),
+        GST_E2EE_MIN_BASE_KEY_SIZE);
+    return;
+  }
   if (gst_e2ee_key_store_add_key_bytes (self->store, self->prop_kid,
           GST_E2EE_KEY_USAGE_DECRYPT, self->suite, self->prop_key, &error)) {
     self->prop_key_installed = TRUE;
@@ -418,6 +424,13 @@ gst_e2ee_dec_add_key (GstE2eeDec * self, guint64 kid, GstBuffer * base_key)
 
   if (base_key == NULL || !gst_buffer_map (base_key, &map, GST_MAP_READ))
     return FALSE;
+  if (map.size < GST_E2EE_MIN_BASE_KEY_SIZE) {
+    GST_WARNING_OBJECT (self, "refusing a %" G_GSIZE_FORMAT "-byte base key for KID %"
+        G_GUINT64_FORMAT ": at least %d bytes are needed", map.size, kid,
+        GST_E2EE_MIN_BASE_KEY_SIZE);
+    gst_buffer_unmap (base_key, &map);
+    return FALSE;
+  }
   store = get_store (self);
   GST_OBJECT_LOCK (self);
   suite = self->suite;

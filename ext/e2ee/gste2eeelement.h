@@ -10,6 +10,8 @@ G_BEGIN_DECLS
 
 #define GST_E2EE_SFRAME_MEDIA_TYPE "application/x-sframe"
 #define GST_E2EE_ORIGINAL_MEDIA_TYPE_FIELD "original-media-type"
+/* Shorter base keys are refused: a guessable key makes the rest moot. */
+#define GST_E2EE_MIN_BASE_KEY_SIZE 16
 
 GstCaps *   gst_e2ee_caps_to_sframe (GstCaps *caps);
 GstCaps *   gst_e2ee_caps_from_sframe (GstCaps *caps);

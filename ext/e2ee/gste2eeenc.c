@@ -274,6 +274,12 @@ gst_e2ee_enc_update_key_locked (GstE2eeEnc * self, KeySwitch * sw, GError ** err
   }
 
   data = g_bytes_get_data (self->base_key, &size);
+  if (size < GST_E2EE_MIN_BASE_KEY_SIZE) {
+    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
+        "the base key has %" G_GSIZE_FORMAT " bytes; at least %d are needed (32 "
+        "random bytes recommended)", size, GST_E2EE_MIN_BASE_KEY_SIZE);
+    return FALSE;
+  }
   fresh = gst_e2ee_sframe_key_new (self->suite, self->kid, data, size, error);
   if (fresh == NULL)
     return FALSE;

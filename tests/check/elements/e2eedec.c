@@ -167,6 +167,17 @@ make_dec (GstE2eeCipherSuite suite, guint64 kid, guint8 key_seed)
 }
 
 /* Wraps @el (taking it) in a harness; with @bus the element posts there. */
+/* The elements work in the pushing thread: by the time a push returns, the output is
+ * there. Failing at once beats gst_harness_pull()'s minute-long wait. */
+static GstBuffer *
+pull_now (GstHarness * h)
+{
+  GstBuffer *buf = gst_harness_try_pull (h);
+
+  fail_unless (buf != NULL, "no output buffer");
+  return buf;
+}
+
 static GstHarness *
 harness_for (GstElement * el, GstBus ** bus, const gchar * caps)
 {
@@ -354,7 +365,7 @@ push_good (GstHarness * h, GstE2eeSFrameKey * ref, guint idx, gsize size)
   GstBuffer *in = encrypt_frame (ref, plain, &ctr), *out;
 
   fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
-  out = gst_harness_pull (h);
+  out = pull_now (h);
   assert_plain (out, plain);
   assert_meta (out, gst_e2ee_sframe_key_get_kid (ref), ctr,
       gst_e2ee_sframe_key_get_cipher_suite (ref));
@@ -376,13 +387,12 @@ buffer_from_data (const guint8 * data, gsize size)
   return size ? gst_buffer_new_memdup (data, size) : gst_buffer_new ();
 }
 
-/* gst_harness_push_and_pull() that fails at once, not after a minute, when the push
- * does. */
+/* gst_harness_push_and_pull() that fails at once when the push does. */
 static GstBuffer *
 push_pull (GstHarness * h, GstBuffer * buf)
 {
   fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
-  return gst_harness_pull (h);
+  return pull_now (h);
 }
 
 /* ---- Tests -------------------------------------------------------------- */
@@ -404,7 +414,7 @@ GST_START_TEST (test_dec_round_trip)
 
     stamp_frame (in, i);
     fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (in)), GST_FLOW_OK);
-    out = gst_harness_pull (h);
+    out = pull_now (h);
     assert_plain (out, plain);
     assert_meta (out, KID, i, suite);
     fail_unless_equals_uint64 (ctr, i);
@@ -456,7 +466,7 @@ GST_START_TEST (test_dec_in_place)
   fail_unless (gst_buffer_is_writable (in) && gst_memory_is_writable (in_mem));
 
   fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
-  out = gst_harness_pull (h);
+  out = pull_now (h);
   assert_plain (out, plain);
   fail_unless_equals_int (gst_buffer_n_memory (out), 1);
   fail_unless (gst_buffer_peek_memory (out, 0) == in_mem, "not decrypted in place");
@@ -470,7 +480,7 @@ GST_START_TEST (test_dec_in_place)
   in = encrypt_frame (ref, plain, NULL);
   copy = gst_buffer_copy_deep (in);
   fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (in)), GST_FLOW_OK);
-  out = gst_harness_pull (h);
+  out = pull_now (h);
   assert_plain (out, plain);
   gst_buffer_map (copy, &map, GST_MAP_READ);
   fail_unless_equals_uint64 (gst_buffer_get_size (in), map.size);
@@ -1078,6 +1088,54 @@ GST_START_TEST (test_dec_many_unknown_kids)
 
 GST_END_TEST;
 
+/* e2eeenc's frames, for every suite, straight into e2eedec: the original frames with
+ * their timing and flags, and the original caps. */
+GST_START_TEST (test_dec_from_e2eeenc)
+{
+  GstE2eeCipherSuite suite = all_suites[__i__];
+  GstElement *enc = gst_element_factory_make ("e2eeenc", NULL);
+  GstBuffer *key = key_buffer (31);
+  GstHarness *he, *hd;
+  GstCaps *sframe_caps, *got, *want = gst_caps_from_string (VP8_CAPS);
+  guint i;
+
+  g_object_set (enc, "cipher-suite", suite, "key-id", (guint64) 99, "key", key, NULL);
+  he = harness_for (enc, NULL, VP8_CAPS);
+  hd = harness_for (make_dec (suite, 99, 31), NULL, NULL);
+  for (i = 0; i < N_FRAMES; i++) {
+    GBytes *plain = make_plain (i, frame_sizes[i]);
+    GstBuffer *in = buffer_from_data (g_bytes_get_data (plain, NULL),
+        g_bytes_get_size (plain)), *mid, *out;
+
+    stamp_frame (in, i);
+    mid = push_pull (he, gst_buffer_ref (in));
+    if (i == 0) {
+      sframe_caps = gst_pad_get_current_caps (he->sinkpad);
+      gst_harness_set_src_caps (hd, sframe_caps);
+    }
+    out = push_pull (hd, mid);
+    assert_plain (out, plain);
+    assert_meta (out, 99, i, suite);
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (out), GST_BUFFER_PTS (in));
+    fail_unless_equals_uint64 (GST_BUFFER_DTS (out), GST_BUFFER_DTS (in));
+    fail_unless_equals_uint64 (GST_BUFFER_DURATION (out), GST_BUFFER_DURATION (in));
+    fail_unless_equals_int (GST_BUFFER_FLAGS (out) & ~GST_BUFFER_FLAG_TAG_MEMORY,
+        GST_BUFFER_FLAGS (in));
+    gst_buffer_unref (out);
+    gst_buffer_unref (in);
+    g_bytes_unref (plain);
+  }
+  got = gst_pad_get_current_caps (hd->sinkpad);
+  fail_unless (gst_caps_is_equal (got, want), "got %" GST_PTR_FORMAT, got);
+  gst_caps_unref (got);
+  gst_caps_unref (want);
+  gst_buffer_unref (key);
+  gst_harness_teardown (he);
+  gst_harness_teardown (hd);
+}
+
+GST_END_TEST;
+
 /* Pops the next element message named @name, skipping others. */
 static GstMessage *
 pop_element_message (GstBus * bus, const gchar * name)
@@ -1217,7 +1275,7 @@ GST_START_TEST (test_dec_hold)
   GST_BUFFER_PTS (in) = 40 * GST_MSECOND;
   fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
   for (i = 0; i < 3; i++) {
-    out = gst_harness_pull (h);
+    out = pull_now (h);
     assert_plain (out, plain[i]);
     assert_meta (out, 0x100, i, DEFAULT_SUITE);
     fail_unless_equals_uint64 (GST_BUFFER_PTS (out), i * 20 * GST_MSECOND);
@@ -1267,6 +1325,7 @@ e2eedec_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_loop_test (tc, test_dec_round_trip, 0, G_N_ELEMENTS (all_suites));
+  tcase_add_loop_test (tc, test_dec_from_e2eeenc, 0, G_N_ELEMENTS (all_suites));
   tcase_add_test (tc, test_dec_in_place);
   tcase_add_test (tc, test_dec_multi_memory);
   tcase_add_test (tc, test_dec_caps);

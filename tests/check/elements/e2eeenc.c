@@ -168,6 +168,17 @@ make_enc (GstE2eeCipherSuite suite, guint64 kid, guint8 key_seed)
   return enc;
 }
 
+/* The elements work in the pushing thread: by the time a push returns, the output is
+ * there. Failing at once beats gst_harness_pull()'s minute-long wait. */
+static GstBuffer *
+pull_now (GstHarness * h)
+{
+  GstBuffer *buf = gst_harness_try_pull (h);
+
+  fail_unless (buf != NULL, "no output buffer");
+  return buf;
+}
+
 static GstHarness *
 harness_for (GstElement * el, GstBus ** bus, const gchar * caps)
 {
@@ -183,15 +194,15 @@ harness_for (GstElement * el, GstBus ** bus, const gchar * caps)
   return h;
 }
 
-/* Pushes @n frames from make_frame()/stamp_frame() starting at @first and checks
+/* Pushes @n frames from make_frame()/stamp_frame() starting at @start and checks
  * each output against @ref (and, if asked, its timestamps and flags). */
 static void
-push_and_check_full (GstHarness * h, GstE2eeSFrameKey * ref, guint first, guint n,
+push_and_check_full (GstHarness * h, GstE2eeSFrameKey * ref, guint start, guint n,
     gboolean check_timing)
 {
   guint i;
 
-  for (i = first; i < first + n; i++) {
+  for (i = start; i < start + n; i++) {
     GstBuffer *in = make_frame (i, frame_sizes[i % N_FRAMES]);
     GstBuffer *out;
     GBytes *want;
@@ -200,7 +211,7 @@ push_and_check_full (GstHarness * h, GstE2eeSFrameKey * ref, guint first, guint 
     stamp_frame (in, i);
     want = reference_encrypt (ref, in, &ctr);
     fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (in)), GST_FLOW_OK);
-    out = gst_harness_pull (h);
+    out = pull_now (h);
     assert_buffer_bytes (out, want, "e2eeenc output vs. library encryption");
     assert_header (out, gst_e2ee_sframe_key_get_kid (ref), ctr);
     if (check_timing)
@@ -214,18 +225,17 @@ push_and_check_full (GstHarness * h, GstE2eeSFrameKey * ref, guint first, guint 
 }
 
 static void
-push_and_check (GstHarness * h, GstE2eeSFrameKey * ref, guint first, guint n)
+push_and_check (GstHarness * h, GstE2eeSFrameKey * ref, guint start, guint n)
 {
-  push_and_check_full (h, ref, first, n, FALSE);
+  push_and_check_full (h, ref, start, n, FALSE);
 }
 
-/* gst_harness_push_and_pull() that fails at once, not after a minute, when the push
- * does. */
+/* gst_harness_push_and_pull() that fails at once when the push does. */
 static GstBuffer *
 push_pull (GstHarness * h, GstBuffer * buf)
 {
   fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
-  return gst_harness_pull (h);
+  return pull_now (h);
 }
 
 static GstMessage *
@@ -429,6 +439,27 @@ GST_START_TEST (test_enc_no_key)
     gst_element_set_state (enc, GST_STATE_NULL);
   }
 
+  /* 15 bytes are refused, 16 accepted. */
+  {
+    GstBuffer *short_key = gst_buffer_new_allocate (NULL, 15, NULL);
+    GstBuffer *ok_key = gst_buffer_new_allocate (NULL, 16, NULL);
+
+    gst_buffer_memset (short_key, 0, 0x5a, 15);
+    gst_buffer_memset (ok_key, 0, 0x5a, 16);
+    g_object_set (enc, "key", short_key, NULL);
+    fail_unless_equals_int (gst_element_set_state (enc, GST_STATE_PAUSED),
+        GST_STATE_CHANGE_FAILURE);
+    assert_error_contains (bus, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "at least 16");
+    gst_element_set_state (enc, GST_STATE_NULL);
+    g_object_set (enc, "key", ok_key, NULL);
+    fail_unless_equals_int (gst_element_set_state (enc, GST_STATE_PAUSED),
+        GST_STATE_CHANGE_SUCCESS);
+    gst_element_set_state (enc, GST_STATE_NULL);
+    gst_buffer_unref (short_key);
+    gst_buffer_unref (ok_key);
+  }
+
   gst_element_set_bus (enc, NULL);
   gst_bus_set_flushing (bus, TRUE);
   gst_object_unref (bus);
@@ -551,7 +582,7 @@ GST_START_TEST (test_enc_disabled)
 
     stamp_frame (in, i);
     fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (in)), GST_FLOW_OK);
-    out = gst_harness_pull (h);
+    out = pull_now (h);
     gst_buffer_map (in, &a, GST_MAP_READ);
     gst_buffer_map (out, &b, GST_MAP_READ);
     fail_unless_equals_uint64 (b.size, a.size);
