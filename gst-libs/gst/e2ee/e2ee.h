@@ -11,3 +11,4 @@
 #include <gst/e2ee/gste2eekeystore.h>
 #include <gst/e2ee/gste2eeratchet.h>
 #include <gst/e2ee/gste2eereplay.h>
+#include <gst/e2ee/gste2eestatusmeta.h>
