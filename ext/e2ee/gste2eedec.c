@@ -72,7 +72,7 @@
  * The element also posts element messages about the keys it uses, each with a `kid`
  * (#guint64) field:
  *
- * * `e2ee-key-added`: a key was added through this element (`add-key` or `key`).
+ * * `e2ee-key-added`: a key was added with this element's `add-key` signal.
  * * `e2ee-key-activated`: the first frame with this KID was decrypted.
  * * `e2ee-key-retired`: a key this element used was superseded; `deadline`
  *   (#guint64, store clock time) is when it expires.
@@ -82,7 +82,9 @@
  * * `e2ee-unknown-kid`: frames with a KID that has no key: `action` (#gchararray)
  *   is `held` (the first frame of this KID is being held), `recovered` (the key came:
  *   `count` held frames decrypted) or `timed-out` (`count` frames waited too long, or
- *   did not fit, and were dropped).
+ *   did not fit, and were dropped; summed per KID and posted at most once per
+ *   #GstE2eeDec:drop-message-interval, and not at all without
+ *   #GstE2eeDec:post-drop-messages).
  *
  * ## Example launch line
  * |[
@@ -197,6 +199,7 @@ struct _GstE2eeDec
   guint64 prop_kid;
   GBytes *prop_key;             /* the `key` property, wiped on release */
   gboolean prop_key_installed;
+  gboolean prop_key_dirty;      /* to be (re)installed by install_prop_key() */
   guint64 installed_prop_kid;
   gboolean post_drop_messages;
   GstClockTime drop_message_interval;
@@ -230,6 +233,8 @@ struct _GstE2eeDec
   GstE2eeHold hold;
   GQueue ready;                 /* decrypted held frames waiting to go out */
   gboolean gap;                 /* frames were lost since the last good one */
+  GHashTable *timeouts;         /* guint64 KID -> guint64 frames, not yet reported */
+  gint64 last_timeout_message;  /* monotonic µs */
 };
 
 /* application/x-sframe; ANY only so that allow-plaintext can accept other caps, which
@@ -329,35 +334,60 @@ on_store_ratchet_advanced (GstE2eeKeyStore * store, guint64 old_kid, guint64 new
             "new-kid", G_TYPE_UINT64, new_kid, NULL));
 }
 
-/* With the object lock. Installs the `key`/`key-id` pair in the current store; they
- * may come in either order on a gst-launch line, and the store may change under
- * them (a context arriving), so the element keeps the property's key to reinstall. */
+/* Without the object lock: the store signals while adding and removing, and the
+ * handlers post messages, which takes it. Installs the `key`/`key-id` pair in the
+ * current store when it changed; they may come in either order on a gst-launch line,
+ * and the store may change under them (a context arriving), so the element keeps the
+ * property's key to reinstall. */
 static void
-install_prop_key_locked (GstE2eeDec * self, gboolean remove_old)
+install_prop_key (GstE2eeDec * self)
 {
+  GstE2eeKeyStore *store;
+  GBytes *key;
   GError *error = NULL;
+  gboolean remove_old, ok = FALSE;
+  guint64 old_kid, kid;
+  GstE2eeCipherSuite suite;
 
-  if (self->prop_key_installed && remove_old && self->store)
-    gst_e2ee_key_store_remove_key (self->store, self->installed_prop_kid,
-        GST_E2EE_KEY_USAGE_DECRYPT);
+  GST_OBJECT_LOCK (self);
+  if (!self->prop_key_dirty || self->store == NULL) {
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
+  self->prop_key_dirty = FALSE;
+  store = g_object_ref (self->store);
+  remove_old = self->prop_key_installed;
+  old_kid = self->installed_prop_kid;
   self->prop_key_installed = FALSE;
-  if (self->prop_key == NULL || self->store == NULL)
-    return;
-  if (g_bytes_get_size (self->prop_key) < GST_E2EE_MIN_BASE_KEY_SIZE) {
+  key = self->prop_key ? g_bytes_ref (self->prop_key) : NULL;
+  kid = self->prop_kid;
+  suite = self->suite;
+  GST_OBJECT_UNLOCK (self);
+
+  if (remove_old)
+    gst_e2ee_key_store_remove_key (store, old_kid, GST_E2EE_KEY_USAGE_DECRYPT);
+  if (key && g_bytes_get_size (key) < GST_E2EE_MIN_BASE_KEY_SIZE) {
     GST_WARNING_OBJECT (self, "refusing the 'key' property: %" G_GSIZE_FORMAT
-        " bytes, at least %d are needed", g_bytes_get_size (self->prop_key),
+        " bytes, at least %d are needed", g_bytes_get_size (key),
         GST_E2EE_MIN_BASE_KEY_SIZE);
-    return;
+  } else if (key) {
+    ok = gst_e2ee_key_store_add_key_bytes (store, kid, GST_E2EE_KEY_USAGE_DECRYPT, suite,
+        key, &error);
+    if (!ok) {
+      GST_WARNING_OBJECT (self, "cannot add the 'key' property's key for KID %"
+          G_GUINT64_FORMAT ": %s", kid, error->message);
+      g_clear_error (&error);
+    }
   }
-  if (gst_e2ee_key_store_add_key_bytes (self->store, self->prop_kid,
-          GST_E2EE_KEY_USAGE_DECRYPT, self->suite, self->prop_key, &error)) {
+  GST_OBJECT_LOCK (self);
+  if (ok && self->store == store) {
     self->prop_key_installed = TRUE;
-    self->installed_prop_kid = self->prop_kid;
-  } else {
-    GST_WARNING_OBJECT (self, "cannot add the 'key' property's key for KID %"
-        G_GUINT64_FORMAT ": %s", self->prop_kid, error->message);
-    g_clear_error (&error);
+    self->installed_prop_kid = kid;
   }
+  GST_OBJECT_UNLOCK (self);
+  if (key)
+    g_bytes_unref (key);
+  g_object_unref (store);
 }
 
 /* With the object lock. Takes @store. */
@@ -380,7 +410,9 @@ set_store_locked (GstE2eeDec * self, GstE2eeKeyStore * store)
   g_hash_table_remove_all (self->windows);
   g_mutex_unlock (&self->stats_lock);
   self->store = store;
+  /* The property's key was in the old store: install_prop_key() adds it to this one. */
   self->prop_key_installed = FALSE;
+  self->prop_key_dirty = TRUE;
   if (store == NULL)
     return;
   self->store_handlers[STORE_KEY_ADDED] = g_signal_connect (store, "key-added",
@@ -393,7 +425,6 @@ set_store_locked (GstE2eeDec * self, GstE2eeKeyStore * store)
       G_CALLBACK (on_store_key_expired), self);
   self->store_handlers[STORE_RATCHET_ADVANCED] = g_signal_connect (store,
       "ratchet-advanced", G_CALLBACK (on_store_ratchet_advanced), self);
-  install_prop_key_locked (self, FALSE);
   g_atomic_int_set (&self->keys_changed, 1);
 }
 
@@ -404,12 +435,17 @@ static GstE2eeKeyStore *
 get_store (GstE2eeDec * self)
 {
   GstE2eeKeyStore *store;
+  gboolean created = FALSE;
 
   GST_OBJECT_LOCK (self);
-  if (self->store == NULL)
+  if (self->store == NULL) {
     set_store_locked (self, gst_e2ee_key_store_new ());
+    created = TRUE;
+  }
   store = g_object_ref (self->store);
   GST_OBJECT_UNLOCK (self);
+  if (created)
+    install_prop_key (self);
   return store;
 }
 
@@ -783,9 +819,44 @@ drop_held (GstE2eeDec * self, GstE2eeHeldFrame * f, const gchar * why)
   }
   detail = g_strdup_printf ("no key for KID %" G_GUINT64_FORMAT " %s", f->kid, why);
   report_drop (self, DROP_UNKNOWN_KID, TRUE, f->kid, ctr, detail);
-  post_unknown_kid (self, f->kid, "timed-out", 1);
   g_free (detail);
+  {
+    guint64 *count = g_hash_table_lookup (self->timeouts, &f->kid);
+    if (count == NULL) {
+      count = g_new0 (guint64, 1);
+      g_hash_table_insert (self->timeouts, g_memdup2 (&f->kid, sizeof (guint64)), count);
+    }
+    (*count)++;
+  }
   gst_e2ee_held_frame_free (f);
+}
+
+/* e2ee-unknown-kid timed-out messages, summed per KID and posted at most once per
+ * drop-message-interval: a sender whose key never comes must not flood the bus. */
+static void
+report_timeouts (GstE2eeDec * self, gboolean force)
+{
+  GHashTableIter iter;
+  gpointer kid, count;
+  gint64 now = g_get_monotonic_time ();
+  GstClockTime interval;
+  gboolean post;
+
+  if (g_hash_table_size (self->timeouts) == 0)
+    return;
+  GST_OBJECT_LOCK (self);
+  interval = self->drop_message_interval;
+  post = self->post_drop_messages;
+  GST_OBJECT_UNLOCK (self);
+  if (!force && self->last_timeout_message != 0 &&
+      now - self->last_timeout_message < (gint64) (interval / GST_USECOND))
+    return;
+  g_hash_table_iter_init (&iter, self->timeouts);
+  while (g_hash_table_iter_next (&iter, &kid, &count))
+    if (post)
+      post_unknown_kid (self, *(guint64 *) kid, "timed-out", *(guint64 *) count);
+  g_hash_table_remove_all (self->timeouts);
+  self->last_timeout_message = now;
 }
 
 /* Takes @buf. */
@@ -808,6 +879,7 @@ hold_frame (GstE2eeDec * self, GstBuffer * buf, guint64 kid)
   while (gst_e2ee_hold_length (&self->hold) > max_frames ||
       self->hold.bytes > max_bytes)
     drop_held (self, gst_e2ee_hold_pop (&self->hold), "and no room to hold it");
+  report_timeouts (self, FALSE);
   GST_DEBUG_OBJECT (self, "holding a frame for KID %" G_GUINT64_FORMAT " (%u held)",
       kid, gst_e2ee_hold_length (&self->hold));
   if (first)
@@ -833,7 +905,9 @@ kid_has_key (guint64 kid, gpointer data)
   return key != NULL;
 }
 
-/* Drops what waited too long, then decrypts, in order, what can be: into `ready`. */
+/* Decrypts, in order, what can be: into `ready`; then drops what waited too long.
+ * In that order because a key that came since the previous frame came in time for
+ * every frame still held, however late the frame that runs this arrives. */
 static void
 service_hold (GstE2eeDec * self, GstClockTime now_pts)
 {
@@ -845,11 +919,8 @@ service_hold (GstE2eeDec * self, GstClockTime now_pts)
   hold_time = self->hold_time;
   GST_OBJECT_UNLOCK (self);
 
-  while ((f = gst_e2ee_hold_pop_expired (&self->hold, now_pts, hold_time)))
-    drop_held (self, f, "after holding it for the unknown-kid-hold time");
-
   if (!g_atomic_int_compare_and_exchange (&self->keys_changed, 1, 0))
-    return;
+    goto expire;
   while ((f = gst_e2ee_hold_pop_for_kid (&self->hold, kid_has_key, self))) {
     GstBuffer *buf = gst_buffer_make_writable (f->buffer);
     guint64 kid = f->kid, ctr = 0;
@@ -879,6 +950,11 @@ service_hold (GstE2eeDec * self, GstClockTime now_pts)
   }
   if (recovered)
     post_unknown_kid (self, recovered_kid, "recovered", recovered);
+
+expire:
+  while ((f = gst_e2ee_hold_pop_expired (&self->hold, now_pts, hold_time)))
+    drop_held (self, f, "after holding it for the unknown-kid-hold time");
+  report_timeouts (self, FALSE);
 }
 
 static GstFlowReturn
@@ -959,6 +1035,10 @@ flush_hold (GstE2eeDec * self, gboolean report)
     else
       gst_e2ee_held_frame_free (f);
   }
+  if (report)
+    report_timeouts (self, TRUE);
+  else
+    g_hash_table_remove_all (self->timeouts);
   g_queue_clear_full (&self->ready, (GDestroyNotify) gst_buffer_unref);
 }
 
@@ -1036,6 +1116,7 @@ gst_e2ee_dec_set_context (GstElement * element, GstContext * context)
     set_store_locked (self, store);
     self->store_shared = TRUE;
     GST_OBJECT_UNLOCK (self);
+    install_prop_key (self);
   }
   GST_ELEMENT_CLASS (parent_class)->set_context (element, context);
 }
@@ -1054,14 +1135,21 @@ gst_e2ee_dec_change_state (GstElement * element, GstStateChange transition)
     store = self->store ? g_object_ref (self->store) : NULL;
     GST_OBJECT_UNLOCK (self);
     if (share && store == NULL) {
-      /* Find the pipeline's store, or make one and offer it. */
-      if (gst_e2ee_key_store_ensure (element, &store)) {
-        GST_OBJECT_LOCK (self);
-        set_store_locked (self, store);
-        self->store_shared = TRUE;
-        GST_OBJECT_UNLOCK (self);
-        store = NULL;
+      /* Find the pipeline's store, or make one and offer it. ensure() watches the
+       * pointer it is given for the store a context brings (set_context() fills
+       * self->store); a store it makes itself it sets there directly, without the
+       * signal handlers set_store_locked() connects. */
+      gst_e2ee_key_store_ensure (element, &self->store);
+      GST_OBJECT_LOCK (self);
+      if (self->store && !g_signal_handler_is_connected (self->store,
+              self->store_handlers[STORE_KEY_ADDED])) {
+        GstE2eeKeyStore *made = self->store;
+
+        self->store = NULL;
+        set_store_locked (self, made);
       }
+      self->store_shared = TRUE;
+      GST_OBJECT_UNLOCK (self);
     } else if (share) {
       /* Keys were added before the element met its pipeline: offer that store. */
       gst_element_post_message (element, gst_message_new_have_context (GST_OBJECT
@@ -1072,6 +1160,7 @@ gst_e2ee_dec_change_state (GstElement * element, GstStateChange transition)
     }
     if (store)
       g_object_unref (store);
+    install_prop_key (self);
   }
   return GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
 }
@@ -1121,18 +1210,18 @@ gst_e2ee_dec_set_property (GObject * object, guint prop_id, const GValue * value
   switch (prop_id) {
     case PROP_CIPHER_SUITE:
       self->suite = g_value_get_enum (value);
-      install_prop_key_locked (self, TRUE);
+      self->prop_key_dirty = TRUE;
       break;
     case PROP_KEY_ID:
       self->prop_kid = g_value_get_uint64 (value);
-      install_prop_key_locked (self, TRUE);
+      self->prop_key_dirty = TRUE;
       break;
     case PROP_KEY:
       g_clear_pointer (&self->prop_key, g_bytes_unref);
       self->prop_key = gst_e2ee_secret_from_buffer (g_value_get_boxed (value));
       if (self->store == NULL)
         set_store_locked (self, gst_e2ee_key_store_new ());
-      install_prop_key_locked (self, TRUE);
+      self->prop_key_dirty = TRUE;
       break;
     case PROP_POST_DROP_MESSAGES:
       self->post_drop_messages = g_value_get_boolean (value);
@@ -1179,6 +1268,7 @@ gst_e2ee_dec_set_property (GObject * object, guint prop_id, const GValue * value
       break;
   }
   GST_OBJECT_UNLOCK (self);
+  install_prop_key (self);
 }
 
 static void
@@ -1257,6 +1347,7 @@ gst_e2ee_dec_finalize (GObject * object)
   GstE2eeDec *self = GST_E2EE_DEC (object);
 
   flush_hold (self, FALSE);
+  g_hash_table_unref (self->timeouts);
   g_clear_pointer (&self->prop_key, g_bytes_unref);
   g_hash_table_unref (self->windows);
   g_hash_table_unref (self->stats);
@@ -1284,6 +1375,7 @@ gst_e2ee_dec_init (GstE2eeDec * self)
   self->stats = gst_e2ee_kid_stats_table_new ();
   g_mutex_init (&self->stats_lock);
   gst_e2ee_hold_init (&self->hold);
+  self->timeouts = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   g_queue_init (&self->ready);
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
 }

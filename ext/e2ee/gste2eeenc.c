@@ -272,6 +272,14 @@ gst_e2ee_enc_update_key_locked (GstE2eeEnc * self, KeySwitch * sw, GError ** err
         "or ratcheted one); give the new key a new key-id", self->kid);
     return FALSE;
   }
+  /* A ratchet step or generation can land on a KID the application used (or wrap
+   * around to one): that KID keeps its key. */
+  if (!self->retain_key && g_hash_table_contains (self->used_keys, &self->kid)) {
+    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
+        "key ID %" G_GUINT64_FORMAT " was already used with another key; a ratcheted "
+        "or generated key cannot take it", self->kid);
+    return FALSE;
+  }
 
   data = g_bytes_get_data (self->base_key, &size);
   if (size < GST_E2EE_MIN_BASE_KEY_SIZE) {
@@ -445,6 +453,10 @@ gst_e2ee_enc_ratchet (GstE2eeEnc * self)
   } else if (self->base_key == NULL) {
     g_set_error_literal (&error, GST_E2EE_SFRAME_ERROR,
         GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT, "there is no key to ratchet");
+  } else if (self->ratchet_bits == 0) {
+    g_set_error_literal (&error, GST_E2EE_SFRAME_ERROR,
+        GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT, "ratchet-bits is 0: a KID has no "
+        "ratchet step");
   } else {
     nh = gst_e2ee_cipher_suite_get_hash_size (self->suite);
     new_kid = gst_e2ee_ratchet_next_kid (old_kid, self->ratchet_bits);
@@ -615,9 +627,9 @@ gst_e2ee_enc_maybe_rotate (GstE2eeEnc * self, GstBuffer * inbuf)
   if (pts - self->last_rotation < interval)
     return;
   self->last_rotation = pts;
-  if (mode == GST_E2EE_ROTATION_MODE_RATCHET)
-    gst_e2ee_enc_ratchet (self);
-  else
+  /* A ratchet that has used all 2^R steps of its generation starts a new one. */
+  if (mode == GST_E2EE_ROTATION_MODE_GENERATE ||
+      gst_e2ee_enc_ratchet (self) == G_MAXUINT64)
     gst_e2ee_enc_generate_key (self);
 }
 
@@ -971,15 +983,10 @@ gst_e2ee_enc_change_state (GstElement * element, GstStateChange transition)
     store = self->store ? g_object_ref (self->store) : NULL;
     GST_OBJECT_UNLOCK (self);
     /* Share the pipeline's store (or start one): keys the application adds for
-     * encryption are found there. */
-    if (store == NULL && gst_e2ee_key_store_ensure (element, &store)) {
-      GST_OBJECT_LOCK (self);
-      if (self->store == NULL) {
-        self->store = store;
-        store = NULL;
-      }
-      GST_OBJECT_UNLOCK (self);
-    }
+     * encryption are found there. ensure() watches the pointer it is given for the
+     * store a context brings, so it gets the one set_context() fills. */
+    if (store == NULL)
+      gst_e2ee_key_store_ensure (element, &self->store);
     if (store)
       g_object_unref (store);
   }
