@@ -12,6 +12,7 @@ PKGS=(
   gobject-introspection libgirepository1.0-dev gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
   python3-gi python3-gst-1.0
   valgrind
+  clang libclang-rt-14-dev clang-tidy cppcheck
 )
 
 missing() {
@@ -21,13 +22,17 @@ missing() {
     pkg-config --exists "$pc" 2>/dev/null || { echo "pkg-config: $pc"; return 0; }
   done
   local bin
-  for bin in meson ninja gst-inspect-1.0 gst-launch-1.0 g-ir-scanner openssl valgrind; do
+  for bin in meson ninja gst-inspect-1.0 gst-launch-1.0 g-ir-scanner openssl valgrind \
+             clang clang-tidy cppcheck; do
     command -v "$bin" >/dev/null 2>&1 || { echo "command: $bin"; return 0; }
   done
   local el
-  for el in x264enc avdec_h264 vp8enc vp8dec opusenc opusdec srtpenc srtpdec h264parse rtpbin; do
+  for el in x264enc avdec_h264 vp8enc vp8dec opusenc opusdec srtpenc srtpdec h264parse rtpbin \
+            x265enc vp9enc rtph265pay; do
     gst-inspect-1.0 --exists "$el" 2>/dev/null || { echo "element: $el"; return 0; }
   done
+  # libFuzzer and clang's sanitizer runtimes (scripts/fuzz.sh)
+  [ -e "$(clang -print-file-name=libclang_rt.fuzzer-x86_64.a)" ] || { echo "libFuzzer"; return 0; }
   /usr/bin/python3 -c 'import gi; gi.require_version("Gst", "1.0")' 2>/dev/null || { echo "python3-gst"; return 0; }
   return 1
 }

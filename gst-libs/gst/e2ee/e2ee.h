@@ -11,4 +11,5 @@
 #include <gst/e2ee/gste2eekeystore.h>
 #include <gst/e2ee/gste2eeratchet.h>
 #include <gst/e2ee/gste2eereplay.h>
+#include <gst/e2ee/gste2eelayout.h>
 #include <gst/e2ee/gste2eestatusmeta.h>

@@ -1,0 +1,655 @@
+/* gst-e2ee: codec-aware SFrame layout
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * SECTION:gste2eelayout
+ * @title: Codec-aware layout
+ * @short_description: SFrame encryption that leaves RTP payloaders, forwarding servers
+ *   and decoders the bytes they read
+ *
+ * RFC 9605 encrypts a whole frame, so an encrypted frame is no longer a VP8, H.264 or
+ * Opus frame and cannot travel in the codec's own RTP payload format. The codec layout
+ * keeps in the clear exactly the bytes that payloaders (rtpvp9pay, rtph264pay,
+ * rtph265pay, rtpopuspay), forwarding servers (key-frame detection, resolution) and the
+ * RTP payload formats themselves need, authenticates them as SFrame metadata, and
+ * encrypts everything else:
+ *
+ * - VP8: the 3-byte frame tag, and on key frames the start code and dimensions (10 bytes);
+ * - VP9: the uncompressed header through the frame and render size on key frames, through
+ *   the frame type, show_frame and error_resilient_mode bits on other frames;
+ * - H.264/H.265 byte-stream: start codes, NAL unit headers, parameter sets, access unit
+ *   delimiters, and the slice header fields depayloaders and WebRTC receivers read (first
+ *   macroblock or first-slice flag, slice type, PPS ID); the rest of every other NAL unit
+ *   is encrypted and then escaped like an emulation-prevented RBSP, so that the output
+ *   never holds a start code where the input held none;
+ * - Opus: the TOC byte.
+ *
+ * The SFrame header goes at the start of the first encrypted region and the tag at the
+ * end of the last one. The receiver finds the regions again from the clear bytes alone.
+ * docs/layout.md in the source tree specifies every layout to the byte, with worked
+ * examples, for a second implementation.
+ *
+ * |[<!-- language="C" -->
+ * GstE2eeLayoutCodec codec = gst_e2ee_layout_codec_from_caps (caps);
+ * gsize max = gst_e2ee_layout_get_max_size (codec, key, in_size), len;
+ * guint8 *out = ...; // max bytes
+ * if (!gst_e2ee_layout_encrypt (key, codec, in, in_size, out, max, &len, NULL, &error))
+ *   ...
+ * ]|
+ *
+ * Since: 0.1
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gste2eelayout.h"
+#include "gste2eelayout-private.h"
+
+#include <string.h>
+
+G_DEFINE_QUARK (gst-e2ee-layout-error-quark, gst_e2ee_layout_error);
+
+/* Largest clear prefix of the prefix codecs: a VP9 profile 2/3 key frame header through
+ * the render size is 106 bits. */
+#define PREFIX_MAX 16
+
+/* ---- Metadata buffer -------------------------------------------------- */
+
+void
+layout_metadata_init (LayoutMetadata * m)
+{
+  m->data = m->stack;
+  m->len = 0;
+  m->cap = sizeof (m->stack);
+}
+
+void
+layout_metadata_clear (LayoutMetadata * m)
+{
+  if (m->data != m->stack)
+    g_free (m->data);
+  m->data = m->stack;
+  m->len = 0;
+  m->cap = sizeof (m->stack);
+}
+
+static void
+layout_metadata_reserve (LayoutMetadata * m, gsize extra)
+{
+  gsize cap = m->cap;
+
+  if (m->len + extra <= cap)
+    return;
+  while (cap < m->len + extra)
+    cap *= 2;
+  if (m->data == m->stack) {
+    m->data = g_malloc (cap);
+    memcpy (m->data, m->stack, m->len);
+  } else {
+    m->data = g_realloc (m->data, cap);
+  }
+  m->cap = cap;
+}
+
+void
+layout_metadata_put_u32 (LayoutMetadata * m, guint32 v)
+{
+  layout_metadata_reserve (m, 4);
+  GST_WRITE_UINT32_BE (m->data + m->len, v);
+  m->len += 4;
+}
+
+void
+layout_metadata_put (LayoutMetadata * m, const guint8 * data, gsize len)
+{
+  if (len == 0)
+    return;
+  layout_metadata_reserve (m, len);
+  memcpy (m->data + m->len, data, len);
+  m->len += len;
+}
+
+/* ---- Prefix codecs: VP8, VP9, Opus --------------------------------------- */
+
+typedef struct
+{
+  const guint8 *data;
+  gsize size, bit;
+} BitReader;
+
+static gboolean
+bits (BitReader * br, guint n, guint32 * v)
+{
+  guint32 r = 0;
+
+  if (br->bit + n > br->size * 8)
+    return FALSE;
+  while (n--) {
+    r = (r << 1) | ((br->data[br->bit >> 3] >> (7 - (br->bit & 7))) & 1);
+    br->bit++;
+  }
+  *v = r;
+  return TRUE;
+}
+
+/* VP9 bitstream specification §6.2 uncompressed_header(), read as far as the layout keeps
+ * it clear. rtpvp9pay reads the same fields (it needs the key-frame flag and, for the
+ * scalability structure it sends, the frame size), and so do forwarding servers. */
+static const gchar *
+vp9_clear_size (const guint8 * d, gsize size, gsize * n)
+{
+  BitReader br = { d, size, 0 };
+  guint32 v, lo, hi, profile, cs;
+
+  if (!bits (&br, 2, &v))
+    return "empty VP9 frame";
+  if (v != 2)
+    return "VP9 frame marker is not 2";
+  if (!bits (&br, 1, &lo) || !bits (&br, 1, &hi))
+    goto truncated;
+  profile = (hi << 1) | lo;
+  if (profile == 3 && !bits (&br, 1, &v))
+    goto truncated;
+  if (!bits (&br, 1, &v))
+    goto truncated;
+  if (v) {
+    /* show_existing_frame: frame_to_show_map_idx and nothing else */
+    if (!bits (&br, 3, &v))
+      goto truncated;
+    goto done;
+  }
+  {
+    guint32 frame_type;
+
+    if (!bits (&br, 1, &frame_type) || !bits (&br, 2, &v))     /* show_frame, error_res */
+      goto truncated;
+    if (frame_type != 0)
+      goto done;
+  }
+  /* key frame */
+  if (!bits (&br, 24, &v))
+    goto truncated;
+  if (v != 0x498342)
+    return "VP9 key frame without the sync code 49 83 42";
+  if (profile >= 2 && !bits (&br, 1, &v))       /* ten_or_twelve_bit */
+    goto truncated;
+  if (!bits (&br, 3, &cs))
+    goto truncated;
+  if (cs != 7) {                /* not CS_RGB */
+    if (!bits (&br, 1, &v))     /* color_range */
+      goto truncated;
+    if ((profile == 1 || profile == 3) && !bits (&br, 3, &v))   /* subsampling, reserved */
+      goto truncated;
+  } else if ((profile == 1 || profile == 3) && !bits (&br, 1, &v)) {    /* reserved */
+    goto truncated;
+  }
+  if (!bits (&br, 16, &v) || !bits (&br, 16, &v))      /* frame width, height - 1 */
+    goto truncated;
+  if (!bits (&br, 1, &v))       /* render_and_frame_size_different */
+    goto truncated;
+  if (v && (!bits (&br, 16, &v) || !bits (&br, 16, &v)))
+    goto truncated;
+
+done:
+  *n = (br.bit + 7) / 8;
+  return NULL;
+
+truncated:
+  return "VP9 frame shorter than its uncompressed header";
+}
+
+/* Returns NULL and the clear prefix length, or why the frame does not parse. */
+static const gchar *
+prefix_clear_size (GstE2eeLayoutCodec codec, const guint8 * d, gsize size, gsize * n)
+{
+  switch (codec) {
+    case GST_E2EE_LAYOUT_CODEC_VP8:
+      /* RFC 6386 §9.1: bit 0 of the frame tag is 0 on key frames, which carry the start
+       * code and the 14-bit dimensions with their scaling bits after the tag. */
+      if (size < 3)
+        return "VP8 frame shorter than its 3-byte frame tag";
+      if (d[0] & 0x01) {
+        *n = 3;
+        return NULL;
+      }
+      if (size < 10)
+        return "VP8 key frame shorter than 10 bytes";
+      if (d[3] != 0x9d || d[4] != 0x01 || d[5] != 0x2a)
+        return "VP8 key frame without the start code 9d 01 2a";
+      *n = 10;
+      return NULL;
+    case GST_E2EE_LAYOUT_CODEC_VP9:
+      return vp9_clear_size (d, size, n);
+    case GST_E2EE_LAYOUT_CODEC_OPUS:
+      /* RFC 6716 §3.1: a packet is at least its TOC byte. */
+      if (size < 1)
+        return "empty Opus packet";
+      *n = 1;
+      return NULL;
+    default:
+      g_assert_not_reached ();
+      return NULL;
+  }
+}
+
+/* M = u32(clear length) || clear bytes || u32(encrypted plaintext length) */
+static gsize
+prefix_metadata (guint8 * md, const guint8 * clear, gsize n, gsize enc_len)
+{
+  GST_WRITE_UINT32_BE (md, n);
+  memcpy (md + 4, clear, n);
+  GST_WRITE_UINT32_BE (md + 4 + n, enc_len);
+  return n + 8;
+}
+
+static gboolean
+prefix_encrypt (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec, const guint8 * in,
+    gsize in_size, guint8 * out, gsize out_size, gsize * out_len, guint64 * ctr_used,
+    GError ** error)
+{
+  guint8 md[PREFIX_MAX + 8];
+  const gchar *why;
+  gsize n = 0, md_len, len;
+
+  why = prefix_clear_size (codec, in, in_size, &n);
+  if (why) {
+    g_set_error_literal (error, GST_E2EE_LAYOUT_ERROR,
+        GST_E2EE_LAYOUT_ERROR_MALFORMED_FRAME, why);
+    return FALSE;
+  }
+  g_assert (n <= PREFIX_MAX);
+  if (out_size < n) {
+    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
+        "output of %" G_GSIZE_FORMAT " bytes is too small", out_size);
+    return FALSE;
+  }
+  md_len = prefix_metadata (md, in, n, in_size - n);
+  if (!gst_e2ee_sframe_key_encrypt (key, md, md_len, in + n, in_size - n, out + n,
+          out_size - n, &len, ctr_used, error))
+    return FALSE;
+  memcpy (out, in, n);
+  *out_len = n + len;
+  return TRUE;
+}
+
+static gboolean
+prefix_decrypt (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec, const guint8 * in,
+    gsize in_size, guint8 * out, gsize out_size, gsize * out_len, guint64 * ctr,
+    GError ** error)
+{
+  guint8 md[PREFIX_MAX + 8];
+  const gchar *why;
+  gsize n = 0, hlen, tag, avail, enc_len, md_len, len;
+
+  why = prefix_clear_size (codec, in, in_size, &n);
+  if (why) {
+    g_set_error_literal (error, GST_E2EE_SFRAME_ERROR,
+        GST_E2EE_SFRAME_ERROR_MALFORMED_HEADER, why);
+    return FALSE;
+  }
+  if (!gst_e2ee_sframe_header_parse (in + n, in_size - n, NULL, NULL, &hlen, error))
+    return FALSE;
+  tag = gst_e2ee_cipher_suite_get_tag_size (gst_e2ee_sframe_key_get_cipher_suite (key));
+  avail = in_size - n;
+  /* A frame too short for its tag is reported by the SFrame decryption below, after
+   * the KID check, as for whole frames. */
+  enc_len = avail >= hlen + tag ? avail - hlen - tag : 0;
+  if (out_size < n) {
+    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
+        "output of %" G_GSIZE_FORMAT " bytes is too small", out_size);
+    return FALSE;
+  }
+  md_len = prefix_metadata (md, in, n, enc_len);
+  if (!gst_e2ee_sframe_key_decrypt (key, md, md_len, in + n, avail, out + n,
+          out_size - n, &len, ctr, error))
+    return FALSE;
+  memcpy (out, in, n);
+  *out_len = n + len;
+  return TRUE;
+}
+
+/* ---- Public API --------------------------------------------------------- */
+
+static gboolean
+codec_is_valid (GstE2eeLayoutCodec codec)
+{
+  return codec >= GST_E2EE_LAYOUT_CODEC_NONE && codec <= GST_E2EE_LAYOUT_CODEC_OPUS;
+}
+
+static gboolean
+buffers_overlap (const guint8 * a, gsize a_size, const guint8 * b, gsize b_size)
+{
+  return a_size > 0 && b_size > 0 && a < b + b_size && b < a + a_size;
+}
+
+/**
+ * gst_e2ee_layout_codec_from_caps:
+ * @caps: fixed caps of the unencrypted stream; for `application/x-sframe` caps the
+ *   `original-media-type` field names the media type
+ *
+ * The codec layout that `layout=auto` picks: VP8 for `video/x-vp8`, VP9 for
+ * `video/x-vp9`, Opus for `audio/x-opus`, H.264 and H.265 for `video/x-h264` and
+ * `video/x-h265` with `stream-format=byte-stream` and an alignment other than `nal`.
+ *
+ * Every other stream gets %GST_E2EE_LAYOUT_CODEC_NONE, the whole-frame layout: AVC/HEVC
+ * length-prefixed streams (stream-format avc, avc3, hvc1, hev1; put h264parse or
+ * h265parse before the encryptor to get byte-stream), and NAL-aligned byte-streams, since
+ * a receiving depayloader regroups NAL units into access units and so could not give the
+ * decryptor back the frames that were encrypted.
+ *
+ * Returns: the codec layout for @caps.
+ *
+ * Since: 0.1
+ */
+GstE2eeLayoutCodec
+gst_e2ee_layout_codec_from_caps (const GstCaps * caps)
+{
+  const GstStructure *s;
+  const gchar *name, *sf, *align;
+
+  if (caps == NULL || gst_caps_is_empty (caps) || gst_caps_is_any (caps))
+    return GST_E2EE_LAYOUT_CODEC_NONE;
+  s = gst_caps_get_structure (caps, 0);
+  name = gst_structure_get_name (s);
+  if (g_strcmp0 (name, "application/x-sframe") == 0) {
+    name = gst_structure_get_string (s, "original-media-type");
+    if (name == NULL)
+      return GST_E2EE_LAYOUT_CODEC_NONE;
+  }
+
+  if (strcmp (name, "video/x-vp8") == 0)
+    return GST_E2EE_LAYOUT_CODEC_VP8;
+  if (strcmp (name, "video/x-vp9") == 0)
+    return GST_E2EE_LAYOUT_CODEC_VP9;
+  if (strcmp (name, "audio/x-opus") == 0)
+    return GST_E2EE_LAYOUT_CODEC_OPUS;
+  if (strcmp (name, "video/x-h264") != 0 && strcmp (name, "video/x-h265") != 0)
+    return GST_E2EE_LAYOUT_CODEC_NONE;
+
+  sf = gst_structure_get_string (s, "stream-format");
+  align = gst_structure_get_string (s, "alignment");
+  if (g_strcmp0 (sf, "byte-stream") != 0 || g_strcmp0 (align, "nal") == 0)
+    return GST_E2EE_LAYOUT_CODEC_NONE;
+  return strcmp (name, "video/x-h264") == 0 ? GST_E2EE_LAYOUT_CODEC_H264 :
+      GST_E2EE_LAYOUT_CODEC_H265;
+}
+
+/**
+ * gst_e2ee_layout_get_max_size:
+ * @codec: a #GstE2eeLayoutCodec
+ * @key: the key that will encrypt
+ * @in_size: the size of the frame to encrypt
+ *
+ * The output size that is always enough for gst_e2ee_layout_encrypt(): the frame, the
+ * largest SFrame header and the tag, and for H.264/H.265 the worst case of the escaping
+ * and of the NAL unit that carries the header and tag of a frame with nothing to
+ * encrypt (about twice @in_size; real frames grow by a few bytes).
+ *
+ * Returns: the size, or 0 if @in_size exceeds what the layout supports (4 GiB - 1).
+ *
+ * Since: 0.1
+ */
+gsize
+gst_e2ee_layout_get_max_size (GstE2eeLayoutCodec codec, const GstE2eeSFrameKey * key,
+    gsize in_size)
+{
+  g_return_val_if_fail (key != NULL, 0);
+  g_return_val_if_fail (codec_is_valid (codec), 0);
+
+  if (in_size > G_MAXUINT32)
+    return 0;
+  if (codec == GST_E2EE_LAYOUT_CODEC_H264 || codec == GST_E2EE_LAYOUT_CODEC_H265)
+    return layout_h26x_get_max_size (key, in_size);
+  return gst_e2ee_sframe_key_get_max_encrypted_size (key, in_size);
+}
+
+/**
+ * gst_e2ee_layout_encrypt:
+ * @key: a #GstE2eeSFrameKey; its next counter is used
+ * @codec: the layout
+ * @in: (array length=in_size): the frame
+ * @in_size: its size
+ * @out: (out caller-allocates) (array length=out_size): where to write the encrypted
+ *   frame; it must not overlap @in
+ * @out_size: the size of @out; gst_e2ee_layout_get_max_size() is always enough
+ * @out_len: (out): the size of the encrypted frame
+ * @ctr_used: (out) (optional): the counter the frame was encrypted with
+ * @error: return location for a #GError
+ *
+ * Encrypts one frame with the layout of @codec (see docs/layout.md): the clear bytes
+ * stay where they are, the rest is encrypted, and the clear bytes are authenticated
+ * with it. %GST_E2EE_LAYOUT_CODEC_NONE is gst_e2ee_sframe_key_encrypt() without
+ * metadata.
+ *
+ * Errors: %GST_E2EE_LAYOUT_ERROR_MALFORMED_FRAME if @in is not a frame of @codec as far
+ * as the layout reads it; the #GstE2eeSFrameError codes of gst_e2ee_sframe_key_encrypt(),
+ * with %GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT also for an @out that is too small or
+ * overlaps @in. No counter is used by a frame that fails.
+ *
+ * Returns: %TRUE if the frame was encrypted.
+ *
+ * Since: 0.1
+ */
+gboolean
+gst_e2ee_layout_encrypt (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec,
+    const guint8 * in, gsize in_size, guint8 * out, gsize out_size, gsize * out_len,
+    guint64 * ctr_used, GError ** error)
+{
+  g_return_val_if_fail (key != NULL, FALSE);
+  g_return_val_if_fail (codec_is_valid (codec), FALSE);
+  g_return_val_if_fail (in != NULL || in_size == 0, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+  g_return_val_if_fail (out_len != NULL, FALSE);
+
+  if (in_size > G_MAXUINT32) {
+    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
+        "frame of %" G_GSIZE_FORMAT " bytes is too large", in_size);
+    return FALSE;
+  }
+  if (buffers_overlap (in, in_size, out, out_size)) {
+    g_set_error_literal (error, GST_E2EE_SFRAME_ERROR,
+        GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT, "output overlaps the input");
+    return FALSE;
+  }
+
+  switch (codec) {
+    case GST_E2EE_LAYOUT_CODEC_NONE:
+      return gst_e2ee_sframe_key_encrypt (key, NULL, 0, in, in_size, out, out_size,
+          out_len, ctr_used, error);
+    case GST_E2EE_LAYOUT_CODEC_H264:
+    case GST_E2EE_LAYOUT_CODEC_H265:
+      return layout_h26x_encrypt (key, codec == GST_E2EE_LAYOUT_CODEC_H265, in, in_size,
+          out, out_size, out_len, ctr_used, error);
+    default:
+      return prefix_encrypt (key, codec, in, in_size, out, out_size, out_len, ctr_used,
+          error);
+  }
+}
+
+/**
+ * gst_e2ee_layout_parse_header:
+ * @codec: the layout
+ * @frame: (array length=frame_size): an encrypted frame
+ * @frame_size: its size
+ * @kid: (out) (optional): the frame's key ID
+ * @ctr: (out) (optional): the frame's counter
+ * @error: return location for a #GError
+ *
+ * Finds and reads the SFrame header of a frame encrypted with the layout of @codec, so
+ * that a receiver can look up the key for the KID before decrypting. Nothing is
+ * authenticated yet.
+ *
+ * Returns: %TRUE if the layout and the header parsed; otherwise @error holds
+ *   %GST_E2EE_SFRAME_ERROR_MALFORMED_HEADER.
+ *
+ * Since: 0.1
+ */
+gboolean
+gst_e2ee_layout_parse_header (GstE2eeLayoutCodec codec, const guint8 * frame,
+    gsize frame_size, guint64 * kid, guint64 * ctr, GError ** error)
+{
+  const gchar *why;
+  gsize n = 0;
+
+  g_return_val_if_fail (codec_is_valid (codec), FALSE);
+  g_return_val_if_fail (frame != NULL || frame_size == 0, FALSE);
+
+  switch (codec) {
+    case GST_E2EE_LAYOUT_CODEC_NONE:
+      return gst_e2ee_sframe_header_parse (frame, frame_size, kid, ctr, NULL, error);
+    case GST_E2EE_LAYOUT_CODEC_H264:
+    case GST_E2EE_LAYOUT_CODEC_H265:
+      return layout_h26x_parse_header (codec == GST_E2EE_LAYOUT_CODEC_H265, frame,
+          frame_size, kid, ctr, error);
+    default:
+      why = prefix_clear_size (codec, frame, frame_size, &n);
+      if (why) {
+        g_set_error_literal (error, GST_E2EE_SFRAME_ERROR,
+            GST_E2EE_SFRAME_ERROR_MALFORMED_HEADER, why);
+        return FALSE;
+      }
+      return gst_e2ee_sframe_header_parse (frame + n, frame_size - n, kid, ctr, NULL,
+          error);
+  }
+}
+
+/**
+ * gst_e2ee_layout_decrypt:
+ * @key: the #GstE2eeSFrameKey of the frame's KID (see gst_e2ee_layout_parse_header())
+ * @codec: the layout the sender used
+ * @in: (array length=in_size): the encrypted frame
+ * @in_size: its size
+ * @out: (out caller-allocates) (array length=out_size): where to write the frame; it
+ *   must not overlap @in
+ * @out_size: the size of @out; @in_size is always enough
+ * @out_len: (out): the size of the decrypted frame
+ * @ctr: (out) (optional): the frame's counter
+ * @error: return location for a #GError
+ *
+ * Checks and decrypts one frame encrypted with gst_e2ee_layout_encrypt(). The result is
+ * the sender's frame, except that for H.264/H.265 the Annex B framing (start code
+ * lengths, zero bytes between NAL units), access unit delimiters and end-of-sequence/stream
+ * NAL units, and copies of authenticated parameter sets are as received: RTP
+ * depayloaders rewrite them (see docs/layout.md). On failure @out holds no plaintext
+ * and @out_len is not set.
+ *
+ * Errors (#GST_E2EE_SFRAME_ERROR): %GST_E2EE_SFRAME_ERROR_MALFORMED_HEADER if the layout
+ * or the SFrame header does not parse, %GST_E2EE_SFRAME_ERROR_TRUNCATED,
+ * %GST_E2EE_SFRAME_ERROR_UNKNOWN_KID, %GST_E2EE_SFRAME_ERROR_AUTHENTICATION,
+ * %GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT for an @out that is too small or overlaps @in.
+ *
+ * Returns: %TRUE if the frame authenticated.
+ *
+ * Since: 0.1
+ */
+gboolean
+gst_e2ee_layout_decrypt (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec,
+    const guint8 * in, gsize in_size, guint8 * out, gsize out_size, gsize * out_len,
+    guint64 * ctr, GError ** error)
+{
+  g_return_val_if_fail (key != NULL, FALSE);
+  g_return_val_if_fail (codec_is_valid (codec), FALSE);
+  g_return_val_if_fail (in != NULL || in_size == 0, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+  g_return_val_if_fail (out_len != NULL, FALSE);
+
+  if (in_size > G_MAXUINT32) {
+    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
+        "frame of %" G_GSIZE_FORMAT " bytes is too large", in_size);
+    return FALSE;
+  }
+  if (buffers_overlap (in, in_size, out, out_size)) {
+    g_set_error_literal (error, GST_E2EE_SFRAME_ERROR,
+        GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT, "output overlaps the input");
+    return FALSE;
+  }
+
+  switch (codec) {
+    case GST_E2EE_LAYOUT_CODEC_NONE:
+      return gst_e2ee_sframe_key_decrypt (key, NULL, 0, in, in_size, out, out_size,
+          out_len, ctr, error);
+    case GST_E2EE_LAYOUT_CODEC_H264:
+    case GST_E2EE_LAYOUT_CODEC_H265:
+      return layout_h26x_decrypt (key, codec == GST_E2EE_LAYOUT_CODEC_H265, in, in_size,
+          out, out_size, out_len, ctr, error);
+    default:
+      return prefix_decrypt (key, codec, in, in_size, out, out_size, out_len, ctr, error);
+  }
+}
+
+/**
+ * gst_e2ee_layout_encrypt_bytes:
+ * @key: a #GstE2eeSFrameKey
+ * @codec: the layout
+ * @frame: the frame
+ * @error: return location for a #GError
+ *
+ * gst_e2ee_layout_encrypt() for bindings: allocates the result.
+ *
+ * Returns: (transfer full) (nullable): the encrypted frame, or %NULL on error.
+ *
+ * Since: 0.1
+ */
+GBytes *
+gst_e2ee_layout_encrypt_bytes (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec,
+    GBytes * frame, GError ** error)
+{
+  const guint8 *data;
+  gsize size, max, len;
+  guint8 *out;
+
+  g_return_val_if_fail (key != NULL, NULL);
+  g_return_val_if_fail (codec_is_valid (codec), NULL);
+  g_return_val_if_fail (frame != NULL, NULL);
+
+  data = g_bytes_get_data (frame, &size);
+  max = gst_e2ee_layout_get_max_size (codec, key, size);
+  if (max == 0) {
+    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
+        "frame of %" G_GSIZE_FORMAT " bytes is too large", size);
+    return NULL;
+  }
+  out = g_malloc (max);
+  if (!gst_e2ee_layout_encrypt (key, codec, data, size, out, max, &len, NULL, error)) {
+    g_free (out);
+    return NULL;
+  }
+  return g_bytes_new_take (g_realloc (out, MAX (len, 1)), len);
+}
+
+/**
+ * gst_e2ee_layout_decrypt_bytes:
+ * @key: the #GstE2eeSFrameKey of the frame's KID
+ * @codec: the layout the sender used
+ * @frame: the encrypted frame
+ * @error: return location for a #GError
+ *
+ * gst_e2ee_layout_decrypt() for bindings: allocates the result.
+ *
+ * Returns: (transfer full) (nullable): the decrypted frame, or %NULL on error.
+ *
+ * Since: 0.1
+ */
+GBytes *
+gst_e2ee_layout_decrypt_bytes (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec,
+    GBytes * frame, GError ** error)
+{
+  const guint8 *data;
+  gsize size, len;
+  guint8 *out;
+
+  g_return_val_if_fail (key != NULL, NULL);
+  g_return_val_if_fail (codec_is_valid (codec), NULL);
+  g_return_val_if_fail (frame != NULL, NULL);
+
+  data = g_bytes_get_data (frame, &size);
+  out = g_malloc (MAX (size, 1));
+  if (!gst_e2ee_layout_decrypt (key, codec, data, size, out, size, &len, NULL, error)) {
+    g_free (out);
+    return NULL;
+  }
+  return g_bytes_new_take (g_realloc (out, MAX (len, 1)), len);
+}
