@@ -49,6 +49,18 @@
  * file or a custom transport) give `application/octet-stream`. Input that is not
  * SFrame at all is refused unless #GstE2eeDec:allow-plaintext is set.
  *
+ * ## Codec layout
+ *
+ * Frames e2eeenc encrypted with the codec layout (#GstE2eeDec:layout, docs/layout.md)
+ * keep their codec's caps. Straight from e2eeenc the caps carry `e2ee-layout=codec`
+ * and the default `layout=auto` follows them; the output caps are the same without
+ * that field. An RTP payloader and depayloader in between do not carry the field, so
+ * a receiver set `layout=codec`:
+ * |[
+ * ... ! rtph264depay ! video/x-h264,stream-format=byte-stream,alignment=au ! \
+ *     e2eedec layout=codec key-id=1 key=... ! avdec_h264 ! ...
+ * ]|
+ *
  * ## Drop messages
  *
  * When #GstE2eeDec:post-drop-messages is %TRUE (the default) the element posts an
@@ -125,6 +137,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_e2ee_dec_debug);
 #define DEFAULT_UNKNOWN_KID_HOLD_FRAMES 256
 #define DEFAULT_UNKNOWN_KID_HOLD_BYTES (8 * 1024 * 1024)
 #define DEFAULT_REPLAY_WINDOW GST_E2EE_REPLAY_WINDOW_DEFAULT_SIZE
+#define DEFAULT_LAYOUT GST_E2EE_LAYOUT_AUTO
 /* Unknown KIDs come from the network: count at most this many separately. */
 #define MAX_UNKNOWN_KID_STATS 64
 /* Private to this file: "no key for this KID", which the caller may hold. */
@@ -164,6 +177,7 @@ enum
   PROP_UNKNOWN_KID_HOLD_FRAMES,
   PROP_UNKNOWN_KID_HOLD_BYTES,
   PROP_REPLAY_WINDOW,
+  PROP_LAYOUT,
 };
 
 enum
@@ -211,6 +225,7 @@ struct _GstE2eeDec
   guint hold_max_frames;
   guint64 hold_max_bytes;
   guint replay_window_size;
+  GstE2eeLayout layout;
 
   /* Counters and replay windows have a lock of their own: the store's signal
    * handlers need them, and the store may signal while the object lock is held. */
@@ -230,6 +245,9 @@ struct _GstE2eeDec
 
   /* Streaming thread only. */
   gboolean plaintext;           /* the negotiated input is not SFrame */
+  GstE2eeLayoutCodec codec;     /* of the negotiated input; NONE: whole frames */
+  guint8 *scratch;              /* codec layout output, copied back into the frame */
+  gsize scratch_size;
   GstE2eeHold hold;
   GQueue ready;                 /* decrypted held frames waiting to go out */
   gboolean gap;                 /* frames were lost since the last good one */
@@ -237,8 +255,8 @@ struct _GstE2eeDec
   gint64 last_timeout_message;  /* monotonic µs */
 };
 
-/* application/x-sframe; ANY only so that allow-plaintext can accept other caps, which
- * set_caps() refuses otherwise. */
+/* application/x-sframe, or codec caps in the codec layout; ANY also so that
+ * allow-plaintext can accept other caps, which set_caps() refuses otherwise. */
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
 
@@ -530,7 +548,12 @@ gst_e2ee_dec_transform_caps (GstBaseTransform * trans, GstPadDirection direction
 {
   GstE2eeDec *self = GST_E2EE_DEC (trans);
   GstCaps *res, *plain;
+  GstE2eeLayout layout;
   guint i;
+
+  GST_OBJECT_LOCK (self);
+  layout = self->layout;
+  GST_OBJECT_UNLOCK (self);
 
   if (direction == GST_PAD_SINK) {
     res = gst_e2ee_caps_from_sframe (caps);
@@ -539,9 +562,17 @@ gst_e2ee_dec_transform_caps (GstBaseTransform * trans, GstPadDirection direction
       if (gst_structure_has_name (gst_caps_get_structure (plain, i - 1),
               GST_E2EE_SFRAME_MEDIA_TYPE))
         gst_caps_remove_structure (plain, i - 1);
+    if (layout != GST_E2EE_LAYOUT_FRAME) {
+      GstCaps *tmp = gst_e2ee_caps_strip_layout (plain);
+      gst_caps_unref (plain);
+      plain = tmp;
+    }
     res = gst_caps_merge (res, plain);
   } else {
-    res = gst_caps_merge (gst_e2ee_caps_to_sframe (caps), gst_caps_ref (caps));
+    res = gst_e2ee_caps_to_sframe (caps);
+    if (layout != GST_E2EE_LAYOUT_FRAME)
+      res = gst_caps_merge (res, gst_e2ee_caps_add_layout (caps));
+    res = gst_caps_merge (res, gst_caps_ref (caps));
   }
   if (filter) {
     GstCaps *tmp = gst_caps_intersect_full (filter, res, GST_CAPS_INTERSECT_FIRST);
@@ -557,13 +588,39 @@ static gboolean
 gst_e2ee_dec_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCaps * outcaps)
 {
   GstE2eeDec *self = GST_E2EE_DEC (trans);
-  gboolean allow_plaintext;
+  gboolean allow_plaintext, sframe;
+  GstE2eeLayout layout;
 
   GST_OBJECT_LOCK (self);
   allow_plaintext = self->allow_plaintext;
+  layout = self->layout;
   GST_OBJECT_UNLOCK (self);
 
-  self->plaintext = !gst_e2ee_caps_is_sframe (incaps);
+  sframe = gst_e2ee_caps_is_sframe (incaps);
+  self->codec = GST_E2EE_LAYOUT_CODEC_NONE;
+  if (sframe && layout == GST_E2EE_LAYOUT_CODEC) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("layout=codec cannot decrypt whole-frame "
+            "SFrame"), ("caps %" GST_PTR_FORMAT " are whole-frame SFrame; use "
+            "layout=auto or layout=frame", incaps));
+    return FALSE;
+  }
+  if (!sframe && (layout == GST_E2EE_LAYOUT_CODEC ||
+          (layout == GST_E2EE_LAYOUT_AUTO && gst_e2ee_caps_has_layout (incaps)))) {
+    self->codec = gst_e2ee_layout_codec_from_caps (incaps);
+    if (self->codec == GST_E2EE_LAYOUT_CODEC_NONE) {
+      GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("The codec layout does not support "
+              "this stream"), ("caps %" GST_PTR_FORMAT " have no codec layout: it "
+              "supports VP8, VP9, Opus, and H.264/H.265 in stream-format=byte-stream "
+              "with alignment=au", incaps));
+      return FALSE;
+    }
+    GST_INFO_OBJECT (self, "codec layout for %" GST_PTR_FORMAT, incaps);
+    self->plaintext = FALSE;
+    gst_base_transform_set_passthrough (trans, FALSE);
+    return TRUE;
+  }
+
+  self->plaintext = !sframe;
   if (self->plaintext && !allow_plaintext) {
     GST_ELEMENT_ERROR (self, STREAM, DECRYPT, ("Refusing unencrypted input"),
         ("caps %" GST_PTR_FORMAT " are not SFrame; set allow-plaintext=true to pass "
@@ -656,7 +713,8 @@ parse_header (GstE2eeDec * self, GstBuffer * buf, guint64 * kid, guint64 * ctr)
 
   if (!gst_buffer_map (buf, &map, GST_MAP_READ))
     return FALSE;
-  ok = gst_e2ee_sframe_header_parse (map.data, map.size, kid, ctr, NULL, &error);
+  ok = gst_e2ee_layout_parse_header (self->codec, map.data, map.size, kid, ctr,
+      &error);
   gst_buffer_unmap (buf, &map);
   if (!ok) {
     report_drop (self, DROP_MALFORMED_HEADER, FALSE, 0, 0, error->message);
@@ -726,11 +784,27 @@ decrypt_frame (GstE2eeDec * self, GstBuffer * buf, guint64 kid, guint64 ctr)
     g_object_unref (store);
     return GST_FLOW_ERROR;
   }
-  hlen = gst_e2ee_sframe_header_size (kid, ctr);
-  /* In place: the plaintext lands where the ciphertext was, then the buffer is cut
-   * down to it, so a writable frame costs no copy. */
-  ok = gst_e2ee_sframe_key_decrypt (key, NULL, 0, map.data, map.size, map.data + hlen,
-      map.size - hlen, &pt_len, NULL, &error);
+  if (self->codec == GST_E2EE_LAYOUT_CODEC_NONE) {
+    hlen = gst_e2ee_sframe_header_size (kid, ctr);
+    /* In place: the plaintext lands where the ciphertext was, then the buffer is cut
+     * down to it, so a writable frame costs no copy. */
+    ok = gst_e2ee_sframe_key_decrypt (key, NULL, 0, map.data, map.size, map.data + hlen,
+        map.size - hlen, &pt_len, NULL, &error);
+  } else {
+    /* The codec layout cannot decrypt in place (its output must not overlap the
+     * input): into a buffer kept across frames, then back over the frame, which
+     * keeps its timestamps, flags and metas. The plaintext is never longer. */
+    hlen = 0;
+    if (self->scratch_size < map.size) {
+      g_free (self->scratch);
+      self->scratch_size = MAX (map.size, 2048);
+      self->scratch = g_malloc (self->scratch_size);
+    }
+    ok = gst_e2ee_layout_decrypt (key, self->codec, map.data, map.size, self->scratch,
+        map.size, &pt_len, NULL, &error);
+    if (ok)
+      memcpy (map.data, self->scratch, pt_len);
+  }
   gst_buffer_unmap (buf, &map);
 
   if (!ok) {
@@ -738,6 +812,10 @@ decrypt_frame (GstE2eeDec * self, GstBuffer * buf, guint64 kid, guint64 ctr)
 
     if (g_error_matches (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_TRUNCATED))
       reason = DROP_TRUNCATED;
+    else if (g_error_matches (error, GST_E2EE_SFRAME_ERROR,
+            GST_E2EE_SFRAME_ERROR_MALFORMED_HEADER))
+      /* The codec layout's framing around the header did not parse. */
+      reason = DROP_MALFORMED_HEADER;
     else if (!g_error_matches (error, GST_E2EE_SFRAME_ERROR,
             GST_E2EE_SFRAME_ERROR_AUTHENTICATION)) {
       GST_ELEMENT_ERROR (self, STREAM, DECRYPT, ("Cannot decrypt: %s", error->message),
@@ -814,7 +892,7 @@ drop_held (GstE2eeDec * self, GstE2eeHeldFrame * f, const gchar * why)
   gchar *detail;
 
   if (gst_buffer_map (f->buffer, &map, GST_MAP_READ)) {
-    gst_e2ee_sframe_header_parse (map.data, map.size, NULL, &ctr, NULL, NULL);
+    gst_e2ee_layout_parse_header (self->codec, map.data, map.size, NULL, &ctr, NULL);
     gst_buffer_unmap (f->buffer, &map);
   }
   detail = g_strdup_printf ("no key for KID %" G_GUINT64_FORMAT " %s", f->kid, why);
@@ -1079,7 +1157,11 @@ gst_e2ee_dec_start (GstBaseTransform * trans)
 static gboolean
 gst_e2ee_dec_stop (GstBaseTransform * trans)
 {
-  flush_hold (GST_E2EE_DEC (trans), FALSE);
+  GstE2eeDec *self = GST_E2EE_DEC (trans);
+
+  flush_hold (self, FALSE);
+  g_clear_pointer (&self->scratch, g_free);
+  self->scratch_size = 0;
   return TRUE;
 }
 
@@ -1257,6 +1339,9 @@ gst_e2ee_dec_set_property (GObject * object, guint prop_id, const GValue * value
     case PROP_UNKNOWN_KID_HOLD_BYTES:
       self->hold_max_bytes = g_value_get_uint64 (value);
       break;
+    case PROP_LAYOUT:
+      self->layout = g_value_get_enum (value);
+      break;
     case PROP_REPLAY_WINDOW:
       self->replay_window_size = g_value_get_uint (value);
       g_mutex_lock (&self->stats_lock);
@@ -1323,6 +1408,9 @@ gst_e2ee_dec_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_REPLAY_WINDOW:
       g_value_set_uint (value, self->replay_window_size);
       break;
+    case PROP_LAYOUT:
+      g_value_set_enum (value, self->layout);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1347,6 +1435,7 @@ gst_e2ee_dec_finalize (GObject * object)
   GstE2eeDec *self = GST_E2EE_DEC (object);
 
   flush_hold (self, FALSE);
+  g_free (self->scratch);
   g_hash_table_unref (self->timeouts);
   g_clear_pointer (&self->prop_key, g_bytes_unref);
   g_hash_table_unref (self->windows);
@@ -1370,6 +1459,7 @@ gst_e2ee_dec_init (GstE2eeDec * self)
   self->hold_max_frames = DEFAULT_UNKNOWN_KID_HOLD_FRAMES;
   self->hold_max_bytes = DEFAULT_UNKNOWN_KID_HOLD_BYTES;
   self->replay_window_size = DEFAULT_REPLAY_WINDOW;
+  self->layout = DEFAULT_LAYOUT;
   self->windows = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
       (GDestroyNotify) gst_e2ee_replay_window_free);
   self->stats = gst_e2ee_kid_stats_table_new ();
@@ -1659,6 +1749,31 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
       g_param_spec_uint ("replay-window", "Replay window",
           "Frames per KID within which a repeated counter is detected (0 = off)",
           0, GST_E2EE_REPLAY_WINDOW_MAX_SIZE, DEFAULT_REPLAY_WINDOW,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstE2eeDec:layout:
+   *
+   * Which layout the incoming frames use (docs/layout.md):
+   *
+   * * `auto`: whole-frame SFrame for `application/x-sframe` caps, the codec layout for
+   *   caps with `e2ee-layout=codec` (what e2eeenc outputs in its codec layout),
+   *   plaintext (see #GstE2eeDec:allow-plaintext) for other caps.
+   * * `frame`: whole-frame SFrame only.
+   * * `codec`: the codec layout for the codec the caps name (VP8, VP9, Opus, H.264 and
+   *   H.265 in `stream-format=byte-stream`), with or without the `e2ee-layout` field.
+   *   RTP depayloaders do not carry that field, so set this after one; other caps
+   *   are refused with an error.
+   *
+   * In the codec layout the output caps are the input caps without `e2ee-layout`.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_LAYOUT,
+      g_param_spec_enum ("layout", "Layout",
+          "Layout of the incoming frames: auto (from the caps), frame (whole-frame "
+          "SFrame) or codec (codec layout; set it after an RTP depayloader)",
+          GST_TYPE_E2EE_LAYOUT, DEFAULT_LAYOUT,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
 
   /**

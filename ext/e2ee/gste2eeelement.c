@@ -79,6 +79,79 @@ gst_e2ee_caps_from_sframe (GstCaps * caps)
   return res;
 }
 
+G_DEFINE_ENUM_TYPE (GstE2eeLayout, gst_e2ee_layout,
+    G_DEFINE_ENUM_VALUE (GST_E2EE_LAYOUT_AUTO, "auto"),
+    G_DEFINE_ENUM_VALUE (GST_E2EE_LAYOUT_FRAME, "frame"),
+    G_DEFINE_ENUM_VALUE (GST_E2EE_LAYOUT_CODEC, "codec"));
+
+/* What gst_e2ee_layout_codec_from_caps() gives a codec layout for, as caps to intersect
+ * unfixed caps with. */
+static GstStaticCaps layout_capable_caps = GST_STATIC_CAPS ("video/x-vp8; video/x-vp9; "
+    "audio/x-opus; "
+    "video/x-h264, stream-format = (string) byte-stream, alignment = (string) au; "
+    "video/x-h265, stream-format = (string) byte-stream, alignment = (string) au");
+
+static gboolean
+structure_add_layout (GstCapsFeatures * features, GstStructure * s, gpointer user_data)
+{
+  gst_structure_set (s, GST_E2EE_LAYOUT_FIELD, G_TYPE_STRING,
+      GST_E2EE_LAYOUT_FIELD_CODEC, NULL);
+  return TRUE;
+}
+
+static gboolean
+structure_strip_layout (GstCapsFeatures * features, GstStructure * s, gpointer user_data)
+{
+  gst_structure_remove_field (s, GST_E2EE_LAYOUT_FIELD);
+  return TRUE;
+}
+
+/* The codec caps of frames in the codec layout: the media caps stay, so payloaders and
+ * parsers accept them, and the field tells e2eedec what it gets. */
+GstCaps *
+gst_e2ee_caps_add_layout (GstCaps * caps)
+{
+  GstCaps *res;
+
+  if (gst_caps_is_any (caps))
+    return gst_caps_ref (caps);
+  res = gst_caps_copy (caps);
+  gst_caps_map_in_place (res, structure_add_layout, NULL);
+  return res;
+}
+
+GstCaps *
+gst_e2ee_caps_strip_layout (GstCaps * caps)
+{
+  GstCaps *res;
+
+  if (gst_caps_is_any (caps))
+    return gst_caps_ref (caps);
+  res = gst_caps_copy (caps);
+  gst_caps_map_in_place (res, structure_strip_layout, NULL);
+  return res;
+}
+
+/* Whether fixed @caps say their frames use the codec layout. */
+gboolean
+gst_e2ee_caps_has_layout (GstCaps * caps)
+{
+  return caps != NULL && gst_caps_get_size (caps) > 0 && !gst_caps_is_any (caps) &&
+      g_strcmp0 (gst_structure_get_string (gst_caps_get_structure (caps, 0),
+          GST_E2EE_LAYOUT_FIELD), GST_E2EE_LAYOUT_FIELD_CODEC) == 0;
+}
+
+/* The part of @caps that layout=auto would encrypt with a codec layout. */
+GstCaps *
+gst_e2ee_caps_layout_capable (GstCaps * caps)
+{
+  GstCaps *capable = gst_static_caps_get (&layout_capable_caps);
+  GstCaps *res = gst_caps_intersect_full (caps, capable, GST_CAPS_INTERSECT_FIRST);
+
+  gst_caps_unref (capable);
+  return res;
+}
+
 gboolean
 gst_e2ee_caps_is_sframe (GstCaps * caps)
 {

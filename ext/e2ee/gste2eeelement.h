@@ -12,10 +12,40 @@ G_BEGIN_DECLS
 #define GST_E2EE_ORIGINAL_MEDIA_TYPE_FIELD "original-media-type"
 /* Shorter base keys are refused: a guessable key makes the rest moot. */
 #define GST_E2EE_MIN_BASE_KEY_SIZE 16
+/* Caps field e2eeenc adds to codec caps whose frames use the codec layout. */
+#define GST_E2EE_LAYOUT_FIELD "e2ee-layout"
+#define GST_E2EE_LAYOUT_FIELD_CODEC "codec"
+
+/**
+ * GstE2eeLayout:
+ * @GST_E2EE_LAYOUT_AUTO: the codec layout for the codecs it supports (VP8, VP9,
+ *   H.264/H.265 byte-stream access units, Opus), whole frames otherwise. e2eedec reads
+ *   the choice from the `e2ee-layout` caps field, which RTP depayloading loses.
+ * @GST_E2EE_LAYOUT_FRAME: whole-frame SFrame (RFC 9605), `application/x-sframe` caps.
+ * @GST_E2EE_LAYOUT_CODEC: the codec layout of docs/layout.md: the bytes payloaders and
+ *   decoders read stay in the clear, and the caps stay the codec's.
+ *
+ * Which bytes of a frame e2eeenc encrypts and e2eedec expects encrypted.
+ *
+ * Since: 0.1
+ */
+typedef enum
+{
+  GST_E2EE_LAYOUT_AUTO,
+  GST_E2EE_LAYOUT_FRAME,
+  GST_E2EE_LAYOUT_CODEC,
+} GstE2eeLayout;
+
+#define GST_TYPE_E2EE_LAYOUT (gst_e2ee_layout_get_type ())
+GType       gst_e2ee_layout_get_type (void);
 
 GstCaps *   gst_e2ee_caps_to_sframe (GstCaps *caps);
 GstCaps *   gst_e2ee_caps_from_sframe (GstCaps *caps);
 gboolean    gst_e2ee_caps_is_sframe (GstCaps *caps);
+GstCaps *   gst_e2ee_caps_add_layout (GstCaps *caps);
+GstCaps *   gst_e2ee_caps_strip_layout (GstCaps *caps);
+gboolean    gst_e2ee_caps_has_layout (GstCaps *caps);
+GstCaps *   gst_e2ee_caps_layout_capable (GstCaps *caps);
 
 GBytes *    gst_e2ee_secret_new (const guint8 *data, gsize size);
 GBytes *    gst_e2ee_secret_from_buffer (GstBuffer *buffer);

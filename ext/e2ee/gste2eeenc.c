@@ -19,6 +19,17 @@
  * were not there. Timestamps, durations and buffer flags (delta unit, header, ...)
  * are kept.
  *
+ * That is whole-frame SFrame (`layout=frame`). For VP8, VP9, Opus and H.264/H.265
+ * byte-stream access units the default `layout=auto` uses the codec layout instead
+ * (#GstE2eeEnc:layout, docs/layout.md): the bytes RTP payloaders and forwarding
+ * servers read stay in the clear, the output keeps the codec's caps plus
+ * `e2ee-layout=codec`, and the codec's own payloader carries it:
+ * |[
+ * gst-launch-1.0 videotestsrc ! x264enc ! h264parse ! \
+ *     video/x-h264,stream-format=byte-stream,alignment=au ! e2eeenc key-id=1 key=... ! \
+ *     rtph264pay ! udpsink port=5006
+ * ]|
+ *
  * Each key's counter starts at 0 and only moves forward for as long as the element
  * lives: giving the element the same key and KID again continues the counter, and a
  * KID already used with one key is refused for another, so a (key, nonce) pair is
@@ -69,7 +80,7 @@
  * ## Example launch line
  * |[
  * gst-launch-1.0 videotestsrc num-buffers=100 ! x264enc ! h264parse ! \
- *     e2eeenc key-id=1 key=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f ! \
+ *     e2eeenc layout=frame key-id=1 key=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f ! \
  *     filesink location=video.sframe
  * ]|
  *
@@ -101,6 +112,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_e2ee_enc_debug);
 #define DEFAULT_MAX_FRAMES_PER_KEY 0
 #define DEFAULT_SOFT_FRAMES_PER_KEY 0
 #define DEFAULT_KEYFRAME_ON_ROTATE TRUE
+#define DEFAULT_LAYOUT GST_E2EE_LAYOUT_AUTO
+/* At most one warning message per this many µs about frames the layout cannot read. */
+#define MALFORMED_WARNING_INTERVAL G_USEC_PER_SEC
 /* Size of generated base keys: what AES-256 needs, and no less than any suite's Nk. */
 #define GENERATED_KEY_SIZE 32
 
@@ -141,6 +155,7 @@ enum
   PROP_MAX_FRAMES_PER_KEY,
   PROP_SOFT_FRAMES_PER_KEY,
   PROP_KEYFRAME_ON_ROTATE,
+  PROP_LAYOUT,
 };
 
 enum
@@ -185,27 +200,48 @@ struct _GstE2eeEnc
   gboolean announced;           /* e2ee-key-activated posted for self->key */
   gboolean soft_signalled;
   gboolean hard_reported;
+  GstE2eeLayout layout;
   GHashTable *stats;
   guint64 frames;
   guint64 bytes;
+  guint64 dropped_malformed;
 
   /* Streaming thread only. */
   GstClockTime last_rotation;
   GstBufferPool *pool;
   gsize pool_size;
+  GstE2eeLayoutCodec codec;     /* of the negotiated input; NONE: whole frames */
+  gint64 last_malformed_warning;        /* monotonic µs, 0 = never */
+  /* The key and decisions for the frame in flight: taken in prepare_output_buffer(),
+   * which needs the key to size the output, and used by transform(). */
+  struct
+  {
+    GstE2eeSFrameKey *key;
+    gboolean keyframe;
+    gboolean announce;
+    gboolean hard_report;
+    guint64 max_frames;
+    guint64 soft_frames;
+  } frame;
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
 
-/* application/x-sframe when encrypting; ANY because with enabled=false frames pass
- * with their own caps. */
+/* application/x-sframe or, in the codec layout, the codec's caps; ANY because with
+ * enabled=false frames pass with their own caps. */
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
 
 #define gst_e2ee_enc_parent_class parent_class
 G_DEFINE_TYPE (GstE2eeEnc, gst_e2ee_enc, GST_TYPE_BASE_TRANSFORM);
 GST_ELEMENT_REGISTER_DEFINE (e2eeenc, "e2eeenc", GST_RANK_NONE, GST_TYPE_E2EE_ENC);
+
+static void
+clear_frame (GstE2eeEnc * self)
+{
+  g_clear_pointer (&self->frame.key, gst_e2ee_sframe_key_unref);
+}
 
 /* Messages a key change produces, gathered under the lock and posted after it. */
 typedef struct
@@ -496,6 +532,7 @@ gst_e2ee_enc_start (GstBaseTransform * trans)
   ok = !enabled || gst_e2ee_enc_update_key_locked (self, &sw, &error);
   GST_OBJECT_UNLOCK (self);
   self->last_rotation = GST_CLOCK_TIME_NONE;
+  self->last_malformed_warning = 0;
   post_key_switch (self, &sw);
   if (!ok) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Cannot encrypt: %s", error->message),
@@ -516,6 +553,7 @@ gst_e2ee_enc_stop (GstBaseTransform * trans)
     gst_clear_object (&self->pool);
   }
   self->pool_size = 0;
+  clear_frame (self);
   return TRUE;
 }
 
@@ -525,18 +563,71 @@ gst_e2ee_enc_transform_caps (GstBaseTransform * trans, GstPadDirection direction
 {
   GstE2eeEnc *self = GST_E2EE_ENC (trans);
   GstCaps *res;
+  GstE2eeLayout layout;
   gboolean enabled;
+  guint i, n;
 
   GST_OBJECT_LOCK (self);
   enabled = self->enabled;
+  layout = self->layout;
   GST_OBJECT_UNLOCK (self);
 
-  if (!enabled)
+  if (!enabled) {
     res = gst_caps_ref (caps);
-  else if (direction == GST_PAD_SINK)
-    res = gst_e2ee_caps_to_sframe (caps);
-  else
-    res = gst_e2ee_caps_from_sframe (caps);
+  } else if (layout == GST_E2EE_LAYOUT_FRAME) {
+    res = direction == GST_PAD_SINK ? gst_e2ee_caps_to_sframe (caps) :
+        gst_e2ee_caps_from_sframe (caps);
+  } else if (gst_caps_is_any (caps)) {
+    res = gst_caps_new_any ();
+  } else {
+    /* Structure by structure: each media type may get a different layout. */
+    res = gst_caps_new_empty ();
+    n = gst_caps_get_size (caps);
+    for (i = 0; i < n; i++) {
+      GstCaps *one = gst_caps_copy_nth (caps, i);
+      const GstStructure *s = gst_caps_get_structure (one, 0);
+      gboolean sframe = gst_structure_has_name (s, GST_E2EE_SFRAME_MEDIA_TYPE);
+      GstCaps *capable;
+
+      if (direction == GST_PAD_SINK) {
+        if (sframe) {
+          res = gst_caps_merge (res, gst_e2ee_caps_to_sframe (one));
+        } else if (layout == GST_E2EE_LAYOUT_CODEC) {
+          res = gst_caps_merge (res, gst_e2ee_caps_add_layout (one));
+        } else {
+          /* auto: the codec layout where the stream has one, preferred, and whole
+           * frames, so that downstream that takes only those (rtpsframepay) still
+           * links; set_caps() learns the choice from the output caps. Unfixed caps
+           * may still become a stream with a codec layout. */
+          if (!gst_caps_is_fixed (one))
+            capable = gst_e2ee_caps_layout_capable (one);
+          else if (gst_e2ee_layout_codec_from_caps (one) != GST_E2EE_LAYOUT_CODEC_NONE)
+            capable = gst_caps_ref (one);
+          else
+            capable = gst_caps_new_empty ();
+          if (!gst_caps_is_empty (capable))
+            res = gst_caps_merge (res, gst_e2ee_caps_add_layout (capable));
+          gst_caps_unref (capable);
+          res = gst_caps_merge (res, gst_e2ee_caps_to_sframe (one));
+        }
+      } else {
+        if (sframe) {
+          res = gst_caps_merge (res, gst_e2ee_caps_from_sframe (one));
+        } else if (gst_structure_has_field (s, GST_E2EE_LAYOUT_FIELD)) {
+          if (g_strcmp0 (gst_structure_get_string (s, GST_E2EE_LAYOUT_FIELD),
+                  GST_E2EE_LAYOUT_FIELD_CODEC) == 0)
+            res = gst_caps_merge (res, gst_e2ee_caps_strip_layout (one));
+        } else if (layout == GST_E2EE_LAYOUT_CODEC) {
+          /* Downstream (a payloader, a parser) names the codec without the field. */
+          res = gst_caps_merge (res, gst_caps_ref (one));
+        } else {
+          capable = gst_e2ee_caps_layout_capable (one);
+          res = gst_caps_merge (res, capable);
+        }
+      }
+      gst_caps_unref (one);
+    }
+  }
 
   if (filter) {
     GstCaps *tmp = gst_caps_intersect_full (filter, res, GST_CAPS_INTERSECT_FIRST);
@@ -549,6 +640,39 @@ gst_e2ee_enc_transform_caps (GstBaseTransform * trans, GstPadDirection direction
 }
 
 static gboolean
+gst_e2ee_enc_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCaps * outcaps)
+{
+  GstE2eeEnc *self = GST_E2EE_ENC (trans);
+  GstE2eeLayout layout;
+  GstE2eeLayoutCodec codec = GST_E2EE_LAYOUT_CODEC_NONE;
+  gboolean enabled;
+
+  GST_OBJECT_LOCK (self);
+  layout = self->layout;
+  enabled = self->enabled;
+  GST_OBJECT_UNLOCK (self);
+
+  /* The output caps say which layout negotiation settled on (with layout=auto, the
+   * codec layout unless downstream takes whole frames only). Frames already in
+   * SFrame are encrypted again as they are. */
+  if (enabled && gst_e2ee_caps_has_layout (outcaps) && !gst_e2ee_caps_is_sframe (incaps))
+    codec = gst_e2ee_layout_codec_from_caps (incaps);
+  if (enabled && (layout == GST_E2EE_LAYOUT_CODEC || gst_e2ee_caps_has_layout (outcaps))
+      && codec == GST_E2EE_LAYOUT_CODEC_NONE) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("layout=codec does not support this "
+            "stream"), ("caps %" GST_PTR_FORMAT " have no codec layout: it supports "
+            "VP8, VP9, Opus, and H.264/H.265 in stream-format=byte-stream with "
+            "alignment=au; use layout=auto or layout=frame for whole-frame SFrame",
+            incaps));
+    return FALSE;
+  }
+  self->codec = codec;
+  GST_INFO_OBJECT (self, "%s layout for %" GST_PTR_FORMAT,
+      codec == GST_E2EE_LAYOUT_CODEC_NONE ? "whole-frame" : "codec", incaps);
+  return TRUE;
+}
+
+static gboolean
 gst_e2ee_enc_transform_meta (GstBaseTransform * trans, GstBuffer * outbuf,
     GstMeta * meta, GstBuffer * inbuf)
 {
@@ -558,53 +682,6 @@ gst_e2ee_enc_transform_meta (GstBaseTransform * trans, GstBuffer * outbuf,
    * Every other meta describes the frame itself (e.g. Opus clipping), which e2eedec
    * gives back unchanged, so it travels with the frame. */
   return api != GST_E2EE_META_API_TYPE && api != GST_E2EE_TRANSPORT_META_API_TYPE;
-}
-
-static GstFlowReturn
-gst_e2ee_enc_prepare_output_buffer (GstBaseTransform * trans, GstBuffer * inbuf,
-    GstBuffer ** outbuf)
-{
-  GstE2eeEnc *self = GST_E2EE_ENC (trans);
-  gsize size;
-
-  if (gst_base_transform_is_passthrough (trans))
-    return GST_BASE_TRANSFORM_CLASS (parent_class)->prepare_output_buffer (trans, inbuf,
-        outbuf);
-
-  /* Frames vary in size, so the pool grows to the largest frame seen (rounded up to a
-   * power of two) instead of allocating per frame. */
-  size = gst_buffer_get_size (inbuf) + GST_E2EE_SFRAME_MAX_OVERHEAD;
-  if (self->pool == NULL || size > self->pool_size) {
-    GstBufferPool *pool = gst_buffer_pool_new ();
-    GstStructure *config = gst_buffer_pool_get_config (pool);
-    gsize pool_size = MAX (MIN_POOL_BUFFER_SIZE, (gsize) 1 << g_bit_storage (size - 1));
-
-    gst_buffer_pool_config_set_params (config, NULL, (guint) pool_size, 0, 0);
-    if (!gst_buffer_pool_set_config (pool, config) ||
-        !gst_buffer_pool_set_active (pool, TRUE)) {
-      gst_object_unref (pool);
-      GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
-          ("Cannot allocate output buffers of %" G_GSIZE_FORMAT " bytes", pool_size),
-          (NULL));
-      return GST_FLOW_ERROR;
-    }
-    if (self->pool) {
-      gst_buffer_pool_set_active (self->pool, FALSE);
-      gst_object_unref (self->pool);
-    }
-    self->pool = pool;
-    self->pool_size = pool_size;
-    GST_DEBUG_OBJECT (self, "output pool of %" G_GSIZE_FORMAT "-byte buffers", pool_size);
-  }
-  if (gst_buffer_pool_acquire_buffer (self->pool, outbuf, NULL) != GST_FLOW_OK)
-    return GST_FLOW_ERROR;
-  /* Overriding this vfunc skips the base class's copy of timestamps, flags and metas. */
-  if (!GST_BASE_TRANSFORM_GET_CLASS (trans)->copy_metadata (trans, inbuf, *outbuf)) {
-    gst_buffer_unref (*outbuf);
-    *outbuf = NULL;
-    return GST_FLOW_ERROR;
-  }
-  return GST_FLOW_OK;
 }
 
 /* rotation-interval, in stream time: deterministic, and right for any clock. */
@@ -633,36 +710,37 @@ gst_e2ee_enc_maybe_rotate (GstE2eeEnc * self, GstBuffer * inbuf)
     gst_e2ee_enc_generate_key (self);
 }
 
+/* Settles the key for the next frame (rotating first if it is time) into self->frame. */
 static GstFlowReturn
-gst_e2ee_enc_transform (GstBaseTransform * trans, GstBuffer * inbuf, GstBuffer * outbuf)
+gst_e2ee_enc_begin_frame (GstE2eeEnc * self, GstBuffer * inbuf)
 {
-  GstE2eeEnc *self = GST_E2EE_ENC (trans);
-  GstE2eeSFrameKey *key;
-  GstMapInfo in, out;
   GError *error = NULL;
-  GstE2eeKidStats *st;
   KeySwitch sw = { 0, };
-  gsize out_len = 0;
-  guint64 ctr, max_frames = 0, soft_frames = 0;
-  gboolean ok, keyframe = FALSE, announce = FALSE, hard_report = FALSE;
+  GstE2eeSFrameKey *key;
+  guint64 max_frames, soft_frames;
+  gboolean ok;
 
+  clear_frame (self);
   gst_e2ee_enc_maybe_rotate (self, inbuf);
 
   GST_OBJECT_LOCK (self);
   ok = gst_e2ee_enc_update_key_locked (self, &sw, &error);
-  key = ok ? gst_e2ee_sframe_key_ref (self->key) : NULL;
   if (ok) {
-    keyframe = self->need_keyframe;
+    key = self->frame.key = gst_e2ee_sframe_key_ref (self->key);
+    self->frame.keyframe = self->need_keyframe;
     self->need_keyframe = FALSE;
     max_frames = self->max_frames;
     soft_frames = self->soft_frames;
     if (soft_frames == 0 || (max_frames && soft_frames > max_frames))
       soft_frames = max_frames - max_frames / 8;
+    self->frame.max_frames = max_frames;
+    self->frame.soft_frames = soft_frames;
+    self->frame.announce = self->frame.hard_report = FALSE;
     if (max_frames && gst_e2ee_sframe_key_get_next_counter (key) >= max_frames) {
-      hard_report = !self->hard_reported;
+      self->frame.hard_report = !self->hard_reported;
       self->hard_reported = TRUE;
     } else {
-      announce = !self->announced;
+      self->frame.announce = !self->announced;
       self->announced = TRUE;
     }
   }
@@ -674,7 +752,121 @@ gst_e2ee_enc_transform (GstBaseTransform * trans, GstBuffer * inbuf, GstBuffer *
     g_clear_error (&error);
     return GST_FLOW_ERROR;
   }
-  if (keyframe) {
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+gst_e2ee_enc_prepare_output_buffer (GstBaseTransform * trans, GstBuffer * inbuf,
+    GstBuffer ** outbuf)
+{
+  GstE2eeEnc *self = GST_E2EE_ENC (trans);
+  GstFlowReturn ret;
+  gsize size;
+
+  if (gst_base_transform_is_passthrough (trans))
+    return GST_BASE_TRANSFORM_CLASS (parent_class)->prepare_output_buffer (trans, inbuf,
+        outbuf);
+
+  /* The output size depends on the key (KID length, tag size), so the key for this
+   * frame is settled here rather than in transform(). */
+  ret = gst_e2ee_enc_begin_frame (self, inbuf);
+  if (ret != GST_FLOW_OK)
+    return ret;
+  size = gst_e2ee_layout_get_max_size (self->codec, self->frame.key,
+      gst_buffer_get_size (inbuf));
+  if (size == 0) {
+    clear_frame (self);
+    GST_ELEMENT_ERROR (self, STREAM, ENCODE, ("Frame of %" G_GSIZE_FORMAT " bytes is too "
+            "large to encrypt", gst_buffer_get_size (inbuf)), (NULL));
+    return GST_FLOW_ERROR;
+  }
+
+  /* Frames vary in size, so the pool grows to the largest frame seen (rounded up to a
+   * power of two) instead of allocating per frame. */
+  if (self->pool == NULL || size > self->pool_size) {
+    GstBufferPool *pool = gst_buffer_pool_new ();
+    GstStructure *config = gst_buffer_pool_get_config (pool);
+    gsize pool_size = MAX (MIN_POOL_BUFFER_SIZE, (gsize) 1 << g_bit_storage (size - 1));
+
+    gst_buffer_pool_config_set_params (config, NULL, (guint) pool_size, 0, 0);
+    if (!gst_buffer_pool_set_config (pool, config) ||
+        !gst_buffer_pool_set_active (pool, TRUE)) {
+      gst_object_unref (pool);
+      clear_frame (self);
+      GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
+          ("Cannot allocate output buffers of %" G_GSIZE_FORMAT " bytes", pool_size),
+          (NULL));
+      return GST_FLOW_ERROR;
+    }
+    if (self->pool) {
+      gst_buffer_pool_set_active (self->pool, FALSE);
+      gst_object_unref (self->pool);
+    }
+    self->pool = pool;
+    self->pool_size = pool_size;
+    GST_DEBUG_OBJECT (self, "output pool of %" G_GSIZE_FORMAT "-byte buffers", pool_size);
+  }
+  if (gst_buffer_pool_acquire_buffer (self->pool, outbuf, NULL) != GST_FLOW_OK) {
+    clear_frame (self);
+    return GST_FLOW_ERROR;
+  }
+  /* Overriding this vfunc skips the base class's copy of timestamps, flags and metas. */
+  if (!GST_BASE_TRANSFORM_GET_CLASS (trans)->copy_metadata (trans, inbuf, *outbuf)) {
+    gst_buffer_unref (*outbuf);
+    *outbuf = NULL;
+    clear_frame (self);
+    return GST_FLOW_ERROR;
+  }
+  return GST_FLOW_OK;
+}
+
+/* A frame the codec layout cannot read: dropped, never sent in the clear. */
+static void
+gst_e2ee_enc_report_malformed (GstE2eeEnc * self, GstE2eeSFrameKey * key,
+    gboolean announced, const gchar * why)
+{
+  gint64 now = g_get_monotonic_time ();
+  guint64 count;
+
+  GST_OBJECT_LOCK (self);
+  count = ++self->dropped_malformed;
+  /* No frame went out with this key after all: announce it with the next one. */
+  if (announced && self->key == key)
+    self->announced = FALSE;
+  GST_OBJECT_UNLOCK (self);
+
+  GST_WARNING_OBJECT (self, "dropping a frame the codec layout cannot read: %s", why);
+  if (self->last_malformed_warning == 0 ||
+      now - self->last_malformed_warning >= MALFORMED_WARNING_INTERVAL) {
+    self->last_malformed_warning = now;
+    GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+        ("Dropping frames that are not well-formed for the codec layout"),
+        ("%s (%" G_GUINT64_FORMAT " dropped so far)", why, count));
+  }
+}
+
+static GstFlowReturn
+gst_e2ee_enc_transform (GstBaseTransform * trans, GstBuffer * inbuf, GstBuffer * outbuf)
+{
+  GstE2eeEnc *self = GST_E2EE_ENC (trans);
+  GstE2eeSFrameKey *key;
+  GstMapInfo in, out;
+  GError *error = NULL;
+  GstE2eeKidStats *st;
+  gsize out_len = 0;
+  guint64 ctr, max_frames, soft_frames;
+  gboolean ok, announce, hard_report;
+
+  /* Taken over from prepare_output_buffer(). */
+  key = g_steal_pointer (&self->frame.key);
+  if (key == NULL)
+    return GST_FLOW_ERROR;
+  announce = self->frame.announce;
+  hard_report = self->frame.hard_report;
+  max_frames = self->frame.max_frames;
+  soft_frames = self->frame.soft_frames;
+
+  if (self->frame.keyframe) {
     /* Receivers start the new key on a key frame instead of waiting for one. */
     gst_pad_push_event (GST_BASE_TRANSFORM_SINK_PAD (self),
         gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
@@ -706,11 +898,22 @@ gst_e2ee_enc_transform (GstBaseTransform * trans, GstBuffer * inbuf, GstBuffer *
     GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("Cannot write the output frame"), (NULL));
     return GST_FLOW_ERROR;
   }
-  ok = gst_e2ee_sframe_key_encrypt (key, NULL, 0, in.data, in.size, out.data, out.size,
-      &out_len, &ctr, &error);
+  if (self->codec == GST_E2EE_LAYOUT_CODEC_NONE)
+    ok = gst_e2ee_sframe_key_encrypt (key, NULL, 0, in.data, in.size, out.data,
+        out.size, &out_len, &ctr, &error);
+  else
+    ok = gst_e2ee_layout_encrypt (key, self->codec, in.data, in.size, out.data,
+        out.size, &out_len, &ctr, &error);
   gst_buffer_unmap (outbuf, &out);
   gst_buffer_unmap (inbuf, &in);
 
+  if (!ok && g_error_matches (error, GST_E2EE_LAYOUT_ERROR,
+          GST_E2EE_LAYOUT_ERROR_MALFORMED_FRAME)) {
+    gst_e2ee_enc_report_malformed (self, key, announce, error->message);
+    g_clear_error (&error);
+    gst_e2ee_sframe_key_unref (key);
+    return GST_BASE_TRANSFORM_FLOW_DROPPED;
+  }
   if (!ok) {
     gboolean exhausted = g_error_matches (error, GST_E2EE_SFRAME_ERROR,
         GST_E2EE_SFRAME_ERROR_COUNTER_EXHAUSTED);
@@ -768,6 +971,7 @@ gst_e2ee_enc_get_stats (GstE2eeEnc * self)
   s = gst_structure_new ("e2eeenc-stats",
       "frames", G_TYPE_UINT64, self->frames,
       "bytes", G_TYPE_UINT64, self->bytes,
+      "dropped-malformed", G_TYPE_UINT64, self->dropped_malformed,
       "kid", G_TYPE_UINT64, self->kid,
       "next-ctr", G_TYPE_UINT64,
       next_key ? gst_e2ee_sframe_key_get_next_counter (next_key) : (guint64) 0, NULL);
@@ -829,6 +1033,9 @@ gst_e2ee_enc_set_property (GObject * object, guint prop_id, const GValue * value
     case PROP_ENABLED:
       reconfigure = self->enabled != g_value_get_boolean (value);
       self->enabled = g_value_get_boolean (value);
+      break;
+    case PROP_LAYOUT:
+      self->layout = g_value_get_enum (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -906,6 +1113,11 @@ gst_e2ee_enc_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_boolean (value, self->keyframe_on_rotate);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_LAYOUT:
+      GST_OBJECT_LOCK (self);
+      g_value_set_enum (value, self->layout);
+      GST_OBJECT_UNLOCK (self);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -919,6 +1131,7 @@ gst_e2ee_enc_finalize (GObject * object)
 
   g_clear_pointer (&self->base_key, g_bytes_unref);
   g_clear_pointer (&self->key, gst_e2ee_sframe_key_unref);
+  clear_frame (self);
   g_hash_table_unref (self->used_keys);
   g_hash_table_unref (self->spent_kids);
   gst_clear_object (&self->store);
@@ -1010,6 +1223,7 @@ gst_e2ee_enc_init (GstE2eeEnc * self)
   self->soft_frames = DEFAULT_SOFT_FRAMES_PER_KEY;
   self->keyframe_on_rotate = DEFAULT_KEYFRAME_ON_ROTATE;
   self->last_rotation = GST_CLOCK_TIME_NONE;
+  self->layout = DEFAULT_LAYOUT;
   self->stats = gst_e2ee_kid_stats_table_new ();
 }
 
@@ -1094,6 +1308,8 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
    *
    * * `frames` (#guint64): frames encrypted.
    * * `bytes` (#guint64): plaintext bytes encrypted.
+   * * `dropped-malformed` (#guint64): frames dropped because the codec layout could
+   *   not read them (see #GstE2eeEnc:layout).
    * * `kid` (#guint64): the current key ID.
    * * `next-ctr` (#guint64): the counter the next frame will carry.
    * * `kids` (#GstValueArray of #GstStructure `kid-stats`): per KID, `kid`, `frames`
@@ -1210,6 +1426,34 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
 
   /**
+   * GstE2eeEnc:layout:
+   *
+   * Which bytes of each frame are encrypted (docs/layout.md):
+   *
+   * * `frame`: the whole frame, as RFC 9605 describes; the output caps are
+   *   `application/x-sframe` with the input caps' fields and `original-media-type`.
+   * * `codec`: the codec layout: the bytes RTP payloaders, forwarding servers and
+   *   decoders read (VP8/VP9 frame headers, H.264/H.265 start codes, NAL unit headers
+   *   and parameter sets, the Opus TOC byte) stay in the clear, so the output keeps the
+   *   codec's caps, with the field `e2ee-layout=codec`, and goes through the codec's
+   *   own payloader (for VP8, rtpvp8sframepay). For VP8, VP9, Opus, and H.264/H.265
+   *   in `stream-format=byte-stream` with `alignment=au`; other streams are refused
+   *   with an error. A frame the layout cannot read is dropped (never sent in the
+   *   clear), counted in #GstE2eeEnc:stats and reported with a warning message, at
+   *   most one a second.
+   * * `auto`: `codec` for the streams it supports, unless downstream accepts only
+   *   `application/x-sframe` (e.g. rtpsframepay); `frame` for other streams.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_LAYOUT,
+      g_param_spec_enum ("layout", "Layout",
+          "Encrypt whole frames (frame), or leave the codec's headers in the clear "
+          "(codec); auto picks codec for VP8, VP9, Opus and H.264/H.265 byte-stream",
+          GST_TYPE_E2EE_LAYOUT, DEFAULT_LAYOUT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+
+  /**
    * GstE2eeEnc::rotate:
    * @e2eeenc: the element
    * @kid: the new key's KID
@@ -1303,6 +1547,7 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
   trans_class->query = GST_DEBUG_FUNCPTR (gst_e2ee_enc_query);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_e2ee_enc_stop);
   trans_class->transform_caps = GST_DEBUG_FUNCPTR (gst_e2ee_enc_transform_caps);
+  trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_e2ee_enc_set_caps);
   trans_class->transform_meta = GST_DEBUG_FUNCPTR (gst_e2ee_enc_transform_meta);
   trans_class->prepare_output_buffer =
       GST_DEBUG_FUNCPTR (gst_e2ee_enc_prepare_output_buffer);
@@ -1311,5 +1556,6 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
 
   gst_type_mark_as_plugin_api (GST_TYPE_E2EE_CIPHER_SUITE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_E2EE_ROTATION_MODE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_E2EE_LAYOUT, 0);
   GST_DEBUG_CATEGORY_INIT (gst_e2ee_enc_debug, "e2eeenc", 0, "SFrame encrypter");
 }

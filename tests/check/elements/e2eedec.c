@@ -1100,6 +1100,8 @@ GST_START_TEST (test_dec_from_e2eeenc)
   guint i;
 
   g_object_set (enc, "cipher-suite", suite, "key-id", (guint64) 99, "key", key, NULL);
+  /* Whole-frame SFrame: the caps carry the media type as original-media-type. */
+  gst_util_set_object_arg (G_OBJECT (enc), "layout", "frame");
   he = harness_for (enc, NULL, VP8_CAPS);
   hd = harness_for (make_dec (suite, 99, 31), NULL, NULL);
   for (i = 0; i < N_FRAMES; i++) {
@@ -1317,6 +1319,112 @@ GST_START_TEST (test_dec_hold)
 
 GST_END_TEST;
 
+/* The codec layout: Opus frames from the library decrypt to the plaintext with their
+ * timing and a GstE2eeMeta, a tampered one is dropped as `authentication`, and the
+ * output caps are the input's without `e2ee-layout`. layout=codec takes plain codec
+ * caps (after a depayloader); auto needs the field. */
+GST_START_TEST (test_dec_codec_layout)
+{
+  const gchar *in_caps[] = { OPUS_CAPS, OPUS_CAPS ", e2ee-layout=(string)codec" };
+  const gchar *layouts[] = { "codec", "auto" };
+  GstCaps *want = gst_caps_from_string (OPUS_CAPS);
+  guint run, i;
+
+  for (run = 0; run < 2; run++) {
+    GstE2eeSFrameKey *ref = reference_key (DEFAULT_SUITE, KID, 5);
+    GstElement *dec = make_dec (DEFAULT_SUITE, KID, 5);
+    GstHarness *h;
+    GstBus *bus;
+    GstCaps *got;
+    GstStructure *st;
+
+    gst_util_set_object_arg (G_OBJECT (dec), "layout", layouts[run]);
+    h = harness_for (gst_object_ref (dec), &bus, in_caps[run]);
+    for (i = 0; i < 4; i++) {
+      GBytes *plain = make_plain (i, 40 + 20 * i), *sealed;
+      GError *err = NULL;
+      GstBuffer *in, *out;
+      GstMapInfo map;
+
+      sealed = gst_e2ee_layout_encrypt_bytes (ref, GST_E2EE_LAYOUT_CODEC_OPUS, plain,
+          &err);
+      fail_unless (sealed != NULL, "%s", err ? err->message : "?");
+      in = gst_buffer_new_memdup (g_bytes_get_data (sealed, NULL),
+          g_bytes_get_size (sealed));
+      stamp_frame (in, i);
+      if (i == 2) {
+        /* One flipped ciphertext bit. */
+        gst_buffer_map (in, &map, GST_MAP_WRITE);
+        map.data[map.size - 20] ^= 0x10;
+        gst_buffer_unmap (in, &map);
+      }
+      fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+      if (i == 2) {
+        fail_unless (gst_harness_try_pull (h) == NULL, "a forged frame went out");
+        expect_drop_message (bus, dec, "authentication", KID, i, 1, 1);
+      } else {
+        out = pull_now (h);
+        assert_plain (out, plain);
+        assert_meta (out, KID, i, DEFAULT_SUITE);
+        fail_unless_equals_uint64 (GST_BUFFER_PTS (out), (i + 1) * 20 * GST_MSECOND);
+        fail_unless_equals_uint64 (GST_BUFFER_DURATION (out), 20 * GST_MSECOND);
+        gst_buffer_unref (out);
+      }
+      g_bytes_unref (sealed);
+      g_bytes_unref (plain);
+    }
+    got = gst_pad_get_current_caps (h->sinkpad);
+    fail_unless (gst_caps_is_equal (got, want), "got %" GST_PTR_FORMAT ", want %"
+        GST_PTR_FORMAT, got, want);
+    gst_caps_unref (got);
+    g_object_get (dec, "stats", &st, NULL);
+    fail_unless_equals_uint64 (get_u64 (st, "frames"), 3);
+    fail_unless_equals_uint64 (get_u64 (st, "dropped"), 1);
+    gst_structure_free (st);
+
+    gst_harness_teardown (h);
+    free_bus (dec, bus);
+    gst_object_unref (dec);
+    gst_e2ee_sframe_key_unref (ref);
+  }
+  gst_caps_unref (want);
+}
+
+GST_END_TEST;
+
+/* layout=codec refuses caps without a codec layout, and whole-frame SFrame. */
+GST_START_TEST (test_dec_codec_layout_refused)
+{
+  const gchar *caps[] = { H264_CAPS, OPUS_SFRAME_CAPS };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (caps); i++) {
+    GstElement *dec = make_dec (DEFAULT_SUITE, KID, 5);
+    GstHarness *h;
+    GstBus *bus;
+    GstMessage *msg;
+    GError *err = NULL;
+
+    gst_util_set_object_arg (G_OBJECT (dec), "layout", "codec");
+    h = harness_for (gst_object_ref (dec), &bus, caps[i]);
+    fail_if (gst_harness_push (h, gst_buffer_new_allocate (NULL, 50, NULL)) ==
+        GST_FLOW_OK);
+    msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+    fail_unless (msg != NULL, "no error for %s", caps[i]);
+    gst_message_parse_error (msg, &err, NULL);
+    fail_unless (g_error_matches (err, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT),
+        "%s", err->message);
+    g_clear_error (&err);
+    gst_message_unref (msg);
+    fail_unless (gst_harness_try_pull (h) == NULL);
+    gst_harness_teardown (h);
+    free_bus (dec, bus);
+    gst_object_unref (dec);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 e2eedec_suite (void)
 {
@@ -1342,6 +1450,8 @@ e2eedec_suite (void)
   tcase_add_test (tc, test_dec_many_unknown_kids);
   tcase_add_test (tc, test_dec_replay);
   tcase_add_test (tc, test_dec_hold);
+  tcase_add_test (tc, test_dec_codec_layout);
+  tcase_add_test (tc, test_dec_codec_layout_refused);
   return s;
 }
 

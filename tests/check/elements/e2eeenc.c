@@ -164,6 +164,8 @@ make_enc (GstE2eeCipherSuite suite, guint64 kid, guint8 key_seed)
 
   fail_unless (enc != NULL, "e2eeenc not found: is GST_PLUGIN_PATH set?");
   g_object_set (enc, "cipher-suite", suite, "key-id", kid, "key", key, NULL);
+  /* These tests check whole-frame SFrame; test_enc_codec_layout the codec layout. */
+  gst_util_set_object_arg (G_OBJECT (enc), "layout", "frame");
   gst_buffer_unref (key);
   return enc;
 }
@@ -177,6 +179,21 @@ pull_now (GstHarness * h)
 
   fail_unless (buf != NULL, "no output buffer");
   return buf;
+}
+
+static void
+assert_enum_nick (GObject * obj, const gchar * prop, const gchar * nick)
+{
+  GValue v = G_VALUE_INIT;
+  GEnumValue *ev;
+
+  g_value_init (&v, g_object_class_find_property (G_OBJECT_GET_CLASS (obj),
+          prop)->value_type);
+  g_object_get_property (obj, prop, &v);
+  ev = g_enum_get_value (g_type_class_peek (G_VALUE_TYPE (&v)), g_value_get_enum (&v));
+  fail_unless (ev != NULL);
+  fail_unless_equals_string (ev->value_nick, nick);
+  g_value_unset (&v);
 }
 
 static GstHarness *
@@ -347,6 +364,8 @@ GST_START_TEST (test_enc_defaults)
   fail_unless_equals_int (suite, GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128);
   fail_unless_equals_uint64 (kid, 0);
   fail_unless (enabled);
+  assert_enum_nick (G_OBJECT (enc), "layout", "auto");
+  gst_util_set_object_arg (G_OBJECT (enc), "layout", "frame");
 
   g_object_set (enc, "key", key, NULL);
   gst_buffer_unref (key);
@@ -703,7 +722,9 @@ GST_END_TEST;
 GST_START_TEST (test_enc_stats)
 {
   static const gchar *const top_fields[] =
-      { "frames", "bytes", "kid", "next-ctr", "kids", NULL };
+      { "frames", "bytes", "dropped-malformed", "kid", "next-ctr", "kids",
+    NULL
+  };
   static const gchar *const kid_fields[] = { "kid", "frames", "bytes", NULL };
   GstE2eeSFrameKey *ref1 = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
       10, 1);
@@ -843,6 +864,135 @@ GST_START_TEST (test_enc_multi_memory_input)
 
 GST_END_TEST;
 
+/* The codec layout: Opus frames come out as the library lays them out, with the codec's
+ * caps and e2ee-layout=codec; an empty Opus packet (not a frame the layout can read) is
+ * dropped, reported and counted, and uses no counter. */
+GST_START_TEST (test_enc_codec_layout)
+{
+  GstE2eeSFrameKey *ref = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
+      3, 1);
+  GstElement *enc = make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 3, 1);
+  GstCaps *want = gst_caps_from_string (OPUS_CAPS ", e2ee-layout=(string)codec");
+  GstCaps *got;
+  GstHarness *h;
+  GstBus *bus;
+  GstMessage *msg;
+  GstStructure *s;
+  guint i;
+
+  gst_util_set_object_arg (G_OBJECT (enc), "layout", "auto");
+  h = harness_for (gst_object_ref (enc), &bus, OPUS_CAPS);
+  for (i = 0; i < 4; i++) {
+    /* Frame 2 is empty: an Opus packet needs at least its TOC byte. */
+    GstBuffer *in = make_frame (i, i == 2 ? 0 : 50 + 30 * i), *out;
+    GBytes *plain, *expect;
+    GError *err = NULL;
+    GstMapInfo map;
+
+    stamp_frame (in, i);
+    fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (in)), GST_FLOW_OK);
+    if (i == 2) {
+      fail_unless (gst_harness_try_pull (h) == NULL, "a malformed frame went out");
+      msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+      fail_unless (msg != NULL, "no warning for the dropped frame");
+      gst_message_parse_warning (msg, &err, NULL);
+      fail_unless (err->domain == GST_STREAM_ERROR, "%s", err->message);
+      g_clear_error (&err);
+      gst_message_unref (msg);
+      gst_buffer_unref (in);
+      continue;
+    }
+    gst_buffer_map (in, &map, GST_MAP_READ);
+    plain = g_bytes_new (map.data, map.size);
+    gst_buffer_unmap (in, &map);
+    expect = gst_e2ee_layout_encrypt_bytes (ref, GST_E2EE_LAYOUT_CODEC_OPUS, plain, &err);
+    fail_unless (expect != NULL, "%s", err ? err->message : "?");
+    out = pull_now (h);
+    assert_buffer_bytes (out, expect, "e2eeenc codec layout vs. library");
+    if (i == 3) {
+      /* The frame after a dropped one starts a discontinuity. */
+      fail_unless (GST_BUFFER_FLAG_IS_SET (out, GST_BUFFER_FLAG_DISCONT));
+      out = gst_buffer_make_writable (out);
+      GST_BUFFER_FLAG_UNSET (out, GST_BUFFER_FLAG_DISCONT);
+    }
+    assert_same_timing_and_flags (out, in);
+    g_bytes_unref (expect);
+    g_bytes_unref (plain);
+    gst_buffer_unref (out);
+    gst_buffer_unref (in);
+  }
+  got = gst_pad_get_current_caps (h->sinkpad);
+  fail_unless (gst_caps_is_equal (got, want), "got %" GST_PTR_FORMAT ", want %"
+      GST_PTR_FORMAT, got, want);
+  gst_caps_unref (got);
+
+  g_object_get (enc, "stats", &s, NULL);
+  fail_unless_equals_uint64 (get_u64 (s, "frames"), 3);
+  fail_unless_equals_uint64 (get_u64 (s, "dropped-malformed"), 1);
+  fail_unless_equals_uint64 (get_u64 (s, "next-ctr"), 3);
+  gst_structure_free (s);
+
+  gst_harness_teardown (h);
+  gst_object_unref (enc);
+  gst_object_unref (bus);
+  gst_caps_unref (want);
+  gst_e2ee_sframe_key_unref (ref);
+}
+
+GST_END_TEST;
+
+/* auto encrypts streams without a codec layout as whole frames, and streams with one
+ * too when downstream takes only whole frames; layout=codec refuses streams without
+ * one with an error that says why. */
+GST_START_TEST (test_enc_codec_layout_unsupported)
+{
+  GstElement *enc = make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1);
+  GstCaps *want = gst_caps_from_string (H264_SFRAME_CAPS), *got;
+  GstHarness *h;
+  GstBus *bus;
+
+  gst_util_set_object_arg (G_OBJECT (enc), "layout", "auto");
+  h = harness_for (enc, NULL, H264_CAPS);
+  gst_buffer_unref (push_pull (h, make_frame (0, 100)));
+  got = gst_pad_get_current_caps (h->sinkpad);
+  fail_unless (gst_caps_is_equal (got, want), "got %" GST_PTR_FORMAT ", want %"
+      GST_PTR_FORMAT, got, want);
+  gst_caps_unref (got);
+  gst_caps_unref (want);
+  gst_harness_teardown (h);
+
+  {
+    GstE2eeSFrameKey *ref = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
+        1, 1);
+
+    enc = make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1);
+    gst_util_set_object_arg (G_OBJECT (enc), "layout", "auto");
+    h = harness_for (enc, NULL, OPUS_CAPS);
+    gst_harness_set_sink_caps_str (h, "application/x-sframe");
+    push_and_check (h, ref, 0, 3);
+    want = gst_caps_from_string (OPUS_SFRAME_CAPS);
+    got = gst_pad_get_current_caps (h->sinkpad);
+    fail_unless (gst_caps_is_equal (got, want), "got %" GST_PTR_FORMAT ", want %"
+        GST_PTR_FORMAT, got, want);
+    gst_caps_unref (got);
+    gst_caps_unref (want);
+    gst_harness_teardown (h);
+    gst_e2ee_sframe_key_unref (ref);
+  }
+
+  enc = make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1);
+  gst_util_set_object_arg (G_OBJECT (enc), "layout", "codec");
+  h = harness_for (enc, &bus, H264_CAPS);
+  fail_if (gst_harness_push (h, make_frame (0, 100)) == GST_FLOW_OK);
+  assert_error_contains (bus, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
+      "layout=codec");
+  fail_unless (gst_harness_try_pull (h) == NULL);
+  gst_harness_teardown (h);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
 static Suite *
 e2eeenc_suite (void)
 {
@@ -865,6 +1015,8 @@ e2eeenc_suite (void)
   tcase_add_test (tc, test_enc_stats);
   tcase_add_test (tc, test_enc_stats_next_ctr_after_key_change);
   tcase_add_test (tc, test_enc_multi_memory_input);
+  tcase_add_test (tc, test_enc_codec_layout);
+  tcase_add_test (tc, test_enc_codec_layout_unsupported);
   return s;
 }
 

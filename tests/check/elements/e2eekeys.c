@@ -177,6 +177,8 @@ make_enc (guint64 kid, guint key_seed)
 
   fail_unless (enc != NULL);
   g_object_set (enc, "key-id", kid, "key", key, NULL);
+  /* The frames are checked as whole-frame SFrame frames. */
+  gst_util_set_object_arg (G_OBJECT (enc), "layout", "frame");
   gst_buffer_unref (key);
   return enc;
 }
@@ -746,6 +748,7 @@ GST_START_TEST (test_ratchet_matches_openssl)
               ss->suite, base[0], KEY_SIZE, NULL));
       enc = gst_element_factory_make ("e2eeenc", NULL);
       g_object_set (enc, "key-id", kid0, "key-store", store, NULL);
+      gst_util_set_object_arg (G_OBJECT (enc), "layout", "frame");
       g_object_unref (store);
     }
     g_object_set (enc, "cipher-suite", ss->suite, NULL);
@@ -1854,7 +1857,7 @@ GST_START_TEST (test_store_from_application)
 
   /* need-context: the sender takes its key, the receiver its keys, from the store. */
   p = gst_parse_launch ("appsrc name=s1 format=time caps=\"" MEDIA_CAPS "\" ! "
-      "e2eeenc name=e key-id=15360 ! appsink name=k1 sync=false async=false  "
+      "e2eeenc name=e key-id=15360 layout=frame ! appsink name=k1 sync=false async=false  "
       "appsrc name=s2 format=time caps=\"" SFRAME_CAPS "\" ! e2eedec name=d ! "
       "appsink name=k2 sync=false async=false", &error);
   fail_unless (p != NULL, "%s", error ? error->message : "");
@@ -2201,6 +2204,7 @@ GST_START_TEST (test_no_key_material_leaks)
   enc = gst_element_factory_make ("e2eeenc", NULL);
   key = gst_buffer_new_memdup (k1, KEY_SIZE);
   g_object_set (enc, "key-id", (guint64) 1, "key", key, NULL);
+  gst_util_set_object_arg (G_OBJECT (enc), "layout", "frame");
   gst_buffer_unref (key);
   g_signal_connect (enc, "key-generated", G_CALLBACK (collect_generated), &secrets);
   dec = make_dec ();

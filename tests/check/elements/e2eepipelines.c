@@ -4,7 +4,9 @@
  * directly, branch B through `e2eeenc ! e2eedec` and the same decoder. Both branches
  * must decode the same frames, byte for byte, with the same timestamps, after
  * negotiating the same caps; and what travels between the two elements must be SFrame
- * ciphertext that shows nothing of the frame.
+ * ciphertext that shows nothing of the frame (whole-frame layout), or frames that the
+ * library decrypts back to the encoder's (codec layout). The codec layout also goes
+ * through the real RTP payloaders and depayloaders.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
@@ -304,38 +306,125 @@ typedef struct
   const gchar *decoder;
   guint num_buffers;
   guint max_extra_frames;       /* frames an encoder may add when it drains */
+  GstE2eeLayoutCodec layout;    /* what layout=auto picks */
 } CodecCase;
 
 static const CodecCase codecs[] = {
   {"h264",
         "videotestsrc num-buffers=60 pattern=ball ! "
         "video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! "
-        "x264enc threads=1 bframes=2 key-int-max=20 ! h264parse",
-      "avdec_h264", 60, 0},
+        "x264enc threads=1 bframes=2 key-int-max=20 ! h264parse ! "
+        "video/x-h264,stream-format=avc,alignment=au",
+      "avdec_h264", 60, 0, GST_E2EE_LAYOUT_CODEC_NONE},
+  {"h264-byte-stream",
+        "videotestsrc num-buffers=60 pattern=ball ! "
+        "video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! "
+        "x264enc threads=1 bframes=2 key-int-max=20 ! h264parse ! "
+        "video/x-h264,stream-format=byte-stream,alignment=au",
+      "avdec_h264", 60, 0, GST_E2EE_LAYOUT_CODEC_H264},
   {"vp8",
         "videotestsrc num-buffers=60 pattern=smpte ! "
         "video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! "
         "vp8enc threads=1 deadline=1 keyframe-max-dist=20 lag-in-frames=0",
-      "vp8dec", 60, 0},
+      "vp8dec", 60, 0, GST_E2EE_LAYOUT_CODEC_VP8},
+  {"vp9",
+        "videotestsrc num-buffers=40 pattern=smpte ! "
+        "video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! "
+        "vp9enc threads=1 deadline=1 keyframe-max-dist=20 lag-in-frames=0",
+      "vp9dec", 40, 0, GST_E2EE_LAYOUT_CODEC_VP9},
   /* Opus encodes its 6.5 ms look-ahead too: one more frame at the end. */
   {"opus",
         "audiotestsrc num-buffers=100 samplesperbuffer=960 wave=sine freq=440 ! "
         "audio/x-raw,rate=48000,channels=2 ! opusenc",
-      "opusdec", 100, 1},
+      "opusdec", 100, 1, GST_E2EE_LAYOUT_CODEC_OPUS},
 };
 
-/* Runs @cc's pipeline. With @encrypt FALSE the pair is e2eeenc enabled=false !
- * e2eedec allow-plaintext=true: frames must pass as they are, without E2EE meta. */
+/* The codec layout: each frame names KID and CTR where the layout puts them, and the
+ * library opens it into exactly the frame the encoder made. */
 static void
-run_codec (const CodecCase * cc, gboolean encrypt)
+check_codec_layout (const CodecCase * cc, Capture * plain, Capture * cipher)
+{
+  GstBuffer *kb = key_buffer (3);
+  GstMapInfo km;
+  GstE2eeSFrameKey *key;
+  GError *err = NULL;
+  guint i;
+
+  gst_buffer_map (kb, &km, GST_MAP_READ);
+  key = gst_e2ee_sframe_key_new (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, KID,
+      km.data, km.size, &err);
+  gst_buffer_unmap (kb, &km);
+  gst_buffer_unref (kb);
+  fail_unless (key != NULL, "%s", err ? err->message : "?");
+
+  fail_unless_equals_int (cipher->frames->len, plain->frames->len);
+  for (i = 0; i < plain->frames->len; i++) {
+    Frame *p = g_ptr_array_index (plain->frames, i);
+    Frame *c = g_ptr_array_index (cipher->frames, i);
+    gsize csize;
+    const guint8 *cdata = g_bytes_get_data (c->data, &csize);
+    guint64 k = G_MAXUINT64, ctr = G_MAXUINT64;
+    GBytes *opened;
+
+    fail_unless (gst_e2ee_layout_parse_header (cc->layout, cdata, csize, &k, &ctr,
+            &err), "%s frame %u: %s", cc->name, i, err ? err->message : "?");
+    fail_unless_equals_uint64 (k, KID);
+    fail_unless_equals_uint64 (ctr, i);
+    opened = gst_e2ee_layout_decrypt_bytes (key, cc->layout, c->data, &err);
+    fail_unless (opened != NULL, "%s frame %u: %s", cc->name, i,
+        err ? err->message : "?");
+    fail_unless (g_bytes_equal (opened, p->data), "%s frame %u: not the encoder's",
+        cc->name, i);
+    g_bytes_unref (opened);
+    /* H.264 keeps its parameter sets in the clear (docs/layout.md); the other
+     * layouts keep a few header bytes only. */
+    if (cc->layout != GST_E2EE_LAYOUT_CODEC_H264)
+      fail_if (shares_a_window (p->data, c->data),
+          "%s frame %u: %d bytes of plaintext in the clear", cc->name, i, WINDOW);
+    fail_unless_equals_uint64 (c->pts, p->pts);
+    fail_unless_equals_uint64 (c->dts, p->dts);
+    fail_unless_equals_uint64 (c->duration, p->duration);
+    fail_unless_equals_int (c->flags, p->flags);
+  }
+  gst_e2ee_sframe_key_unref (key);
+}
+
+static gboolean
+have_elements (const gchar * names)
+{
+  gchar **v = g_strsplit (names, " ", -1);
+  gboolean ok = TRUE;
+  guint i;
+
+  for (i = 0; v[i] && ok; i++) {
+    GstElementFactory *f = gst_element_factory_find (v[i]);
+
+    if (f == NULL) {
+      g_printerr ("%s not installed: skipped\n", v[i]);
+      ok = FALSE;
+    } else {
+      gst_object_unref (f);
+    }
+  }
+  g_strfreev (v);
+  return ok;
+}
+
+/* Runs @cc's pipeline with e2eeenc's @layout (e2eedec's is auto). With @encrypt FALSE
+ * the pair is e2eeenc enabled=false ! e2eedec allow-plaintext=true: frames must pass as
+ * they are, without E2EE meta. */
+static void
+run_codec (const CodecCase * cc, gboolean encrypt, const gchar * layout)
 {
   gchar *hex = key_hex (3);
   gchar *desc = g_strdup_printf ("%s ! tee name=t "
       "t. ! queue ! %s name=dec_a ! appsink name=sink_a sync=false "
-      "t. ! queue ! e2eeenc name=enc key-id=%d key=%s enabled=%d ! "
+      "t. ! queue ! e2eeenc name=enc key-id=%d key=%s enabled=%d layout=%s ! "
       "e2eedec name=e2eedec key-id=%d key=%s allow-plaintext=%d ! %s name=dec_b ! "
-      "appsink name=sink_b sync=false",
-      cc->source, cc->decoder, KID, hex, encrypt, KID, hex, !encrypt, cc->decoder);
+      "appsink name=sink_b sync=false", cc->source, cc->decoder, KID, hex, encrypt,
+      layout, KID, hex, !encrypt, cc->decoder);
+  gboolean codec_layout = encrypt && strcmp (layout, "frame") != 0 &&
+      cc->layout != GST_E2EE_LAYOUT_CODEC_NONE;
   GError *err = NULL;
   GstElement *pipeline = gst_parse_launch (desc, &err);
   Capture plain, cipher, out_a, out_b;
@@ -365,7 +454,16 @@ run_codec (const CodecCase * cc, gboolean encrypt)
       cc->name, caps_a, caps_mid);
   fail_unless (gst_caps_is_equal (caps_a, caps_b), "%" GST_PTR_FORMAT " != %"
       GST_PTR_FORMAT, caps_a, caps_b);
-  if (encrypt)
+  fail_unless_equals_int (gst_e2ee_layout_codec_from_caps (caps_a), cc->layout);
+  if (codec_layout) {
+    /* The codec's own caps, marked for e2eedec. */
+    GstCaps *want = gst_caps_copy (caps_a);
+
+    gst_caps_set_simple (want, "e2ee-layout", G_TYPE_STRING, "codec", NULL);
+    fail_unless (gst_caps_is_equal (caps_mid, want), "%" GST_PTR_FORMAT " != %"
+        GST_PTR_FORMAT, caps_mid, want);
+    gst_caps_unref (want);
+  } else if (encrypt)
     fail_unless (gst_structure_has_name (gst_caps_get_structure (caps_mid, 0),
             "application/x-sframe"), "%" GST_PTR_FORMAT, caps_mid);
   else
@@ -392,7 +490,9 @@ run_codec (const CodecCase * cc, gboolean encrypt)
       fail_if (b->has_meta, "plaintext frame %u claims E2EE", i);
   }
 
-  if (encrypt) {
+  if (codec_layout) {
+    check_codec_layout (cc, &plain, &cipher);
+  } else if (encrypt) {
     check_ciphertext (&plain, &cipher, KID,
         gst_e2ee_cipher_suite_get_tag_size (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128));
   } else {
@@ -425,16 +525,32 @@ run_codec (const CodecCase * cc, gboolean encrypt)
   g_free (hex);
 }
 
+/* Whole-frame SFrame (RFC 9605). */
 GST_START_TEST (test_codec_round_trip)
 {
-  run_codec (&codecs[__i__], TRUE);
+  if (!have_elements (codecs[__i__].decoder))
+    return;
+  run_codec (&codecs[__i__], TRUE, "frame");
+}
+
+GST_END_TEST;
+
+/* The default, layout=auto: the codec layout where there is one (H.264 byte-stream,
+ * VP8, VP9, Opus), whole frames for the AVC stream of the first case. */
+GST_START_TEST (test_codec_layout_round_trip)
+{
+  if (!have_elements (codecs[__i__].decoder))
+    return;
+  run_codec (&codecs[__i__], TRUE, "auto");
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_codec_disabled)
 {
-  run_codec (&codecs[__i__], FALSE);
+  if (!have_elements (codecs[__i__].decoder))
+    return;
+  run_codec (&codecs[__i__], FALSE, "auto");
 }
 
 GST_END_TEST;
@@ -467,6 +583,114 @@ GST_START_TEST (test_plaintext_refused)
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (bus);
   gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
+/* ---- The codec layout over RTP ------------------------------------------- */
+
+typedef struct
+{
+  const gchar *name;
+  const gchar *source;
+  const gchar *pay_plain;       /* payloader for the unencrypted branch */
+  const gchar *pay;             /* payloader for the encrypted frames */
+  const gchar *depay;           /* depayloader, and caps the decryptor needs */
+  const gchar *decoder;
+  const gchar *needs;           /* elements to skip without */
+} RtpCase;
+
+static const RtpCase rtp_cases[] = {
+  {"h264",
+        "videotestsrc num-buffers=40 pattern=ball ! "
+        "video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! "
+        "x264enc threads=1 bframes=0 key-int-max=15 speed-preset=ultrafast ! "
+        "h264parse ! video/x-h264,stream-format=byte-stream,alignment=au",
+        "rtph264pay", "rtph264pay",
+        "rtph264depay ! video/x-h264,stream-format=byte-stream,alignment=au",
+      "avdec_h264", "x264enc rtph264pay rtph264depay avdec_h264"},
+  {"vp8",
+        "videotestsrc num-buffers=40 pattern=smpte ! "
+        "video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! "
+        "vp8enc threads=1 deadline=1 keyframe-max-dist=15 lag-in-frames=0",
+        "rtpvp8pay", "rtpvp8sframepay", "rtpvp8depay",
+      "vp8dec", "vp8enc rtpvp8pay rtpvp8sframepay rtpvp8depay vp8dec"},
+  {"vp9",
+        "videotestsrc num-buffers=30 pattern=smpte ! "
+        "video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! "
+        "vp9enc threads=1 deadline=1 keyframe-max-dist=15 lag-in-frames=0",
+        "rtpvp9pay", "rtpvp9pay", "rtpvp9depay",
+      "vp9dec", "vp9enc rtpvp9pay rtpvp9depay vp9dec"},
+  {"opus",
+        "audiotestsrc num-buffers=60 samplesperbuffer=960 wave=sine freq=440 ! "
+        "audio/x-raw,rate=48000,channels=2 ! opusenc",
+        "rtpopuspay", "rtpopuspay", "rtpopusdepay",
+      "opusdec", "opusenc rtpopuspay rtpopusdepay opusdec"},
+};
+
+/* e2eeenc (layout=auto) ! payloader ! depayloader ! e2eedec layout=codec ! decoder
+ * decodes every frame exactly as the same stream through the payloader and
+ * depayloader without encryption. */
+GST_START_TEST (test_codec_layout_rtp)
+{
+  const RtpCase *rc = &rtp_cases[__i__];
+  gchar *hex, *desc;
+  GError *err = NULL;
+  GstElement *pipeline;
+  Capture plain, out_a, out_b;
+  GstStructure *st;
+  guint i;
+
+  if (!have_elements (rc->needs))
+    return;
+  hex = key_hex (5);
+  desc = g_strdup_printf ("%s ! tee name=t "
+      "t. ! queue ! %s ! %s ! %s name=dec_a ! appsink name=sink_a sync=false "
+      "t. ! queue ! e2eeenc name=enc key-id=%d key=%s ! %s ! %s ! "
+      "e2eedec name=e2eedec layout=codec key-id=%d key=%s ! %s name=dec_b ! "
+      "appsink name=sink_b sync=false", rc->source, rc->pay_plain, rc->depay,
+      rc->decoder, KID, hex, rc->pay, rc->depay, KID, hex, rc->decoder);
+  pipeline = gst_parse_launch (desc, &err);
+  GST_INFO ("%s: %s", rc->name, desc);
+  fail_unless (pipeline != NULL && err == NULL, "%s: %s", desc, err ? err->message : "?");
+  capture_init (&plain);
+  capture_init (&out_a);
+  capture_init (&out_b);
+  probe_pad (pipeline, "enc", "sink", &plain);
+  collect_appsink (pipeline, "sink_a", &out_a);
+  collect_appsink (pipeline, "sink_b", &out_b);
+
+  run_to_eos (pipeline);
+
+  fail_unless (plain.frames->len > 0);
+  fail_unless_equals_int (out_a.frames->len, plain.frames->len);
+  fail_unless_equals_int (out_b.frames->len, out_a.frames->len);
+  for (i = 0; i < out_a.frames->len; i++) {
+    Frame *a = g_ptr_array_index (out_a.frames, i);
+    Frame *b = g_ptr_array_index (out_b.frames, i);
+
+    fail_unless (g_bytes_equal (a->data, b->data), "%s: decoded frame %u differs",
+        rc->name, i);
+    fail_unless_equals_uint64 (b->pts, a->pts);
+  }
+
+  st = stats_of (pipeline, "enc");
+  fail_unless_equals_uint64 (get_u64 (st, "frames"), plain.frames->len);
+  fail_unless_equals_uint64 (get_u64 (st, "dropped-malformed"), 0);
+  gst_structure_free (st);
+  st = stats_of (pipeline, "e2eedec");
+  fail_unless_equals_uint64 (get_u64 (st, "frames"), plain.frames->len);
+  fail_unless_equals_uint64 (get_u64 (st, "dropped"), 0);
+  gst_structure_free (st);
+
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (pipeline);
+  capture_clear (&plain);
+  capture_clear (&out_a);
+  capture_clear (&out_b);
+  g_free (desc);
+  g_free (hex);
 }
 
 GST_END_TEST;
@@ -582,6 +806,8 @@ e2eepipelines_suite (void)
   tcase_set_timeout (tc, 240);
   suite_add_tcase (s, tc);
   tcase_add_loop_test (tc, test_codec_round_trip, 0, G_N_ELEMENTS (codecs));
+  tcase_add_loop_test (tc, test_codec_layout_round_trip, 0, G_N_ELEMENTS (codecs));
+  tcase_add_loop_test (tc, test_codec_layout_rtp, 0, G_N_ELEMENTS (rtp_cases));
   tcase_add_loop_test (tc, test_codec_disabled, 0, G_N_ELEMENTS (codecs));
   tcase_add_test (tc, test_plaintext_refused);
   tcase_add_test (tc, test_two_senders);

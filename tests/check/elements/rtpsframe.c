@@ -1214,7 +1214,8 @@ static void
 run_e2eeenc_pipeline (const gchar * source, guint mtu, const gchar * media_type,
     guint n_expected)
 {
-  gchar *desc = g_strdup_printf ("%s ! e2eeenc key-id=1 key=" KEY_HEX " ! tee name=t "
+  gchar *desc = g_strdup_printf ("%s ! e2eeenc key-id=1 key=" KEY_HEX " layout=frame ! "
+      "tee name=t "
       "t. ! queue ! appsink name=ref sync=false "
       "t. ! queue ! rtpsframepay mtu=%u pt=101 ! rtpsframedepay ! "
       "appsink name=out sync=false", source, mtu);
@@ -1283,7 +1284,8 @@ GST_START_TEST (test_pipeline_e2ee_roundtrip_vp8)
   GstElement *pipeline = gst_parse_launch ("videotestsrc num-buffers=15 ! "
       "video/x-raw,width=320,height=240 ! vp8enc deadline=1 ! tee name=t "
       "t. ! queue ! appsink name=ref sync=false "
-      "t. ! queue ! e2eeenc key-id=1 key=" KEY_HEX " ! rtpsframepay mtu=300 ! "
+      "t. ! queue ! e2eeenc key-id=1 key=" KEY_HEX " layout=frame ! "
+      "rtpsframepay mtu=300 ! "
       "application/x-rtp,encoding-name=VP8 ! rtpsframedepay ! "
       "e2eedec key-id=1 key=" KEY_HEX " ! tee name=d "
       "d. ! queue ! appsink name=out sync=false "
