@@ -1,0 +1,640 @@
+/*
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * gst-e2ee-meeting: an end-to-end encrypted meeting on one machine.
+ *
+ * N participants each send their own video and audio, encrypted with keys of their
+ * own (one per stream, so no two encryptors ever share a key and counter), through
+ * a relay that forwards every RTP and RTCP packet to everyone else and holds no keys
+ * (examples/relay). Each participant receives and decrypts everyone else's streams
+ * with rtpbin (jitter buffers, RTCP) and decodes them.
+ *
+ *   gst-e2ee-meeting --participants 4 --codec vp8 --seconds 3
+ *
+ * Output: one line per participant, then
+ *   participants N, frames F, undecodable U, dropped D
+ * F: frames that reached the participants' decryptors; U: of those, frames that did
+ * not come out of the decoder (failed decryption or decoding); D: frames sent to a
+ * participant that never reached its decryptor (lost on the way). The exit status is
+ * non-zero if any frame was undecodable, nothing was received, or a pipeline failed.
+ *
+ * With the codec layout (e2eeenc/e2eedec `layout`), the frames travel in their
+ * codec's own RTP payload format (rtpvp8sframepay, rtpvp9pay, rtph264pay,
+ * rtpopuspay); with --layout frame (or an e2eeenc without `layout`), as whole SFrame
+ * frames with rtpsframepay.
+ */
+#include "gste2eerelay.h"
+
+#include <gst/gst.h>
+#include <gst/e2ee/e2ee.h>
+#include <gio/gio.h>
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define CHANNELS 4              /* video RTP, video RTCP, audio RTP, audio RTCP */
+#define KEY_SIZE 32
+#define SUITE GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128
+
+typedef struct
+{
+  const gchar *name;
+  const gchar *encoder;         /* raw video in, encoded frames out */
+  const gchar *codec_pay;       /* payloader for the codec layout */
+  const gchar *codec_depay;     /* depayloader (and caps) for the codec layout */
+  const gchar *decoder;
+  const gchar *encoding_name;
+  const gchar *sframe_depay;    /* depayloader (and caps) for the frame layout */
+} Codec;
+
+static const Codec codecs[] = {
+  {"vp8", "vp8enc deadline=1 cpu-used=16 keyframe-max-dist=60 threads=1",
+      "rtpvp8sframepay picture-id-mode=15-bit", "rtpvp8depay", "vp8dec",
+        "VP8", "rtpsframedepay ! application/x-sframe,original-media-type=video/x-vp8"},
+  {"vp9", "vp9enc deadline=1 cpu-used=8 keyframe-max-dist=60 lag-in-frames=0 "
+        "threads=1", "rtpvp9pay", "rtpvp9depay", "vp9dec", "VP9",
+      "rtpsframedepay ! application/x-sframe,original-media-type=video/x-vp9"},
+  {"h264", "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=60 "
+        "threads=1 ! video/x-h264,stream-format=byte-stream,alignment=au,"
+        "profile=constrained-baseline", "rtph264pay",
+        "rtph264depay ! video/x-h264,stream-format=byte-stream,alignment=au",
+      "h264parse ! avdec_h264 max-threads=1", "H264",
+        "rtpsframedepay ! application/x-sframe,original-media-type=video/x-h264,"
+        "stream-format=byte-stream,alignment=au"},
+};
+
+typedef struct _Participant Participant;
+
+struct _Participant
+{
+  guint index;
+  GstElement *pipeline;
+  GstE2eeKeyStore *store;
+  GSocket *sockets[CHANNELS];   /* where the relay sends to this participant */
+  guint8 keys[2][KEY_SIZE];     /* video, audio */
+  gint sent[2];                 /* frames encrypted, video and audio */
+  gint received, decrypted, decoded;
+  GMutex lock;
+  GList *decryptors;
+};
+
+static gboolean codec_layout;
+/* Set on e2eeenc when it has `layout`: links are made at parse time, and the
+ * default (auto) would offer the codec's caps, which rtpsframepay does not take. */
+static const gchar *enc_layout = "";
+static const Codec *codec;
+static gboolean failed;
+static GMainLoop *loop;
+/* Every participant decodes everyone else's streams: with many participants
+ * fewer, longer frames keep a small machine from falling behind. */
+static gint video_fps = 15, audio_frame_ms = 20;
+
+static guint64
+stream_kid (guint participant, guint stream)
+{
+  /* Steps of e2eedec's ratchet are the low 8 bits: keep them 0. */
+  return (guint64) (participant * 2 + stream + 1) << 8;
+}
+
+static gboolean
+has_property (const gchar * factory, const gchar * prop)
+{
+  GstElement *e = gst_element_factory_make (factory, NULL);
+  gboolean ret;
+
+  if (!e)
+    return FALSE;
+  ret = g_object_class_find_property (G_OBJECT_GET_CLASS (e), prop) != NULL;
+  gst_object_unref (e);
+  return ret;
+}
+
+static void
+set_layout (GstElement * e, const gchar * nick)
+{
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (e), "layout"))
+    gst_util_set_object_arg (G_OBJECT (e), "layout", nick);
+}
+
+static GstPadProbeReturn
+count_probe (GstPad * pad, GstPadProbeInfo * info, gpointer counter)
+{
+  g_atomic_int_inc ((gint *) counter);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+add_count_probe (GstElement * e, const gchar * pad_name, gint * counter)
+{
+  GstPad *pad = gst_element_get_static_pad (e, pad_name);
+
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_probe, counter,
+      NULL);
+  gst_object_unref (pad);
+}
+
+/* A remote stream appeared in rtpbin: depayload, decrypt, decode, count. */
+static void
+on_pad_added (GstElement * rtpbin, GstPad * pad, Participant * p)
+{
+  gchar *name = gst_pad_get_name (pad);
+  guint session, ssrc, pt;
+  gchar *desc;
+  GstElement *bin, *dec, *last;
+  GstPad *sink;
+  GError *error = NULL;
+
+  if (sscanf (name, "recv_rtp_src_%u_%u_%u", &session, &ssrc, &pt) != 3) {
+    g_free (name);
+    return;
+  }
+  g_free (name);
+
+  if (session == 0)
+    desc = g_strdup_printf ("%s ! e2eedec name=d ! %s name=vdec ! "
+        "fakesink sync=false async=false",
+        codec_layout ? codec->codec_depay : codec->sframe_depay, codec->decoder);
+  else
+    desc = g_strdup_printf ("%s ! e2eedec name=d ! opusdec name=vdec ! "
+        "fakesink sync=false async=false",
+        codec_layout ? "rtpopusdepay" : "rtpsframedepay ! "
+        "application/x-sframe,original-media-type=audio/x-opus");
+  bin = gst_parse_bin_from_description (desc, TRUE, &error);
+  g_free (desc);
+  if (!bin) {
+    g_printerr ("participant %u: %s\n", p->index, error->message);
+    g_clear_error (&error);
+    failed = TRUE;
+    return;
+  }
+
+  dec = gst_bin_get_by_name (GST_BIN (bin), "d");
+  g_object_set (dec, "key-store", p->store, NULL);
+  set_layout (dec, codec_layout ? "codec" : "frame");
+  add_count_probe (dec, "sink", &p->received);
+  add_count_probe (dec, "src", &p->decrypted);
+  last = gst_bin_get_by_name (GST_BIN (bin), "vdec");
+  add_count_probe (last, "src", &p->decoded);
+  gst_object_unref (last);
+  g_mutex_lock (&p->lock);
+  p->decryptors = g_list_prepend (p->decryptors, dec);
+  g_mutex_unlock (&p->lock);
+
+  gst_bin_add (GST_BIN (p->pipeline), bin);
+  gst_element_sync_state_with_parent (bin);
+  sink = gst_element_get_static_pad (bin, "sink");
+  if (gst_pad_link (pad, sink) != GST_PAD_LINK_OK) {
+    g_printerr ("participant %u: cannot link a received stream\n", p->index);
+    failed = TRUE;
+  }
+  gst_object_unref (sink);
+}
+
+static gboolean
+on_bus (GstBus * bus, GstMessage * msg, gpointer data)
+{
+  Participant *p = data;
+
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+    GError *err;
+    gchar *dbg;
+
+    gst_message_parse_error (msg, &err, &dbg);
+    g_printerr ("participant %u: error from %s: %s\n%s\n", p->index,
+        GST_OBJECT_NAME (msg->src), err->message, dbg ? dbg : "");
+    g_error_free (err);
+    g_free (dbg);
+    failed = TRUE;
+    g_main_loop_quit (loop);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static GSocket *
+bind_socket (guint16 * port, GError ** error)
+{
+  GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+      G_SOCKET_PROTOCOL_UDP, error);
+  GInetAddress *lo;
+  GSocketAddress *addr, *bound;
+
+  if (!s)
+    return NULL;
+  /* Room for bursts (key frames of everyone at once) while the machine is busy;
+   * the kernel caps it at net.core.rmem_max. */
+  g_socket_set_option (s, SOL_SOCKET, SO_RCVBUF, 4 * 1024 * 1024, NULL);
+  lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  addr = g_inet_socket_address_new (lo, 0);
+  g_object_unref (lo);
+  if (!g_socket_bind (s, addr, FALSE, error)) {
+    g_object_unref (addr);
+    g_object_unref (s);
+    return NULL;
+  }
+  g_object_unref (addr);
+  bound = g_socket_get_local_address (s, error);
+  if (!bound) {
+    g_object_unref (s);
+    return NULL;
+  }
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_object_unref (bound);
+  return s;
+}
+
+static GstElement *
+by_name (Participant * p, const gchar * name)
+{
+  GstElement *e = gst_bin_get_by_name (GST_BIN (p->pipeline), name);
+
+  g_assert (e);
+  return e;
+}
+
+static gboolean
+build_participant (Participant * p, guint n, GstE2eeRelay * relay,
+    GError ** error)
+{
+  static const gchar *patterns[] = { "smpte", "ball", "snow", "pinwheel",
+    "spokes", "gradient", "colors", "smpte75", "zone-plate", "circular"
+  };
+  const gchar *rtp_caps[2];
+  gchar *video_caps, *desc;
+  guint c, s;
+
+  /* rtcp-fb-nack-pli (SDP a=rtcp-fb:96 nack pli): a receiver's key frame request
+   * (e2eedec asks for one after a gap) goes to the sender as a PLI. */
+  video_caps = g_strdup_printf ("application/x-rtp,media=video,clock-rate=90000,"
+      "encoding-name=%s,payload=96,rtcp-fb-nack-pli=(boolean)true",
+      codec->encoding_name);
+  rtp_caps[0] = video_caps;
+  rtp_caps[1] = "application/x-rtp,media=audio,clock-rate=48000,"
+      "encoding-name=OPUS,payload=111";
+
+  desc = g_strdup_printf (
+      "rtpbin name=rtpbin latency=200 rtp-profile=avpf "
+      "videotestsrc is-live=true pattern=%s ! "
+      "video/x-raw,width=160,height=120,framerate=%d/1 ! %s ! "
+      "e2eeenc name=venc %s ! %s pt=96 mtu=1200 ! rtpbin.send_rtp_sink_0 "
+      "rtpbin.send_rtp_src_0 ! udpsink name=out0 host=127.0.0.1 "
+      "rtpbin.send_rtcp_src_0 ! udpsink name=out1 host=127.0.0.1 sync=false async=false "
+      "udpsrc name=in0 close-socket=false caps=\"%s\" ! rtpbin.recv_rtp_sink_0 "
+      "udpsrc name=in1 close-socket=false caps=application/x-rtcp ! rtpbin.recv_rtcp_sink_0 "
+      "audiotestsrc is-live=true freq=%u volume=0.3 samplesperbuffer=%d ! "
+      "audio/x-raw,rate=48000,channels=1 ! opusenc frame-size=%d ! "
+      "e2eeenc name=aenc %s ! %s pt=111 ! rtpbin.send_rtp_sink_1 "
+      "rtpbin.send_rtp_src_1 ! udpsink name=out2 host=127.0.0.1 "
+      "rtpbin.send_rtcp_src_1 ! udpsink name=out3 host=127.0.0.1 sync=false async=false "
+      "udpsrc name=in2 close-socket=false caps=\"%s\" ! rtpbin.recv_rtp_sink_1 "
+      "udpsrc name=in3 close-socket=false caps=application/x-rtcp ! rtpbin.recv_rtcp_sink_1",
+      patterns[p->index % G_N_ELEMENTS (patterns)], video_fps, codec->encoder,
+      enc_layout, codec_layout ? codec->codec_pay : "rtpsframepay", rtp_caps[0],
+      200 + 40 * p->index, 48 * audio_frame_ms, audio_frame_ms, enc_layout,
+      codec_layout ? "rtpopuspay" : "rtpsframepay", rtp_caps[1]);
+  p->pipeline = gst_parse_launch (desc, error);
+  g_free (desc);
+  g_free (video_caps);
+  if (!p->pipeline)
+    return FALSE;
+
+  for (c = 0; c < CHANNELS; c++) {
+    gchar name[8];
+    GstElement *e;
+
+    g_snprintf (name, sizeof (name), "in%u", c);
+    e = by_name (p, name);
+    g_object_set (e, "socket", p->sockets[c], NULL);
+    gst_object_unref (e);
+    g_snprintf (name, sizeof (name), "out%u", c);
+    e = by_name (p, name);
+    g_object_set (e, "port", (gint) gst_e2ee_relay_get_port (relay, p->index, c),
+        NULL);
+    gst_object_unref (e);
+  }
+
+  for (s = 0; s < 2; s++) {
+    GstElement *enc = by_name (p, s == 0 ? "venc" : "aenc");
+    GstBuffer *key = gst_buffer_new_memdup (p->keys[s], KEY_SIZE);
+
+    g_object_set (enc, "key-id", stream_kid (p->index, s), "key", key, NULL);
+    gst_buffer_unref (key);
+    add_count_probe (enc, "src", &p->sent[s]);
+    gst_object_unref (enc);
+  }
+
+  {
+    GstElement *rtpbin = by_name (p, "rtpbin");
+
+    g_signal_connect (rtpbin, "pad-added", G_CALLBACK (on_pad_added), p);
+    gst_object_unref (rtpbin);
+  }
+  gst_bus_add_watch (GST_ELEMENT_BUS (p->pipeline), on_bus, p);
+  (void) n;
+  return TRUE;
+}
+
+static gboolean wait_quiet (gpointer data);
+
+static gboolean
+stop_sending (gpointer data)
+{
+  GPtrArray *parts = data;
+  guint i;
+
+  /* EOS from the sources ends the sending; what is already on the way still
+   * arrives and is counted. */
+  for (i = 0; i < parts->len; i++) {
+    Participant *p = g_ptr_array_index (parts, i);
+    GstIterator *it = gst_bin_iterate_sources (GST_BIN (p->pipeline));
+    GValue v = G_VALUE_INIT;
+
+    while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+      GstElement *src = g_value_get_object (&v);
+
+      if (!GST_IS_BIN (src) && !g_str_has_prefix (GST_OBJECT_NAME (src), "in"))
+        gst_element_send_event (src, gst_event_new_eos ());
+      g_value_reset (&v);
+    }
+    g_value_unset (&v);
+    gst_iterator_free (it);
+  }
+  g_timeout_add (200, wait_quiet, parts);
+  return G_SOURCE_REMOVE;
+}
+
+static gint
+total_progress (GPtrArray * parts)
+{
+  gint total = 0;
+  guint i;
+
+  for (i = 0; i < parts->len; i++) {
+    Participant *p = g_ptr_array_index (parts, i);
+
+    total += g_atomic_int_get (&p->received) + g_atomic_int_get (&p->decrypted)
+        + g_atomic_int_get (&p->decoded);
+  }
+  return total;
+}
+
+/* After the senders stopped: quit once nothing has moved for a second, so frames
+ * still in sockets, jitter buffers and decoders (a loaded machine is behind) are
+ * counted rather than mistaken for lost or undecodable ones. */
+static gboolean
+wait_quiet (gpointer data)
+{
+  static gint last = -1, quiet, ticks;
+  gint now = total_progress (data);
+
+  quiet = now == last ? quiet + 1 : 0;
+  last = now;
+  if (quiet >= 5 || ++ticks > 150) {
+    g_main_loop_quit (loop);
+    return G_SOURCE_REMOVE;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static guint64
+decryptor_drops (Participant * p)
+{
+  guint64 total = 0;
+  GList *l;
+
+  for (l = p->decryptors; l; l = l->next) {
+    GstStructure *st = NULL;
+    guint64 d = 0;
+
+    g_object_get (l->data, "stats", &st, NULL);
+    if (st && gst_structure_get_uint64 (st, "dropped", &d))
+      total += d;
+    if (st)
+      gst_structure_free (st);
+  }
+  return total;
+}
+
+int
+main (int argc, char **argv)
+{
+  gint n = 4, seconds = 3;
+  gchar *codec_name = NULL, *layout = NULL, *dump = NULL;
+  GOptionEntry entries[] = {
+    {"participants", 'n', 0, G_OPTION_ARG_INT, &n,
+        "Number of participants (default 4)", "N"},
+    {"codec", 'c', 0, G_OPTION_ARG_STRING, &codec_name,
+        "Video codec: vp8 (default), vp9 or h264", "CODEC"},
+    {"seconds", 's', 0, G_OPTION_ARG_INT, &seconds,
+        "Seconds of media (default 3)", "S"},
+    {"layout", 'l', 0, G_OPTION_ARG_STRING, &layout,
+        "codec (default when e2eeenc has it) or frame", "LAYOUT"},
+    {"dump", 0, 0, G_OPTION_ARG_FILENAME, &dump,
+        "Write every packet the relay forwards to FILE", "FILE"},
+    {NULL}
+  };
+  GOptionContext *ctx;
+  GError *error = NULL;
+  GstE2eeRelay *relay;
+  GPtrArray *parts;
+  guint64 frames = 0, undecodable = 0, dropped = 0;
+  gint i, j, ret = 0;
+
+  ctx = g_option_context_new ("- an end-to-end encrypted meeting through a relay");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_add_group (ctx, gst_init_get_option_group ());
+  if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
+    g_printerr ("%s\n", error->message);
+    return 2;
+  }
+  g_option_context_free (ctx);
+
+  codec = &codecs[0];
+  if (codec_name) {
+    for (i = 0; i < (gint) G_N_ELEMENTS (codecs); i++)
+      if (g_str_equal (codec_name, codecs[i].name))
+        break;
+    if (i == G_N_ELEMENTS (codecs)) {
+      g_printerr ("unknown codec '%s' (vp8, vp9 or h264)\n", codec_name);
+      return 2;
+    }
+    codec = &codecs[i];
+  }
+  if (n < 2 || n > 100 || seconds < 1) {
+    g_printerr ("need 2 to 100 participants and at least 1 second\n");
+    return 2;
+  }
+  if (n > 8) {
+    video_fps = 10;
+    audio_frame_ms = 60;
+  }
+  codec_layout = has_property ("e2eeenc", "layout")
+      && has_property ("e2eedec", "layout");
+  if (layout && g_str_equal (layout, "frame")) {
+    codec_layout = FALSE;
+    if (has_property ("e2eeenc", "layout"))
+      enc_layout = "layout=frame";
+  }
+  else if (layout && !(g_str_equal (layout, "codec") && codec_layout)) {
+    g_printerr ("--layout must be frame, or codec with an e2eeenc that has it\n");
+    return 2;
+  }
+
+  relay = gst_e2ee_relay_new (n, CHANNELS, 0, &error);
+  if (!relay) {
+    g_printerr ("%s\n", error->message);
+    return 1;
+  }
+
+  parts = g_ptr_array_new ();
+  for (i = 0; i < n; i++) {
+    Participant *p = g_new0 (Participant, 1);
+    guint c;
+
+    p->index = i;
+    g_mutex_init (&p->lock);
+    p->store = gst_e2ee_key_store_new ();
+    if (RAND_bytes (p->keys[0], KEY_SIZE) != 1
+        || RAND_bytes (p->keys[1], KEY_SIZE) != 1) {
+      g_printerr ("no random bytes\n");
+      return 1;
+    }
+    for (c = 0; c < CHANNELS; c++) {
+      guint16 port;
+
+      p->sockets[c] = bind_socket (&port, &error);
+      if (!p->sockets[c]) {
+        g_printerr ("%s\n", error->message);
+        return 1;
+      }
+      gst_e2ee_relay_set_destination (relay, i, c, port);
+    }
+    g_ptr_array_add (parts, p);
+  }
+
+  /* Key distribution, out of band as in a real meeting: everyone gets everyone
+   * else's keys for decryption; the relay gets none. */
+  for (i = 0; i < n; i++) {
+    Participant *p = g_ptr_array_index (parts, i);
+
+    for (j = 0; j < n; j++) {
+      Participant *q = g_ptr_array_index (parts, j);
+      guint s;
+
+      if (i == j)
+        continue;
+      for (s = 0; s < 2; s++) {
+        if (!gst_e2ee_key_store_add_key (p->store, stream_kid (j, s),
+                GST_E2EE_KEY_USAGE_DECRYPT, SUITE, q->keys[s], KEY_SIZE,
+                &error)) {
+          g_printerr ("%s\n", error->message);
+          return 1;
+        }
+      }
+    }
+  }
+
+  if (!gst_e2ee_relay_start (relay, dump, &error)) {
+    g_printerr ("%s\n", error->message);
+    return 1;
+  }
+
+  loop = g_main_loop_new (NULL, FALSE);
+  for (i = 0; i < n; i++) {
+    Participant *p = g_ptr_array_index (parts, i);
+
+    if (!build_participant (p, n, relay, &error)) {
+      g_printerr ("participant %d: %s\n", i, error->message);
+      return 1;
+    }
+  }
+  for (i = 0; i < n && !failed; i++) {
+    Participant *p = g_ptr_array_index (parts, i);
+
+    if (gst_element_set_state (p->pipeline, GST_STATE_PLAYING) ==
+        GST_STATE_CHANGE_FAILURE) {
+      g_printerr ("participant %d: cannot start\n", i);
+      failed = TRUE;
+    }
+  }
+
+  if (!failed) {
+    g_timeout_add_seconds (seconds, stop_sending, parts);
+    g_main_loop_run (loop);
+  }
+
+  for (i = 0; i < n; i++) {
+    Participant *p = g_ptr_array_index (parts, i);
+    gint expected = 0, received, decoded, lost;
+    guint64 drops;
+
+    for (j = 0; j < n; j++) {
+      Participant *q = g_ptr_array_index (parts, j);
+
+      if (i != j)
+        expected += g_atomic_int_get (&q->sent[0]) + g_atomic_int_get (&q->sent[1]);
+    }
+    g_mutex_lock (&p->lock);
+    drops = decryptor_drops (p);
+    g_mutex_unlock (&p->lock);
+    received = g_atomic_int_get (&p->received);
+    decoded = g_atomic_int_get (&p->decoded);
+    lost = MAX (expected - received, 0);
+    g_print ("participant %d: frames received %d, decrypted %d, decoded %d, "
+        "dropped %d (sent %d video + %d audio; refused by the decryptor %"
+        G_GUINT64_FORMAT ")\n", i, received, g_atomic_int_get (&p->decrypted),
+        decoded, lost, g_atomic_int_get (&p->sent[0]),
+        g_atomic_int_get (&p->sent[1]), drops);
+    frames += received;
+    undecodable += MAX (received - decoded, 0);
+    dropped += lost;
+  }
+
+  {
+    GstE2eeRelayStats s;
+    guint c;
+
+    for (c = 0; c < CHANNELS; c++) {
+      static const gchar *names[] = { "video RTP", "video RTCP", "audio RTP",
+        "audio RTCP"
+      };
+      guint64 in = 0, out = 0;
+
+      for (i = 0; i < n; i++) {
+        gst_e2ee_relay_get_stats (relay, i, c, &s);
+        in += s.packets_in;
+        out += s.packets_out;
+      }
+      g_print ("relay %s: %" G_GUINT64_FORMAT " packets in, %" G_GUINT64_FORMAT
+          " out\n", names[c], in, out);
+    }
+  }
+  g_print ("layout %s, codec %s, video %d fps, audio %d ms frames\n",
+      codec_layout ? "codec" : "frame", codec->name, video_fps, audio_frame_ms);
+  g_print ("participants %d, frames %" G_GUINT64_FORMAT ", undecodable %"
+      G_GUINT64_FORMAT ", dropped %" G_GUINT64_FORMAT "\n", n, frames,
+      undecodable, dropped);
+
+  for (i = 0; i < n; i++) {
+    Participant *p = g_ptr_array_index (parts, i);
+    guint c;
+
+    gst_element_set_state (p->pipeline, GST_STATE_NULL);
+    gst_bus_remove_watch (GST_ELEMENT_BUS (p->pipeline));
+    g_list_free_full (p->decryptors, gst_object_unref);
+    gst_object_unref (p->pipeline);
+    gst_object_unref (p->store);
+    for (c = 0; c < CHANNELS; c++)
+      g_object_unref (p->sockets[c]);
+    OPENSSL_cleanse (p->keys, sizeof (p->keys));
+    g_mutex_clear (&p->lock);
+    g_free (p);
+  }
+  g_ptr_array_free (parts, TRUE);
+  gst_e2ee_relay_free (relay);
+  g_main_loop_unref (loop);
+
+  if (failed || frames == 0 || undecodable > 0)
+    ret = 1;
+  return ret;
+}
