@@ -822,7 +822,7 @@ gst_e2ee_enc_prepare_output_buffer (GstBaseTransform * trans, GstBuffer * inbuf,
 
 /* A frame the codec layout cannot read: dropped, never sent in the clear. */
 static void
-gst_e2ee_enc_report_malformed (GstE2eeEnc * self, GstE2eeSFrameKey * key,
+gst_e2ee_enc_report_malformed (GstE2eeEnc * self, const GstE2eeSFrameKey * key,
     gboolean announced, const gchar * why)
 {
   gint64 now = g_get_monotonic_time ();
