@@ -741,13 +741,16 @@ decrypt_frame (GstE2eeDec * self, GstBuffer * buf, guint64 kid, guint64 ctr)
   gboolean derived = FALSE, ok, first_use, resumed;
   gsize hlen, pt_len;
 
-  store = get_store (self);
+  /* One lock for the store and the settings: this runs for every frame. */
   GST_OBJECT_LOCK (self);
+  store = self->store ? g_object_ref (self->store) : NULL;
   ratchet_bits = self->ratchet_bits;
   ratchet_window = self->ratchet_window;
   grace = self->grace_period;
   window_size = self->replay_window_size;
   GST_OBJECT_UNLOCK (self);
+  if (store == NULL)
+    store = get_store (self);
 
   key = gst_e2ee_key_store_lookup_ratchet (store, kid, ratchet_bits, ratchet_window,
       &derived);
