@@ -13,6 +13,9 @@ PKGS=(
   python3-gi python3-gst-1.0
   valgrind
   clang libclang-rt-14-dev clang-tidy cppcheck
+  # issue 8: webrtcbin from Python (GI, so no C code links libgstwebrtc and the -dev
+  # package that pulls in OpenCV stays out), the Janus SFU and Debian's Chromium
+  gstreamer1.0-nice gir1.2-gst-plugins-bad-1.0 janus chromium
 )
 
 missing() {
@@ -23,17 +26,21 @@ missing() {
   done
   local bin
   for bin in meson ninja gst-inspect-1.0 gst-launch-1.0 g-ir-scanner openssl valgrind \
-             clang clang-tidy cppcheck; do
+             clang clang-tidy cppcheck janus /usr/bin/chromium; do
     command -v "$bin" >/dev/null 2>&1 || { echo "command: $bin"; return 0; }
   done
   local el
   for el in x264enc avdec_h264 vp8enc vp8dec opusenc opusdec srtpenc srtpdec h264parse rtpbin \
-            x265enc vp9enc rtph265pay; do
+            x265enc vp9enc rtph265pay webrtcbin; do
     gst-inspect-1.0 --exists "$el" 2>/dev/null || { echo "element: $el"; return 0; }
   done
+  # libnice's plugin has its own version (0.1), which --exists compares with GStreamer's
+  gst-inspect-1.0 nicesrc >/dev/null 2>&1 || { echo "element: nicesrc"; return 0; }
   # libFuzzer and clang's sanitizer runtimes (scripts/fuzz.sh)
   [ -e "$(clang -print-file-name=libclang_rt.fuzzer-x86_64.a)" ] || { echo "libFuzzer"; return 0; }
   /usr/bin/python3 -c 'import gi; gi.require_version("Gst", "1.0")' 2>/dev/null || { echo "python3-gst"; return 0; }
+  /usr/bin/python3 -c 'import gi; gi.require_version("GstWebRTC", "1.0"); gi.require_version("GstSdp", "1.0")' \
+    2>/dev/null || { echo "GstWebRTC typelib"; return 0; }
   return 1
 }
 
