@@ -61,6 +61,23 @@
  *     e2eedec layout=codec key-id=1 key=... ! avdec_h264 ! ...
  * ]|
  *
+ * ## Per packet
+ *
+ * RTP packets e2eeenc encrypted one by one (docs/per-packet.md) arrive as
+ * `application/x-rtp`: straight from e2eeenc with `e2ee-layout=rtp`, which the
+ * default `layout=auto` follows, or from the network without it, where `layout=rtp`
+ * is needed. Each packet's payload is checked with the header fields
+ * #GstE2eeDec:rtp-metadata selects and decrypted in place; the output is the same
+ * RTP packet with its plaintext payload, for the depayloader:
+ * |[
+ * gst-launch-1.0 udpsrc port=5008 \
+ *     caps="application/x-rtp,media=audio,clock-rate=48000,encoding-name=OPUS" ! \
+ *     rtpjitterbuffer ! e2eedec layout=rtp key-id=1 key=... ! rtpopusdepay ! opusdec ! \
+ *     autoaudiosink
+ * ]|
+ * Keys, the hold, the replay window (per packet), drops and messages work as for
+ * frames; a packet without payload is dropped as `truncated`.
+ *
  * ## Drop messages
  *
  * When #GstE2eeDec:post-drop-messages is %TRUE (the default) the element posts an
@@ -118,6 +135,7 @@
 #include "gste2eedec.h"
 #include "gste2eeelement.h"
 #include "gste2eehold.h"
+#include "gste2eertp.h"
 
 #include <string.h>
 #include <gst/video/video.h>
@@ -138,6 +156,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_e2ee_dec_debug);
 #define DEFAULT_UNKNOWN_KID_HOLD_BYTES (8 * 1024 * 1024)
 #define DEFAULT_REPLAY_WINDOW GST_E2EE_REPLAY_WINDOW_DEFAULT_SIZE
 #define DEFAULT_LAYOUT GST_E2EE_LAYOUT_AUTO
+#define DEFAULT_RTP_METADATA GST_E2EE_RTP_FIELDS_ALL
 /* Unknown KIDs come from the network: count at most this many separately. */
 #define MAX_UNKNOWN_KID_STATS 64
 /* Private to this file: "no key for this KID", which the caller may hold. */
@@ -178,6 +197,7 @@ enum
   PROP_UNKNOWN_KID_HOLD_BYTES,
   PROP_REPLAY_WINDOW,
   PROP_LAYOUT,
+  PROP_RTP_METADATA,
 };
 
 enum
@@ -226,6 +246,7 @@ struct _GstE2eeDec
   guint64 hold_max_bytes;
   guint replay_window_size;
   GstE2eeLayout layout;
+  GstE2eeRtpFields rtp_fields;
 
   /* Counters and replay windows have a lock of their own: the store's signal
    * handlers need them, and the store may signal while the object lock is held. */
@@ -246,6 +267,7 @@ struct _GstE2eeDec
   /* Streaming thread only. */
   gboolean plaintext;           /* the negotiated input is not SFrame */
   GstE2eeLayoutCodec codec;     /* of the negotiated input; NONE: whole frames */
+  gboolean rtp;                 /* per-packet mode: the input is RTP packets */
   guint8 *scratch;              /* codec layout output, copied back into the frame */
   gsize scratch_size;
   GstE2eeHold hold;
@@ -570,6 +592,8 @@ gst_e2ee_dec_transform_caps (GstBaseTransform * trans, GstPadDirection direction
     res = gst_caps_merge (res, plain);
   } else {
     res = gst_e2ee_caps_to_sframe (caps);
+    if (layout == GST_E2EE_LAYOUT_AUTO || layout == GST_E2EE_LAYOUT_RTP)
+      res = gst_caps_merge (res, gst_e2ee_caps_add_rtp_layout (caps));
     if (layout != GST_E2EE_LAYOUT_FRAME)
       res = gst_caps_merge (res, gst_e2ee_caps_add_layout (caps));
     res = gst_caps_merge (res, gst_caps_ref (caps));
@@ -598,6 +622,20 @@ gst_e2ee_dec_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCaps * out
 
   sframe = gst_e2ee_caps_is_sframe (incaps);
   self->codec = GST_E2EE_LAYOUT_CODEC_NONE;
+  self->rtp = FALSE;
+  if (layout == GST_E2EE_LAYOUT_RTP || (layout == GST_E2EE_LAYOUT_AUTO &&
+          gst_e2ee_caps_has_rtp_layout (incaps))) {
+    if (!gst_e2ee_caps_is_rtp (incaps)) {
+      GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("layout=rtp needs RTP packets"),
+          ("caps %" GST_PTR_FORMAT " are not application/x-rtp", incaps));
+      return FALSE;
+    }
+    GST_INFO_OBJECT (self, "per-packet mode for %" GST_PTR_FORMAT, incaps);
+    self->rtp = TRUE;
+    self->plaintext = FALSE;
+    gst_base_transform_set_passthrough (trans, FALSE);
+    return TRUE;
+  }
   if (sframe && layout == GST_E2EE_LAYOUT_CODEC) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("layout=codec cannot decrypt whole-frame "
             "SFrame"), ("caps %" GST_PTR_FORMAT " are whole-frame SFrame; use "
@@ -624,7 +662,9 @@ gst_e2ee_dec_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCaps * out
   if (self->plaintext && !allow_plaintext) {
     GST_ELEMENT_ERROR (self, STREAM, DECRYPT, ("Refusing unencrypted input"),
         ("caps %" GST_PTR_FORMAT " are not SFrame; set allow-plaintext=true to pass "
-            "them (they will carry no E2EE metadata)", incaps));
+            "them (they will carry no E2EE metadata)%s", incaps,
+            gst_e2ee_caps_is_rtp (incaps) ? ", or layout=rtp for RTP packets e2eeenc "
+            "encrypted per packet" : ""));
     return FALSE;
   }
   if (self->plaintext)
@@ -704,23 +744,91 @@ post_unknown_kid (GstE2eeDec * self, guint64 kid, const gchar * action, guint64 
 
 /* ---- Decryption ----------------------------------------------------------- */
 
+/* The KID and CTR of a frame, or per packet of the SFrame frame that is the packet's
+ * payload. On failure sets @reason and @error. */
+static gboolean
+read_header (GstE2eeDec * self, const guint8 * data, gsize size, guint64 * kid,
+    guint64 * ctr, DropReason * reason, GError ** error)
+{
+  GstE2eeRtpPacket pkt;
+  const gchar *why;
+
+  *reason = DROP_MALFORMED_HEADER;
+  if (!self->rtp)
+    return gst_e2ee_layout_parse_header (self->codec, data, size, kid, ctr, error);
+  if (!gst_e2ee_rtp_parse_data (data, size, &pkt, &why)) {
+    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_MALFORMED_HEADER,
+        "not an RTP packet: %s", why);
+    return FALSE;
+  }
+  if (pkt.payload_size == 0) {
+    *reason = DROP_TRUNCATED;
+    g_set_error_literal (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_TRUNCATED,
+        "RTP packet without payload (padding only?)");
+    return FALSE;
+  }
+  return gst_e2ee_sframe_header_parse (data + pkt.header_size, pkt.payload_size, kid,
+      ctr, NULL, error);
+}
+
 static gboolean
 parse_header (GstE2eeDec * self, GstBuffer * buf, guint64 * kid, guint64 * ctr)
 {
   GstMapInfo map;
   GError *error = NULL;
-  gboolean ok;
+  DropReason reason;
+  gboolean ok, gap = self->gap;
 
   if (!gst_buffer_map (buf, &map, GST_MAP_READ))
     return FALSE;
-  ok = gst_e2ee_layout_parse_header (self->codec, map.data, map.size, kid, ctr,
-      &error);
+  ok = read_header (self, map.data, map.size, kid, ctr, &reason, &error);
   gst_buffer_unmap (buf, &map);
   if (!ok) {
-    report_drop (self, DROP_MALFORMED_HEADER, FALSE, 0, 0, error->message);
+    report_drop (self, reason, FALSE, 0, 0, error->message);
+    /* A packet without payload (a hop's padding-only probe) carries no media: its
+     * loss is no reason to ask for a key frame. */
+    if (self->rtp && reason == DROP_TRUNCATED)
+      self->gap = gap;
     g_clear_error (&error);
   }
   return ok;
+}
+
+/* Per packet (docs/per-packet.md), in place: the payload `SFrame header || ciphertext
+ * || tag` is checked against the masked fixed header and decrypted where it is, then
+ * the RTP header moves up to meet the plaintext and the padding moves down over the
+ * tag; both are small next to the payload. The packet is then @data + *@offset, of
+ * *@out_size bytes, with *@pt_len bytes of payload. Nothing moves unless it
+ * authenticated. */
+static gboolean
+decrypt_packet (GstE2eeSFrameKey * key, GstE2eeRtpFields fields, guint8 * data,
+    gsize size, gsize * offset, gsize * pt_len, gsize * out_size, GError ** error)
+{
+  guint8 md[GST_E2EE_RTP_FIXED_HEADER_SIZE];
+  GstE2eeRtpPacket pkt;
+  guint64 kid, ctr;
+  const gchar *why;
+  gsize sh;
+
+  /* parse_header() checked the packet and its SFrame header already. */
+  if (!gst_e2ee_rtp_parse_data (data, size, &pkt, &why) ||
+      !gst_e2ee_sframe_header_parse (data + pkt.header_size, pkt.payload_size, &kid,
+          &ctr, &sh, NULL)) {
+    g_set_error_literal (error, GST_E2EE_SFRAME_ERROR,
+        GST_E2EE_SFRAME_ERROR_MALFORMED_HEADER, "not an RTP packet with an SFrame");
+    return FALSE;
+  }
+  gst_e2ee_rtp_metadata (data, fields, md);
+  if (!gst_e2ee_sframe_key_decrypt (key, md, sizeof (md), data + pkt.header_size,
+          pkt.payload_size, data + pkt.header_size + sh, pkt.payload_size - sh, pt_len,
+          NULL, error))
+    return FALSE;
+  memmove (data + sh, data, pkt.header_size);
+  memmove (data + pkt.header_size + sh + *pt_len, data + size - pkt.padding_size,
+      pkt.padding_size);
+  *offset = sh;
+  *out_size = pkt.header_size + *pt_len + pkt.padding_size;
+  return TRUE;
 }
 
 /* Decrypts @buf (writable) in place. Returns GST_FLOW_OK, FLOW_UNKNOWN_KID (nothing
@@ -738,12 +846,14 @@ decrypt_frame (GstE2eeDec * self, GstBuffer * buf, guint64 kid, guint64 ctr)
   GError *error = NULL;
   guint ratchet_bits, ratchet_window, window_size;
   GstClockTime grace;
+  GstE2eeRtpFields rtp_fields;
   gboolean derived = FALSE, ok, first_use, resumed;
-  gsize hlen, pt_len;
+  gsize hlen, pt_len, out_size;
 
   /* One lock for the store and the settings: this runs for every frame. */
   GST_OBJECT_LOCK (self);
   store = self->store ? g_object_ref (self->store) : NULL;
+  rtp_fields = self->rtp_fields;
   ratchet_bits = self->ratchet_bits;
   ratchet_window = self->ratchet_window;
   grace = self->grace_period;
@@ -787,12 +897,16 @@ decrypt_frame (GstE2eeDec * self, GstBuffer * buf, guint64 kid, guint64 ctr)
     g_object_unref (store);
     return GST_FLOW_ERROR;
   }
-  if (self->codec == GST_E2EE_LAYOUT_CODEC_NONE) {
+  if (self->rtp) {
+    ok = decrypt_packet (key, rtp_fields, map.data, map.size, &hlen, &pt_len,
+        &out_size, &error);
+  } else if (self->codec == GST_E2EE_LAYOUT_CODEC_NONE) {
     hlen = gst_e2ee_sframe_header_size (kid, ctr);
     /* In place: the plaintext lands where the ciphertext was, then the buffer is cut
      * down to it, so a writable frame costs no copy. */
     ok = gst_e2ee_sframe_key_decrypt (key, NULL, 0, map.data, map.size, map.data + hlen,
         map.size - hlen, &pt_len, NULL, &error);
+    out_size = pt_len;
   } else {
     /* The codec layout cannot decrypt in place (its output must not overlap the
      * input): into a buffer kept across frames, then back over the frame, which
@@ -807,6 +921,7 @@ decrypt_frame (GstE2eeDec * self, GstBuffer * buf, guint64 kid, guint64 ctr)
         map.size, &pt_len, NULL, &error);
     if (ok)
       memcpy (map.data, self->scratch, pt_len);
+    out_size = pt_len;
   }
   gst_buffer_unmap (buf, &map);
 
@@ -842,7 +957,7 @@ decrypt_frame (GstE2eeDec * self, GstBuffer * buf, guint64 kid, guint64 ctr)
       g_clear_error (&error);
     }
   }
-  gst_buffer_resize (buf, hlen, pt_len);
+  gst_buffer_resize (buf, hlen, out_size);
   gst_buffer_add_e2ee_meta (buf, TRUE, kid, ctr, gst_e2ee_sframe_key_get_cipher_suite (key));
   gst_e2ee_sframe_key_unref (key);
   g_object_unref (store);
@@ -895,7 +1010,10 @@ drop_held (GstE2eeDec * self, GstE2eeHeldFrame * f, const gchar * why)
   gchar *detail;
 
   if (gst_buffer_map (f->buffer, &map, GST_MAP_READ)) {
-    gst_e2ee_layout_parse_header (self->codec, map.data, map.size, NULL, &ctr, NULL);
+    guint64 kid;
+    DropReason reason;
+
+    read_header (self, map.data, map.size, &kid, &ctr, &reason, NULL);
     gst_buffer_unmap (f->buffer, &map);
   }
   detail = g_strdup_printf ("no key for KID %" G_GUINT64_FORMAT " %s", f->kid, why);
@@ -1345,6 +1463,9 @@ gst_e2ee_dec_set_property (GObject * object, guint prop_id, const GValue * value
     case PROP_LAYOUT:
       self->layout = g_value_get_enum (value);
       break;
+    case PROP_RTP_METADATA:
+      self->rtp_fields = g_value_get_flags (value);
+      break;
     case PROP_REPLAY_WINDOW:
       self->replay_window_size = g_value_get_uint (value);
       g_mutex_lock (&self->stats_lock);
@@ -1414,6 +1535,9 @@ gst_e2ee_dec_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_LAYOUT:
       g_value_set_enum (value, self->layout);
       break;
+    case PROP_RTP_METADATA:
+      g_value_set_flags (value, self->rtp_fields);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1463,6 +1587,7 @@ gst_e2ee_dec_init (GstE2eeDec * self)
   self->hold_max_bytes = DEFAULT_UNKNOWN_KID_HOLD_BYTES;
   self->replay_window_size = DEFAULT_REPLAY_WINDOW;
   self->layout = DEFAULT_LAYOUT;
+  self->rtp_fields = DEFAULT_RTP_METADATA;
   self->windows = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
       (GDestroyNotify) gst_e2ee_replay_window_free);
   self->stats = gst_e2ee_kid_stats_table_new ();
@@ -1767,16 +1892,40 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
    *   H.265 in `stream-format=byte-stream`), with or without the `e2ee-layout` field.
    *   RTP depayloaders do not carry that field, so set this after one; other caps
    *   are refused with an error.
+   * * `rtp` (Since: 1.0): the per-packet mode (docs/per-packet.md): every
+   *   `application/x-rtp` packet's payload is an SFrame frame, checked together with
+   *   the RTP header fields #GstE2eeDec:rtp-metadata selects and decrypted in place;
+   *   the header, CSRCs, extensions and padding pass unchanged. `auto` picks it for
+   *   caps with `e2ee-layout=rtp` (what e2eeenc outputs); set it for caps without
+   *   that field, such as udpsrc's or rtpbin's. Other caps are refused with an error.
    *
-   * In the codec layout the output caps are the input caps without `e2ee-layout`.
+   * In the codec layout and per packet the output caps are the input caps without
+   * `e2ee-layout`.
    *
    * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_LAYOUT,
       g_param_spec_enum ("layout", "Layout",
           "Layout of the incoming frames: auto (from the caps), frame (whole-frame "
-          "SFrame) or codec (codec layout; set it after an RTP depayloader)",
+          "SFrame), codec (codec layout; set it after an RTP depayloader) or rtp "
+          "(each RTP packet's payload; set it for RTP caps without e2ee-layout=rtp)",
           GST_TYPE_E2EE_LAYOUT, DEFAULT_LAYOUT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstE2eeDec:rtp-metadata:
+   *
+   * In the per-packet mode, which RTP fixed header fields each packet's tag covers:
+   * as the sender's e2eeenc #GstE2eeEnc:rtp-metadata, or every packet is dropped as
+   * `authentication`. A packet whose covered fields changed on the way is dropped
+   * the same way.
+   *
+   * Since: 1.0
+   */
+  g_object_class_install_property (gobject_class, PROP_RTP_METADATA,
+      g_param_spec_flags ("rtp-metadata", "RTP metadata",
+          "Per-packet mode: RTP fixed header fields authenticated with each payload "
+          "(as the sender's e2eeenc)", GST_TYPE_E2EE_RTP_FIELDS, DEFAULT_RTP_METADATA,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
 
   /**
@@ -1815,5 +1964,6 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
   trans_class->transform_ip_on_passthrough = FALSE;
 
   gst_type_mark_as_plugin_api (GST_TYPE_E2EE_CIPHER_SUITE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_E2EE_RTP_FIELDS, 0);
   GST_DEBUG_CATEGORY_INIT (gst_e2ee_dec_debug, "e2eedec", 0, "SFrame decrypter");
 }

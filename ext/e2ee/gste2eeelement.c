@@ -7,6 +7,7 @@
 #endif
 
 #include "gste2eeelement.h"
+#include "gste2eertp.h"
 
 #include <string.h>
 #include <openssl/crypto.h>
@@ -82,7 +83,8 @@ gst_e2ee_caps_from_sframe (GstCaps * caps)
 G_DEFINE_ENUM_TYPE (GstE2eeLayout, gst_e2ee_layout,
     G_DEFINE_ENUM_VALUE (GST_E2EE_LAYOUT_AUTO, "auto"),
     G_DEFINE_ENUM_VALUE (GST_E2EE_LAYOUT_FRAME, "frame"),
-    G_DEFINE_ENUM_VALUE (GST_E2EE_LAYOUT_CODEC, "codec"));
+    G_DEFINE_ENUM_VALUE (GST_E2EE_LAYOUT_CODEC, "codec"),
+    G_DEFINE_ENUM_VALUE (GST_E2EE_LAYOUT_RTP, "rtp"));
 
 /* What gst_e2ee_layout_codec_from_caps() gives a codec layout for, as caps to intersect
  * unfixed caps with. */
@@ -95,7 +97,7 @@ static gboolean
 structure_add_layout (GstCapsFeatures * features, GstStructure * s, gpointer user_data)
 {
   gst_structure_set (s, GST_E2EE_LAYOUT_FIELD, G_TYPE_STRING,
-      GST_E2EE_LAYOUT_FIELD_CODEC, NULL);
+      user_data ? (const gchar *) user_data : GST_E2EE_LAYOUT_FIELD_CODEC, NULL);
   return TRUE;
 }
 
@@ -118,6 +120,60 @@ gst_e2ee_caps_add_layout (GstCaps * caps)
   res = gst_caps_copy (caps);
   gst_caps_map_in_place (res, structure_add_layout, NULL);
   return res;
+}
+
+/* @caps with the field `e2ee-layout=@layout` on every structure. */
+GstCaps *
+gst_e2ee_caps_set_layout (GstCaps * caps, const gchar * layout)
+{
+  GstCaps *res;
+
+  if (gst_caps_is_any (caps))
+    return gst_caps_ref (caps);
+  res = gst_caps_copy (caps);
+  gst_caps_map_in_place (res, structure_add_layout, (gpointer) layout);
+  return res;
+}
+
+static gboolean
+structure_keep_rtp (GstCapsFeatures * features, GstStructure * s, gpointer user_data)
+{
+  if (!gst_structure_has_name (s, GST_E2EE_RTP_MEDIA_TYPE))
+    return FALSE;
+  gst_structure_set (s, GST_E2EE_LAYOUT_FIELD, G_TYPE_STRING, GST_E2EE_LAYOUT_FIELD_RTP,
+      NULL);
+  return TRUE;
+}
+
+/* The application/x-rtp structures of @caps, marked as encrypted per packet: what
+ * e2eeenc outputs for them and e2eedec takes. Other structures are left out. */
+GstCaps *
+gst_e2ee_caps_add_rtp_layout (GstCaps * caps)
+{
+  GstCaps *res;
+
+  if (gst_caps_is_any (caps))
+    return gst_caps_from_string (GST_E2EE_RTP_MEDIA_TYPE ", " GST_E2EE_LAYOUT_FIELD
+        "=(string)" GST_E2EE_LAYOUT_FIELD_RTP);
+  res = gst_caps_copy (caps);
+  gst_caps_filter_and_map_in_place (res, structure_keep_rtp, NULL);
+  return res;
+}
+
+/* Whether fixed @caps carry `e2ee-layout=rtp`, whatever their media type. */
+gboolean
+gst_e2ee_caps_has_rtp_layout (GstCaps * caps)
+{
+  return caps != NULL && gst_caps_get_size (caps) > 0 && !gst_caps_is_any (caps) &&
+      g_strcmp0 (gst_structure_get_string (gst_caps_get_structure (caps, 0),
+          GST_E2EE_LAYOUT_FIELD), GST_E2EE_LAYOUT_FIELD_RTP) == 0;
+}
+
+gboolean
+gst_e2ee_caps_is_rtp (GstCaps * caps)
+{
+  return caps != NULL && gst_caps_get_size (caps) > 0 && !gst_caps_is_any (caps) &&
+      gst_structure_has_name (gst_caps_get_structure (caps, 0), GST_E2EE_RTP_MEDIA_TYPE);
 }
 
 GstCaps *

@@ -15,6 +15,8 @@ G_BEGIN_DECLS
 /* Caps field e2eeenc adds to codec caps whose frames use the codec layout. */
 #define GST_E2EE_LAYOUT_FIELD "e2ee-layout"
 #define GST_E2EE_LAYOUT_FIELD_CODEC "codec"
+/* ... and to application/x-rtp caps whose packets are encrypted per packet. */
+#define GST_E2EE_LAYOUT_FIELD_RTP "rtp"
 
 /**
  * GstE2eeLayout:
@@ -24,6 +26,9 @@ G_BEGIN_DECLS
  * @GST_E2EE_LAYOUT_FRAME: whole-frame SFrame (RFC 9605), `application/x-sframe` caps.
  * @GST_E2EE_LAYOUT_CODEC: the codec layout of docs/layout.md: the bytes payloaders and
  *   decoders read stay in the clear, and the caps stay the codec's.
+ * @GST_E2EE_LAYOUT_RTP: the per-packet mode of docs/per-packet.md (Since: 1.0): on
+ *   `application/x-rtp` caps, each packet's payload is encrypted and its RTP header
+ *   stays in the clear; layout=auto picks it for `application/x-rtp` input.
  *
  * Which bytes of a frame e2eeenc encrypts and e2eedec expects encrypted.
  *
@@ -34,6 +39,7 @@ typedef enum
   GST_E2EE_LAYOUT_AUTO,
   GST_E2EE_LAYOUT_FRAME,
   GST_E2EE_LAYOUT_CODEC,
+  GST_E2EE_LAYOUT_RTP,
 } GstE2eeLayout;
 
 #define GST_TYPE_E2EE_LAYOUT (gst_e2ee_layout_get_type ())
@@ -46,6 +52,10 @@ GstCaps *   gst_e2ee_caps_add_layout (GstCaps *caps);
 GstCaps *   gst_e2ee_caps_strip_layout (GstCaps *caps);
 gboolean    gst_e2ee_caps_has_layout (GstCaps *caps);
 GstCaps *   gst_e2ee_caps_layout_capable (GstCaps *caps);
+GstCaps *   gst_e2ee_caps_set_layout (GstCaps *caps, const gchar *layout);
+GstCaps *   gst_e2ee_caps_add_rtp_layout (GstCaps *caps);
+gboolean    gst_e2ee_caps_has_rtp_layout (GstCaps *caps);
+gboolean    gst_e2ee_caps_is_rtp (GstCaps *caps);
 
 GBytes *    gst_e2ee_secret_new (const guint8 *data, gsize size);
 GBytes *    gst_e2ee_secret_from_buffer (GstBuffer *buffer);

@@ -30,6 +30,20 @@
  *     rtph264pay ! udpsink port=5006
  * ]|
  *
+ * ## Per packet
+ *
+ * After an RTP payloader, for endpoints that only see packets, the element encrypts
+ * each packet on its own (`layout=rtp`, which `auto` picks for `application/x-rtp`;
+ * docs/per-packet.md): the RTP header stays in the clear, the payload becomes an
+ * SFrame frame authenticated together with the header fields #GstE2eeEnc:rtp-metadata
+ * selects, and the caps stay `application/x-rtp` with `e2ee-layout=rtp` added. Keys,
+ * counters, limits, messages and stats work as for frames, a packet counting as a
+ * frame. Packets grow by up to 33 bytes, so lower the payloader's `mtu`:
+ * |[
+ * gst-launch-1.0 audiotestsrc is-live=true ! opusenc ! rtpopuspay mtu=1367 ! \
+ *     e2eeenc key-id=1 key=... ! udpsink host=127.0.0.1 port=5008
+ * ]|
+ *
  * Each key's counter starts at 0 and only moves forward for as long as the element
  * lives: giving the element the same key and KID again continues the counter, and a
  * KID already used with one key is refused for another, so a (key, nonce) pair is
@@ -93,11 +107,13 @@
 
 #include "gste2eeenc.h"
 #include "gste2eeelement.h"
+#include "gste2eertp.h"
 
 #include <gst/e2ee/gste2eesframe-private.h>
 #include <gst/video/video.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <string.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_e2ee_enc_debug);
 #define GST_CAT_DEFAULT gst_e2ee_enc_debug
@@ -113,6 +129,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_e2ee_enc_debug);
 #define DEFAULT_SOFT_FRAMES_PER_KEY 0
 #define DEFAULT_KEYFRAME_ON_ROTATE TRUE
 #define DEFAULT_LAYOUT GST_E2EE_LAYOUT_AUTO
+#define DEFAULT_RTP_METADATA GST_E2EE_RTP_FIELDS_ALL
+/* Tries at placing a packet's payload where the key's next SFrame header ends: another
+ * element sharing the key (through the key store) may move the counter meanwhile. */
+#define RTP_IN_PLACE_ATTEMPTS 4
 /* At most one warning message per this many µs about frames the layout cannot read. */
 #define MALFORMED_WARNING_INTERVAL G_USEC_PER_SEC
 /* Size of generated base keys: what AES-256 needs, and no less than any suite's Nk. */
@@ -156,6 +176,7 @@ enum
   PROP_SOFT_FRAMES_PER_KEY,
   PROP_KEYFRAME_ON_ROTATE,
   PROP_LAYOUT,
+  PROP_RTP_METADATA,
 };
 
 enum
@@ -201,6 +222,7 @@ struct _GstE2eeEnc
   gboolean soft_signalled;
   gboolean hard_reported;
   GstE2eeLayout layout;
+  GstE2eeRtpFields rtp_fields;
   GHashTable *stats;
   guint64 frames;
   guint64 bytes;
@@ -211,6 +233,7 @@ struct _GstE2eeEnc
   GstBufferPool *pool;
   gsize pool_size;
   GstE2eeLayoutCodec codec;     /* of the negotiated input; NONE: whole frames */
+  gboolean rtp;                 /* per-packet mode: the input is RTP packets */
   gint64 last_malformed_warning;        /* monotonic µs, 0 = never */
   /* The key and decisions for the frame in flight: taken in prepare_output_buffer(),
    * which needs the key to size the output, and used by transform(). */
@@ -222,6 +245,7 @@ struct _GstE2eeEnc
     gboolean hard_report;
     guint64 max_frames;
     guint64 soft_frames;
+    GstE2eeRtpFields rtp_fields;
   } frame;
 };
 
@@ -587,6 +611,7 @@ gst_e2ee_enc_transform_caps (GstBaseTransform * trans, GstPadDirection direction
       GstCaps *one = gst_caps_copy_nth (caps, i);
       const GstStructure *s = gst_caps_get_structure (one, 0);
       gboolean sframe = gst_structure_has_name (s, GST_E2EE_SFRAME_MEDIA_TYPE);
+      gboolean rtp = gst_structure_has_name (s, GST_E2EE_RTP_MEDIA_TYPE);
       GstCaps *capable;
 
       if (direction == GST_PAD_SINK) {
@@ -594,6 +619,15 @@ gst_e2ee_enc_transform_caps (GstBaseTransform * trans, GstPadDirection direction
           res = gst_caps_merge (res, gst_e2ee_caps_to_sframe (one));
         } else if (layout == GST_E2EE_LAYOUT_CODEC) {
           res = gst_caps_merge (res, gst_e2ee_caps_add_layout (one));
+        } else if (layout == GST_E2EE_LAYOUT_RTP) {
+          /* Other media too, so that set_caps() refuses them with a clear error. */
+          res = gst_caps_merge (res, gst_e2ee_caps_set_layout (one,
+                  GST_E2EE_LAYOUT_FIELD_RTP));
+        } else if (rtp) {
+          /* auto: packets encrypted per packet, preferred, or whole packets as
+           * SFrame frames, as before there was a per-packet mode. */
+          res = gst_caps_merge (res, gst_e2ee_caps_add_rtp_layout (one));
+          res = gst_caps_merge (res, gst_e2ee_caps_to_sframe (one));
         } else {
           /* auto: the codec layout where the stream has one, preferred, and whole
            * frames, so that downstream that takes only those (rtpsframepay) still
@@ -614,11 +648,18 @@ gst_e2ee_enc_transform_caps (GstBaseTransform * trans, GstPadDirection direction
         if (sframe) {
           res = gst_caps_merge (res, gst_e2ee_caps_from_sframe (one));
         } else if (gst_structure_has_field (s, GST_E2EE_LAYOUT_FIELD)) {
-          if (g_strcmp0 (gst_structure_get_string (s, GST_E2EE_LAYOUT_FIELD),
-                  GST_E2EE_LAYOUT_FIELD_CODEC) == 0)
+          const gchar *field = gst_structure_get_string (s, GST_E2EE_LAYOUT_FIELD);
+
+          if (g_strcmp0 (field, layout == GST_E2EE_LAYOUT_RTP ?
+                  GST_E2EE_LAYOUT_FIELD_RTP : GST_E2EE_LAYOUT_FIELD_CODEC) == 0 ||
+              (layout == GST_E2EE_LAYOUT_AUTO && rtp &&
+                  g_strcmp0 (field, GST_E2EE_LAYOUT_FIELD_RTP) == 0))
             res = gst_caps_merge (res, gst_e2ee_caps_strip_layout (one));
-        } else if (layout == GST_E2EE_LAYOUT_CODEC) {
-          /* Downstream (a payloader, a parser) names the codec without the field. */
+        } else if (layout == GST_E2EE_LAYOUT_CODEC || layout == GST_E2EE_LAYOUT_RTP) {
+          /* Downstream (a payloader, a parser, rtpbin, udpsink) names the media
+           * without the field. */
+          res = gst_caps_merge (res, gst_caps_ref (one));
+        } else if (rtp) {
           res = gst_caps_merge (res, gst_caps_ref (one));
         } else {
           capable = gst_e2ee_caps_layout_capable (one);
@@ -651,6 +692,28 @@ gst_e2ee_enc_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCaps * out
   layout = self->layout;
   enabled = self->enabled;
   GST_OBJECT_UNLOCK (self);
+
+  self->rtp = FALSE;
+  /* Per packet: what layout=rtp asks for, and what layout=auto settles on for RTP
+   * unless downstream takes only application/x-sframe. */
+  if (enabled && layout != GST_E2EE_LAYOUT_FRAME && layout != GST_E2EE_LAYOUT_CODEC &&
+      gst_e2ee_caps_has_rtp_layout (outcaps)) {
+    if (!gst_e2ee_caps_is_rtp (incaps)) {
+      GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("layout=rtp needs RTP packets"),
+          ("caps %" GST_PTR_FORMAT " are not application/x-rtp; put the element after "
+              "an RTP payloader, or use layout=auto", incaps));
+      return FALSE;
+    }
+    self->rtp = TRUE;
+    self->codec = GST_E2EE_LAYOUT_CODEC_NONE;
+    GST_INFO_OBJECT (self, "per-packet mode for %" GST_PTR_FORMAT, incaps);
+    return TRUE;
+  }
+  if (enabled && layout == GST_E2EE_LAYOUT_RTP) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("layout=rtp needs RTP packets"),
+        ("input %" GST_PTR_FORMAT ", output %" GST_PTR_FORMAT, incaps, outcaps));
+    return FALSE;
+  }
 
   /* The output caps say which layout negotiation settled on (with layout=auto, the
    * codec layout unless downstream takes whole frames only). Frames already in
@@ -735,6 +798,7 @@ gst_e2ee_enc_begin_frame (GstE2eeEnc * self, GstBuffer * inbuf)
       soft_frames = max_frames - max_frames / 8;
     self->frame.max_frames = max_frames;
     self->frame.soft_frames = soft_frames;
+    self->frame.rtp_fields = self->rtp_fields;
     self->frame.announce = self->frame.hard_report = FALSE;
     if (max_frames && gst_e2ee_sframe_key_get_next_counter (key) >= max_frames) {
       self->frame.hard_report = !self->hard_reported;
@@ -772,8 +836,13 @@ gst_e2ee_enc_prepare_output_buffer (GstBaseTransform * trans, GstBuffer * inbuf,
   ret = gst_e2ee_enc_begin_frame (self, inbuf);
   if (ret != GST_FLOW_OK)
     return ret;
-  size = gst_e2ee_layout_get_max_size (self->codec, self->frame.key,
-      gst_buffer_get_size (inbuf));
+  /* Per packet, the payload gains an SFrame header and tag; nothing else changes. */
+  if (self->rtp)
+    size = gst_e2ee_sframe_key_get_max_encrypted_size (self->frame.key,
+        gst_buffer_get_size (inbuf));
+  else
+    size = gst_e2ee_layout_get_max_size (self->codec, self->frame.key,
+        gst_buffer_get_size (inbuf));
   if (size == 0) {
     clear_frame (self);
     GST_ELEMENT_ERROR (self, STREAM, ENCODE, ("Frame of %" G_GSIZE_FORMAT " bytes is too "
@@ -820,7 +889,8 @@ gst_e2ee_enc_prepare_output_buffer (GstBaseTransform * trans, GstBuffer * inbuf,
   return GST_FLOW_OK;
 }
 
-/* A frame the codec layout cannot read: dropped, never sent in the clear. */
+/* A frame the codec layout cannot read, or per packet a buffer that is not an RTP
+ * packet: dropped, never sent in the clear. */
 static void
 gst_e2ee_enc_report_malformed (GstE2eeEnc * self, const GstE2eeSFrameKey * key,
     gboolean announced, const gchar * why)
@@ -835,14 +905,77 @@ gst_e2ee_enc_report_malformed (GstE2eeEnc * self, const GstE2eeSFrameKey * key,
     self->announced = FALSE;
   GST_OBJECT_UNLOCK (self);
 
-  GST_WARNING_OBJECT (self, "dropping a frame the codec layout cannot read: %s", why);
+  GST_WARNING_OBJECT (self, "dropping a %s: %s", self->rtp ? "malformed RTP packet" :
+      "frame the codec layout cannot read", why);
   if (self->last_malformed_warning == 0 ||
       now - self->last_malformed_warning >= MALFORMED_WARNING_INTERVAL) {
     self->last_malformed_warning = now;
     GST_ELEMENT_WARNING (self, STREAM, FORMAT,
-        ("Dropping frames that are not well-formed for the codec layout"),
+        ("%s", self->rtp ? "Dropping buffers that are not well-formed RTP packets" :
+            "Dropping frames that are not well-formed for the codec layout"),
         ("%s (%" G_GUINT64_FORMAT " dropped so far)", why, count));
   }
+}
+
+/* Per packet (docs/per-packet.md): the RTP header is copied, the payload is replaced
+ * by `SFrame header || ciphertext || tag` with the masked fixed header as metadata,
+ * and the padding follows unchanged. The payload is copied to where the SFrame
+ * header ends and encrypted there in place, so a payloader's two-memory packet is
+ * never merged. Sets *@plain_size to the payload size. */
+static gboolean
+gst_e2ee_enc_encrypt_packet (GstE2eeEnc * self, GstE2eeSFrameKey * key,
+    GstE2eeRtpFields fields, GstBuffer * inbuf, GstBuffer * outbuf, gsize * out_len,
+    guint64 * ctr, gsize * plain_size, GError ** error)
+{
+  guint8 fixed[GST_E2EE_RTP_FIXED_HEADER_SIZE], md[GST_E2EE_RTP_FIXED_HEADER_SIZE];
+  guint64 kid = gst_e2ee_sframe_key_get_kid (key);
+  GstE2eeRtpPacket pkt;
+  GstMapInfo out;
+  GError *err = NULL;
+  const gchar *why;
+  gsize hlen, sh, placed = 0, sframe_len = 0;
+  guint attempt;
+  gboolean ok = FALSE;
+
+  if (!gst_e2ee_rtp_parse_buffer (inbuf, &pkt, fixed, &why)) {
+    g_set_error (error, GST_E2EE_LAYOUT_ERROR, GST_E2EE_LAYOUT_ERROR_MALFORMED_FRAME,
+        "not an RTP packet: %s", why);
+    return FALSE;
+  }
+  if (!gst_buffer_map (outbuf, &out, GST_MAP_WRITE)) {
+    g_set_error_literal (error, GST_E2EE_SFRAME_ERROR,
+        GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT, "cannot write the output packet");
+    return FALSE;
+  }
+  hlen = pkt.header_size;
+  gst_e2ee_rtp_metadata (fixed, fields, md);
+  gst_buffer_extract (inbuf, 0, out.data, hlen);
+  for (attempt = 0; attempt < RTP_IN_PLACE_ATTEMPTS; attempt++) {
+    sh = gst_e2ee_sframe_header_size (kid, gst_e2ee_sframe_key_get_next_counter (key));
+    if (attempt == 0)
+      gst_buffer_extract (inbuf, hlen, out.data + hlen + sh, pkt.payload_size);
+    else if (placed != sh)
+      memmove (out.data + hlen + sh, out.data + hlen + placed, pkt.payload_size);
+    placed = sh;
+    g_clear_error (&err);
+    ok = gst_e2ee_sframe_key_encrypt (key, md, sizeof (md), out.data + hlen + sh,
+        pkt.payload_size, out.data + hlen, out.size - hlen, &sframe_len, ctr, &err);
+    /* Refused without using a counter because the header came out longer or
+     * shorter than where the payload sits: the counter moved meanwhile. */
+    if (ok || gst_e2ee_sframe_header_size (kid,
+            gst_e2ee_sframe_key_get_next_counter (key)) == sh)
+      break;
+  }
+  if (ok) {
+    gst_buffer_extract (inbuf, hlen + pkt.payload_size, out.data + hlen + sframe_len,
+        pkt.padding_size);
+    *out_len = hlen + sframe_len + pkt.padding_size;
+    *plain_size = pkt.payload_size;
+  } else {
+    g_propagate_error (error, err);
+  }
+  gst_buffer_unmap (outbuf, &out);
+  return ok;
 }
 
 static GstFlowReturn
@@ -853,8 +986,8 @@ gst_e2ee_enc_transform (GstBaseTransform * trans, GstBuffer * inbuf, GstBuffer *
   GstMapInfo in, out;
   GError *error = NULL;
   GstE2eeKidStats *st;
-  gsize out_len = 0;
-  guint64 ctr, max_frames, soft_frames;
+  gsize out_len = 0, plain_size = gst_buffer_get_size (inbuf);
+  guint64 ctr = 0, max_frames, soft_frames;
   gboolean ok, announce, hard_report;
 
   /* Taken over from prepare_output_buffer(). */
@@ -887,25 +1020,31 @@ gst_e2ee_enc_transform (GstBaseTransform * trans, GstBuffer * inbuf, GstBuffer *
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
   }
 
-  if (!gst_buffer_map (inbuf, &in, GST_MAP_READ)) {
-    gst_e2ee_sframe_key_unref (key);
-    GST_ELEMENT_ERROR (self, RESOURCE, READ, ("Cannot read the input frame"), (NULL));
-    return GST_FLOW_ERROR;
-  }
-  if (!gst_buffer_map (outbuf, &out, GST_MAP_WRITE)) {
+  if (self->rtp) {
+    ok = gst_e2ee_enc_encrypt_packet (self, key, self->frame.rtp_fields, inbuf, outbuf,
+        &out_len, &ctr, &plain_size, &error);
+  } else {
+    if (!gst_buffer_map (inbuf, &in, GST_MAP_READ)) {
+      gst_e2ee_sframe_key_unref (key);
+      GST_ELEMENT_ERROR (self, RESOURCE, READ, ("Cannot read the input frame"), (NULL));
+      return GST_FLOW_ERROR;
+    }
+    if (!gst_buffer_map (outbuf, &out, GST_MAP_WRITE)) {
+      gst_buffer_unmap (inbuf, &in);
+      gst_e2ee_sframe_key_unref (key);
+      GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("Cannot write the output frame"),
+          (NULL));
+      return GST_FLOW_ERROR;
+    }
+    if (self->codec == GST_E2EE_LAYOUT_CODEC_NONE)
+      ok = gst_e2ee_sframe_key_encrypt (key, NULL, 0, in.data, in.size, out.data,
+          out.size, &out_len, &ctr, &error);
+    else
+      ok = gst_e2ee_layout_encrypt (key, self->codec, in.data, in.size, out.data,
+          out.size, &out_len, &ctr, &error);
+    gst_buffer_unmap (outbuf, &out);
     gst_buffer_unmap (inbuf, &in);
-    gst_e2ee_sframe_key_unref (key);
-    GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("Cannot write the output frame"), (NULL));
-    return GST_FLOW_ERROR;
   }
-  if (self->codec == GST_E2EE_LAYOUT_CODEC_NONE)
-    ok = gst_e2ee_sframe_key_encrypt (key, NULL, 0, in.data, in.size, out.data,
-        out.size, &out_len, &ctr, &error);
-  else
-    ok = gst_e2ee_layout_encrypt (key, self->codec, in.data, in.size, out.data,
-        out.size, &out_len, &ctr, &error);
-  gst_buffer_unmap (outbuf, &out);
-  gst_buffer_unmap (inbuf, &in);
 
   if (!ok && g_error_matches (error, GST_E2EE_LAYOUT_ERROR,
           GST_E2EE_LAYOUT_ERROR_MALFORMED_FRAME)) {
@@ -947,9 +1086,9 @@ gst_e2ee_enc_transform (GstBaseTransform * trans, GstBuffer * inbuf, GstBuffer *
   GST_OBJECT_LOCK (self);
   st = gst_e2ee_kid_stats_get (self->stats, gst_e2ee_sframe_key_get_kid (key));
   st->frames++;
-  st->bytes += gst_buffer_get_size (inbuf);
+  st->bytes += plain_size;
   self->frames++;
-  self->bytes += gst_buffer_get_size (inbuf);
+  self->bytes += plain_size;
   GST_OBJECT_UNLOCK (self);
 
   gst_e2ee_sframe_key_unref (key);
@@ -1037,6 +1176,9 @@ gst_e2ee_enc_set_property (GObject * object, guint prop_id, const GValue * value
     case PROP_LAYOUT:
       self->layout = g_value_get_enum (value);
       break;
+    case PROP_RTP_METADATA:
+      self->rtp_fields = g_value_get_flags (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1116,6 +1258,11 @@ gst_e2ee_enc_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_LAYOUT:
       GST_OBJECT_LOCK (self);
       g_value_set_enum (value, self->layout);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_RTP_METADATA:
+      GST_OBJECT_LOCK (self);
+      g_value_set_flags (value, self->rtp_fields);
       GST_OBJECT_UNLOCK (self);
       break;
     default:
@@ -1224,6 +1371,7 @@ gst_e2ee_enc_init (GstE2eeEnc * self)
   self->keyframe_on_rotate = DEFAULT_KEYFRAME_ON_ROTATE;
   self->last_rotation = GST_CLOCK_TIME_NONE;
   self->layout = DEFAULT_LAYOUT;
+  self->rtp_fields = DEFAULT_RTP_METADATA;
   self->stats = gst_e2ee_kid_stats_table_new ();
 }
 
@@ -1441,16 +1589,52 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
    *   with an error. A frame the layout cannot read is dropped (never sent in the
    *   clear), counted in #GstE2eeEnc:stats and reported with a warning message, at
    *   most one a second.
-   * * `auto`: `codec` for the streams it supports, unless downstream accepts only
-   *   `application/x-sframe` (e.g. rtpsframepay); `frame` for other streams.
+   * * `rtp` (Since: 1.0): the per-packet mode (docs/per-packet.md), for
+   *   `application/x-rtp` input: each packet keeps its RTP header (fixed header,
+   *   CSRCs, header extensions) and padding in the clear, and its payload becomes
+   *   `SFrame header || ciphertext || tag`, one counter value per packet, with the
+   *   fixed header fields #GstE2eeEnc:rtp-metadata selects as SFrame metadata. The
+   *   output caps are the input's with `e2ee-layout=rtp`. A packet grows by the
+   *   SFrame header and tag (at most 33 bytes; 19 or 20 with a KID below 8, fewer
+   *   than 2^24 packets and AES-GCM): lower the payloader's `mtu` by that much. A
+   *   buffer that is not an RTP packet is dropped and counted as
+   *   `dropped-malformed`. Other caps are refused with an error.
+   * * `auto`: `rtp` for `application/x-rtp`; `codec` for the streams it supports;
+   *   either unless downstream accepts only `application/x-sframe` (e.g.
+   *   rtpsframepay); `frame` for other streams.
    *
    * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_LAYOUT,
       g_param_spec_enum ("layout", "Layout",
-          "Encrypt whole frames (frame), or leave the codec's headers in the clear "
-          "(codec); auto picks codec for VP8, VP9, Opus and H.264/H.265 byte-stream",
+          "Encrypt whole frames (frame), leave the codec's headers in the clear "
+          "(codec), or encrypt each RTP packet's payload (rtp); auto picks rtp for "
+          "application/x-rtp, codec for VP8, VP9, Opus and H.264/H.265 byte-stream",
           GST_TYPE_E2EE_LAYOUT, DEFAULT_LAYOUT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstE2eeEnc:rtp-metadata:
+   *
+   * In the per-packet mode (#GstE2eeEnc:layout `rtp`), which fields of each packet's
+   * RTP fixed header are authenticated with the payload, as SFrame metadata: a
+   * receiver drops a packet whose covered fields were changed on the way. All of
+   * them by default (marker, payload type, sequence number, timestamp, SSRC), for
+   * endpoints that exchange packets directly or through relays that forward them
+   * unchanged. Forwarding servers (SFUs) commonly rewrite the SSRC, sequence
+   * number, timestamp and payload type: through one, choose the fields it keeps,
+   * often `marker`, or `none`. The version is always covered; padding, the
+   * extension bit, the CSRC count, CSRCs and header extensions never are, because
+   * mixers and servers change them. e2eedec's #GstE2eeDec:rtp-metadata must be the
+   * same.
+   *
+   * Since: 1.0
+   */
+  g_object_class_install_property (gobject_class, PROP_RTP_METADATA,
+      g_param_spec_flags ("rtp-metadata", "RTP metadata",
+          "Per-packet mode: RTP fixed header fields authenticated with each payload "
+          "(receivers must use the same)", GST_TYPE_E2EE_RTP_FIELDS,
+          DEFAULT_RTP_METADATA,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
 
   /**
@@ -1557,5 +1741,6 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
   gst_type_mark_as_plugin_api (GST_TYPE_E2EE_CIPHER_SUITE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_E2EE_ROTATION_MODE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_E2EE_LAYOUT, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_E2EE_RTP_FIELDS, 0);
   GST_DEBUG_CATEGORY_INIT (gst_e2ee_enc_debug, "e2eeenc", 0, "SFrame encrypter");
 }
