@@ -655,11 +655,10 @@ gst_e2ee_enc_transform_caps (GstBaseTransform * trans, GstPadDirection direction
               (layout == GST_E2EE_LAYOUT_AUTO && rtp &&
                   g_strcmp0 (field, GST_E2EE_LAYOUT_FIELD_RTP) == 0))
             res = gst_caps_merge (res, gst_e2ee_caps_strip_layout (one));
-        } else if (layout == GST_E2EE_LAYOUT_CODEC || layout == GST_E2EE_LAYOUT_RTP) {
+        } else if (layout == GST_E2EE_LAYOUT_CODEC || layout == GST_E2EE_LAYOUT_RTP ||
+            rtp) {
           /* Downstream (a payloader, a parser, rtpbin, udpsink) names the media
            * without the field. */
-          res = gst_caps_merge (res, gst_caps_ref (one));
-        } else if (rtp) {
           res = gst_caps_merge (res, gst_caps_ref (one));
         } else {
           capable = gst_e2ee_caps_layout_capable (one);

@@ -16,6 +16,7 @@
 #include <gst/video/video.h>
 #include <gst/e2ee/e2ee.h>
 #include <gio/gio.h>
+#include <stdio.h>
 #include <string.h>
 
 #define KEY_SIZE 32
@@ -950,6 +951,55 @@ GST_START_TEST (test_rtp_caps)
 
 GST_END_TEST;
 
+static GstBuffer *
+hex_buffer (const gchar * hex)
+{
+  guint8 bytes[128];
+  gsize n = 0;
+  guint v;
+
+  while (*hex) {
+    if (*hex == ' ') {
+      hex++;
+      continue;
+    }
+    fail_unless (n < sizeof (bytes) && sscanf (hex, "%2x", &v) == 1);
+    bytes[n++] = (guint8) v;
+    hex += 2;
+  }
+  return gst_buffer_new_memdup (bytes, n);
+}
+
+/* The worked example of docs/per-packet.md, so the page cannot drift from the code. */
+GST_START_TEST (test_rtp_doc_example)
+{
+  static const guint8 base[16] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+    15
+  };
+  GstElement *enc = gst_element_factory_make ("e2eeenc", NULL);
+  GstBuffer *key = gst_buffer_new_memdup (base, sizeof (base)), *out, *want;
+  GBytes *want_bytes;
+  GstHarness *h;
+
+  gst_util_set_object_arg (G_OBJECT (enc), "cipher-suite", "aes-128-gcm-sha256-128");
+  g_object_set (enc, "key-id", (guint64) 1, "key", key, NULL);
+  gst_buffer_unref (key);
+  h = harness_for (enc, NULL, RTP_CAPS);
+  out = push_pull (h, hex_buffer ("a1 ef 12 34 00 01 e2 40 de ad be ef 01 02 03 04 "
+          "00 01 02 03 04 05 06 07 00 00 00 04"));
+  want = hex_buffer ("a1 ef 12 34 00 01 e2 40 de ad be ef 01 02 03 04 10 "
+      "d0 d5 a3 e3 4e a7 c5 66 c8 9c 60 38 3a ab 8b b2 c5 b7 d4 9e 65 b6 10 ec "
+      "00 00 00 04");
+  want_bytes = buffer_bytes (want);
+  assert_bytes (out, want_bytes, "docs/per-packet.md example", 0);
+  g_bytes_unref (want_bytes);
+  gst_buffer_unref (want);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* ---- Real pipelines ------------------------------------------------------ */
 
 /* Every 16-byte window of everything that crossed the wire, to look plaintext up in. */
@@ -1273,6 +1323,7 @@ e2eertp_suite (void)
   tcase_add_test (tc, test_rtp_enc_malformed);
   tcase_add_test (tc, test_rtp_key_rotation);
   tcase_add_test (tc, test_rtp_caps);
+  tcase_add_test (tc, test_rtp_doc_example);
   tcase_add_loop_test (tc, test_rtp_pipeline_codecs, 0,
       G_N_ELEMENTS (codec_pipelines));
   tcase_add_test (tc, test_rtp_pipeline_rtpbin_udp);
