@@ -591,9 +591,11 @@ gst_e2ee_dec_transform_caps (GstBaseTransform * trans, GstPadDirection direction
     }
     res = gst_caps_merge (res, plain);
   } else {
+    /* No `e2ee-layout=rtp` here: an RTP payloader upstream takes fields from what
+     * downstream offers, and its plaintext packets would then claim to be
+     * encrypted. e2eeenc asks with its own caps as the filter, which keep the
+     * field. */
     res = gst_e2ee_caps_to_sframe (caps);
-    if (layout == GST_E2EE_LAYOUT_AUTO || layout == GST_E2EE_LAYOUT_RTP)
-      res = gst_caps_merge (res, gst_e2ee_caps_add_rtp_layout (caps));
     if (layout != GST_E2EE_LAYOUT_FRAME)
       res = gst_caps_merge (res, gst_e2ee_caps_add_layout (caps));
     res = gst_caps_merge (res, gst_caps_ref (caps));

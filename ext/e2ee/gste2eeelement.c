@@ -96,6 +96,10 @@ static GstStaticCaps layout_capable_caps = GST_STATIC_CAPS ("video/x-vp8; video/
 static gboolean
 structure_add_layout (GstCapsFeatures * features, GstStructure * s, gpointer user_data)
 {
+  /* RTP packets have no codec layout: left unmarked, so that a payloader before
+   * e2eedec cannot pick up a claim that its packets are encrypted. */
+  if (user_data == NULL && gst_structure_has_name (s, GST_E2EE_RTP_MEDIA_TYPE))
+    return TRUE;
   gst_structure_set (s, GST_E2EE_LAYOUT_FIELD, G_TYPE_STRING,
       user_data ? (const gchar *) user_data : GST_E2EE_LAYOUT_FIELD_CODEC, NULL);
   return TRUE;

@@ -597,7 +597,8 @@ gst_e2ee_enc_transform_caps (GstBaseTransform * trans, GstPadDirection direction
   GST_OBJECT_UNLOCK (self);
 
   if (!enabled) {
-    res = gst_caps_ref (caps);
+    /* Plaintext never claims a layout, whatever the neighbours offer. */
+    res = gst_e2ee_caps_strip_layout (caps);
   } else if (layout == GST_E2EE_LAYOUT_FRAME) {
     res = direction == GST_PAD_SINK ? gst_e2ee_caps_to_sframe (caps) :
         gst_e2ee_caps_from_sframe (caps);

@@ -1218,6 +1218,59 @@ GST_START_TEST (test_rtp_pipeline_codecs)
 
 GST_END_TEST;
 
+/* e2eeenc enabled=false with e2eedec allow-plaintext=true: the packets pass as they
+ * are, and nothing on the way claims they are encrypted (the payloader must not pick
+ * up e2eedec's caps field and have its plaintext taken for ciphertext). */
+GST_START_TEST (test_rtp_pipeline_disabled)
+{
+  GstElement *pipeline, *el;
+  GError *err = NULL;
+  GstCaps *caps;
+  GstPad *pad;
+  Capture c;
+  guint i;
+
+  capture_init (&c);
+  pipeline = gst_parse_launch ("audiotestsrc num-buffers=20 samplesperbuffer=960 ! "
+      "audio/x-raw,rate=48000,channels=1 ! opusenc name=codec frame-size=20 ! "
+      "rtpopuspay name=pay ! e2eeenc name=enc enabled=false key-id=1 key=" KEY_HEX_1
+      " ! e2eedec name=dec allow-plaintext=true key-id=1 key=" KEY_HEX_1 " ! "
+      "rtpopusdepay ! opusdec name=decoder ! fakesink", &err);
+  fail_unless (pipeline != NULL, "%s", err ? err->message : "");
+  probe_pad (pipeline, "pay", "src", keep_probe, &c.plain, &c);
+  probe_pad (pipeline, "enc", "src", keep_probe, &c.transit, &c);
+  probe_pad (pipeline, "codec", "src", count_probe, &c.encoded, &c);
+  probe_pad (pipeline, "decoder", "src", count_probe, &c.decoded, &c);
+  el = gst_bin_get_by_name (GST_BIN (pipeline), "enc");
+  pad = gst_element_get_static_pad (el, "src");
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PAUSED) !=
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless (gst_element_get_state (pipeline, NULL, NULL, GST_CLOCK_TIME_NONE) ==
+      GST_STATE_CHANGE_SUCCESS);
+  caps = gst_pad_get_current_caps (pad);
+  fail_unless (caps != NULL);
+  fail_if (gst_structure_has_field (gst_caps_get_structure (caps, 0), "e2ee-layout"),
+      "plaintext caps %" GST_PTR_FORMAT, caps);
+  gst_caps_unref (caps);
+  gst_object_unref (pad);
+  gst_object_unref (el);
+  run_to_eos (pipeline);
+
+  fail_unless (c.encoded >= 20);
+  fail_unless_equals_int (c.decoded, c.encoded);
+  fail_unless_equals_int (c.transit->len, c.plain->len);
+  for (i = 0; i < c.plain->len; i++)
+    fail_unless (g_bytes_equal (g_ptr_array_index (c.plain, i),
+            g_ptr_array_index (c.transit, i)));
+  el = gst_bin_get_by_name (GST_BIN (pipeline), "dec");
+  fail_unless_equals_uint64 (stat (el, "dropped"), 0);
+  gst_object_unref (el);
+  gst_object_unref (pipeline);
+  capture_clear (&c);
+}
+
+GST_END_TEST;
+
 static GSocket *
 bind_loopback (guint16 * port)
 {
@@ -1326,6 +1379,7 @@ e2eertp_suite (void)
   tcase_add_test (tc, test_rtp_doc_example);
   tcase_add_loop_test (tc, test_rtp_pipeline_codecs, 0,
       G_N_ELEMENTS (codec_pipelines));
+  tcase_add_test (tc, test_rtp_pipeline_disabled);
   tcase_add_test (tc, test_rtp_pipeline_rtpbin_udp);
   return s;
 }
