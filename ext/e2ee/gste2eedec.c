@@ -1894,7 +1894,7 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
    *   H.265 in `stream-format=byte-stream`), with or without the `e2ee-layout` field.
    *   RTP depayloaders do not carry that field, so set this after one; other caps
    *   are refused with an error.
-   * * `rtp` (Since: 1.0): the per-packet mode (docs/per-packet.md): every
+   * * `rtp` (Since: 0.1): the per-packet mode (docs/per-packet.md): every
    *   `application/x-rtp` packet's payload is an SFrame frame, checked together with
    *   the RTP header fields #GstE2eeDec:rtp-metadata selects and decrypted in place;
    *   the header, CSRCs, extensions and padding pass unchanged. `auto` picks it for
@@ -1922,7 +1922,7 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
    * `authentication`. A packet whose covered fields changed on the way is dropped
    * the same way.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_RTP_METADATA,
       g_param_spec_flags ("rtp-metadata", "RTP metadata",

@@ -26,7 +26,7 @@ G_BEGIN_DECLS
  * @GST_E2EE_LAYOUT_FRAME: whole-frame SFrame (RFC 9605), `application/x-sframe` caps.
  * @GST_E2EE_LAYOUT_CODEC: the codec layout of docs/layout.md: the bytes payloaders and
  *   decoders read stay in the clear, and the caps stay the codec's.
- * @GST_E2EE_LAYOUT_RTP: the per-packet mode of docs/per-packet.md (Since: 1.0): on
+ * @GST_E2EE_LAYOUT_RTP: the per-packet mode of docs/per-packet.md (Since: 0.1): on
  *   `application/x-rtp` caps, each packet's payload is encrypted and its RTP header
  *   stays in the clear; layout=auto picks it for `application/x-rtp` input.
  *

@@ -1589,7 +1589,7 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
    *   with an error. A frame the layout cannot read is dropped (never sent in the
    *   clear), counted in #GstE2eeEnc:stats and reported with a warning message, at
    *   most one a second.
-   * * `rtp` (Since: 1.0): the per-packet mode (docs/per-packet.md), for
+   * * `rtp` (Since: 0.1): the per-packet mode (docs/per-packet.md), for
    *   `application/x-rtp` input: each packet keeps its RTP header (fixed header,
    *   CSRCs, header extensions) and padding in the clear, and its payload becomes
    *   `SFrame header || ciphertext || tag`, one counter value per packet, with the
@@ -1628,7 +1628,7 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
    * mixers and servers change them. e2eedec's #GstE2eeDec:rtp-metadata must be the
    * same.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_RTP_METADATA,
       g_param_spec_flags ("rtp-metadata", "RTP metadata",

@@ -29,7 +29,7 @@ G_BEGIN_DECLS
  * covered; padding (P), extension (X), CSRC count (CC), CSRCs and header extensions
  * never are, since mixers and forwarding servers change them.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 typedef enum
 {
