@@ -242,7 +242,7 @@ class Session:
 
     # -- signalling --------------------------------------------------------
 
-    def offer(self, timeout=10):
+    def offer(self, timeout=30):
         if self.pipeline.set_state(Gst.State.PLAYING) == Gst.StateChangeReturn.FAILURE:
             raise RuntimeError('the pipeline does not start')
         promise = Gst.Promise.new()
@@ -475,6 +475,8 @@ def main():
                    help='SFrame cipher suite (4: AES-128-GCM, 5: AES-256-GCM, the default)')
     p.add_argument('--key-file', help='file holding the base key in hex '
                    '(default: $GST_E2EE_WEB_KEY, else a random key, printed in the page URL)')
+    p.add_argument('--build-dir', help='gst-e2ee build directory whose plugins to use when '
+                   '$GST_PLUGIN_PATH_1_0 is not set (default: build/ in this source tree)')
     p.add_argument('--show', action='store_true',
                    help='show and play what the browser sends (default: decode and count it)')
     p.add_argument('--trace', action='store_true',
@@ -482,6 +484,12 @@ def main():
     p.add_argument('-v', '--verbose', action='store_true', help='log sessions and requests')
     args = p.parse_args()
 
+    # From a source tree, use the plugins of its build directory unless told otherwise.
+    build = args.build_dir or os.path.join(HERE, '..', '..', 'build')
+    if 'GST_PLUGIN_PATH_1_0' not in os.environ and os.path.isdir(os.path.join(build, 'ext')):
+        build = os.path.abspath(build)
+        os.environ['GST_PLUGIN_PATH_1_0'] = f'{build}/ext:{build}/gst'
+        os.environ.setdefault('GST_REGISTRY_1_0', f'{build}/registry-web.bin')
     Gst.init(None)
     missing = [e for e in ('webrtcbin', 'e2eeenc', 'e2eedec', 'rtpvp8sframepay', 'vp8enc',
                            'vp8dec', 'opusenc', 'opusdec', 'nicesrc')

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
 // URL fragment (never sent to the server): key=<hex base key>, suite=4|5 (default 5),
+// source=camera to send the camera and microphone instead of a test picture and tone,
 // join=1 to join without a key (the page then drops every frame, for tests),
 // trace=1 to record a hash of every frame (for tests). A fragment with a key joins
 // at once.
@@ -36,8 +37,16 @@ function randomKids () {
   return { video: String(2n * r), audio: String(2n * r + 1n) };
 }
 
-// What the page sends: a moving picture and a 660 Hz tone, attached once connected.
-function localMedia () {
+// What the page sends, attached once connected: the camera and microphone, or a moving
+// picture and a 660 Hz tone.
+async function localMedia (source) {
+  if (source === 'camera') {
+    const s = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: true });
+    const preview = document.createElement('video');
+    Object.assign(preview, { srcObject: new MediaStream(s.getVideoTracks()), muted: true, autoplay: true });
+    $('local').replaceWith(preview);
+    return { video: s.getVideoTracks()[0], audio: s.getAudioTracks()[0] };
+  }
   const canvas = $('local');
   const g = canvas.getContext('2d');
   let n = 0;
@@ -60,7 +69,10 @@ function localMedia () {
   const dest = ac.createMediaStreamDestination();
   osc.connect(gain).connect(dest);
   osc.start();
+  // Without a click first (a fragment with a key joins at once) the browser may keep
+  // the tone and the remote sound off: the next click starts them.
   ac.resume();
+  document.addEventListener('click', () => { ac.resume(); $('remote').muted = false; });
   return { video, audio: dest.stream.getAudioTracks()[0] };
 }
 
@@ -86,7 +98,7 @@ async function join () {
   const worker = new Worker('./worker.mjs', { type: 'module' });
   state.worker = worker;
   worker.postMessage({ type: 'config', suite, key, sendKids: kids, trace });
-  const media = localMedia();
+  const media = await localMedia($('source').value);
 
   const session = await post('/session', { suite, kids });
   state.session = session;
@@ -184,6 +196,7 @@ setInterval(async () => {
 
 if (params.get('key')) $('key').value = params.get('key');
 if (params.get('suite')) $('suite').value = params.get('suite');
+if (params.get('source')) $('source').value = params.get('source');
 // The key is in the input now; take it out of the address bar and the history.
 if (params.has('key')) history.replaceState(null, '', location.pathname);
 const start = () => join().catch((e) => {

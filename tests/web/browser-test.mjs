@@ -93,7 +93,7 @@ async function join (context, base, fragment, name) {
   page.on('console', (m) => { if (m.type() === 'error') console.log(`[${name}] console: ${m.text()}`); });
   page.on('pageerror', (e) => console.log(`[${name}] page error: ${e.message}`));
   await page.goto(`${base}#${fragment}`);
-  const deadline = Date.now() + 20000;
+  const deadline = Date.now() + 45000;
   for (;;) {
     const st = await page.evaluate(() => window.e2ee.state());
     if (st.error) throw new Error(`${name}: ${st.error}`);
@@ -104,7 +104,7 @@ async function join (context, base, fragment, name) {
         return { page, id: st.session, name };
       }
     }
-    if (Date.now() > deadline) throw new Error(`${name}: not connected after 20 s (${st.status})`);
+    if (Date.now() > deadline) throw new Error(`${name}: not connected after 45 s (${st.status})`);
     await sleep(100);
   }
 }
@@ -128,7 +128,7 @@ function progress (s) {
   ]);
 }
 
-// Stops both directions, then waits until nothing moves any more for a second.
+// Stops both directions, then waits until nothing has moved for 1.5 s.
 async function finish (base, p) {
   await Promise.all([
     fetch(`${base}session/${p.id}/pause`, { method: 'POST', body: '{}' }),
@@ -142,7 +142,7 @@ async function finish (base, p) {
     const s = await snapshot(base, p);
     const now = progress(s);
     if (now !== last) { last = now; stableSince = Date.now(); }
-    if (Date.now() - stableSince >= 1000 || Date.now() > deadline) return s;
+    if (Date.now() - stableSince >= 1500 || Date.now() > deadline) return s;
   }
 }
 
