@@ -197,8 +197,9 @@ class RecvStream:
 
 
 class Session:
-    def __init__(self, sid, key, suite, peer_kids, log, show=False, trace=False):
+    def __init__(self, sid, key, suite, peer_kids, log, on_end, show=False, trace=False):
         self.id = sid
+        self.on_end = on_end
         self.key = key
         self.show = show
         self.trace = trace
@@ -233,7 +234,9 @@ class Session:
                 'direction', GstWebRTC.WebRTCRTPTransceiverDirection.SENDRECV)
 
         self.gathered = threading.Event()
+        self.candidates = 0
         self.webrtc.connect('notify::ice-gathering-state', self._on_gathering)
+        self.webrtc.connect('on-ice-candidate', self._on_candidate)
         self.webrtc.connect('notify::connection-state', self._on_connection)
         self.webrtc.connect('pad-added', self._on_pad_added)
         bus = self.pipeline.get_bus()
@@ -257,9 +260,23 @@ class Session:
         promise = Gst.Promise.new()
         self.webrtc.emit('set-local-description', offer, promise)
         promise.wait()
-        # The page gets one complete offer: every candidate in it.
-        if not self.gathered.wait(timeout):
-            raise RuntimeError('ICE gathering did not complete')
+        # The page gets one complete offer: every candidate in it. On a loaded machine
+        # webrtcbin 1.22 sometimes stays in the gathering state after libnice gathered
+        # every candidate (seen with 9 of 9 host candidates and no change for 30 s), so
+        # an offer whose candidates stopped coming for 2 s goes out as well.
+        deadline = time.monotonic() + timeout
+        last = (-1, 0.0)
+        while not self.gathered.wait(0.25):
+            now = time.monotonic()
+            if self.candidates != last[0]:
+                last = (self.candidates, now)
+            elif self.candidates > 0 and now - last[1] >= 2:
+                self.log(f'session {self.id}: gathering not complete, sending '
+                         f'{self.candidates} candidates')
+                break
+            if now > deadline:
+                raise RuntimeError(f'no ICE candidate in {timeout} s')
+        self.log(f'session {self.id}: {self.candidates} local candidates')
         return self.webrtc.get_property('local-description').sdp.as_text()
 
     def answer(self, sdp_text):
@@ -292,6 +309,9 @@ class Session:
 
     # -- GStreamer callbacks ------------------------------------------------
 
+    def _on_candidate(self, webrtc, mline, candidate):
+        self.candidates += 1
+
     def _on_gathering(self, webrtc, pspec):
         if webrtc.get_property('ice-gathering-state') == GstWebRTC.WebRTCICEGatheringState.COMPLETE:
             self.gathered.set()
@@ -301,6 +321,10 @@ class Session:
         self.connection = state.value_nick
         self.log(f'session {self.id}: connection {self.connection}')
         self._update_gate()
+        if state in (GstWebRTC.WebRTCPeerConnectionState.FAILED,
+                     GstWebRTC.WebRTCPeerConnectionState.CLOSED):
+            # Not from webrtcbin's own thread: the pipeline goes to NULL from the main loop.
+            GLib.idle_add(self.on_end, self.id)
 
     def _update_gate(self):
         # Media flows once DTLS is up on this side and the page reported its side up
@@ -370,7 +394,7 @@ class Endpoint:
                 raise ValueError('too many sessions')
             sid = secrets.token_hex(8)
             session = Session(sid, bytearray(self.key), self.suite, peer_kids, self.log,
-                              self.show, self.trace)
+                              self._end, self.show, self.trace)
             self.sessions[sid] = session
         try:
             sdp = session.offer()
@@ -392,6 +416,10 @@ class Endpoint:
             session.close()
             self.log(f'session {sid}: closed')
         return session is not None
+
+    def _end(self, sid):
+        self.close(sid)
+        return GLib.SOURCE_REMOVE
 
     def close_all(self):
         for sid in list(self.sessions):

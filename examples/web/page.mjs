@@ -162,7 +162,7 @@ async function rtcStats () {
       out.inbound[r.kind] = {
         packetsReceived: r.packetsReceived, packetsLost: r.packetsLost,
         framesReceived: r.framesReceived, framesDecoded: r.framesDecoded,
-        keyFramesDecoded: r.keyFramesDecoded, framesDropped: r.framesDropped,
+        keyFramesDecoded: r.keyFramesDecoded, framesDropped: r.framesDropped, pliCount: r.pliCount,
         totalSamplesReceived: r.totalSamplesReceived, concealedSamples: r.concealedSamples,
       };
     } else if (r.type === 'outbound-rtp') {
