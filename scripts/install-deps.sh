@@ -56,4 +56,25 @@ if what=$(missing); then
     exit 1
   fi
 fi
+# The browser test's npm dependencies (tests/web: playwright-core, pinned in
+# package-lock.json). npm ci runs only when node_modules is missing or was installed from
+# another lock file; it never downloads a browser (the test drives /usr/bin/chromium).
+# Without node >= 20 and npm, or if npm ci fails, the web tests fail and say why; the
+# rest of the project does not need them.
+web="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/web"
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1 ||
+   ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then
+  echo "install-deps: WARNING: tests/web needs node >= 20 and npm (Debian 12's nodejs is 18)" >&2
+else
+  lock_sum=$(sha256sum "$web/package-lock.json" | cut -d' ' -f1)
+  if [ "$(cat "$web/node_modules/.gst-e2ee-lock" 2>/dev/null)" != "$lock_sum" ]; then
+    echo "install-deps: npm ci in tests/web" >&2
+    if (cd "$web" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit \
+          --no-fund --loglevel=error >&2); then
+      echo "$lock_sum" > "$web/node_modules/.gst-e2ee-lock"
+    else
+      echo "install-deps: WARNING: npm ci failed in tests/web" >&2
+    fi
+  fi
+fi
 echo "install-deps: all dependencies present" >&2
