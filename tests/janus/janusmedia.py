@@ -12,7 +12,6 @@
 #
 # Runs with /usr/bin/python3 (PyGObject); webrtcbin only through GI.
 
-import os
 import secrets
 import threading
 import time
@@ -86,6 +85,13 @@ def _bytes(buf):
         return bytes(info.data)
     finally:
         buf.unmap(info)
+
+
+def _buffers(info):
+    if info.type & Gst.PadProbeType.BUFFER_LIST:
+        lst = info.get_buffer_list()
+        return [lst.get(i) for i in range(lst.length())]
+    return [info.get_buffer()]
 
 
 def rtp_payload(packet):
@@ -208,7 +214,7 @@ class Peer:
 class SentStream:
     """One stream of a publisher and everything recorded on it."""
 
-    def __init__(self, index, codec, kid, key):
+    def __init__(self, index, codec, kid, key, record):
         self.index = index
         self.codec = codec
         self.spec = CODECS[codec]
@@ -222,6 +228,8 @@ class SentStream:
         self.passed = 0            # raw frames let through
         self.rotate_at = None      # raw frame index at which to rotate, and how
         self.on_rotate = None
+        self.record = record       # keep the bytes (a test), or just count (a long call)
+        self.n = {"plain": 0, "cipher": 0, "rtp": 0}
         self.plain = []            # frames into e2eeenc
         self.cipher = []           # frames out of e2eeenc, into the payloader
         self.rtp = []              # RTP payloads out of the payloader
@@ -237,24 +245,32 @@ class SentStream:
 
 class Publisher(Peer):
     """A VideoRoom publisher of the given codecs (one stream each), every stream
-    encrypted with a key and KID of its own: two e2eeenc must never share a key,
-    since each counts its own nonces from 0."""
+    with a KID of its own. Streams may share a base key: RFC 9605 derives each KID's
+    key and salt from the base key and the KID. They must never share a KID, since
+    each e2eeenc counts its own nonces from 0."""
 
-    def __init__(self, client, room, name, codecs, keys):
-        """keys: one (KID, base key) per codec."""
+    def __init__(self, client, room, name, codecs, keys, record=True, sources=None):
+        """keys: one (KID, base key) per codec; sources: per media kind, a source
+        description instead of CODECS' test source."""
         super().__init__(name)
         self.client = client
         self.room = room
-        self.streams = [SentStream(i, c, kid, key) for i, (c, (kid, key)) in
+        self.streams = [SentStream(i, c, kid, key, record) for i, (c, (kid, key)) in
                         enumerate(zip(codecs, keys, strict=True))]
+        # max-compat: every m-line with a port of its own. With max-bundle webrtcbin
+        # offers the later m-lines with port 0 and a=bundle-only (RFC 8843), which Janus
+        # 1.1.2 takes for rejected m-lines (it answers them inactive). Janus bundles them
+        # in its answer anyway.
         desc = ["webrtcbin name=webrtc bundle-policy=max-compat"]
         for s in self.streams:
             sp = s.spec
             desc.append(
                 "%s ! identity name=gate%d ! %s ! e2eeenc name=e2ee%d key-id=%d cipher-suite=%s "
                 "layout=codec ! %s pt=%d ssrc=%d ! %s,payload=%d ! webrtc.sink_%d" % (
-                    sp["src"], s.index, sp["enc"].replace("name=encoder", "name=encoder%d" % s.index),
-                    s.index, s.kid, SUITE_NICK, sp["pay"].replace("name=pay", "name=pay%d" % s.index),
+                    (sources or {}).get(s.kind, sp["src"]), s.index,
+                    sp["enc"].replace("name=encoder", "name=encoder%d" % s.index),
+                    s.index, s.kid, SUITE_NICK,
+                    sp["pay"].replace("name=pay", "name=pay%d" % s.index),
                     sp["pt"], s.ssrc, sp["rtp"], sp["pt"], s.index))
         self.pipeline = Gst.parse_launch(" ".join(desc))
         self._setup_webrtc()
@@ -333,22 +349,25 @@ class Publisher(Peer):
     def _record(self, pad, info, arg):
         s, what = arg
         buf = info.get_buffer()
-        data = _bytes(buf)
+        data = _bytes(buf) if s.record else None
         with s.lock:
-            getattr(s, what).append(data)
+            s.n[what] += 1
+            if s.record:
+                getattr(s, what).append(data)
             if what == "cipher" and s.kind == "video" and not buf.has_flags(Gst.BufferFlags.DELTA_UNIT):
                 s.keyframes += 1
-                s.keyframe_index.append(len(s.cipher) - 1)
+                s.keyframe_index.append(s.n["cipher"] - 1)
         return Gst.PadProbeReturn.OK
 
     def _record_rtp(self, pad, info, s):
-        bufs = [info.get_buffer()] if info.type & Gst.PadProbeType.BUFFER else \
-            [info.get_buffer_list().get(i) for i in range(info.get_buffer_list().length())]
+        bufs = _buffers(info)
         with s.lock:
-            for b in bufs:
-                s.rtp.append(rtp_payload(_bytes(b)))
-                # The payloader packs the frame e2eeenc just pushed (no queue between).
-                s.rtp_frame.append(len(s.cipher) - 1)
+            s.n["rtp"] += len(bufs)
+            if s.record:
+                for b in bufs:
+                    s.rtp.append(rtp_payload(_bytes(b)))
+                    # The payloader packs the frame e2eeenc just pushed (no queue between).
+                    s.rtp_frame.append(s.n["cipher"] - 1)
         return Gst.PadProbeReturn.OK
 
     def publish(self, timeout=15):
@@ -393,7 +412,7 @@ class Publisher(Peer):
         """Whether every stream has sent all it was asked to, through e2eeenc."""
         for s in self.streams:
             with s.lock:
-                if s.to_send or len(s.cipher) != s.passed:
+                if s.to_send or s.n["cipher"] != s.passed:
                     return False
         return True
 
@@ -402,7 +421,7 @@ class Publisher(Peer):
         out = []
         for s in self.streams:
             with s.lock:
-                out.append((len(s.rtp), len(s.cipher)))
+                out.append((s.n["rtp"], s.n["cipher"]))
         return out
 
     def stats(self, s):
@@ -410,10 +429,12 @@ class Publisher(Peer):
 
 
 class ReceivedStream:
-    def __init__(self, mid, info):
+    def __init__(self, mid, info, record):
         self.mid = mid
         self.info = info               # Janus's description: feed_id, feed_mid, codec, ...
         self.codec = info["codec"]
+        self.record = record
+        self.n = {"rtp": 0, "cipher": 0, "plain": 0}
         self.lock = threading.Lock()
         self.rtp = []                  # RTP payloads into the depayloader
         self.cipher = []               # frames out of the depayloader
@@ -426,8 +447,14 @@ class Subscriber(Peer):
     """A VideoRoom subscriber to some feeds; store is its pipeline's key store (None:
     a key store with no keys, a participant without the meeting's keys)."""
 
-    def __init__(self, client, room, name, store=None):
+    def __init__(self, client, room, name, store=None, record=True, sinks=None, base_key=None):
+        """sinks: per media kind, what follows the decoder (default: fakesink).
+        base_key: if given, the store gets it for every KID the publishers announce
+        in their stream descriptions (one meeting key, a KID per stream)."""
         super().__init__(name)
+        self.base_key = base_key
+        self.record = record
+        self.sinks = sinks or {}
         self.client = client
         self.room = room
         self.store = store if store is not None else GstE2ee.KeyStore.new()
@@ -448,9 +475,10 @@ class Subscriber(Peer):
             self.errors.append("%s: a stream Janus did not announce (mid %s)" % (self.name, mid))
             return
         sp = CODECS[s.codec]
+        sink = self.sinks.get(sp["kind"], "fakesink sync=false async=false")
         chain = Gst.parse_bin_from_description(
-            "%s ! e2eedec name=e2eedec layout=codec cipher-suite=%s ! %s ! fakesink name=sink "
-            "sync=false async=false" % (sp["depay"], SUITE_NICK, sp["dec"]), True)
+            "%s ! e2eedec name=e2eedec layout=codec cipher-suite=%s ! %s ! %s" % (
+                sp["depay"], SUITE_NICK, sp["dec"], sink), True)
         dec = chain.get_by_name("e2eedec")
         dec.set_property("key-store", self.store)
         s.e2eedec = dec
@@ -467,17 +495,20 @@ class Subscriber(Peer):
 
     def _record(self, pad, info, arg):
         s, what = arg
-        data = _bytes(info.get_buffer())
+        data = _bytes(info.get_buffer()) if s.record else None
         with s.lock:
-            getattr(s, what).append(data)
+            s.n[what] += 1
+            if s.record:
+                getattr(s, what).append(data)
         return Gst.PadProbeReturn.OK
 
     def _record_rtp(self, pad, info, s):
-        bufs = [info.get_buffer()] if info.type & Gst.PadProbeType.BUFFER else \
-            [info.get_buffer_list().get(i) for i in range(info.get_buffer_list().length())]
+        bufs = _buffers(info)
         with s.lock:
-            for b in bufs:
-                s.rtp.append(rtp_payload(_bytes(b)))
+            s.n["rtp"] += len(bufs)
+            if s.record:
+                for b in bufs:
+                    s.rtp.append(rtp_payload(_bytes(b)))
         return Gst.PadProbeReturn.OK
 
     def _count_decoded(self, pad, info, s):
@@ -494,7 +525,10 @@ class Subscriber(Peer):
                                     .get("videoroom") == "attached" and "jsep" in e, timeout)
         for st in ev["plugindata"]["data"]["streams"]:
             if st.get("active", True) and st["type"] in ("audio", "video"):
-                self.streams[st["mid"]] = ReceivedStream(st["mid"], st)
+                r = self.streams[st["mid"]] = ReceivedStream(st["mid"], st, self.record)
+                r.kid = announced_kid(st)
+                if self.base_key is not None and r.kid is not None:
+                    add_decrypt_key(self.store, r.kid, self.base_key)
         self.offer = ev["jsep"]["sdp"]
         self.pipeline.set_state(Gst.State.PLAYING)
         self._set_remote(GstWebRTC.WebRTCSDPType.OFFER, self.offer, timeout)
@@ -515,6 +549,17 @@ class Subscriber(Peer):
 
     def stats(self, s):
         return s.e2eedec.get_property("stats") if s.e2eedec is not None else None
+
+
+def announced_kid(stream_info):
+    """The KID a publisher announced for a stream (Janus's feed_description)."""
+    desc = stream_info.get("feed_description") or ""
+    if desc.startswith("e2ee-kid="):
+        try:
+            return int(desc[9:])
+        except ValueError:
+            pass
+    return None
 
 
 def add_decrypt_key(store, kid, key):

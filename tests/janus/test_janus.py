@@ -6,9 +6,9 @@
 #
 #   alice publishes VP8 + Opus, bob H.264 + Opus (webrtcbin; e2eeenc in the codec
 #   layout before each payloader). carol subscribes to both with the keys, eve to both
-#   without them; dave (with the keys) joins while the media is already flowing. Halfway
-#   through, every stream changes to a new key (e2eeenc's rotate; the subscribers got
-#   the new keys beforehand).
+#   without them; dave (with the keys) joins while the media is already flowing. Two
+#   thirds through, every stream changes to a new key (e2eeenc's rotate; the
+#   subscribers got the new keys beforehand).
 #
 # Media starts once every participant present from the beginning is connected, each
 # encoder's first frame is a key frame, and each stream sends a fixed number of frames.
@@ -67,16 +67,16 @@ def _nal_units(frame):
     return units
 
 
-def _h264_slice_clear_end(frame, start, end):
+def _h264_slice_clear_end(frame, start, end, header):
     """End (exclusive, raw bytes) of the clear part of an H.264 slice NAL unit at
-    start: the header byte, then first_mb_in_slice, slice_type and
-    pic_parameter_set_id as ue(v), emulation prevention bytes skipped."""
-    pos, bit, zeros = start + 1, 0, 0
+    start: the header, then first_mb_in_slice, slice_type and pic_parameter_set_id as
+    ue(v), emulation prevention bytes skipped."""
+    pos, bit, zeros = start + header, 0, 0
 
     def next_bit():
         nonlocal pos, bit, zeros
         if bit == 0:
-            if zeros >= 2 and frame[pos] == 3:
+            if pos < end and zeros >= 2 and frame[pos] == 3:
                 pos += 1
                 zeros = 0
             if pos >= end:
@@ -108,10 +108,11 @@ def protected_regions(codec, frame):
         t = frame[s] & 0x1F
         if t in (7, 8, 13, 15, 9, 10, 11):     # parameter sets and framing: clear
             continue
+        header = 4 if t in (14, 20, 21) else 1
         if t in (1, 2, 5, 20, 21):
-            clear = _h264_slice_clear_end(frame, s, e) if t not in (20, 21) else s + 4
+            clear = _h264_slice_clear_end(frame, s, e, header)
         else:
-            clear = s + (4 if t == 14 else 1)
+            clear = s + header
         regions.append(frame[clear:e])
     return regions
 
@@ -145,14 +146,6 @@ def kid_ctr(codec, frame):
     if not ok:
         raise AssertionError("no SFrame header in a %s frame" % codec)
     return kid, ctr
-
-
-def decrypted_equal(codec, sent, got):
-    """Whether a decrypted frame is the frame the publisher encrypted. H.264 may come
-    back with other framing (start code length, zero padding), which the layout
-    leaves out of the authenticated data; here it comes back byte for byte, so
-    this is plain equality for every codec."""
-    return sent == got
 
 
 def late_expectation(s, r):
@@ -352,6 +345,8 @@ class JanusCall(unittest.TestCase):
             for s in p.streams:
                 self.assertIn("a=ssrc:%d " % s.ssrc,
                               p.webrtc.get_property("local-description").sdp.as_text())
+                # The KIDs travel in the stream descriptions (Janus's feed_description).
+                self.assertEqual(self.carol.stream_of(p.id, s.mid).kid, s.kid)
 
     def test_every_frame_arrives_and_decodes(self):
         for p, s, r in self.pairs(self.carol):
@@ -373,9 +368,10 @@ class JanusCall(unittest.TestCase):
     def test_decrypted_frames_are_the_sent_frames(self):
         for p, s, r in self.pairs(self.carol):
             with self.subTest(stream=self.label(p, s)):
-                self.assertEqual(len(r.plain), len(s.plain))
-                for n, (a, b) in enumerate(zip(s.plain, r.plain)):
-                    self.assertTrue(decrypted_equal(s.codec, a, b), "frame %d differs" % n)
+                # Byte for byte, H.264 too: the layout would accept other framing
+                # (start code lengths, zero padding), but the depayloader gives the
+                # access units back as x264enc made them.
+                self.assertFramesEqual(r.plain, s.plain, "decrypted frames")
 
     def test_sfu_forwards_the_ciphertext_unchanged(self):
         # The RTP payloads out of the publisher's payloader are the payloads Janus hands
@@ -388,7 +384,7 @@ class JanusCall(unittest.TestCase):
                     self.assertGreater(len(s.rtp), 0)
                     self.assertFramesEqual(r.rtp, s.rtp, "RTP payloads")
                     self.assertFramesEqual(r.cipher, s.cipher)
-                    self.assertNotEqual(r.cipher, s.plain)
+                    self.assertTrue(r.cipher != s.plain, "the frames arrived unencrypted")
 
     def test_no_plaintext_reaches_the_sfu(self):
         for p in self.publishers:
@@ -396,19 +392,22 @@ class JanusCall(unittest.TestCase):
                 with self.subTest(stream=self.label(p, s)):
                     finder = PlaintextFinder(s.codec, s.plain)
                     self.assertGreater(len(finder.pieces), 0)
-                    # The check finds plaintext where there is some: in what carol's
-                    # e2eedec outputs, every frame with 2 * WINDOW - 1 protected bytes.
-                    r = self.carol.stream_of(p.id, s.mid)
+                    # None in what the publisher sent to Janus, nor in what Janus sent
+                    # each subscriber (RTP payloads, frames).
+                    places = [("sent RTP", s.rtp), ("sent frames", s.cipher)]
+                    for sub in (self.carol, self.eve, self.dave):
+                        r = sub.stream_of(p.id, s.mid)
+                        places += [(sub.name + "'s RTP", r.rtp), (sub.name + "'s frames", r.cipher)]
+                    for where, data in places:
+                        found = finder.find(data)
+                        self.assertEqual(found, set(), "plaintext of %d frames in %s" % (len(found), where))
+                    # The search finds plaintext where there is some: every frame with
+                    # 2 * WINDOW - 1 protected bytes, in what carol's e2eedec output.
                     findable = {n for n, f in enumerate(s.plain)
                                 if any(len(x) >= 2 * WINDOW - 1 for x in protected_regions(s.codec, f))}
                     self.assertGreater(len(findable), 0)
-                    self.assertTrue(findable <= finder.find(r.plain))
-                    # ... and none in what the publisher sent to Janus, what Janus sent each
-                    # subscriber (RTP payloads, frames).
-                    for data in [s.rtp, s.cipher] + [
-                            sub.stream_of(p.id, s.mid).rtp for sub in (self.carol, self.eve, self.dave)] + [
-                            sub.stream_of(p.id, s.mid).cipher for sub in (self.carol, self.eve, self.dave)]:
-                        self.assertEqual(finder.find(data), set())
+                    found = finder.find(self.carol.stream_of(p.id, s.mid).plain)
+                    self.assertEqual(findable - found, set())
 
     def test_subscriber_without_key_decodes_nothing(self):
         for p, s, r in self.pairs(self.eve):
@@ -465,9 +464,10 @@ class JanusCall(unittest.TestCase):
                 self.assertEqual(self.dave.stats(r).get_value("dropped"), len(e["pieces"]))
                 # Decoded: every frame from the first key frame (audio: every frame).
                 self.assertEqual(r.decoded, e["decodable"])
-                print("dave, %s: connected after frame %d of %d; got frames %d.. (%s), decoded %d"
-                      % (self.label(p, s), up_frames, len(s.cipher), e["first_frame"],
-                         "key frame" if e["first_frame"] in s.keyframe_index else "delta frame",
+                kind = "" if s.kind == "audio" else \
+                    " (key frame)" if e["first_frame"] in s.keyframe_index else " (delta frame)"
+                print("dave, %s: connected after frame %d of %d; got frames %d..%s, decoded %d"
+                      % (self.label(p, s), up_frames, len(s.cipher), e["first_frame"], kind,
                          r.decoded), file=sys.stderr)
 
 if __name__ == "__main__":
