@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (clang, ASan+UBSan, coverage of the library and plugin)
-# in build-fuzz, writes their seed corpora from the RFC 9605 test vectors, and runs each
-# target for SECONDS (default 30), at most one per core at a time. See docs/hardening.md.
+# Builds the libFuzzer targets (clang, ASan+UBSan, coverage of the library and plugins)
+# in build-fuzz, writes their seed corpora (tests/fuzz/gen-corpus.py: the RFC 9605 test
+# vectors, the codec frames in tests/fuzz/frames, SRTP packets), and runs each target
+# for SECONDS (default 30), at most one per core at a time. See docs/hardening.md.
 #
-#   scripts/fuzz.sh [SECONDS] [TARGET...]     targets: sframe-header sframe-decrypt e2eedec
+#   scripts/fuzz.sh [SECONDS] [TARGET...]
+#
+# targets: sframe-header sframe-decrypt layout e2eedec srtpguard rtpsframedepay
 #
 # New inputs the fuzzers find go to build-fuzz/fuzz-corpus/TARGET (kept between runs);
 # a crash is saved as build-fuzz/fuzz-artifacts/TARGET/crash-* and reproduces with
@@ -20,7 +23,7 @@ case $build in /*) ;; *) build=$root/$build ;; esac
 
 secs=${1:-30}
 shift || true
-all_targets=(sframe-header sframe-decrypt e2eedec)
+all_targets=(sframe-header sframe-decrypt layout e2eedec srtpguard rtpsframedepay)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 jobs=${FUZZ_JOBS:-$(nproc)}
@@ -34,7 +37,7 @@ if [ ! -f "$build/meson-private/coredata.dat" ]; then
     -Dc_args=-fsanitize=fuzzer-no-link \
     -Dintrospection=disabled -Dexamples=disabled >/dev/null
 fi
-build_targets=(gste2ee)
+build_targets=()
 for t in "${targets[@]}"; do build_targets+=("fuzz-$t"); done
 if ! meson compile -C "$build" "${build_targets[@]}" >"$build/fuzz-build.log" 2>&1; then
   tail -n 30 "$build/fuzz-build.log"
@@ -47,10 +50,11 @@ seeds=$build/fuzz-seeds
 rm -rf "$seeds"
 /usr/bin/python3 tests/fuzz/gen-corpus.py tests/vectors/rfc9605-test-vectors.json "$seeds" >/dev/null
 
-# UBSan findings abort like ASan's; leaks are errors; a run past its memory or
-# per-input time limit is a failure too.
+# UBSan findings abort like ASan's (GStreamer's GST_READ/WRITE_UINT* macros excepted,
+# as in scripts/sanitizers.sh); leaks are errors; a run past its memory or per-input
+# time limit is a failure too.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:suppressions=$root/tests/sanitizers/ubsan.supp}
 export GST_DEBUG=${GST_DEBUG:-0}
 
 mkdir -p "$build/fuzz-logs"

@@ -373,13 +373,13 @@ gst_srtp_guard_install_properties (GObjectClass * gobject_class)
    * GstSrtpGuard:replay-window-size:
    *
    * Size of the SRTP replay protection window, in packets, for streams set up after
-   * the change.
+   * the change. libsrtp 2 takes at most 32767 (it refuses a stream with 0x8000).
    *
    * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_REPLAY_WINDOW_SIZE,
       g_param_spec_uint ("replay-window-size", "Replay window size",
-          "Size of the replay protection window in packets", 64, 0x8000,
+          "Size of the replay protection window in packets", 64, 0x7fff,
           DEFAULT_REPLAY_WINDOW_SIZE, PARAM_FLAGS_PLAYING));
   /**
    * GstSrtpGuard:require-encryption:

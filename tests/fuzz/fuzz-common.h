@@ -44,5 +44,43 @@ fuzz_suite (guint8 b)
     } \
   } while (0)
 
+/* A GLib critical is a bug (a failed precondition), here as in the gst-check tests:
+ * abort, so that libFuzzer saves the input. */
+static inline void
+fuzz_fatal_criticals (void)
+{
+  g_log_set_always_fatal ((GLogLevelFlags) (G_LOG_LEVEL_CRITICAL | G_LOG_FLAG_FATAL));
+}
+
+/* gst_buffer_new_memdup() of nothing is a critical: an empty buffer is no memory. */
+static inline GstBuffer *
+fuzz_buffer (const guint8 * data, gsize len)
+{
+  return len ? gst_buffer_new_memdup (data, len) : gst_buffer_new ();
+}
+
+#ifdef FUZZ_PLUGIN
+/* Loads the element target's plugin of this build (FUZZ_PLUGIN, or the environment
+ * variable GST_E2EE_FUZZ_PLUGIN) in-process: the registry scanner is a separate,
+ * uninstrumented program that could not load an ASan-instrumented plugin. */
+static inline void
+fuzz_load_plugin (void)
+{
+  const gchar *path = g_getenv ("GST_E2EE_FUZZ_PLUGIN");
+  GError *error = NULL;
+  GstPlugin *plugin;
+
+  g_setenv ("GST_REGISTRY_DISABLE", "yes", TRUE);
+  gst_init (NULL, NULL);
+  fuzz_fatal_criticals ();
+  plugin = gst_plugin_load_file (path ? path : FUZZ_PLUGIN, &error);
+  if (plugin == NULL) {
+    fprintf (stderr, "cannot load %s: %s\n", path ? path : FUZZ_PLUGIN, error->message);
+    abort ();
+  }
+  gst_object_unref (plugin);
+}
+#endif
+
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);

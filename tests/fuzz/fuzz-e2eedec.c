@@ -24,9 +24,7 @@
  * - every push returns OK (bad frames are dropped, the stream goes on) and the stats
  *   count as many decrypted frames as came out.
  *
- * The element comes from this build's plugin (FUZZ_E2EE_PLUGIN, or the environment
- * variable GST_E2EE_FUZZ_PLUGIN), loaded in-process: the registry scanner is a
- * separate, uninstrumented program that could not load an ASan-instrumented plugin.
+ * The element comes from this build's plugin, loaded in-process (fuzz_load_plugin()).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -56,19 +54,9 @@ static GstBuffer *key_bufs[N_KIDS - 1];
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
-  const gchar *path = g_getenv ("GST_E2EE_FUZZ_PLUGIN");
-  GError *error = NULL;
-  GstPlugin *plugin;
   guint s, i;
 
-  g_setenv ("GST_REGISTRY_DISABLE", "yes", TRUE);
-  gst_init (NULL, NULL);
-  plugin = gst_plugin_load_file (path ? path : FUZZ_E2EE_PLUGIN, &error);
-  if (plugin == NULL) {
-    fprintf (stderr, "cannot load the e2ee plugin: %s\n", error->message);
-    abort ();
-  }
-  gst_object_unref (plugin);
+  fuzz_load_plugin ();
 
   for (s = 0; s < FUZZ_N_SUITES; s++) {
     GstE2eeCipherSuite suite = fuzz_suite (s);
