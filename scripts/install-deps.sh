@@ -10,7 +10,7 @@ PKGS=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   gobject-introspection libgirepository1.0-dev gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
-  python3-gi python3-gst-1.0
+  python3-gi python3-gst-1.0 python3-cryptography
   valgrind
   clang libclang-rt-14-dev clang-tidy cppcheck
   # issue 8: webrtcbin from Python (GI, so no C code links libgstwebrtc and the -dev
@@ -41,6 +41,8 @@ missing() {
   /usr/bin/python3 -c 'import gi; gi.require_version("Gst", "1.0")' 2>/dev/null || { echo "python3-gst"; return 0; }
   /usr/bin/python3 -c 'import gi; gi.require_version("GstWebRTC", "1.0"); gi.require_version("GstSdp", "1.0")' \
     2>/dev/null || { echo "GstWebRTC typelib"; return 0; }
+  # tests/fuzz/gen-corpus.py protects the srtpguard seeds with it
+  /usr/bin/python3 -c 'import cryptography' 2>/dev/null || { echo "python3-cryptography"; return 0; }
   return 1
 }
 
