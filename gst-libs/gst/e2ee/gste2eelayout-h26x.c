@@ -660,6 +660,24 @@ out:
   return ok;
 }
 
+/* A well-formed access unit without a single protected NAL unit: what rtph264depay
+ * makes of the parameter sets rtph264pay sends ahead of a key frame. */
+gboolean
+layout_h26x_is_clear_only (gboolean h265, const guint8 * frame, gsize frame_size)
+{
+  const gchar *why = NULL;
+  gboolean clear_only;
+  NalList l;
+  gsize i;
+
+  nal_list_init (&l);
+  clear_only = parse_nals (h265, frame, frame_size, &l, &why) && l.n > 0;
+  for (i = 0; clear_only && i < l.n; i++)
+    clear_only = l.v[i].cls != NAL_PROTECTED;
+  nal_list_clear (&l);
+  return clear_only;
+}
+
 gboolean
 layout_h26x_decrypt (GstE2eeSFrameKey * key, gboolean h265, const guint8 * in,
     gsize in_size, guint8 * out, gsize out_size, gsize * out_len, guint64 * ctr,

@@ -39,6 +39,9 @@ G_GNUC_INTERNAL gboolean layout_h26x_parse_header (gboolean h265, const guint8 *
                                                    gsize frame_size, guint64 * kid,
                                                    guint64 * ctr, GError ** error);
 
+G_GNUC_INTERNAL gboolean layout_h26x_is_clear_only (gboolean h265, const guint8 * frame,
+                                                    gsize frame_size);
+
 G_GNUC_INTERNAL gboolean layout_h26x_decrypt (GstE2eeSFrameKey * key, gboolean h265,
                                               const guint8 * in, gsize in_size,
                                               guint8 * out, gsize out_size,

@@ -517,6 +517,38 @@ gst_e2ee_layout_parse_header (GstE2eeLayoutCodec codec, const guint8 * frame,
 }
 
 /**
+ * gst_e2ee_layout_is_clear_only:
+ * @codec: the layout the sender used
+ * @frame: (array length=frame_size): a received frame
+ * @frame_size: its size
+ *
+ * Tells apart a received H.264/H.265 access unit that holds only NAL units the layout
+ * leaves in the clear (parameter sets, access unit delimiters, end of sequence or
+ * stream) from a damaged or forged frame. Such an access unit carries no SFrame header
+ * and nothing to authenticate, so it must not be decoded either; but it is no sign of
+ * loss or tampering: `rtph264pay` and `rtph265pay` send the parameter sets on their own
+ * ahead of a key frame when the encoder forwards a force-key-unit event with
+ * all-headers, and the depayloader makes an access unit of them. The authenticated
+ * copies of the parameter sets travel inside the key frame itself.
+ *
+ * Returns: %TRUE if @codec is H.264 or H.265 and @frame is a well-formed access unit
+ *   without any NAL unit the layout encrypts.
+ *
+ * Since: 0.1
+ */
+gboolean
+gst_e2ee_layout_is_clear_only (GstE2eeLayoutCodec codec, const guint8 * frame,
+    gsize frame_size)
+{
+  g_return_val_if_fail (frame != NULL || frame_size == 0, FALSE);
+
+  if (codec != GST_E2EE_LAYOUT_CODEC_H264 && codec != GST_E2EE_LAYOUT_CODEC_H265)
+    return FALSE;
+  return layout_h26x_is_clear_only (codec == GST_E2EE_LAYOUT_CODEC_H265, frame,
+      frame_size);
+}
+
+/**
  * gst_e2ee_layout_decrypt:
  * @key: the #GstE2eeSFrameKey of the frame's KID (see gst_e2ee_layout_parse_header())
  * @codec: the layout the sender used

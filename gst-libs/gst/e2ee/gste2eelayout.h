@@ -84,6 +84,10 @@ gboolean           gst_e2ee_layout_encrypt (GstE2eeSFrameKey *key, GstE2eeLayout
                                             guint64 *ctr_used, GError **error);
 
 GST_E2EE_API
+gboolean           gst_e2ee_layout_is_clear_only (GstE2eeLayoutCodec codec,
+                                                  const guint8 *frame, gsize frame_size);
+
+GST_E2EE_API
 gboolean           gst_e2ee_layout_parse_header (GstE2eeLayoutCodec codec,
                                                  const guint8 *frame, gsize frame_size,
                                                  guint64 *kid, guint64 *ctr,
