@@ -10,6 +10,11 @@
  * channel c on dest-base-port + p * channels + c; every packet is forwarded to
  * every other participant. With --dump each packet is appended to the file as a
  * 4-byte big-endian length and the packet.
+ *
+ * Impairment, for RTP channels (by default channels 0 and 2: video and audio RTP in
+ * the meeting example's numbering):
+ *
+ *   gst-e2ee-relay ... --drop 1 --reorder 1 --duplicate 1 --corrupt 1 --seed 7
  */
 #include "gste2eerelay.h"
 
@@ -29,6 +34,7 @@ main (int argc, char **argv)
   gint participants = 2, channels = 4, base_port = 0, dest_base_port = 0;
   gint seconds = 0;
   gchar *dump = NULL;
+  GstE2eeRelayImpairment imp = { 0, 0, 0, 0, 0, 0x5 };
   GOptionEntry entries[] = {
     {"participants", 'n', 0, G_OPTION_ARG_INT, &participants,
         "Number of participants (default 2)", "N"},
@@ -41,6 +47,19 @@ main (int argc, char **argv)
         "First port participants receive on (required)", "PORT"},
     {"dump", 0, 0, G_OPTION_ARG_FILENAME, &dump,
         "Write every forwarded packet to FILE", "FILE"},
+    {"drop", 0, 0, G_OPTION_ARG_DOUBLE, &imp.drop,
+        "Drop this percentage of RTP packets", "PCT"},
+    {"reorder", 0, 0, G_OPTION_ARG_DOUBLE, &imp.reorder,
+        "Send this percentage after 1 to 3 later packets", "PCT"},
+    {"duplicate", 0, 0, G_OPTION_ARG_DOUBLE, &imp.duplicate,
+        "Send this percentage twice", "PCT"},
+    {"corrupt", 0, 0, G_OPTION_ARG_DOUBLE, &imp.corrupt,
+        "Change 1 to 4 payload bytes of this percentage", "PCT"},
+    {"seed", 0, 0, G_OPTION_ARG_INT, &imp.seed,
+        "Seed of the impairment's choices (default 0)", "SEED"},
+    {"impair-channels", 0, 0, G_OPTION_ARG_INT, &imp.channel_mask,
+        "Bit mask of the channels to impair, all RTP (default 5: channels 0 and 2)",
+        "MASK"},
     {"seconds", 's', 0, G_OPTION_ARG_INT, &seconds,
         "Stop after S seconds (default: run until interrupted)", "S"},
     {NULL}
@@ -79,6 +98,8 @@ main (int argc, char **argv)
           dest_base_port + p * channels + c);
     }
   }
+  if (imp.drop > 0 || imp.reorder > 0 || imp.duplicate > 0 || imp.corrupt > 0)
+    gst_e2ee_relay_set_impairment (relay, &imp, NULL, NULL, NULL);
   if (!gst_e2ee_relay_start (relay, dump, &error)) {
     g_printerr ("%s\n", error->message);
     return 1;
@@ -99,8 +120,11 @@ main (int argc, char **argv)
       gst_e2ee_relay_get_stats (relay, p, c, &s);
       g_print ("participant %d channel %d: %" G_GUINT64_FORMAT " packets in (%"
           G_GUINT64_FORMAT " bytes), %" G_GUINT64_FORMAT " out, %"
-          G_GUINT64_FORMAT " send errors\n", p, c, s.packets_in, s.bytes_in,
-          s.packets_out, s.send_errors);
+          G_GUINT64_FORMAT " send errors; dropped %" G_GUINT64_FORMAT
+          ", corrupted %" G_GUINT64_FORMAT ", duplicated %" G_GUINT64_FORMAT
+          ", reordered %" G_GUINT64_FORMAT "\n", p, c, s.packets_in, s.bytes_in,
+          s.packets_out, s.send_errors, s.dropped, s.corrupted, s.duplicated,
+          s.reordered);
     }
   }
   gst_e2ee_relay_free (relay);
