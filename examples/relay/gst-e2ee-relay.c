@@ -21,6 +21,15 @@
 #include <glib-unix.h>
 #include <stdlib.h>
 
+static gint corrupt_skip;
+
+/* --corrupt-skip: leave a payload descriptor of that many bytes alone. */
+static gsize
+skip_descriptor (guint channel, const guint8 * payload, gsize size, gpointer data)
+{
+  return corrupt_skip;
+}
+
 static gboolean
 on_signal (gpointer loop)
 {
@@ -57,6 +66,9 @@ main (int argc, char **argv)
         "Change 1 to 4 payload bytes of this percentage", "PCT"},
     {"seed", 0, 0, G_OPTION_ARG_INT, &imp.seed,
         "Seed of the impairment's choices (default 0)", "SEED"},
+    {"corrupt-skip", 0, 0, G_OPTION_ARG_INT, &corrupt_skip,
+        "Never corrupt the first N payload bytes (e.g. 4 for a VP8 payload "
+        "descriptor with a 15-bit PictureID)", "N"},
     {"impair-channels", 0, 0, G_OPTION_ARG_INT, &imp.channel_mask,
         "Bit mask of the channels to impair, all RTP (default 5: channels 0 and 2)",
         "MASK"},
@@ -99,7 +111,8 @@ main (int argc, char **argv)
     }
   }
   if (imp.drop > 0 || imp.reorder > 0 || imp.duplicate > 0 || imp.corrupt > 0)
-    gst_e2ee_relay_set_impairment (relay, &imp, NULL, NULL, NULL);
+    gst_e2ee_relay_set_impairment (relay, &imp,
+        corrupt_skip > 0 ? skip_descriptor : NULL, NULL, NULL);
   if (!gst_e2ee_relay_start (relay, dump, &error)) {
     g_printerr ("%s\n", error->message);
     return 1;

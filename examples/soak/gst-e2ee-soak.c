@@ -27,6 +27,7 @@
 #include <gio/gio.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,15 +45,21 @@ typedef struct
   gint audio_ms, latency_ms, progress, rss_limit_kb;
   gdouble drop, reorder, duplicate, corrupt;
   gint seed;
+  gint impair_channels;
   gchar *rotation;
   gboolean ratchet;
   guint ratchet_bits;
+  gboolean no_timing;
+  gboolean no_pli;
+  gboolean malloc_stats;
+  gboolean no_decode;
 } Options;
 
 static Options opt = {
   .senders = 20,.seconds = 600,.warmup = -1,.rotate_ms = 2000,.fps = 15,
   .width = 160,.height = 120,.audio_ms = 20,.latency_ms = 200,.progress = 60,
   .rss_limit_kb = 1024,.drop = 1,.reorder = 1,.duplicate = 1,.corrupt = 1,.seed = 1,
+  .impair_channels = 5,
 };
 
 /* A stream's key, as the receiver's key distribution sees it. */
@@ -528,11 +535,13 @@ on_pad_added (GstElement * rtpbin, GstPad * pad, gpointer data)
     bin = gst_parse_bin_from_description ("fakesink sync=false async=false",
         TRUE, NULL);
   } else {
-    bin = gst_parse_bin_from_description (session == 0 ?
-        "rtpvp8depay name=depay ! e2eedec name=dec ! vp8dec name=decoder ! "
-        "fakesink sync=false async=false" :
-        "rtpopusdepay name=depay ! e2eedec name=dec ! opusdec name=decoder ! "
-        "fakesink sync=false async=false", TRUE, &error);
+    gchar *desc = g_strdup_printf ("%s name=depay ! e2eedec name=dec ! %s "
+        "name=decoder ! fakesink sync=false async=false",
+        session == 0 ? "rtpvp8depay" : "rtpopusdepay",
+        opt.no_decode ? "identity" : session == 0 ? "vp8dec" : "opusdec");
+
+    bin = gst_parse_bin_from_description (desc, TRUE, &error);
+    g_free (desc);
   }
   if (!bin) {
     g_printerr ("receiver: %s\n", error->message);
@@ -615,7 +624,7 @@ build_receiver (GstE2eeRelay * relay, GError ** error)
 
   desc = g_strdup_printf ("rtpbin name=rtpbin latency=%d rtp-profile=avpf "
       "udpsrc name=in0 close-socket=false caps=\"application/x-rtp,media=video,"
-      "clock-rate=90000,encoding-name=VP8,payload=96,rtcp-fb-nack-pli=(boolean)true\" "
+      "clock-rate=90000,encoding-name=VP8,payload=96,rtcp-fb-nack-pli=(boolean)%s\" "
       "! rtpbin.recv_rtp_sink_0 "
       "udpsrc name=in1 close-socket=false caps=application/x-rtcp ! rtpbin.recv_rtcp_sink_0 "
       "rtpbin.send_rtcp_src_0 ! udpsink name=out1 host=127.0.0.1 sync=false async=false "
@@ -623,7 +632,7 @@ build_receiver (GstE2eeRelay * relay, GError ** error)
       "clock-rate=48000,encoding-name=OPUS,payload=111\" ! rtpbin.recv_rtp_sink_1 "
       "udpsrc name=in3 close-socket=false caps=application/x-rtcp ! rtpbin.recv_rtcp_sink_1 "
       "rtpbin.send_rtcp_src_1 ! udpsink name=out3 host=127.0.0.1 sync=false async=false",
-      opt.latency_ms);
+      opt.latency_ms, opt.no_pli ? "false" : "true");
   receiver.pipeline = gst_parse_launch (desc, error);
   g_free (desc);
   if (!receiver.pipeline)
@@ -686,6 +695,10 @@ sample (gpointer data)
   if (n_rss < opt.seconds + 2)
     rss_kb[n_rss++] = read_rss_kb ();
   t = n_rss;
+  if (opt.malloc_stats && t == opt.warmup) {
+    g_printerr ("malloc_stats after warm-up:\n");
+    malloc_stats ();
+  }
   if (opt.progress > 0 && t % opt.progress == 0)
     g_printerr ("[%4d s] rss %" G_GINT64_FORMAT " kB, frames sent %d, into "
         "decryptors %d, decrypted %d, key changes %d, keys in the receiver's store %u\n",
@@ -722,7 +735,7 @@ eos_tick (gpointer data)
 {
   static gint ticks;
 
-  if (receiver_eos || ++ticks > 40 || failed) {
+  if (receiver_eos || ++ticks > 120 || failed) {
     g_main_loop_quit (loop);
     return G_SOURCE_REMOVE;
   }
@@ -864,6 +877,12 @@ rss_slope (gint from)
 static gboolean all_pass = TRUE;
 
 static void
+skipped (const gchar * what)
+{
+  g_print ("SKIP %s: --no-timing\n", what);
+}
+
+static void
 verdict (gboolean pass, const gchar * what, const gchar * format, ...)
     G_GNUC_PRINTF (3, 4);
 
@@ -894,18 +913,22 @@ report (GstE2eeRelay * relay)
   guint64 r_in = 0, r_drop = 0, r_corrupt = 0, r_dup = 0, r_reorder = 0;
   guint64 jb_pushed, jb_lost, jb_late, jb_dup, expected_v, expected_a;
   guint64 unbalanced = 0, messages_by[SOAK_N_DROP_REASONS] = { 0 };
+  guint64 late_1s = 0, late_10s = 0;
+  gint64 max_latency = 0;
   gint64 rss_warm, rss_end, rss_max = 0;
-  gint i, p, silent = 0;
+  gint i, p, silent = 0, worst = 0;
+  GString *streams_text = g_string_new (NULL);
   guint r, c;
   struct rusage ru;
   gdouble cpu, realtime, slope, sending;
+  gchar *loadavg = NULL;
 
   decryptor_stats (dec);
   jitterbuffer_stats (&jb_pushed, &jb_lost, &jb_late, &jb_dup);
   for (i = 0; i < opt.senders * 2; i++) {
     SoakStream *st = streams[i];
 
-    soak_stream_tally (st, &t);
+    soak_stream_tally (st, GRACE / GST_MSECOND, &t);
     sum.sent += t.sent;
     sum.delivered += t.delivered;
     sum.lost_dropped += t.lost_dropped;
@@ -917,6 +940,7 @@ report (GstE2eeRelay * relay)
     for (r = 0; r < SOAK_N_DROP_REASONS; r++)
       sum.intact_key_loss_reasons[r] += t.intact_key_loss_reasons[r];
     sum.intact_lost_before += t.intact_lost_before;
+    sum.intact_too_late += t.intact_too_late;
     sum.intact_lost_before_shuffled += t.intact_lost_before_shuffled;
     sum.decrypted_twice += t.decrypted_twice;
     sum.dropped_decrypted += t.dropped_decrypted;
@@ -930,6 +954,17 @@ report (GstE2eeRelay * relay)
     outputs += st->outputs;
     mismatch += st->outputs_mismatch;
     decoded += st->decoded;
+    late_1s += st->late_1s;
+    late_10s += st->late_10s;
+    max_latency = MAX (max_latency, st->max_latency_us);
+    if ((t.intact_key_loss || t.intact_too_late || t.intact_lost_before > t.sent / 50)
+        && worst++ < 10)
+      g_string_append_printf (streams_text, "stream %2d (sender %d %s): sent %" G_GUINT64_FORMAT ", delivered %"
+          G_GUINT64_FORMAT ", lost to key change %" G_GUINT64_FORMAT
+          ", too late %" G_GUINT64_FORMAT ", stopped before e2eedec %"
+          G_GUINT64_FORMAT ", slowest %" G_GINT64_FORMAT " ms\n", i, i / 2,
+          st->video ? "video" : "audio", t.sent, t.delivered, t.intact_key_loss,
+          t.intact_too_late, t.intact_lost_before, st->max_latency_us / 1000);
     if (t.delivered == 0)
       silent++;
     for (r = 0; r < SOAK_N_DROP_REASONS; r++) {
@@ -965,6 +1000,8 @@ report (GstE2eeRelay * relay)
     rss_max = MAX (rss_max, rss_kb[i]);
   slope = rss_slope (opt.warmup);
   getrusage (RUSAGE_SELF, &ru);
+  if (!g_file_get_contents ("/proc/loadavg", &loadavg, NULL, NULL))
+    loadavg = g_strdup ("?\n");
   cpu = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec
       + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6)
       / ((g_get_monotonic_time () - run_start_us) / 1e6);
@@ -1017,12 +1054,16 @@ report (GstE2eeRelay * relay)
       " of them reordered or duplicated)\n", sum.lost_dropped, sum.corrupted,
       sum.intact_lost_before, sum.intact_lost_before_shuffled);
   g_print ("lost to key change   %" G_GUINT64_FORMAT " (intact frames that reached a "
-      "decryptor and did not come out)", sum.intact_key_loss);
+      "decryptor within the %d s grace period and did not come out)",
+      sum.intact_key_loss, (gint) (GRACE / GST_SECOND));
   for (r = 0; r < SOAK_N_DROP_REASONS; r++)
     if (sum.intact_key_loss_reasons[r])
       g_print (", %s %" G_GUINT64_FORMAT, soak_drop_reason_names[r],
           sum.intact_key_loss_reasons[r]);
   g_print ("\n");
+  g_print ("lost to lateness     %" G_GUINT64_FORMAT " (intact frames that reached "
+      "a decryptor more than %d s after they were encrypted and did not come out)\n",
+      sum.intact_too_late, (gint) (GRACE / GST_SECOND));
   g_print ("corrupted frames     %" G_GUINT64_FORMAT ": dropped by e2eedec %"
       G_GUINT64_FORMAT ", stopped before e2eedec %" G_GUINT64_FORMAT
       ", decrypted %" G_GUINT64_FORMAT "\n", sum.corrupted,
@@ -1034,6 +1075,9 @@ report (GstE2eeRelay * relay)
     g_print (" %s %" G_GUINT64_FORMAT, soak_drop_reason_names[r], dsum.reasons[r]);
   g_print ("; held %" G_GUINT64_FORMAT ", recovered %" G_GUINT64_FORMAT "\n",
       dsum.held, dsum.recovered);
+  g_print ("latency              e2eeenc to e2eedec, intact frames: slowest %"
+      G_GINT64_FORMAT " ms; over 1 s: %" G_GUINT64_FORMAT ", over 10 s: %"
+      G_GUINT64_FORMAT "\n", max_latency / 1000, late_1s, late_10s);
   g_print ("jitter buffers       pushed %" G_GUINT64_FORMAT ", lost %" G_GUINT64_FORMAT
       ", late %" G_GUINT64_FORMAT ", duplicates %" G_GUINT64_FORMAT "\n",
       jb_pushed, jb_lost, jb_late, jb_dup);
@@ -1042,18 +1086,31 @@ report (GstE2eeRelay * relay)
       " kB; growth after warm-up %+" G_GINT64_FORMAT " kB, slope %+.1f kB/min\n",
       rss_start_kb, opt.warmup, rss_warm, rss_end, rss_max, rss_end - rss_warm,
       slope);
-  g_print ("cpu                  %.2f cores on average (%ld online)\n", cpu,
-      sysconf (_SC_NPROCESSORS_ONLN));
+  g_print ("cpu                  %.2f cores on average (%ld online); load average "
+      "at the end %s", cpu, sysconf (_SC_NPROCESSORS_ONLN), loadavg);
+  if (streams_text->len)
+    g_print ("streams with losses other than the relay's (at most 10):\n%s",
+        streams_text->str);
+  g_string_free (streams_text, TRUE);
   g_print ("\n");
 
   verdict (!failed && sum.sent > 0 && silent == 0 && receiver.unknown_streams == 0,
       "media flowed", "%d of %d streams delivered frames%s", opt.senders * 2 - silent,
       opt.senders * 2, failed ? ", but a pipeline failed" : "");
-  verdict (realtime >= 0.95, "real time", "%.1f%% of the frames real time would "
+  if (opt.no_timing)
+    skipped ("real time");
+  else
+    verdict (realtime >= 0.95, "real time", "%.1f%% of the frames real time would "
       "have sent (criterion: at least 95%%)", realtime * 100);
+  if (opt.no_timing)
+    skipped ("receiver kept up");
+  else
+    verdict (max_latency <= 2 * G_USEC_PER_SEC, "receiver kept up",
+        "slowest intact frame %" G_GINT64_FORMAT " ms from e2eeenc to e2eedec "
+        "(criterion: at most 2000 ms)", max_latency / 1000);
   verdict (sum.intact_key_loss == 0, "no frame lost to a key change",
-      "%" G_GUINT64_FORMAT " intact frames reached a decryptor and were not decrypted",
-      sum.intact_key_loss);
+      "%" G_GUINT64_FORMAT " intact frames reached a decryptor in time and were not "
+      "decrypted", sum.intact_key_loss);
   verdict (mismatch == 0 && sum.corrupted_decrypted == 0
       && sum.decrypted_twice == 0 && sum.dropped_decrypted == 0,
       "nothing corrupted passed", "%" G_GUINT64_FORMAT " outputs not byte-exact, %"
@@ -1069,11 +1126,15 @@ report (GstE2eeRelay * relay)
       " = out %" G_GUINT64_FORMAT " + dropped %" G_GUINT64_FORMAT " (stats) = %"
       G_GUINT64_FORMAT " (messages); damaged %" G_GUINT64_FORMAT " <= dropped",
       arrivals, outputs, dsum.dropped, messages, unmatched);
-  verdict (rss_end - rss_warm <= opt.rss_limit_kb, "memory flat",
+  if (opt.no_timing)
+    skipped ("memory flat");
+  else
+    verdict (rss_end - rss_warm <= opt.rss_limit_kb, "memory flat",
       "%+" G_GINT64_FORMAT " kB from warm-up to end (criterion: at most %d kB)",
       rss_end - rss_warm, opt.rss_limit_kb);
   g_print ("RESULT: %s\n", all_pass ? "PASS" : "FAIL");
   g_free (dec);
+  g_free (loadavg);
   return all_pass ? 0 : 1;
 }
 
@@ -1104,6 +1165,8 @@ parse_options (int argc, char **argv)
         "... changes 1 to 4 payload bytes of (default 1)", "PCT"},
     {"seed", 0, 0, G_OPTION_ARG_INT, &opt.seed,
         "Seed of the relay's choices (default 1)", "SEED"},
+    {"impair", 0, 0, G_OPTION_ARG_INT, &opt.impair_channels,
+        "Which RTP flows to impair: 1 video, 4 audio, 5 both (default)", "MASK"},
     {"fps", 0, 0, G_OPTION_ARG_INT, &opt.fps, "Video frame rate (default 15)", "F"},
     {"width", 0, 0, G_OPTION_ARG_INT, &opt.width, "Video width (default 160)", "W"},
     {"height", 0, 0, G_OPTION_ARG_INT, &opt.height, "Video height (default 120)",
@@ -1114,6 +1177,15 @@ parse_options (int argc, char **argv)
         "Jitter buffer latency in ms (default 200)", "MS"},
     {"rss-limit-kb", 0, 0, G_OPTION_ARG_INT, &opt.rss_limit_kb,
         "Most resident memory growth after warm-up that passes (default 1024)", "KB"},
+    {"no-pli", 0, 0, G_OPTION_ARG_NONE, &opt.no_pli,
+        "Do not ask senders for key frames (no rtcp-fb-nack-pli)", NULL},
+    {"malloc-stats", 0, 0, G_OPTION_ARG_NONE, &opt.malloc_stats,
+        "Print glibc's malloc_stats() on stderr after warm-up and at the end", NULL},
+    {"no-decode", 0, 0, G_OPTION_ARG_NONE, &opt.no_decode,
+        "Count decrypted frames without decoding them", NULL},
+    {"no-timing", 0, 0, G_OPTION_ARG_NONE, &opt.no_timing,
+        "Judge neither real time nor memory (for a smoke test on a busy machine)",
+        NULL},
     {"progress", 0, 0, G_OPTION_ARG_INT, &opt.progress,
         "Print a progress line every S seconds on stderr, 0: never (default 60)",
         "S"},
@@ -1211,7 +1283,8 @@ main (int argc, char **argv)
   imp.duplicate = opt.duplicate;
   imp.corrupt = opt.corrupt;
   imp.seed = opt.seed;
-  imp.channel_mask = (1u << 0) | (1u << 2);
+  /* RTP only: channels 0 (video) and 2 (audio). */
+  imp.channel_mask = opt.impair_channels & 5;
   gst_e2ee_relay_set_impairment (relay, &imp, payload_start, on_impair, NULL);
 
   loop = g_main_loop_new (NULL, FALSE);
@@ -1239,6 +1312,11 @@ main (int argc, char **argv)
   }
   if (!failed) {
     gint64 t = send_end_us = g_get_monotonic_time ();
+
+    if (opt.malloc_stats) {
+      g_printerr ("malloc_stats at the end:\n");
+      malloc_stats ();
+    }
 
     stop_senders ();
     g_timeout_add (250, drain_tick, NULL);

@@ -131,6 +131,7 @@ soak_stream_encrypted (SoakStream * st, GstBuffer * buf)
   f->plain_hash = st->pending_plain_hash;
   f->cipher_hash = soak_hash (map.data, map.size);
   f->cipher_size = map.size;
+  f->encrypted_us = g_get_monotonic_time ();
   gst_buffer_unmap (buf, &map);
   g_atomic_int_set (&st->n_frames, n + 1);
   st->current = n;
@@ -239,6 +240,15 @@ soak_stream_arrived (SoakStream * st, GstBuffer * buf)
       && intact (st, by_header, hash, map.size))
     f = by_header;
   if (intact (st, f, hash, map.size)) {
+    gint64 latency = g_get_monotonic_time () - st->frames[f].encrypted_us;
+
+    st->max_latency_us = MAX (st->max_latency_us, latency);
+    if (latency > G_USEC_PER_SEC)
+      st->late_1s++;
+    if (latency > 10 * G_USEC_PER_SEC)
+      st->late_10s++;
+    if (st->frames[f].arrived_intact == 0)
+      st->frames[f].latency_ms = (gint) MIN (latency / 1000, G_MAXINT);
     g_atomic_int_inc (&st->frames[f].arrived_intact);
   } else {
     g_atomic_int_inc (&st->arrivals_unmatched);
@@ -275,7 +285,7 @@ soak_stream_dropped (SoakStream * st, SoakDropReason reason, gboolean has_id,
 }
 
 void
-soak_stream_tally (SoakStream * st, SoakTally * t)
+soak_stream_tally (SoakStream * st, gint grace_ms, SoakTally * t)
 {
   guint32 n = (guint32) g_atomic_int_get (&st->n_frames), i;
   guint r;
@@ -302,6 +312,8 @@ soak_stream_tally (SoakStream * st, SoakTally * t)
       t->delivered++;
       if (f->decrypted > 1)
         t->decrypted_twice++;
+    } else if (f->arrived_intact > 0 && f->latency_ms > grace_ms) {
+      t->intact_too_late++;
     } else if (f->arrived_intact > 0) {
       t->intact_key_loss++;
       for (r = 0; r < SOAK_N_DROP_REASONS; r++)

@@ -34,6 +34,8 @@ typedef struct
   guint64 plain_hash;           /* what went into e2eeenc */
   guint64 cipher_hash;          /* what came out of it */
   guint32 cipher_size;
+  gint64 encrypted_us;          /* monotonic time e2eeenc output it */
+  gint latency_ms;              /* e2eeenc to e2eedec, first intact arrival */
   gint packets;                 /* RTP packets the payloader made of it */
   /* The relay. */
   gint dropped;                 /* packets dropped */
@@ -84,6 +86,9 @@ typedef struct
   gint decoded;                 /* frames out of the decoder */
   gint drop_messages[SOAK_N_DROP_REASONS];
   guint32 arrival;              /* frame the depayloader is working on */
+  /* Time from e2eeenc to e2eedec of the frames that arrived intact. */
+  gint64 max_latency_us;
+  gint late_1s, late_10s;
 } SoakStream;
 
 SoakStream *soak_stream_new (guint index, gboolean video, guint capacity,
@@ -120,15 +125,18 @@ typedef struct
   guint64 corrupted_decrypted;  /* must be 0 */
   guint64 corrupted_at_decryptor;       /* reached e2eedec damaged, not output */
   guint64 corrupted_before_decryptor;   /* stopped by rtpbin or the depayloader */
-  guint64 intact_key_loss;      /* reached e2eedec byte-exact, never output: must be 0 */
+  guint64 intact_key_loss;      /* reached e2eedec byte-exact in time, never output:
+                                 * must be 0 */
   guint64 intact_key_loss_reasons[SOAK_N_DROP_REASONS];
+  guint64 intact_too_late;      /* reached e2eedec byte-exact, never output, but later
+                                 * than the keys' grace period after encryption */
   guint64 intact_lost_before;   /* intact at the relay, never reached e2eedec */
   guint64 intact_lost_before_shuffled;  /* of those, reordered or duplicated */
   guint64 decrypted_twice;      /* must be 0 */
   guint64 dropped_decrypted;    /* a packet dropped yet decrypted: must be 0 */
 } SoakTally;
 
-void soak_stream_tally (SoakStream * st, SoakTally * t);
+void soak_stream_tally (SoakStream * st, gint grace_ms, SoakTally * t);
 
 G_END_DECLS
 
