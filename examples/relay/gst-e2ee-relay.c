@@ -95,6 +95,12 @@ main (int argc, char **argv)
         "(--dest-base-port is required)\n");
     return 2;
   }
+  if (imp.drop < 0 || imp.drop > 100 || imp.reorder < 0 || imp.reorder > 100
+      || imp.duplicate < 0 || imp.duplicate > 100 || imp.corrupt < 0
+      || imp.corrupt > 100 || corrupt_skip < 0) {
+    g_printerr ("percentages go from 0 to 100, --corrupt-skip from 0\n");
+    return 2;
+  }
 
   relay = gst_e2ee_relay_new (participants, channels, base_port, &error);
   if (!relay) {
