@@ -106,6 +106,7 @@
 #endif
 
 #include "gste2eeenc.h"
+#include "gste2eebuffer.h"
 #include "gste2eeelement.h"
 #include "gste2eertp.h"
 
@@ -224,6 +225,7 @@ struct _GstE2eeEnc
   GstE2eeLayout layout;
   GstE2eeRtpFields rtp_fields;
   GHashTable *stats;
+  GstE2eeKidStats *last_stats;  /* the current KID's entry: entries are never removed */
   guint64 frames;
   guint64 bytes;
   guint64 dropped_malformed;
@@ -747,26 +749,43 @@ gst_e2ee_enc_transform_meta (GstBaseTransform * trans, GstBuffer * outbuf,
   return api != GST_E2EE_META_API_TYPE && api != GST_E2EE_TRANSPORT_META_API_TYPE;
 }
 
-/* rotation-interval, in stream time: deterministic, and right for any clock. */
-static void
-gst_e2ee_enc_maybe_rotate (GstE2eeEnc * self, GstBuffer * inbuf)
+/* What the base class does, minus its walk over the input's metas when it has none
+ * (most frames): the output gets the input's flags and timestamps. */
+static gboolean
+gst_e2ee_enc_copy_metadata (GstBaseTransform * trans, GstBuffer * inbuf,
+    GstBuffer * outbuf)
 {
-  GstClockTime pts = GST_BUFFER_PTS (inbuf), interval;
-  GstE2eeRotationMode mode;
+  gpointer state = NULL;
 
-  GST_OBJECT_LOCK (self);
-  interval = self->rotation_interval;
-  mode = self->rotation_mode;
-  GST_OBJECT_UNLOCK (self);
+  if (gst_buffer_iterate_meta (inbuf, &state))
+    return GST_BASE_TRANSFORM_CLASS (parent_class)->copy_metadata (trans, inbuf, outbuf);
+  gst_buffer_copy_into (outbuf, inbuf, GST_BUFFER_COPY_FLAGS | GST_BUFFER_COPY_TIMESTAMPS,
+      0, -1);
+  /* Not gap-aware, like the base class says for elements that did not ask to be. */
+  GST_BUFFER_FLAG_UNSET (outbuf, GST_BUFFER_FLAG_GAP);
+  return TRUE;
+}
+
+/* rotation-interval, in stream time: deterministic, and right for any clock. Whether
+ * the frame at @pts is the one to change keys on. */
+static gboolean
+gst_e2ee_enc_rotation_due (GstE2eeEnc * self, GstClockTime pts, GstClockTime interval)
+{
   if (interval == 0 || !GST_CLOCK_TIME_IS_VALID (pts))
-    return;
+    return FALSE;
   if (!GST_CLOCK_TIME_IS_VALID (self->last_rotation) || pts < self->last_rotation) {
     self->last_rotation = pts;
-    return;
+    return FALSE;
   }
   if (pts - self->last_rotation < interval)
-    return;
+    return FALSE;
   self->last_rotation = pts;
+  return TRUE;
+}
+
+static void
+gst_e2ee_enc_rotate_now (GstE2eeEnc * self, GstE2eeRotationMode mode)
+{
   /* A ratchet that has used all 2^R steps of its generation starts a new one. */
   if (mode == GST_E2EE_ROTATION_MODE_GENERATE ||
       gst_e2ee_enc_ratchet (self) == G_MAXUINT64)
@@ -784,9 +803,17 @@ gst_e2ee_enc_begin_frame (GstE2eeEnc * self, GstBuffer * inbuf)
   gboolean ok;
 
   clear_frame (self);
-  gst_e2ee_enc_maybe_rotate (self, inbuf);
 
+  /* One lock section per frame in the common case: the rotation settings are read
+   * with the key. */
   GST_OBJECT_LOCK (self);
+  if (gst_e2ee_enc_rotation_due (self, GST_BUFFER_PTS (inbuf), self->rotation_interval)) {
+    GstE2eeRotationMode mode = self->rotation_mode;
+
+    GST_OBJECT_UNLOCK (self);
+    gst_e2ee_enc_rotate_now (self, mode);
+    GST_OBJECT_LOCK (self);
+  }
   ok = gst_e2ee_enc_update_key_locked (self, &sw, &error);
   if (ok) {
     key = self->frame.key = gst_e2ee_sframe_key_ref (self->key);
@@ -823,7 +850,8 @@ static GstFlowReturn
 gst_e2ee_enc_prepare_output_buffer (GstBaseTransform * trans, GstBuffer * inbuf,
     GstBuffer ** outbuf)
 {
-  GstE2eeEnc *self = GST_E2EE_ENC (trans);
+  /* Per frame: no type check (G_DECLARE_FINAL_TYPE casts check each time). */
+  GstE2eeEnc *self = (GstE2eeEnc *) trans;
   GstFlowReturn ret;
   gsize size;
 
@@ -853,7 +881,7 @@ gst_e2ee_enc_prepare_output_buffer (GstBaseTransform * trans, GstBuffer * inbuf,
   /* Frames vary in size, so the pool grows to the largest frame seen (rounded up to a
    * power of two) instead of allocating per frame. */
   if (self->pool == NULL || size > self->pool_size) {
-    GstBufferPool *pool = gst_buffer_pool_new ();
+    GstBufferPool *pool = gst_e2ee_pool_new ();
     GstStructure *config = gst_buffer_pool_get_config (pool);
     gsize pool_size = MAX (MIN_POOL_BUFFER_SIZE, (gsize) 1 << g_bit_storage (size - 1));
 
@@ -917,49 +945,57 @@ gst_e2ee_enc_report_malformed (GstE2eeEnc * self, const GstE2eeSFrameKey * key,
   }
 }
 
+/* Copies @size bytes at @offset of the input packet: from its map when it has one
+ * memory, else from its memories as they are. */
+static inline void
+copy_in (GstBuffer * inbuf, const guint8 * in, gsize offset, guint8 * dest, gsize size)
+{
+  if (in)
+    memcpy (dest, in + offset, size);
+  else
+    gst_buffer_extract (inbuf, offset, dest, size);
+}
+
 /* Per packet (docs/per-packet.md): the RTP header is copied, the payload is replaced
  * by `SFrame header || ciphertext || tag` with the masked fixed header as metadata,
  * and the padding follows unchanged. The payload is copied to where the SFrame
- * header ends and encrypted there in place, so a payloader's two-memory packet is
- * never merged. Sets *@plain_size to the payload size. */
+ * header ends and encrypted there in place; a payloader's two-memory packet is read
+ * memory by memory, never merged (@in is NULL then; else the mapped packet).
+ * Writes into @out, the mapped output. Sets *@plain_size to the payload size. */
 static gboolean
 gst_e2ee_enc_encrypt_packet (GstE2eeEnc * self, GstE2eeSFrameKey * key,
-    GstE2eeRtpFields fields, GstBuffer * inbuf, GstBuffer * outbuf, gsize * out_len,
-    guint64 * ctr, gsize * plain_size, GError ** error)
+    GstE2eeRtpFields fields, GstBuffer * inbuf, const guint8 * in, gsize in_size,
+    guint8 * out, gsize out_size, gsize * out_len, guint64 * ctr, gsize * plain_size,
+    GError ** error)
 {
   guint8 fixed[GST_E2EE_RTP_FIXED_HEADER_SIZE], md[GST_E2EE_RTP_FIXED_HEADER_SIZE];
   guint64 kid = gst_e2ee_sframe_key_get_kid (key);
   GstE2eeRtpPacket pkt;
-  GstMapInfo out;
   GError *err = NULL;
   const gchar *why;
   gsize hlen, sh, placed = 0, sframe_len = 0;
   guint attempt;
   gboolean ok = FALSE;
 
-  if (!gst_e2ee_rtp_parse_buffer (inbuf, &pkt, fixed, &why)) {
+  if (in ? !gst_e2ee_rtp_parse_data (in, in_size, &pkt, &why) :
+      !gst_e2ee_rtp_parse_buffer (inbuf, &pkt, fixed, &why)) {
     g_set_error (error, GST_E2EE_LAYOUT_ERROR, GST_E2EE_LAYOUT_ERROR_MALFORMED_FRAME,
         "not an RTP packet: %s", why);
     return FALSE;
   }
-  if (!gst_buffer_map (outbuf, &out, GST_MAP_WRITE)) {
-    g_set_error_literal (error, GST_E2EE_SFRAME_ERROR,
-        GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT, "cannot write the output packet");
-    return FALSE;
-  }
   hlen = pkt.header_size;
-  gst_e2ee_rtp_metadata (fixed, fields, md);
-  gst_buffer_extract (inbuf, 0, out.data, hlen);
+  gst_e2ee_rtp_metadata (in ? in : fixed, fields, md);
+  copy_in (inbuf, in, 0, out, hlen);
   for (attempt = 0; attempt < RTP_IN_PLACE_ATTEMPTS; attempt++) {
     sh = gst_e2ee_sframe_header_size (kid, gst_e2ee_sframe_key_get_next_counter (key));
     if (attempt == 0)
-      gst_buffer_extract (inbuf, hlen, out.data + hlen + sh, pkt.payload_size);
+      copy_in (inbuf, in, hlen, out + hlen + sh, pkt.payload_size);
     else if (placed != sh)
-      memmove (out.data + hlen + sh, out.data + hlen + placed, pkt.payload_size);
+      memmove (out + hlen + sh, out + hlen + placed, pkt.payload_size);
     placed = sh;
     g_clear_error (&err);
-    ok = gst_e2ee_sframe_key_encrypt (key, md, sizeof (md), out.data + hlen + sh,
-        pkt.payload_size, out.data + hlen, out.size - hlen, &sframe_len, ctr, &err);
+    ok = gst_e2ee_sframe_key_encrypt (key, md, sizeof (md), out + hlen + sh,
+        pkt.payload_size, out + hlen, out_size - hlen, &sframe_len, ctr, &err);
     /* Refused without using a counter because the header came out longer or
      * shorter than where the payload sits: the counter moved meanwhile. */
     if (ok || gst_e2ee_sframe_header_size (kid,
@@ -967,28 +1003,28 @@ gst_e2ee_enc_encrypt_packet (GstE2eeEnc * self, GstE2eeSFrameKey * key,
       break;
   }
   if (ok) {
-    gst_buffer_extract (inbuf, hlen + pkt.payload_size, out.data + hlen + sframe_len,
+    copy_in (inbuf, in, hlen + pkt.payload_size, out + hlen + sframe_len,
         pkt.padding_size);
     *out_len = hlen + sframe_len + pkt.padding_size;
     *plain_size = pkt.payload_size;
   } else {
     g_propagate_error (error, err);
   }
-  gst_buffer_unmap (outbuf, &out);
   return ok;
 }
 
 static GstFlowReturn
 gst_e2ee_enc_transform (GstBaseTransform * trans, GstBuffer * inbuf, GstBuffer * outbuf)
 {
-  GstE2eeEnc *self = GST_E2EE_ENC (trans);
+  /* Per frame: no type check (G_DECLARE_FINAL_TYPE casts check each time). */
+  GstE2eeEnc *self = (GstE2eeEnc *) trans;
   GstE2eeSFrameKey *key;
-  GstMapInfo in, out;
+  GstE2eeBufferMap in, out;
   GError *error = NULL;
   GstE2eeKidStats *st;
   gsize out_len = 0, plain_size = gst_buffer_get_size (inbuf);
   guint64 ctr = 0, max_frames, soft_frames;
-  gboolean ok, announce, hard_report;
+  gboolean ok, announce, hard_report, in_mapped;
 
   /* Taken over from prepare_output_buffer(). */
   key = g_steal_pointer (&self->frame.key);
@@ -1020,31 +1056,33 @@ gst_e2ee_enc_transform (GstBaseTransform * trans, GstBuffer * inbuf, GstBuffer *
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
   }
 
-  if (self->rtp) {
-    ok = gst_e2ee_enc_encrypt_packet (self, key, self->frame.rtp_fields, inbuf, outbuf,
-        &out_len, &ctr, &plain_size, &error);
-  } else {
-    if (!gst_buffer_map (inbuf, &in, GST_MAP_READ)) {
-      gst_e2ee_sframe_key_unref (key);
-      GST_ELEMENT_ERROR (self, RESOURCE, READ, ("Cannot read the input frame"), (NULL));
-      return GST_FLOW_ERROR;
-    }
-    if (!gst_buffer_map (outbuf, &out, GST_MAP_WRITE)) {
-      gst_buffer_unmap (inbuf, &in);
-      gst_e2ee_sframe_key_unref (key);
-      GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("Cannot write the output frame"),
-          (NULL));
-      return GST_FLOW_ERROR;
-    }
-    if (self->codec == GST_E2EE_LAYOUT_CODEC_NONE)
-      ok = gst_e2ee_sframe_key_encrypt (key, NULL, 0, in.data, in.size, out.data,
-          out.size, &out_len, &ctr, &error);
-    else
-      ok = gst_e2ee_layout_encrypt (key, self->codec, in.data, in.size, out.data,
-          out.size, &out_len, &ctr, &error);
-    gst_buffer_unmap (outbuf, &out);
-    gst_buffer_unmap (inbuf, &in);
+  if (!gst_e2ee_buffer_map (outbuf, &out, GST_MAP_WRITE)) {
+    gst_e2ee_sframe_key_unref (key);
+    GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("Cannot write the output frame"), (NULL));
+    return GST_FLOW_ERROR;
   }
+  /* A packet of several memories (a payloader's header and payload) is read as it is
+   * rather than merged by a map; anything else is mapped. */
+  in_mapped = !self->rtp || gst_buffer_n_memory (inbuf) == 1;
+  if (in_mapped && !gst_e2ee_buffer_map (inbuf, &in, GST_MAP_READ)) {
+    gst_e2ee_buffer_unmap (&out);
+    gst_e2ee_sframe_key_unref (key);
+    GST_ELEMENT_ERROR (self, RESOURCE, READ, ("Cannot read the input frame"), (NULL));
+    return GST_FLOW_ERROR;
+  }
+  if (self->rtp)
+    ok = gst_e2ee_enc_encrypt_packet (self, key, self->frame.rtp_fields, inbuf,
+        in_mapped ? in.info.data : NULL, in_mapped ? in.info.size : 0, out.info.data,
+        out.info.size, &out_len, &ctr, &plain_size, &error);
+  else if (self->codec == GST_E2EE_LAYOUT_CODEC_NONE)
+    ok = gst_e2ee_sframe_key_encrypt (key, NULL, 0, in.info.data, in.info.size,
+        out.info.data, out.info.size, &out_len, &ctr, &error);
+  else
+    ok = gst_e2ee_layout_encrypt (key, self->codec, in.info.data, in.info.size,
+        out.info.data, out.info.size, &out_len, &ctr, &error);
+  if (in_mapped)
+    gst_e2ee_buffer_unmap (&in);
+  gst_e2ee_buffer_unmap (&out);
 
   if (!ok && g_error_matches (error, GST_E2EE_LAYOUT_ERROR,
           GST_E2EE_LAYOUT_ERROR_MALFORMED_FRAME)) {
@@ -1064,7 +1102,7 @@ gst_e2ee_enc_transform (GstBaseTransform * trans, GstBuffer * inbuf, GstBuffer *
     gst_e2ee_sframe_key_unref (key);
     return GST_FLOW_ERROR;
   }
-  gst_buffer_set_size (outbuf, out_len);
+  gst_e2ee_buffer_set_range (&out, 0, out_len);
 
   if (announce)
     gst_e2ee_post_message (GST_ELEMENT (self), gst_structure_new ("e2ee-key-activated",
@@ -1084,7 +1122,10 @@ gst_e2ee_enc_transform (GstBaseTransform * trans, GstBuffer * inbuf, GstBuffer *
       gst_e2ee_sframe_key_get_kid (key), ctr, out_len);
 
   GST_OBJECT_LOCK (self);
-  st = gst_e2ee_kid_stats_get (self->stats, gst_e2ee_sframe_key_get_kid (key));
+  st = self->last_stats;
+  if (st == NULL || st->kid != gst_e2ee_sframe_key_get_kid (key))
+    st = self->last_stats = gst_e2ee_kid_stats_get (self->stats,
+        gst_e2ee_sframe_key_get_kid (key));
   st->frames++;
   st->bytes += plain_size;
   self->frames++;
@@ -1733,6 +1774,7 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
   trans_class->transform_caps = GST_DEBUG_FUNCPTR (gst_e2ee_enc_transform_caps);
   trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_e2ee_enc_set_caps);
   trans_class->transform_meta = GST_DEBUG_FUNCPTR (gst_e2ee_enc_transform_meta);
+  trans_class->copy_metadata = GST_DEBUG_FUNCPTR (gst_e2ee_enc_copy_metadata);
   trans_class->prepare_output_buffer =
       GST_DEBUG_FUNCPTR (gst_e2ee_enc_prepare_output_buffer);
   trans_class->transform = GST_DEBUG_FUNCPTR (gst_e2ee_enc_transform);
