@@ -67,6 +67,11 @@
  * Keys that are replaced are wiped; with #GstE2eeEnc:keyframe-on-rotate the element
  * asks upstream for a key frame so receivers start the new key on one.
  *
+ * While playing, #GstE2eeEnc:key-id and #GstE2eeEnc:key (and #GstE2eeEnc:cipher-suite)
+ * make one change, applied whole once both were written, in either order: a frame
+ * encrypted between the two writes keeps the current key. A #GstE2eeEnc:key-id alone
+ * switches to the key store's key for it when no `key` is in use.
+ *
  * Keys given through `key` or `rotate` are kept for the element's lifetime, so that
  * a KID can never be paired with a second key and a re-given key continues its
  * counter. Generated and ratcheted keys are not kept once replaced (forward secrecy);
@@ -209,6 +214,16 @@ struct _GstE2eeEnc
   /* KIDs of generated and ratcheted keys: never to be given another key. */
   GHashTable *spent_kids;
   gboolean retain_key;          /* the pending key goes into used_keys */
+  /* `key-id`, `key` and `cipher-suite` written while a key is in use (between start()
+   * and stop()): one pending change, applied once it is complete, never half done
+   * (apply_pending_locked()). */
+  gboolean started;
+  gboolean pending_kid_set;
+  gboolean pending_key_set;
+  gboolean pending_suite_set;
+  guint64 pending_kid;
+  GBytes *pending_key;          /* wiped on release; NULL: no `key`, the store's */
+  GstE2eeCipherSuite pending_suite;
   GstE2eeKeyStore *store;
   gboolean store_from_property;
   gboolean key_from_store;
@@ -412,6 +427,109 @@ set_next_key_locked (GstE2eeEnc * self, guint64 kid, GBytes * base_key, gboolean
   return FALSE;
 }
 
+static void
+clear_pending_locked (GstE2eeEnc * self)
+{
+  self->pending_kid_set = self->pending_key_set = self->pending_suite_set = FALSE;
+  g_clear_pointer (&self->pending_key, g_bytes_unref);
+}
+
+/* With the object lock, while a key is in use. `key-id` and `key` are two writes (two
+ * set_property() calls even in one g_object_set()) and a frame may come between them:
+ * applying the first alone would encrypt under the new KID with the old key (which
+ * then binds that KID to it, so the real key is refused) or under the old KID with
+ * the new key (refused). So they form one pending change, applied by the write that
+ * completes it, and until then frames keep the current key:
+ *
+ * * key-id and key (or cipher-suite) both written: applied together, like `rotate`;
+ *   refused (with @error set) if the KID was used with another key, and the current
+ *   key stays.
+ * * key-id alone: with no `key` in use, the key store's key for it as soon as the
+ *   store has one (this is also retried by every frame); else it waits for the key.
+ * * key or cipher-suite alone: nothing to do if it is the key in use; else it waits
+ *   for key-id.
+ *
+ * Returns FALSE only for a refused complete change. */
+static gboolean
+apply_pending_locked (GstE2eeEnc * self, KeySwitch * sw, GError ** error)
+{
+  GstE2eeCipherSuite old_suite = self->suite;
+  GstE2eeSFrameKey *fresh;
+  const guint8 *data;
+  gsize size;
+  gboolean ok;
+
+  if (self->pending_kid_set && (self->pending_key_set || self->pending_suite_set)) {
+    guint64 kid = self->pending_kid;
+    GBytes *key = self->pending_key_set ? g_steal_pointer (&self->pending_key) :
+        (self->base_key ? g_bytes_ref (self->base_key) : NULL);
+
+    if (self->pending_suite_set)
+      self->suite = self->pending_suite;
+    clear_pending_locked (self);
+    if (key == NULL) {
+      /* No `key`: the key store's key for the KID. */
+      guint64 old_kid = self->kid;
+      GBytes *old_key = self->base_key;
+
+      self->base_key = NULL;
+      self->kid = kid;
+      self->key_dirty = TRUE;
+      ok = gst_e2ee_enc_update_key_locked (self, sw, error);
+      if (ok) {
+        g_clear_pointer (&old_key, g_bytes_unref);
+      } else {
+        self->kid = old_kid;
+        self->base_key = old_key;
+        self->key_dirty = FALSE;
+      }
+    } else {
+      ok = set_next_key_locked (self, kid, key, TRUE, sw, error);
+    }
+    if (!ok)
+      self->suite = old_suite;
+    return ok;
+  }
+
+  if (self->pending_kid_set) {
+    if (self->base_key || self->store == NULL)
+      return TRUE;
+    fresh = gst_e2ee_key_store_lookup (self->store, self->pending_kid,
+        GST_E2EE_KEY_USAGE_ENCRYPT);
+    if (fresh == NULL)
+      return TRUE;
+    self->kid = self->pending_kid;
+    self->retain_key = TRUE;
+    self->key_from_store = TRUE;
+    clear_pending_locked (self);
+    switch_key_locked (self, fresh, sw);
+    return TRUE;
+  }
+
+  /* Key or suite alone: the key in use given again changes nothing. Only for a key
+   * kept for its KID: the property key then takes its place with its counter. */
+  if ((self->pending_key_set && self->pending_key == NULL) || self->base_key == NULL ||
+      g_hash_table_lookup (self->used_keys, &self->kid) != self->key)
+    return TRUE;
+  data = self->pending_key_set ? g_bytes_get_data (self->pending_key, &size) :
+      self->base_key ? g_bytes_get_data (self->base_key, &size) : NULL;
+  if (data == NULL || size < GST_E2EE_MIN_BASE_KEY_SIZE)
+    return TRUE;
+  fresh = gst_e2ee_sframe_key_new (self->pending_suite_set ? self->pending_suite :
+      self->suite, self->kid, data, size, NULL);
+  if (fresh && gst_e2ee_sframe_key_same_secret (fresh, self->key)) {
+    if (self->pending_key_set) {
+      g_clear_pointer (&self->base_key, g_bytes_unref);
+      self->base_key = g_steal_pointer (&self->pending_key);
+    }
+    if (self->pending_suite_set)
+      self->suite = self->pending_suite;
+    clear_pending_locked (self);
+  }
+  g_clear_pointer (&fresh, gst_e2ee_sframe_key_unref);
+  return TRUE;
+}
+
 static gboolean
 gst_e2ee_enc_rotate (GstE2eeEnc * self, guint64 kid, GstBuffer * base_key)
 {
@@ -556,6 +674,7 @@ gst_e2ee_enc_start (GstBaseTransform * trans)
   enabled = self->enabled;
   /* A key is needed only to encrypt; a disabled element may get one later. */
   ok = !enabled || gst_e2ee_enc_update_key_locked (self, &sw, &error);
+  self->started = ok;
   GST_OBJECT_UNLOCK (self);
   self->last_rotation = GST_CLOCK_TIME_NONE;
   self->last_malformed_warning = 0;
@@ -573,6 +692,25 @@ static gboolean
 gst_e2ee_enc_stop (GstBaseTransform * trans)
 {
   GstE2eeEnc *self = GST_E2EE_ENC (trans);
+
+  GST_OBJECT_LOCK (self);
+  self->started = FALSE;
+  /* A change still waiting for its other half becomes configuration, which the next
+   * start() applies as it stands. */
+  if (self->pending_kid_set)
+    self->kid = self->pending_kid;
+  if (self->pending_suite_set)
+    self->suite = self->pending_suite;
+  if (self->pending_key_set) {
+    g_clear_pointer (&self->base_key, g_bytes_unref);
+    self->base_key = g_steal_pointer (&self->pending_key);
+  }
+  if (self->pending_kid_set || self->pending_key_set || self->pending_suite_set) {
+    self->key_dirty = TRUE;
+    self->retain_key = TRUE;
+  }
+  clear_pending_locked (self);
+  GST_OBJECT_UNLOCK (self);
 
   if (self->pool) {
     gst_buffer_pool_set_active (self->pool, FALSE);
@@ -814,6 +952,9 @@ gst_e2ee_enc_begin_frame (GstE2eeEnc * self, GstBuffer * inbuf)
     gst_e2ee_enc_rotate_now (self, mode);
     GST_OBJECT_LOCK (self);
   }
+  /* A key-id waiting for the key store's key: it may have come. */
+  if (G_UNLIKELY (self->pending_kid_set) && self->key)
+    apply_pending_locked (self, &sw, NULL);
   ok = gst_e2ee_enc_update_key_locked (self, &sw, &error);
   if (ok) {
     key = self->frame.key = gst_e2ee_sframe_key_ref (self->key);
@@ -1166,20 +1307,44 @@ gst_e2ee_enc_set_property (GObject * object, guint prop_id, const GValue * value
     GParamSpec * pspec)
 {
   GstE2eeEnc *self = GST_E2EE_ENC (object);
-  gboolean reconfigure = FALSE;
+  gboolean reconfigure = FALSE, pending = FALSE, ok = TRUE;
+  KeySwitch sw = { 0, };
+  GError *error = NULL;
 
   GST_OBJECT_LOCK (self);
+  /* While a key is in use the key settings form one pending change (see
+   * apply_pending_locked()); before, they are configuration that start() applies. */
+  pending = self->started && self->key != NULL;
   switch (prop_id) {
     case PROP_CIPHER_SUITE:
+      if (pending) {
+        self->pending_suite = g_value_get_enum (value);
+        self->pending_suite_set = TRUE;
+        ok = apply_pending_locked (self, &sw, &error);
+        break;
+      }
       self->suite = g_value_get_enum (value);
       self->key_dirty = TRUE;
       break;
     case PROP_KEY_ID:
+      if (pending) {
+        self->pending_kid = g_value_get_uint64 (value);
+        self->pending_kid_set = TRUE;
+        ok = apply_pending_locked (self, &sw, &error);
+        break;
+      }
       self->kid = g_value_get_uint64 (value);
       self->key_dirty = TRUE;
       self->retain_key = TRUE;
       break;
     case PROP_KEY:
+      if (pending) {
+        g_clear_pointer (&self->pending_key, g_bytes_unref);
+        self->pending_key = gst_e2ee_secret_from_buffer (g_value_get_boxed (value));
+        self->pending_key_set = TRUE;
+        ok = apply_pending_locked (self, &sw, &error);
+        break;
+      }
       g_clear_pointer (&self->base_key, g_bytes_unref);
       self->base_key = gst_e2ee_secret_from_buffer (g_value_get_boxed (value));
       self->key_dirty = TRUE;
@@ -1226,6 +1391,14 @@ gst_e2ee_enc_set_property (GObject * object, guint prop_id, const GValue * value
   }
   GST_OBJECT_UNLOCK (self);
 
+  post_key_switch (self, &sw);
+  if (!ok) {
+    /* As `rotate` refuses: the stream goes on with the current key. */
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("Cannot change the key: %s",
+            error->message), (NULL));
+    g_clear_error (&error);
+  }
+
   if (reconfigure) {
     /* Plain frames keep their own caps: renegotiate so downstream sees which it gets. */
     gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self),
@@ -1245,12 +1418,14 @@ gst_e2ee_enc_get_property (GObject * object, guint prop_id, GValue * value,
   switch (prop_id) {
     case PROP_CIPHER_SUITE:
       GST_OBJECT_LOCK (self);
-      g_value_set_enum (value, self->suite);
+      g_value_set_enum (value, self->pending_suite_set ? self->pending_suite :
+          self->suite);
       GST_OBJECT_UNLOCK (self);
       break;
     case PROP_KEY_ID:
+      /* What was written, even while it waits for the key to go with it. */
       GST_OBJECT_LOCK (self);
-      g_value_set_uint64 (value, self->kid);
+      g_value_set_uint64 (value, self->pending_kid_set ? self->pending_kid : self->kid);
       GST_OBJECT_UNLOCK (self);
       break;
     case PROP_ENABLED:
@@ -1318,6 +1493,7 @@ gst_e2ee_enc_finalize (GObject * object)
   GstE2eeEnc *self = GST_E2EE_ENC (object);
 
   g_clear_pointer (&self->base_key, g_bytes_unref);
+  g_clear_pointer (&self->pending_key, g_bytes_unref);
   g_clear_pointer (&self->key, gst_e2ee_sframe_key_unref);
   clear_frame (self);
   g_hash_table_unref (self->used_keys);
@@ -1449,7 +1625,9 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
    *
    * The key ID (KID) frames carry in their SFrame header, which tells receivers
    * which key to use. Give every key its own KID: a KID once used by this element
-   * cannot be given a different key.
+   * cannot be given a different key. While playing, a new KID is used together with
+   * the next #GstE2eeEnc:key write (or, with no `key` in use, the key store's key for
+   * it once there is one); until then frames keep the current key.
    *
    * Since: 0.1
    */
@@ -1464,8 +1642,9 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
    *
    * The SFrame base key (at least 16 random bytes; 32 recommended), given as hex on a
    * gst-launch line. Write-only: it cannot be read back, is wiped from memory when
-   * replaced or when the element is freed, and never appears in logs or caps. Setting
-   * it while playing switches keys from the next frame.
+   * replaced or when the element is freed, and never appears in logs or caps. While
+   * playing, a new key is used together with a #GstE2eeEnc:key-id write (before or
+   * after it), from the next frame; until then frames keep the current key.
    *
    * Since: 0.1
    */
