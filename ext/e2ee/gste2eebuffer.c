@@ -12,6 +12,23 @@
 
 #include "gste2eebuffer.h"
 
+/* gst_memory_resize() for a memory known to be writable: what it does, without its
+ * gst_memory_is_writable() check (a walk up to the buffer, about 100 instructions),
+ * for the two callers below that proved it. */
+static inline void
+memory_resize_owned (GstMemory * mem, gssize offset, gsize size)
+{
+  g_assert (offset >= 0 || mem->offset >= (gsize) - offset);
+  g_assert (size + mem->offset + offset <= mem->maxsize);
+  /* As gst_memory_resize(): a grown prefix or padding may no longer be zeros. */
+  if (offset > 0)
+    GST_MEMORY_FLAG_UNSET (mem, GST_MEMORY_FLAG_ZERO_PREFIXED);
+  if (offset + size < mem->size)
+    GST_MEMORY_FLAG_UNSET (mem, GST_MEMORY_FLAG_ZERO_PADDED);
+  mem->offset += offset;
+  mem->size = size;
+}
+
 /* @flags with GST_MAP_WRITE: @buffer must be writable (the caller's, or the one the
  * base class made writable for an in-place transform). */
 gboolean
@@ -39,13 +56,15 @@ gst_e2ee_buffer_unmap (GstE2eeBufferMap * map)
 }
 
 /* After a write map was released: cuts the buffer to @size bytes from @offset of what
- * was mapped. A direct write map proved the memory is this buffer's alone, so it is
- * resized as it is, without gst_buffer_resize()'s checks for shared memories. */
+ * was mapped. A direct write map proved the memory is this buffer's alone (the
+ * exclusive lock a write map takes fails on a memory another buffer shares), and the
+ * caller's buffer is writable, so it is resized as it is, without the checks of
+ * gst_buffer_resize() and gst_memory_resize(). */
 void
 gst_e2ee_buffer_set_range (GstE2eeBufferMap * map, gsize offset, gsize size)
 {
   if (map->direct && (map->info.flags & GST_MAP_WRITE))
-    gst_memory_resize (map->info.memory, offset, size);
+    memory_resize_owned (map->info.memory, offset, size);
   else
     gst_buffer_resize (map->buffer, offset, size);
 }
@@ -128,14 +147,14 @@ gst_e2ee_pool_release_buffer (GstBufferPool * pool, GstBuffer * buffer)
   GstMemory *mem;
 
   /* One memory with one reference (the buffer's) is nobody else's: no other buffer
-   * shares it, so it can be written again. */
+   * shares it, so it can be written again, and resized without more checks. */
   if (G_LIKELY (!GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_TAG_MEMORY) &&
           gst_buffer_n_memory (buffer) == 1)) {
     mem = gst_buffer_peek_memory (buffer, 0);
     if (G_LIKELY (GST_MINI_OBJECT_REFCOUNT_VALUE (mem) == 1 &&
             mem->maxsize >= self->size)) {
       if (mem->offset != 0 || mem->size != self->size)
-        gst_memory_resize (mem, -(gssize) mem->offset, self->size);
+        memory_resize_owned (mem, -(gssize) mem->offset, self->size);
       gst_atomic_queue_push (self->free, buffer);
       return;
     }

@@ -245,6 +245,11 @@ struct _GstE2eeEnc
   guint64 bytes;
   guint64 dropped_malformed;
 
+  /* What this element last gave gst_base_transform_set_passthrough() (only it changes
+   * it, passthrough_on_same_caps being off): read per frame without the lock
+   * gst_base_transform_is_passthrough() takes. */
+  gint passthrough;
+
   /* Streaming thread only. */
   GstClockTime last_rotation;
   GstBufferPool *pool;
@@ -684,6 +689,7 @@ gst_e2ee_enc_start (GstBaseTransform * trans)
         (NULL));
     g_clear_error (&error);
   }
+  g_atomic_int_set (&self->passthrough, !enabled);
   gst_base_transform_set_passthrough (trans, !enabled);
   return ok;
 }
@@ -996,7 +1002,7 @@ gst_e2ee_enc_prepare_output_buffer (GstBaseTransform * trans, GstBuffer * inbuf,
   GstFlowReturn ret;
   gsize size;
 
-  if (gst_base_transform_is_passthrough (trans))
+  if (g_atomic_int_get (&self->passthrough))
     return GST_BASE_TRANSFORM_CLASS (parent_class)->prepare_output_buffer (trans, inbuf,
         outbuf);
 
@@ -1401,6 +1407,7 @@ gst_e2ee_enc_set_property (GObject * object, guint prop_id, const GValue * value
 
   if (reconfigure) {
     /* Plain frames keep their own caps: renegotiate so downstream sees which it gets. */
+    g_atomic_int_set (&self->passthrough, !g_value_get_boolean (value));
     gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self),
         !g_value_get_boolean (value));
     gst_base_transform_reconfigure_src (GST_BASE_TRANSFORM (self));

@@ -838,6 +838,65 @@ GST_START_TEST (test_enc_drops_e2ee_meta)
 
 GST_END_TEST;
 
+/* Output buffers come back to the element's pool after downstream cut them and tagged
+ * them (as e2eedec does) and go out again whole, with no meta, timestamp or flag of
+ * their previous frame; one whose memory is still shared is not written again. */
+GST_START_TEST (test_enc_recycled_output)
+{
+  GstE2eeSFrameKey *ref = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
+      4, 4);
+  GstHarness *h = harness_for (make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
+          4, 4), NULL, H264_CAPS);
+  GstBuffer *in, *out, *shared;
+  GstBuffer *first;
+  GBytes *want, *kept;
+  GstMapInfo map;
+
+  in = make_frame (1, 1200);
+  stamp_frame (in, 1);
+  want = reference_encrypt (ref, in, NULL);
+  out = push_pull (h, in);
+  assert_buffer_bytes (out, want, "first frame");
+  g_bytes_unref (want);
+  first = out;
+  gst_buffer_resize (out, 3, 1000);
+  gst_buffer_add_e2ee_meta (out, TRUE, 4, 0, GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128);
+  gst_buffer_unref (out);
+
+  in = make_frame (4, 1500);
+  stamp_frame (in, 4);
+  want = reference_encrypt (ref, in, NULL);
+  out = push_pull (h, gst_buffer_ref (in));
+  /* The same buffer came back: what is checked is its reset. */
+  fail_unless (out == first);
+  assert_buffer_bytes (out, want, "recycled buffer");
+  assert_same_timing_and_flags (out, in);
+  fail_unless (gst_buffer_get_e2ee_meta (out) == NULL);
+  g_bytes_unref (want);
+  gst_buffer_unref (in);
+
+  /* Downstream keeps the memory through another buffer: never written again. */
+  shared = gst_buffer_copy (out);
+  gst_buffer_unref (out);
+  fail_unless (gst_buffer_map (shared, &map, GST_MAP_READ));
+  kept = g_bytes_new (map.data, map.size);
+  gst_buffer_unmap (shared, &map);
+  in = make_frame (5, 1500);
+  want = reference_encrypt (ref, in, NULL);
+  out = push_pull (h, in);
+  assert_buffer_bytes (out, want, "after a shared buffer");
+  assert_buffer_bytes (shared, kept, "the shared memory");
+  gst_buffer_unref (out);
+  gst_buffer_unref (shared);
+  g_bytes_unref (want);
+  g_bytes_unref (kept);
+
+  gst_e2ee_sframe_key_unref (ref);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_enc_stats)
 {
   static const gchar *const top_fields[] =
@@ -1137,6 +1196,7 @@ e2eeenc_suite (void)
   tcase_add_test (tc, test_enc_toggle_enabled);
   tcase_add_test (tc, test_enc_enable_without_key);
   tcase_add_test (tc, test_enc_drops_e2ee_meta);
+  tcase_add_test (tc, test_enc_recycled_output);
   tcase_add_test (tc, test_enc_stats);
   tcase_add_test (tc, test_enc_stats_next_ctr_after_key_change);
   tcase_add_test (tc, test_enc_multi_memory_input);
