@@ -150,9 +150,9 @@ print_machine (void)
         OpenSSL_version (OPENSSL_VERSION), major, minor, micro, VERSION);
   }
   printf ("method:    medians of %u interleaved batches of >= %" G_GUINT64_FORMAT
-      " ms after >= %" G_GUINT64_FORMAT " ms warm-up per case; one frame = one seal + "
-      "one open;\n           net times and ratios are medians of the round-by-round "
-      "differences and ratios\n", opt.reps, opt.batch_ns / 1000000,
+      " ms (thread CPU time) after >= %" G_GUINT64_FORMAT " ms warm-up per case; one "
+      "frame = one seal + one open;\n           net times and ratios are medians of the "
+      "round-by-round differences and ratios\n", opt.reps, opt.batch_ns / 1000000,
       opt.warmup_ns / 1000000);
   {
     gchar *load = NULL;
