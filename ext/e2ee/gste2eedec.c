@@ -86,11 +86,15 @@
  *
  * * `reason` (#gchararray): why: `unknown-kid` (no key, and not held or held too
  *   long), `authentication`, `truncated`, `malformed-header`, `replay-duplicate` (a
- *   counter already seen) or `replay-too-old` (a counter older than the replay
- *   window).
- * * `kid` (#guint64): the frame's key ID. Absent for `malformed-header`, where no KID
- *   could be read.
- * * `ctr` (#guint64): the frame's counter. Absent for `malformed-header`.
+ *   counter already seen), `replay-too-old` (a counter older than the replay
+ *   window) or `clear-only` (layout=codec, H.264/H.265: an access unit of parameter
+ *   sets alone, which rtph264pay/rtph265pay send ahead of a requested key frame; it
+ *   has nothing to authenticate, the key frame carries the authenticated copies, and
+ *   it is neither a loss nor a reason to ask for a key frame).
+ * * `kid` (#guint64): the frame's key ID. Absent for `malformed-header` and
+ *   `clear-only`, where no KID could be read.
+ * * `ctr` (#guint64): the frame's counter. Absent for `malformed-header` and
+ *   `clear-only`.
  * * `count` (#guint64): frames dropped for this reason since the previous message for
  *   it, this one included.
  * * `total` (#guint64): frames dropped for this reason since the element started.
@@ -171,12 +175,13 @@ typedef enum
   DROP_MALFORMED_HEADER,
   DROP_REPLAY_DUPLICATE,
   DROP_REPLAY_TOO_OLD,
+  DROP_CLEAR_ONLY,
   N_DROP_REASONS
 } DropReason;
 
 static const gchar *drop_reason_names[N_DROP_REASONS] = {
   "unknown-kid", "authentication", "truncated", "malformed-header",
-  "replay-duplicate", "replay-too-old"
+  "replay-duplicate", "replay-too-old", "clear-only"
 };
 
 enum
@@ -716,8 +721,10 @@ report_drop (GstE2eeDec * self, DropReason reason, gboolean have_header,
   interval = self->drop_message_interval;
   GST_OBJECT_UNLOCK (self);
 
-  /* A replayed frame is not a lost one: the original already went through. */
-  if (reason != DROP_REPLAY_DUPLICATE && reason != DROP_REPLAY_TOO_OLD)
+  /* A replayed frame is not a lost one: the original already went through; nor is a
+   * payloader's stand-alone parameter sets, which the key frame carries again. */
+  if (reason != DROP_REPLAY_DUPLICATE && reason != DROP_REPLAY_TOO_OLD &&
+      reason != DROP_CLEAR_ONLY)
     self->gap = TRUE;
 
   g_mutex_lock (&self->stats_lock);
@@ -755,7 +762,11 @@ report_drop (GstE2eeDec * self, DropReason reason, gboolean have_header,
   }
   g_mutex_unlock (&self->stats_lock);
 
-  GST_WARNING_OBJECT (self, "dropped frame (%s): %s", drop_reason_names[reason], detail);
+  if (reason == DROP_CLEAR_ONLY)
+    GST_DEBUG_OBJECT (self, "dropped frame (%s): %s", drop_reason_names[reason], detail);
+  else
+    GST_WARNING_OBJECT (self, "dropped frame (%s): %s", drop_reason_names[reason],
+        detail);
   if (msg)
     gst_element_post_message (GST_ELEMENT (self), msg);
 }
@@ -848,6 +859,14 @@ map_frame (GstE2eeDec * self, GstBuffer * buf, GstE2eeBufferMap * map, guint64 *
   }
   if (read_header (self, map->info.data, map->info.size, kid, ctr, &reason, &error))
     return GST_FLOW_OK;
+  if (reason == DROP_MALFORMED_HEADER && !self->rtp &&
+      gst_e2ee_layout_is_clear_only (self->codec, map->info.data, map->info.size)) {
+    reason = DROP_CLEAR_ONLY;
+    g_clear_error (&error);
+    g_set_error_literal (&error, GST_E2EE_SFRAME_ERROR,
+        GST_E2EE_SFRAME_ERROR_MALFORMED_HEADER, "an access unit of clear NAL units only "
+        "(parameter sets sent on their own by the payloader): nothing to authenticate");
+  }
   gst_e2ee_buffer_unmap (map);
   report_drop (self, reason, FALSE, 0, 0, error->message);
   /* A packet without payload (a hop's padding-only probe) carries no media: its
@@ -1455,6 +1474,7 @@ gst_e2ee_dec_get_stats (GstE2eeDec * self)
       "dropped-malformed-header", G_TYPE_UINT64, self->drops[DROP_MALFORMED_HEADER],
       "dropped-replay-duplicate", G_TYPE_UINT64, self->drops[DROP_REPLAY_DUPLICATE],
       "dropped-replay-too-old", G_TYPE_UINT64, self->drops[DROP_REPLAY_TOO_OLD],
+      "dropped-clear-only", G_TYPE_UINT64, self->drops[DROP_CLEAR_ONLY],
       "held", G_TYPE_UINT64, self->held,
       "recovered", G_TYPE_UINT64, self->recovered,
       "keys", G_TYPE_UINT, n_keys, NULL);
@@ -1730,7 +1750,7 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
    * * `dropped` (#guint64): frames dropped for any reason.
    * * `dropped-unknown-kid`, `dropped-authentication`, `dropped-truncated`,
    *   `dropped-malformed-header`, `dropped-replay-duplicate`,
-   *   `dropped-replay-too-old` (#guint64): drops by reason.
+   *   `dropped-replay-too-old`, `dropped-clear-only` (#guint64): drops by reason.
    * * `held` (#guint64): frames held waiting for their key; `recovered` (#guint64):
    *   held frames decrypted once it came.
    * * `keys` (#guint): keys in the key store (shared with the pipeline's other
