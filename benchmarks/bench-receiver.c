@@ -393,8 +393,8 @@ rotation_single_thread (RotationResult * r, RotationMode mode, const guint8 * fr
  * - ROTATION_RATCHET: e2eeenc's `ratchet` action signal (RFC 9605 §5.1); e2eedec
  *   follows by itself, deriving the next step from the key it has;
  * - ROTATION_PROPERTIES: as ROTATE but through e2eeenc's `key-id` and `key`
- *   properties, two writes the streaming thread can see half done (the new KID with
- *   the old key): kept to show that race, see docs/performance.md.
+ *   properties: two writes a frame can come between, which e2eeenc applies as one
+ *   change (docs/e2eeenc.md).
  * Measured: how long the application's calls take, what the first frame on the new
  * key costs (key derivation happens on the streaming thread), and the worst frame
  * around a rotation against the frames elsewhere. */
@@ -419,7 +419,7 @@ rotation_run (RotationResult * r, RotationMode mode, GError ** error)
 
   r->derive_us = derive_us ();
   bench_fill_random (frame, ROTATION_FRAME_SIZE, 0x2074);
-  if (mode != ROTATION_PROPERTIES && !rotation_single_thread (r, mode, frame)) {
+  if (!rotation_single_thread (r, mode, frame)) {
     g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_FAILED,
         "a key change failed with no other thread running");
     ok = FALSE;

@@ -40,6 +40,7 @@ typedef struct
 } BenchCase;
 
 guint64     bench_now_ns (void);
+guint64     bench_cpu_ns (void);
 gboolean    bench_measure (BenchCase *cases, guint n_cases, const BenchOptions *opt);
 gdouble     bench_mb_per_s (gsize frame_size, gdouble ns_per_frame);
 gdouble     bench_median (gdouble *values, guint n);

@@ -31,7 +31,7 @@ missing() {
   done
   local el
   for el in x264enc avdec_h264 vp8enc vp8dec opusenc opusdec srtpenc srtpdec h264parse rtpbin \
-            x265enc vp9enc rtph265pay webrtcbin; do
+            x265enc vp9enc rtph265pay webrtcbin openh264dec; do
     gst-inspect-1.0 --exists "$el" 2>/dev/null || { echo "element: $el"; return 0; }
   done
   # libnice's plugin has its own version (0.1), which --exists compares with GStreamer's

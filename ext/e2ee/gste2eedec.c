@@ -86,11 +86,15 @@
  *
  * * `reason` (#gchararray): why: `unknown-kid` (no key, and not held or held too
  *   long), `authentication`, `truncated`, `malformed-header`, `replay-duplicate` (a
- *   counter already seen) or `replay-too-old` (a counter older than the replay
- *   window).
- * * `kid` (#guint64): the frame's key ID. Absent for `malformed-header`, where no KID
- *   could be read.
- * * `ctr` (#guint64): the frame's counter. Absent for `malformed-header`.
+ *   counter already seen), `replay-too-old` (a counter older than the replay
+ *   window) or `clear-only` (layout=codec, H.264/H.265: an access unit of parameter
+ *   sets alone, which rtph264pay/rtph265pay send ahead of a requested key frame; it
+ *   has nothing to authenticate, the key frame carries the authenticated copies, and
+ *   it is neither a loss nor a reason to ask for a key frame).
+ * * `kid` (#guint64): the frame's key ID. Absent for `malformed-header` and
+ *   `clear-only`, where no KID could be read.
+ * * `ctr` (#guint64): the frame's counter. Absent for `malformed-header` and
+ *   `clear-only`.
  * * `count` (#guint64): frames dropped for this reason since the previous message for
  *   it, this one included.
  * * `total` (#guint64): frames dropped for this reason since the element started.
@@ -133,6 +137,7 @@
 #endif
 
 #include "gste2eedec.h"
+#include "gste2eebuffer.h"
 #include "gste2eeelement.h"
 #include "gste2eehold.h"
 #include "gste2eertp.h"
@@ -168,12 +173,13 @@ typedef enum
   DROP_MALFORMED_HEADER,
   DROP_REPLAY_DUPLICATE,
   DROP_REPLAY_TOO_OLD,
+  DROP_CLEAR_ONLY,
   N_DROP_REASONS
 } DropReason;
 
 static const gchar *drop_reason_names[N_DROP_REASONS] = {
   "unknown-kid", "authentication", "truncated", "malformed-header",
-  "replay-duplicate", "replay-too-old"
+  "replay-duplicate", "replay-too-old", "clear-only"
 };
 
 enum
@@ -250,7 +256,10 @@ struct _GstE2eeDec
    * handlers need them, and the store may signal while the object lock is held. */
   GMutex stats_lock;
   GHashTable *windows;          /* guint64 KID -> GstE2eeReplayWindow */
+  GstE2eeReplayWindow *last_window;     /* of last_window_kid; NULL when removed */
+  guint64 last_window_kid;
   GHashTable *stats;
+  GstE2eeKidStats *last_stats;  /* the last KID's entry; NULL when one is removed */
   guint64 frames;
   guint64 bytes;
   guint64 held;
@@ -261,6 +270,23 @@ struct _GstE2eeDec
 
   /* Set from any thread when a key appears: held frames may now decrypt. */
   gint keys_changed;
+  /* Moved (under the object lock) by every change of the settings below and of the
+   * store, so that the streaming thread takes the lock only when one happened. */
+  gint settings_cookie;
+
+  /* Streaming thread only: the object-locked settings a frame needs, as of
+   * cfg.cookie. */
+  struct
+  {
+    gint cookie;
+    GstE2eeKeyStore *store;
+    GstE2eeRtpFields rtp_fields;
+    guint ratchet_bits;
+    guint ratchet_window;
+    guint replay_window_size;
+    GstClockTime grace_period;
+    GstClockTime hold_time;
+  } cfg;
 
   /* Streaming thread only. */
   gboolean plaintext;           /* the negotiated input is not SFrame */
@@ -318,8 +344,10 @@ on_store_key_gone (GstE2eeDec * self, guint64 kid, GstE2eeKeyUsage usage,
     return;
   g_mutex_lock (&self->stats_lock);
   g_hash_table_remove (self->windows, &kid);
+  self->last_window = NULL;
   ours = kid_is_ours_locked (self, kid);
   g_hash_table_remove (self->stats, &kid);
+  self->last_stats = NULL;
   g_mutex_unlock (&self->stats_lock);
   if (ours && expired)
     gst_e2ee_post_message (GST_ELEMENT (self), gst_structure_new ("e2ee-key-expired",
@@ -341,7 +369,9 @@ forget_kid_if_keyless (GstE2eeDec * self, GstE2eeKeyStore * store, guint64 kid)
   GST_DEBUG_OBJECT (self, "KID %" G_GUINT64_FORMAT " lost its key meanwhile", kid);
   g_mutex_lock (&self->stats_lock);
   g_hash_table_remove (self->windows, &kid);
+  self->last_window = NULL;
   g_hash_table_remove (self->stats, &kid);
+  self->last_stats = NULL;
   g_mutex_unlock (&self->stats_lock);
 }
 
@@ -467,8 +497,10 @@ set_store_locked (GstE2eeDec * self, GstE2eeKeyStore * store)
   }
   g_mutex_lock (&self->stats_lock);
   g_hash_table_remove_all (self->windows);
+  self->last_window = NULL;
   g_mutex_unlock (&self->stats_lock);
   self->store = store;
+  g_atomic_int_inc (&self->settings_cookie);
   /* The property's key was in the old store: install_prop_key() adds it to this one. */
   self->prop_key_installed = FALSE;
   self->prop_key_dirty = TRUE;
@@ -711,8 +743,10 @@ report_drop (GstE2eeDec * self, DropReason reason, gboolean have_header,
   interval = self->drop_message_interval;
   GST_OBJECT_UNLOCK (self);
 
-  /* A replayed frame is not a lost one: the original already went through. */
-  if (reason != DROP_REPLAY_DUPLICATE && reason != DROP_REPLAY_TOO_OLD)
+  /* A replayed frame is not a lost one: the original already went through; nor is a
+   * payloader's stand-alone parameter sets, which the key frame carries again. */
+  if (reason != DROP_REPLAY_DUPLICATE && reason != DROP_REPLAY_TOO_OLD &&
+      reason != DROP_CLEAR_ONLY)
     self->gap = TRUE;
 
   g_mutex_lock (&self->stats_lock);
@@ -749,7 +783,11 @@ report_drop (GstE2eeDec * self, DropReason reason, gboolean have_header,
   }
   g_mutex_unlock (&self->stats_lock);
 
-  GST_WARNING_OBJECT (self, "dropped frame (%s): %s", drop_reason_names[reason], detail);
+  if (reason == DROP_CLEAR_ONLY)
+    GST_DEBUG_OBJECT (self, "dropped frame (%s): %s", drop_reason_names[reason], detail);
+  else
+    GST_WARNING_OBJECT (self, "dropped frame (%s): %s", drop_reason_names[reason],
+        detail);
   if (msg)
     gst_element_post_message (GST_ELEMENT (self), msg);
 }
@@ -791,27 +829,73 @@ read_header (GstE2eeDec * self, const guint8 * data, gsize size, guint64 * kid,
       ctr, NULL, error);
 }
 
-static gboolean
-parse_header (GstE2eeDec * self, GstBuffer * buf, guint64 * kid, guint64 * ctr)
+/* Streaming thread: brings self->cfg up to date with the properties and the store,
+ * taking the object lock only when one of them changed since the last frame. */
+static void
+refresh_settings (GstE2eeDec * self)
 {
-  GstMapInfo map;
+  GstE2eeKeyStore *store;
+  gint cookie = g_atomic_int_get (&self->settings_cookie);
+
+  if (G_LIKELY (cookie == self->cfg.cookie && self->cfg.store))
+    return;
+  /* Read before copying: a change meanwhile moves the cookie again, so the next
+   * frame copies again. get_store() makes a store if there is none yet. */
+  store = get_store (self);
+  GST_OBJECT_LOCK (self);
+  self->cfg.rtp_fields = self->rtp_fields;
+  self->cfg.ratchet_bits = self->ratchet_bits;
+  self->cfg.ratchet_window = self->ratchet_window;
+  self->cfg.replay_window_size = self->replay_window_size;
+  self->cfg.grace_period = self->grace_period;
+  self->cfg.hold_time = self->hold_time;
+  GST_OBJECT_UNLOCK (self);
+  gst_clear_object (&self->cfg.store);
+  self->cfg.store = store;
+  self->cfg.cookie = cookie;
+}
+
+static void
+clear_settings (GstE2eeDec * self)
+{
+  gst_clear_object (&self->cfg.store);
+  self->cfg.cookie = 0;
+}
+
+/* Maps @buf (writable) for decryption in place and reads its KID and CTR. On failure
+ * the frame is counted and reported as dropped and left unmapped. */
+static GstFlowReturn
+map_frame (GstE2eeDec * self, GstBuffer * buf, GstE2eeBufferMap * map, guint64 * kid,
+    guint64 * ctr)
+{
   GError *error = NULL;
   DropReason reason;
-  gboolean ok, gap = self->gap;
+  gboolean gap = self->gap;
 
-  if (!gst_buffer_map (buf, &map, GST_MAP_READ))
-    return FALSE;
-  ok = read_header (self, map.data, map.size, kid, ctr, &reason, &error);
-  gst_buffer_unmap (buf, &map);
-  if (!ok) {
-    report_drop (self, reason, FALSE, 0, 0, error->message);
-    /* A packet without payload (a hop's padding-only probe) carries no media: its
-     * loss is no reason to ask for a key frame. */
-    if (self->rtp && reason == DROP_TRUNCATED)
-      self->gap = gap;
-    g_clear_error (&error);
+  /* One map for the header and the decryption: a write map of a memory this buffer
+   * shares with another gives it a copy of its own here. */
+  if (!gst_e2ee_buffer_map (buf, map, GST_MAP_READWRITE)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, READ, ("Cannot map the input frame"), (NULL));
+    return GST_FLOW_ERROR;
   }
-  return ok;
+  if (read_header (self, map->info.data, map->info.size, kid, ctr, &reason, &error))
+    return GST_FLOW_OK;
+  if (reason == DROP_MALFORMED_HEADER && !self->rtp &&
+      gst_e2ee_layout_is_clear_only (self->codec, map->info.data, map->info.size)) {
+    reason = DROP_CLEAR_ONLY;
+    g_clear_error (&error);
+    g_set_error_literal (&error, GST_E2EE_SFRAME_ERROR,
+        GST_E2EE_SFRAME_ERROR_MALFORMED_HEADER, "an access unit of clear NAL units only "
+        "(parameter sets sent on their own by the payloader): nothing to authenticate");
+  }
+  gst_e2ee_buffer_unmap (map);
+  report_drop (self, reason, FALSE, 0, 0, error->message);
+  /* A packet without payload (a hop's padding-only probe) carries no media: its
+   * loss is no reason to ask for a key frame. */
+  if (self->rtp && reason == DROP_TRUNCATED)
+    self->gap = gap;
+  g_clear_error (&error);
+  return GST_BASE_TRANSFORM_FLOW_DROPPED;
 }
 
 /* Per packet (docs/per-packet.md), in place: the payload `SFrame header || ciphertext
@@ -830,7 +914,7 @@ decrypt_packet (GstE2eeSFrameKey * key, GstE2eeRtpFields fields, guint8 * data,
   const gchar *why;
   gsize sh;
 
-  /* parse_header() checked the packet and its SFrame header already. */
+  /* map_frame() checked the packet and its SFrame header already. */
   if (!gst_e2ee_rtp_parse_data (data, size, &pkt, &why) ||
       !gst_e2ee_sframe_header_parse (data + pkt.header_size, pkt.payload_size, &kid,
           &ctr, &sh, NULL)) {
@@ -851,41 +935,48 @@ decrypt_packet (GstE2eeSFrameKey * key, GstE2eeRtpFields fields, guint8 * data,
   return TRUE;
 }
 
-/* Decrypts @buf (writable) in place. Returns GST_FLOW_OK, FLOW_UNKNOWN_KID (nothing
- * counted: the caller holds or drops it), GST_BASE_TRANSFORM_FLOW_DROPPED (counted and
- * reported) or GST_FLOW_ERROR. */
-static GstFlowReturn
-decrypt_frame (GstE2eeDec * self, GstBuffer * buf, guint64 kid, guint64 ctr)
+/* With stats_lock. The replay window of @kid, made if @create. */
+static GstE2eeReplayWindow *
+get_window_locked (GstE2eeDec * self, guint64 kid, gboolean create)
 {
+  GstE2eeReplayWindow *window;
+
+  if (self->last_window && self->last_window_kid == kid)
+    return self->last_window;
+  window = g_hash_table_lookup (self->windows, &kid);
+  if (window == NULL && create) {
+    window = gst_e2ee_replay_window_new (self->cfg.replay_window_size);
+    g_hash_table_insert (self->windows, g_memdup2 (&kid, sizeof (kid)), window);
+  }
+  self->last_window = window;
+  self->last_window_kid = kid;
+  return window;
+}
+
+/* Decrypts the frame @map holds (see map_frame()) in place and unmaps it. Returns
+ * GST_FLOW_OK, FLOW_UNKNOWN_KID (nothing counted: the caller holds or drops it),
+ * GST_BASE_TRANSFORM_FLOW_DROPPED (counted and reported) or GST_FLOW_ERROR. */
+static GstFlowReturn
+decrypt_frame (GstE2eeDec * self, GstE2eeBufferMap * map, guint64 kid, guint64 ctr)
+{
+  GstBuffer *buf = map->buffer;
   GstE2eeKeyStore *store;
   GstE2eeSFrameKey *key;
   GstE2eeReplayWindow *window;
   GstE2eeReplayStatus replay = GST_E2EE_REPLAY_STATUS_OK;
   GstE2eeKidStats *st;
-  GstMapInfo map;
   GError *error = NULL;
-  guint ratchet_bits, ratchet_window, window_size;
-  GstClockTime grace;
-  GstE2eeRtpFields rtp_fields;
-  gboolean derived = FALSE, ok, first_use, resumed, created;
+  gboolean derived = FALSE, ok, first_use, resumed, created = FALSE;
   gsize hlen, pt_len, out_size;
 
-  /* One lock for the store and the settings: this runs for every frame. */
-  GST_OBJECT_LOCK (self);
-  store = self->store ? g_object_ref (self->store) : NULL;
-  rtp_fields = self->rtp_fields;
-  ratchet_bits = self->ratchet_bits;
-  ratchet_window = self->ratchet_window;
-  grace = self->grace_period;
-  window_size = self->replay_window_size;
-  GST_OBJECT_UNLOCK (self);
-  if (store == NULL)
-    store = get_store (self);
+  /* No lock for the settings: this runs for every frame. */
+  refresh_settings (self);
+  store = self->cfg.store;
 
-  key = gst_e2ee_key_store_lookup_ratchet (store, kid, ratchet_bits, ratchet_window,
-      &derived);
+  key = gst_e2ee_key_store_lookup_ratchet (store, kid, self->cfg.ratchet_bits,
+      self->cfg.ratchet_window, &derived);
   if (key == NULL) {
-    g_object_unref (store);
+    gst_e2ee_buffer_unmap (map);
     return FLOW_UNKNOWN_KID;
   }
 
@@ -893,56 +984,51 @@ decrypt_frame (GstE2eeDec * self, GstBuffer * buf, guint64 kid, guint64 ctr)
    * frame can neither pass nor move the window. A KID without a window has seen no
    * authentic frame, so any counter passes; the window is only made once the tag
    * verified, so forged headers naming KIDs leave nothing behind. */
-  g_mutex_lock (&self->stats_lock);
-  if (window_size > 0) {
-    window = g_hash_table_lookup (self->windows, &kid);
+  if (self->cfg.replay_window_size > 0) {
+    g_mutex_lock (&self->stats_lock);
+    window = get_window_locked (self, kid, FALSE);
     if (window)
       replay = gst_e2ee_replay_window_check (window, ctr);
+    g_mutex_unlock (&self->stats_lock);
   }
-  g_mutex_unlock (&self->stats_lock);
   if (replay != GST_E2EE_REPLAY_STATUS_OK) {
     gchar *detail = g_strdup_printf ("KID %" G_GUINT64_FORMAT " CTR %" G_GUINT64_FORMAT
         " %s", kid, ctr, replay == GST_E2EE_REPLAY_STATUS_DUPLICATE ?
         "was already received" : "is older than the replay window");
+    gst_e2ee_buffer_unmap (map);
     report_drop (self, replay == GST_E2EE_REPLAY_STATUS_DUPLICATE ?
         DROP_REPLAY_DUPLICATE : DROP_REPLAY_TOO_OLD, TRUE, kid, ctr, detail);
     g_free (detail);
     goto dropped;
   }
 
-  if (!gst_buffer_map (buf, &map, GST_MAP_READWRITE)) {
-    GST_ELEMENT_ERROR (self, RESOURCE, READ, ("Cannot map the input frame"), (NULL));
-    gst_e2ee_sframe_key_unref (key);
-    g_object_unref (store);
-    return GST_FLOW_ERROR;
-  }
   if (self->rtp) {
-    ok = decrypt_packet (key, rtp_fields, map.data, map.size, &hlen, &pt_len,
-        &out_size, &error);
+    ok = decrypt_packet (key, self->cfg.rtp_fields, map->info.data, map->info.size,
+        &hlen, &pt_len, &out_size, &error);
   } else if (self->codec == GST_E2EE_LAYOUT_CODEC_NONE) {
     hlen = gst_e2ee_sframe_header_size (kid, ctr);
     /* In place: the plaintext lands where the ciphertext was, then the buffer is cut
      * down to it, so a writable frame costs no copy. */
-    ok = gst_e2ee_sframe_key_decrypt (key, NULL, 0, map.data, map.size, map.data + hlen,
-        map.size - hlen, &pt_len, NULL, &error);
+    ok = gst_e2ee_sframe_key_decrypt (key, NULL, 0, map->info.data, map->info.size,
+        map->info.data + hlen, map->info.size - hlen, &pt_len, NULL, &error);
     out_size = pt_len;
   } else {
     /* The codec layout cannot decrypt in place (its output must not overlap the
      * input): into a buffer kept across frames, then back over the frame, which
      * keeps its timestamps, flags and metas. The plaintext is never longer. */
     hlen = 0;
-    if (self->scratch_size < map.size) {
+    if (self->scratch_size < map->info.size) {
       g_free (self->scratch);
-      self->scratch_size = MAX (map.size, 2048);
+      self->scratch_size = MAX (map->info.size, 2048);
       self->scratch = g_malloc (self->scratch_size);
     }
-    ok = gst_e2ee_layout_decrypt (key, self->codec, map.data, map.size, self->scratch,
-        map.size, &pt_len, NULL, &error);
+    ok = gst_e2ee_layout_decrypt (key, self->codec, map->info.data, map->info.size,
+        self->scratch, map->info.size, &pt_len, NULL, &error);
     if (ok)
-      memcpy (map.data, self->scratch, pt_len);
+      memcpy (map->info.data, self->scratch, pt_len);
     out_size = pt_len;
   }
-  gst_buffer_unmap (buf, &map);
+  gst_e2ee_buffer_unmap (map);
 
   if (!ok) {
     DropReason reason = DROP_AUTHENTICATION;
@@ -959,7 +1045,6 @@ decrypt_frame (GstE2eeDec * self, GstBuffer * buf, guint64 kid, guint64 ctr)
           (NULL));
       g_clear_error (&error);
       gst_e2ee_sframe_key_unref (key);
-      g_object_unref (store);
       return GST_FLOW_ERROR;
     }
     report_drop (self, reason, TRUE, kid, ctr, error->message);
@@ -969,28 +1054,26 @@ decrypt_frame (GstE2eeDec * self, GstBuffer * buf, guint64 kid, guint64 ctr)
 
   if (derived) {
     /* Authentic, so the sender really moved on: make the step current. */
-    if (!gst_e2ee_key_store_commit_ratchet (store, kid, ratchet_bits, ratchet_window,
-            grace, &error)) {
+    if (!gst_e2ee_key_store_commit_ratchet (store, kid, self->cfg.ratchet_bits,
+            self->cfg.ratchet_window, self->cfg.grace_period, &error)) {
       GST_INFO_OBJECT (self, "ratchet to KID %" G_GUINT64_FORMAT " not kept: %s", kid,
           error->message);
       g_clear_error (&error);
     }
   }
-  gst_buffer_resize (buf, hlen, out_size);
+  gst_e2ee_buffer_set_range (map, hlen, out_size);
   gst_buffer_add_e2ee_meta (buf, TRUE, kid, ctr, gst_e2ee_sframe_key_get_cipher_suite (key));
   gst_e2ee_sframe_key_unref (key);
 
   g_mutex_lock (&self->stats_lock);
-  window = g_hash_table_lookup (self->windows, &kid);
-  created = FALSE;
-  if (window == NULL && window_size > 0) {
-    window = gst_e2ee_replay_window_new (window_size);
-    g_hash_table_insert (self->windows, g_memdup2 (&kid, sizeof (kid)), window);
-    created = TRUE;
-  }
-  if (window)
+  if (self->cfg.replay_window_size > 0) {
+    created = get_window_locked (self, kid, FALSE) == NULL;
+    window = get_window_locked (self, kid, TRUE);
     gst_e2ee_replay_window_commit (window, ctr);
-  st = gst_e2ee_kid_stats_get (self->stats, kid);
+  }
+  st = self->last_stats;
+  if (st == NULL || st->kid != kid)
+    st = self->last_stats = gst_e2ee_kid_stats_get (self->stats, kid);
   first_use = !st->activated;
   created |= first_use;
   st->activated = TRUE;
@@ -1004,7 +1087,6 @@ decrypt_frame (GstE2eeDec * self, GstBuffer * buf, guint64 kid, guint64 ctr)
    * it would then stay forever. Checked only when something was made, not per frame. */
   if (created)
     forget_kid_if_keyless (self, store, kid);
-  g_object_unref (store);
 
   if (first_use)
     gst_e2ee_post_message (GST_ELEMENT (self), gst_structure_new ("e2ee-key-activated",
@@ -1026,7 +1108,6 @@ decrypt_frame (GstE2eeDec * self, GstBuffer * buf, guint64 kid, guint64 ctr)
 
 dropped:
   gst_e2ee_sframe_key_unref (key);
-  g_object_unref (store);
   return GST_BASE_TRANSFORM_FLOW_DROPPED;
 }
 
@@ -1152,16 +1233,15 @@ service_hold (GstE2eeDec * self, GstClockTime now_pts)
     goto expire;
   while ((f = gst_e2ee_hold_pop_for_kid (&self->hold, kid_has_key, self))) {
     GstBuffer *buf = gst_buffer_make_writable (f->buffer);
+    GstE2eeBufferMap map;
     guint64 kid = f->kid, ctr = 0;
     GstFlowReturn ret;
 
     f->buffer = NULL;
     g_free (f);
-    if (!parse_header (self, buf, &kid, &ctr)) {
-      gst_buffer_unref (buf);
-      continue;
-    }
-    ret = decrypt_frame (self, buf, kid, ctr);
+    ret = map_frame (self, buf, &map, &kid, &ctr);
+    if (ret == GST_FLOW_OK)
+      ret = decrypt_frame (self, &map, kid, ctr);
     if (ret == GST_FLOW_OK) {
       g_queue_push_tail (&self->ready, buf);
       if (recovered && recovered_kid != kid)
@@ -1189,29 +1269,30 @@ expire:
 static GstFlowReturn
 gst_e2ee_dec_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
-  GstE2eeDec *self = GST_E2EE_DEC (trans);
-  GstClockTime hold_time;
+  /* Per frame: no type check (G_DECLARE_FINAL_TYPE casts check each time). */
+  GstE2eeDec *self = (GstE2eeDec *) trans;
+  GstE2eeBufferMap map;
   GstFlowReturn ret;
   guint64 kid, ctr;
 
-  if (!parse_header (self, buf, &kid, &ctr))
-    return GST_BASE_TRANSFORM_FLOW_DROPPED;
+  ret = map_frame (self, buf, &map, &kid, &ctr);
+  if (ret != GST_FLOW_OK)
+    return ret;
 
   /* Older frames of this KID still waiting go first. */
   if (gst_e2ee_hold_length (&self->hold) > 0 &&
       gst_e2ee_hold_has_kid (&self->hold, kid)) {
+    gst_e2ee_buffer_unmap (&map);
     hold_frame (self, gst_buffer_ref (buf), kid);
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
   }
 
-  ret = decrypt_frame (self, buf, kid, ctr);
+  ret = decrypt_frame (self, &map, kid, ctr);
   if (ret != FLOW_UNKNOWN_KID)
     return ret;
 
-  GST_OBJECT_LOCK (self);
-  hold_time = self->hold_time;
-  GST_OBJECT_UNLOCK (self);
-  if (hold_time > 0) {
+  /* decrypt_frame() brought self->cfg up to date. */
+  if (self->cfg.hold_time > 0) {
     hold_frame (self, gst_buffer_ref (buf), kid);
   } else {
     gchar *detail = g_strdup_printf ("no key for KID %" G_GUINT64_FORMAT, kid);
@@ -1226,7 +1307,8 @@ gst_e2ee_dec_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 static GstFlowReturn
 gst_e2ee_dec_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
 {
-  GstE2eeDec *self = GST_E2EE_DEC (trans);
+  /* Per frame: no type check (G_DECLARE_FINAL_TYPE casts check each time). */
+  GstE2eeDec *self = (GstE2eeDec *) trans;
   GstFlowReturn ret;
 
   *outbuf = g_queue_pop_head (&self->ready);
@@ -1242,7 +1324,7 @@ gst_e2ee_dec_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
       return GST_FLOW_OK;
   }
 
-  ret = GST_BASE_TRANSFORM_CLASS (parent_class)->generate_output (trans, outbuf);
+  ret = ((GstBaseTransformClass *) parent_class)->generate_output (trans, outbuf);
   if (ret == GST_BASE_TRANSFORM_FLOW_DROPPED && !g_queue_is_empty (&self->ready)) {
     /* The new frame joined the hold and released older ones: send those. */
     if (*outbuf)
@@ -1313,6 +1395,7 @@ gst_e2ee_dec_stop (GstBaseTransform * trans)
   flush_hold (self, FALSE);
   g_clear_pointer (&self->scratch, g_free);
   self->scratch_size = 0;
+  clear_settings (self);
   return TRUE;
 }
 
@@ -1424,6 +1507,7 @@ gst_e2ee_dec_get_stats (GstE2eeDec * self)
       "dropped-malformed-header", G_TYPE_UINT64, self->drops[DROP_MALFORMED_HEADER],
       "dropped-replay-duplicate", G_TYPE_UINT64, self->drops[DROP_REPLAY_DUPLICATE],
       "dropped-replay-too-old", G_TYPE_UINT64, self->drops[DROP_REPLAY_TOO_OLD],
+      "dropped-clear-only", G_TYPE_UINT64, self->drops[DROP_CLEAR_ONLY],
       "held", G_TYPE_UINT64, self->held,
       "recovered", G_TYPE_UINT64, self->recovered,
       "keys", G_TYPE_UINT, n_keys, NULL);
@@ -1500,12 +1584,14 @@ gst_e2ee_dec_set_property (GObject * object, guint prop_id, const GValue * value
       self->replay_window_size = g_value_get_uint (value);
       g_mutex_lock (&self->stats_lock);
       g_hash_table_remove_all (self->windows);
+      self->last_window = NULL;
       g_mutex_unlock (&self->stats_lock);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
+  g_atomic_int_inc (&self->settings_cookie);
   GST_OBJECT_UNLOCK (self);
   install_prop_key (self);
 }
@@ -1583,6 +1669,7 @@ gst_e2ee_dec_dispose (GObject * object)
   GST_OBJECT_LOCK (self);
   set_store_locked (self, NULL);
   GST_OBJECT_UNLOCK (self);
+  clear_settings (self);
   G_OBJECT_CLASS (parent_class)->dispose (object);
 }
 
@@ -1622,6 +1709,7 @@ gst_e2ee_dec_init (GstE2eeDec * self)
       (GDestroyNotify) gst_e2ee_replay_window_free);
   self->stats = gst_e2ee_kid_stats_table_new ();
   g_mutex_init (&self->stats_lock);
+  self->settings_cookie = 1;
   gst_e2ee_hold_init (&self->hold);
   self->timeouts = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   g_queue_init (&self->ready);
@@ -1695,7 +1783,7 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
    * * `dropped` (#guint64): frames dropped for any reason.
    * * `dropped-unknown-kid`, `dropped-authentication`, `dropped-truncated`,
    *   `dropped-malformed-header`, `dropped-replay-duplicate`,
-   *   `dropped-replay-too-old` (#guint64): drops by reason.
+   *   `dropped-replay-too-old`, `dropped-clear-only` (#guint64): drops by reason.
    * * `held` (#guint64): frames held waiting for their key; `recovered` (#guint64):
    *   held frames decrypted once it came.
    * * `keys` (#guint): keys in the key store (shared with the pipeline's other

@@ -67,6 +67,11 @@
  * Keys that are replaced are wiped; with #GstE2eeEnc:keyframe-on-rotate the element
  * asks upstream for a key frame so receivers start the new key on one.
  *
+ * While playing, #GstE2eeEnc:key-id and #GstE2eeEnc:key (and #GstE2eeEnc:cipher-suite)
+ * make one change, applied whole once both were written, in either order: a frame
+ * encrypted between the two writes keeps the current key. A #GstE2eeEnc:key-id alone
+ * switches to the key store's key for it when no `key` is in use.
+ *
  * Keys given through `key` or `rotate` are kept for the element's lifetime, so that
  * a KID can never be paired with a second key and a re-given key continues its
  * counter. Generated and ratcheted keys are not kept once replaced (forward secrecy);
@@ -106,6 +111,7 @@
 #endif
 
 #include "gste2eeenc.h"
+#include "gste2eebuffer.h"
 #include "gste2eeelement.h"
 #include "gste2eertp.h"
 
@@ -210,6 +216,16 @@ struct _GstE2eeEnc
    * spend_kids()). */
   GArray *spent_kids;
   gboolean retain_key;          /* the pending key goes into used_keys */
+  /* `key-id`, `key` and `cipher-suite` written while a key is in use (between start()
+   * and stop()): one pending change, applied once it is complete, never half done
+   * (apply_pending_locked()). */
+  gboolean started;
+  gboolean pending_kid_set;
+  gboolean pending_key_set;
+  gboolean pending_suite_set;
+  guint64 pending_kid;
+  GBytes *pending_key;          /* wiped on release; NULL: no `key`, the store's */
+  GstE2eeCipherSuite pending_suite;
   GstE2eeKeyStore *store;
   gboolean store_from_property;
   gboolean key_from_store;
@@ -226,10 +242,17 @@ struct _GstE2eeEnc
   GstE2eeLayout layout;
   GstE2eeRtpFields rtp_fields;
   GHashTable *stats;
+  /* The current KID's entry; reset when get_kid_stats_locked() evicts it. */
+  GstE2eeKidStats *last_stats;
   GQueue stats_order;           /* the entries of stats, oldest first */
   guint64 frames;
   guint64 bytes;
   guint64 dropped_malformed;
+
+  /* What this element last gave gst_base_transform_set_passthrough() (only it changes
+   * it, passthrough_on_same_caps being off): read per frame without the lock
+   * gst_base_transform_is_passthrough() takes. */
+  gint passthrough;
 
   /* Streaming thread only. */
   GstClockTime last_rotation;
@@ -332,6 +355,8 @@ get_kid_stats_locked (GstE2eeEnc * self, guint64 kid)
     g_queue_push_tail (&self->stats_order, st);
     if (g_queue_get_length (&self->stats_order) > MAX_KID_STATS) {
       GstE2eeKidStats *old = g_queue_pop_head (&self->stats_order);
+      if (old == self->last_stats)
+        self->last_stats = NULL;
       g_hash_table_remove (self->stats, &old->kid);
     }
   }
@@ -488,6 +513,109 @@ set_next_key_locked (GstE2eeEnc * self, guint64 kid, GBytes * base_key, gboolean
   return FALSE;
 }
 
+static void
+clear_pending_locked (GstE2eeEnc * self)
+{
+  self->pending_kid_set = self->pending_key_set = self->pending_suite_set = FALSE;
+  g_clear_pointer (&self->pending_key, g_bytes_unref);
+}
+
+/* With the object lock, while a key is in use. `key-id` and `key` are two writes (two
+ * set_property() calls even in one g_object_set()) and a frame may come between them:
+ * applying the first alone would encrypt under the new KID with the old key (which
+ * then binds that KID to it, so the real key is refused) or under the old KID with
+ * the new key (refused). So they form one pending change, applied by the write that
+ * completes it, and until then frames keep the current key:
+ *
+ * * key-id and key (or cipher-suite) both written: applied together, like `rotate`;
+ *   refused (with @error set) if the KID was used with another key, and the current
+ *   key stays.
+ * * key-id alone: with no `key` in use, the key store's key for it as soon as the
+ *   store has one (this is also retried by every frame); else it waits for the key.
+ * * key or cipher-suite alone: nothing to do if it is the key in use; else it waits
+ *   for key-id.
+ *
+ * Returns FALSE only for a refused complete change. */
+static gboolean
+apply_pending_locked (GstE2eeEnc * self, KeySwitch * sw, GError ** error)
+{
+  GstE2eeCipherSuite old_suite = self->suite;
+  GstE2eeSFrameKey *fresh;
+  const guint8 *data;
+  gsize size;
+  gboolean ok;
+
+  if (self->pending_kid_set && (self->pending_key_set || self->pending_suite_set)) {
+    guint64 kid = self->pending_kid;
+    GBytes *key = self->pending_key_set ? g_steal_pointer (&self->pending_key) :
+        (self->base_key ? g_bytes_ref (self->base_key) : NULL);
+
+    if (self->pending_suite_set)
+      self->suite = self->pending_suite;
+    clear_pending_locked (self);
+    if (key == NULL) {
+      /* No `key`: the key store's key for the KID. */
+      guint64 old_kid = self->kid;
+      GBytes *old_key = self->base_key;
+
+      self->base_key = NULL;
+      self->kid = kid;
+      self->key_dirty = TRUE;
+      ok = gst_e2ee_enc_update_key_locked (self, sw, error);
+      if (ok) {
+        g_clear_pointer (&old_key, g_bytes_unref);
+      } else {
+        self->kid = old_kid;
+        self->base_key = old_key;
+        self->key_dirty = FALSE;
+      }
+    } else {
+      ok = set_next_key_locked (self, kid, key, TRUE, sw, error);
+    }
+    if (!ok)
+      self->suite = old_suite;
+    return ok;
+  }
+
+  if (self->pending_kid_set) {
+    if (self->base_key || self->store == NULL)
+      return TRUE;
+    fresh = gst_e2ee_key_store_lookup (self->store, self->pending_kid,
+        GST_E2EE_KEY_USAGE_ENCRYPT);
+    if (fresh == NULL)
+      return TRUE;
+    self->kid = self->pending_kid;
+    self->retain_key = TRUE;
+    self->key_from_store = TRUE;
+    clear_pending_locked (self);
+    switch_key_locked (self, fresh, sw);
+    return TRUE;
+  }
+
+  /* Key or suite alone: the key in use given again changes nothing. Only for a key
+   * kept for its KID: the property key then takes its place with its counter. */
+  if ((self->pending_key_set && self->pending_key == NULL) || self->base_key == NULL ||
+      g_hash_table_lookup (self->used_keys, &self->kid) != self->key)
+    return TRUE;
+  data = self->pending_key_set ? g_bytes_get_data (self->pending_key, &size) :
+      self->base_key ? g_bytes_get_data (self->base_key, &size) : NULL;
+  if (data == NULL || size < GST_E2EE_MIN_BASE_KEY_SIZE)
+    return TRUE;
+  fresh = gst_e2ee_sframe_key_new (self->pending_suite_set ? self->pending_suite :
+      self->suite, self->kid, data, size, NULL);
+  if (fresh && gst_e2ee_sframe_key_same_secret (fresh, self->key)) {
+    if (self->pending_key_set) {
+      g_clear_pointer (&self->base_key, g_bytes_unref);
+      self->base_key = g_steal_pointer (&self->pending_key);
+    }
+    if (self->pending_suite_set)
+      self->suite = self->pending_suite;
+    clear_pending_locked (self);
+  }
+  g_clear_pointer (&fresh, gst_e2ee_sframe_key_unref);
+  return TRUE;
+}
+
 static gboolean
 gst_e2ee_enc_rotate (GstE2eeEnc * self, guint64 kid, GstBuffer * base_key)
 {
@@ -632,6 +760,7 @@ gst_e2ee_enc_start (GstBaseTransform * trans)
   enabled = self->enabled;
   /* A key is needed only to encrypt; a disabled element may get one later. */
   ok = !enabled || gst_e2ee_enc_update_key_locked (self, &sw, &error);
+  self->started = ok;
   GST_OBJECT_UNLOCK (self);
   self->last_rotation = GST_CLOCK_TIME_NONE;
   self->last_malformed_warning = 0;
@@ -641,6 +770,7 @@ gst_e2ee_enc_start (GstBaseTransform * trans)
         (NULL));
     g_clear_error (&error);
   }
+  g_atomic_int_set (&self->passthrough, !enabled);
   gst_base_transform_set_passthrough (trans, !enabled);
   return ok;
 }
@@ -649,6 +779,25 @@ static gboolean
 gst_e2ee_enc_stop (GstBaseTransform * trans)
 {
   GstE2eeEnc *self = GST_E2EE_ENC (trans);
+
+  GST_OBJECT_LOCK (self);
+  self->started = FALSE;
+  /* A change still waiting for its other half becomes configuration, which the next
+   * start() applies as it stands. */
+  if (self->pending_kid_set)
+    self->kid = self->pending_kid;
+  if (self->pending_suite_set)
+    self->suite = self->pending_suite;
+  if (self->pending_key_set) {
+    g_clear_pointer (&self->base_key, g_bytes_unref);
+    self->base_key = g_steal_pointer (&self->pending_key);
+  }
+  if (self->pending_kid_set || self->pending_key_set || self->pending_suite_set) {
+    self->key_dirty = TRUE;
+    self->retain_key = TRUE;
+  }
+  clear_pending_locked (self);
+  GST_OBJECT_UNLOCK (self);
 
   if (self->pool) {
     gst_buffer_pool_set_active (self->pool, FALSE);
@@ -825,26 +974,43 @@ gst_e2ee_enc_transform_meta (GstBaseTransform * trans, GstBuffer * outbuf,
   return api != GST_E2EE_META_API_TYPE && api != GST_E2EE_TRANSPORT_META_API_TYPE;
 }
 
-/* rotation-interval, in stream time: deterministic, and right for any clock. */
-static void
-gst_e2ee_enc_maybe_rotate (GstE2eeEnc * self, GstBuffer * inbuf)
+/* What the base class does, minus its walk over the input's metas when it has none
+ * (most frames): the output gets the input's flags and timestamps. */
+static gboolean
+gst_e2ee_enc_copy_metadata (GstBaseTransform * trans, GstBuffer * inbuf,
+    GstBuffer * outbuf)
 {
-  GstClockTime pts = GST_BUFFER_PTS (inbuf), interval;
-  GstE2eeRotationMode mode;
+  gpointer state = NULL;
 
-  GST_OBJECT_LOCK (self);
-  interval = self->rotation_interval;
-  mode = self->rotation_mode;
-  GST_OBJECT_UNLOCK (self);
+  if (gst_buffer_iterate_meta (inbuf, &state))
+    return GST_BASE_TRANSFORM_CLASS (parent_class)->copy_metadata (trans, inbuf, outbuf);
+  gst_buffer_copy_into (outbuf, inbuf, GST_BUFFER_COPY_FLAGS | GST_BUFFER_COPY_TIMESTAMPS,
+      0, -1);
+  /* Not gap-aware, like the base class says for elements that did not ask to be. */
+  GST_BUFFER_FLAG_UNSET (outbuf, GST_BUFFER_FLAG_GAP);
+  return TRUE;
+}
+
+/* rotation-interval, in stream time: deterministic, and right for any clock. Whether
+ * the frame at @pts is the one to change keys on. */
+static gboolean
+gst_e2ee_enc_rotation_due (GstE2eeEnc * self, GstClockTime pts, GstClockTime interval)
+{
   if (interval == 0 || !GST_CLOCK_TIME_IS_VALID (pts))
-    return;
+    return FALSE;
   if (!GST_CLOCK_TIME_IS_VALID (self->last_rotation) || pts < self->last_rotation) {
     self->last_rotation = pts;
-    return;
+    return FALSE;
   }
   if (pts - self->last_rotation < interval)
-    return;
+    return FALSE;
   self->last_rotation = pts;
+  return TRUE;
+}
+
+static void
+gst_e2ee_enc_rotate_now (GstE2eeEnc * self, GstE2eeRotationMode mode)
+{
   /* A ratchet that has used all 2^R steps of its generation starts a new one. */
   if (mode == GST_E2EE_ROTATION_MODE_GENERATE ||
       gst_e2ee_enc_ratchet (self) == G_MAXUINT64)
@@ -862,9 +1028,20 @@ gst_e2ee_enc_begin_frame (GstE2eeEnc * self, GstBuffer * inbuf)
   gboolean ok;
 
   clear_frame (self);
-  gst_e2ee_enc_maybe_rotate (self, inbuf);
 
+  /* One lock section per frame in the common case: the rotation settings are read
+   * with the key. */
   GST_OBJECT_LOCK (self);
+  if (gst_e2ee_enc_rotation_due (self, GST_BUFFER_PTS (inbuf), self->rotation_interval)) {
+    GstE2eeRotationMode mode = self->rotation_mode;
+
+    GST_OBJECT_UNLOCK (self);
+    gst_e2ee_enc_rotate_now (self, mode);
+    GST_OBJECT_LOCK (self);
+  }
+  /* A key-id waiting for the key store's key: it may have come. */
+  if (G_UNLIKELY (self->pending_kid_set) && self->key)
+    apply_pending_locked (self, &sw, NULL);
   ok = gst_e2ee_enc_update_key_locked (self, &sw, &error);
   if (ok) {
     key = self->frame.key = gst_e2ee_sframe_key_ref (self->key);
@@ -901,11 +1078,12 @@ static GstFlowReturn
 gst_e2ee_enc_prepare_output_buffer (GstBaseTransform * trans, GstBuffer * inbuf,
     GstBuffer ** outbuf)
 {
-  GstE2eeEnc *self = GST_E2EE_ENC (trans);
+  /* Per frame: no type check (G_DECLARE_FINAL_TYPE casts check each time). */
+  GstE2eeEnc *self = (GstE2eeEnc *) trans;
   GstFlowReturn ret;
   gsize size;
 
-  if (gst_base_transform_is_passthrough (trans))
+  if (g_atomic_int_get (&self->passthrough))
     return GST_BASE_TRANSFORM_CLASS (parent_class)->prepare_output_buffer (trans, inbuf,
         outbuf);
 
@@ -931,7 +1109,7 @@ gst_e2ee_enc_prepare_output_buffer (GstBaseTransform * trans, GstBuffer * inbuf,
   /* Frames vary in size, so the pool grows to the largest frame seen (rounded up to a
    * power of two) instead of allocating per frame. */
   if (self->pool == NULL || size > self->pool_size) {
-    GstBufferPool *pool = gst_buffer_pool_new ();
+    GstBufferPool *pool = gst_e2ee_pool_new ();
     GstStructure *config = gst_buffer_pool_get_config (pool);
     gsize pool_size = MAX (MIN_POOL_BUFFER_SIZE, (gsize) 1 << g_bit_storage (size - 1));
 
@@ -995,49 +1173,57 @@ gst_e2ee_enc_report_malformed (GstE2eeEnc * self, const GstE2eeSFrameKey * key,
   }
 }
 
+/* Copies @size bytes at @offset of the input packet: from its map when it has one
+ * memory, else from its memories as they are. */
+static inline void
+copy_in (GstBuffer * inbuf, const guint8 * in, gsize offset, guint8 * dest, gsize size)
+{
+  if (in)
+    memcpy (dest, in + offset, size);
+  else
+    gst_buffer_extract (inbuf, offset, dest, size);
+}
+
 /* Per packet (docs/per-packet.md): the RTP header is copied, the payload is replaced
  * by `SFrame header || ciphertext || tag` with the masked fixed header as metadata,
  * and the padding follows unchanged. The payload is copied to where the SFrame
- * header ends and encrypted there in place, so a payloader's two-memory packet is
- * never merged. Sets *@plain_size to the payload size. */
+ * header ends and encrypted there in place; a payloader's two-memory packet is read
+ * memory by memory, never merged (@in is NULL then; else the mapped packet).
+ * Writes into @out, the mapped output. Sets *@plain_size to the payload size. */
 static gboolean
 gst_e2ee_enc_encrypt_packet (GstE2eeEnc * self, GstE2eeSFrameKey * key,
-    GstE2eeRtpFields fields, GstBuffer * inbuf, GstBuffer * outbuf, gsize * out_len,
-    guint64 * ctr, gsize * plain_size, GError ** error)
+    GstE2eeRtpFields fields, GstBuffer * inbuf, const guint8 * in, gsize in_size,
+    guint8 * out, gsize out_size, gsize * out_len, guint64 * ctr, gsize * plain_size,
+    GError ** error)
 {
   guint8 fixed[GST_E2EE_RTP_FIXED_HEADER_SIZE], md[GST_E2EE_RTP_FIXED_HEADER_SIZE];
   guint64 kid = gst_e2ee_sframe_key_get_kid (key);
   GstE2eeRtpPacket pkt;
-  GstMapInfo out;
   GError *err = NULL;
   const gchar *why;
   gsize hlen, sh, placed = 0, sframe_len = 0;
   guint attempt;
   gboolean ok = FALSE;
 
-  if (!gst_e2ee_rtp_parse_buffer (inbuf, &pkt, fixed, &why)) {
+  if (in ? !gst_e2ee_rtp_parse_data (in, in_size, &pkt, &why) :
+      !gst_e2ee_rtp_parse_buffer (inbuf, &pkt, fixed, &why)) {
     g_set_error (error, GST_E2EE_LAYOUT_ERROR, GST_E2EE_LAYOUT_ERROR_MALFORMED_FRAME,
         "not an RTP packet: %s", why);
     return FALSE;
   }
-  if (!gst_buffer_map (outbuf, &out, GST_MAP_WRITE)) {
-    g_set_error_literal (error, GST_E2EE_SFRAME_ERROR,
-        GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT, "cannot write the output packet");
-    return FALSE;
-  }
   hlen = pkt.header_size;
-  gst_e2ee_rtp_metadata (fixed, fields, md);
-  gst_buffer_extract (inbuf, 0, out.data, hlen);
+  gst_e2ee_rtp_metadata (in ? in : fixed, fields, md);
+  copy_in (inbuf, in, 0, out, hlen);
   for (attempt = 0; attempt < RTP_IN_PLACE_ATTEMPTS; attempt++) {
     sh = gst_e2ee_sframe_header_size (kid, gst_e2ee_sframe_key_get_next_counter (key));
     if (attempt == 0)
-      gst_buffer_extract (inbuf, hlen, out.data + hlen + sh, pkt.payload_size);
+      copy_in (inbuf, in, hlen, out + hlen + sh, pkt.payload_size);
     else if (placed != sh)
-      memmove (out.data + hlen + sh, out.data + hlen + placed, pkt.payload_size);
+      memmove (out + hlen + sh, out + hlen + placed, pkt.payload_size);
     placed = sh;
     g_clear_error (&err);
-    ok = gst_e2ee_sframe_key_encrypt (key, md, sizeof (md), out.data + hlen + sh,
-        pkt.payload_size, out.data + hlen, out.size - hlen, &sframe_len, ctr, &err);
+    ok = gst_e2ee_sframe_key_encrypt (key, md, sizeof (md), out + hlen + sh,
+        pkt.payload_size, out + hlen, out_size - hlen, &sframe_len, ctr, &err);
     /* Refused without using a counter because the header came out longer or
      * shorter than where the payload sits: the counter moved meanwhile. */
     if (ok || gst_e2ee_sframe_header_size (kid,
@@ -1045,28 +1231,28 @@ gst_e2ee_enc_encrypt_packet (GstE2eeEnc * self, GstE2eeSFrameKey * key,
       break;
   }
   if (ok) {
-    gst_buffer_extract (inbuf, hlen + pkt.payload_size, out.data + hlen + sframe_len,
+    copy_in (inbuf, in, hlen + pkt.payload_size, out + hlen + sframe_len,
         pkt.padding_size);
     *out_len = hlen + sframe_len + pkt.padding_size;
     *plain_size = pkt.payload_size;
   } else {
     g_propagate_error (error, err);
   }
-  gst_buffer_unmap (outbuf, &out);
   return ok;
 }
 
 static GstFlowReturn
 gst_e2ee_enc_transform (GstBaseTransform * trans, GstBuffer * inbuf, GstBuffer * outbuf)
 {
-  GstE2eeEnc *self = GST_E2EE_ENC (trans);
+  /* Per frame: no type check (G_DECLARE_FINAL_TYPE casts check each time). */
+  GstE2eeEnc *self = (GstE2eeEnc *) trans;
   GstE2eeSFrameKey *key;
-  GstMapInfo in, out;
+  GstE2eeBufferMap in, out;
   GError *error = NULL;
   GstE2eeKidStats *st;
   gsize out_len = 0, plain_size = gst_buffer_get_size (inbuf);
   guint64 ctr = 0, max_frames, soft_frames;
-  gboolean ok, announce, hard_report;
+  gboolean ok, announce, hard_report, in_mapped;
 
   /* Taken over from prepare_output_buffer(). */
   key = g_steal_pointer (&self->frame.key);
@@ -1098,31 +1284,33 @@ gst_e2ee_enc_transform (GstBaseTransform * trans, GstBuffer * inbuf, GstBuffer *
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
   }
 
-  if (self->rtp) {
-    ok = gst_e2ee_enc_encrypt_packet (self, key, self->frame.rtp_fields, inbuf, outbuf,
-        &out_len, &ctr, &plain_size, &error);
-  } else {
-    if (!gst_buffer_map (inbuf, &in, GST_MAP_READ)) {
-      gst_e2ee_sframe_key_unref (key);
-      GST_ELEMENT_ERROR (self, RESOURCE, READ, ("Cannot read the input frame"), (NULL));
-      return GST_FLOW_ERROR;
-    }
-    if (!gst_buffer_map (outbuf, &out, GST_MAP_WRITE)) {
-      gst_buffer_unmap (inbuf, &in);
-      gst_e2ee_sframe_key_unref (key);
-      GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("Cannot write the output frame"),
-          (NULL));
-      return GST_FLOW_ERROR;
-    }
-    if (self->codec == GST_E2EE_LAYOUT_CODEC_NONE)
-      ok = gst_e2ee_sframe_key_encrypt (key, NULL, 0, in.data, in.size, out.data,
-          out.size, &out_len, &ctr, &error);
-    else
-      ok = gst_e2ee_layout_encrypt (key, self->codec, in.data, in.size, out.data,
-          out.size, &out_len, &ctr, &error);
-    gst_buffer_unmap (outbuf, &out);
-    gst_buffer_unmap (inbuf, &in);
+  if (!gst_e2ee_buffer_map (outbuf, &out, GST_MAP_WRITE)) {
+    gst_e2ee_sframe_key_unref (key);
+    GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("Cannot write the output frame"), (NULL));
+    return GST_FLOW_ERROR;
   }
+  /* A packet of several memories (a payloader's header and payload) is read as it is
+   * rather than merged by a map; anything else is mapped. */
+  in_mapped = !self->rtp || gst_buffer_n_memory (inbuf) == 1;
+  if (in_mapped && !gst_e2ee_buffer_map (inbuf, &in, GST_MAP_READ)) {
+    gst_e2ee_buffer_unmap (&out);
+    gst_e2ee_sframe_key_unref (key);
+    GST_ELEMENT_ERROR (self, RESOURCE, READ, ("Cannot read the input frame"), (NULL));
+    return GST_FLOW_ERROR;
+  }
+  if (self->rtp)
+    ok = gst_e2ee_enc_encrypt_packet (self, key, self->frame.rtp_fields, inbuf,
+        in_mapped ? in.info.data : NULL, in_mapped ? in.info.size : 0, out.info.data,
+        out.info.size, &out_len, &ctr, &plain_size, &error);
+  else if (self->codec == GST_E2EE_LAYOUT_CODEC_NONE)
+    ok = gst_e2ee_sframe_key_encrypt (key, NULL, 0, in.info.data, in.info.size,
+        out.info.data, out.info.size, &out_len, &ctr, &error);
+  else
+    ok = gst_e2ee_layout_encrypt (key, self->codec, in.info.data, in.info.size,
+        out.info.data, out.info.size, &out_len, &ctr, &error);
+  if (in_mapped)
+    gst_e2ee_buffer_unmap (&in);
+  gst_e2ee_buffer_unmap (&out);
 
   if (!ok && g_error_matches (error, GST_E2EE_LAYOUT_ERROR,
           GST_E2EE_LAYOUT_ERROR_MALFORMED_FRAME)) {
@@ -1142,7 +1330,7 @@ gst_e2ee_enc_transform (GstBaseTransform * trans, GstBuffer * inbuf, GstBuffer *
     gst_e2ee_sframe_key_unref (key);
     return GST_FLOW_ERROR;
   }
-  gst_buffer_set_size (outbuf, out_len);
+  gst_e2ee_buffer_set_range (&out, 0, out_len);
 
   if (announce)
     gst_e2ee_post_message (GST_ELEMENT (self), gst_structure_new ("e2ee-key-activated",
@@ -1162,7 +1350,10 @@ gst_e2ee_enc_transform (GstBaseTransform * trans, GstBuffer * inbuf, GstBuffer *
       gst_e2ee_sframe_key_get_kid (key), ctr, out_len);
 
   GST_OBJECT_LOCK (self);
-  st = get_kid_stats_locked (self, gst_e2ee_sframe_key_get_kid (key));
+  st = self->last_stats;
+  if (st == NULL || st->kid != gst_e2ee_sframe_key_get_kid (key))
+    st = self->last_stats = get_kid_stats_locked (self,
+        gst_e2ee_sframe_key_get_kid (key));
   st->frames++;
   st->bytes += plain_size;
   self->frames++;
@@ -1203,20 +1394,44 @@ gst_e2ee_enc_set_property (GObject * object, guint prop_id, const GValue * value
     GParamSpec * pspec)
 {
   GstE2eeEnc *self = GST_E2EE_ENC (object);
-  gboolean reconfigure = FALSE;
+  gboolean reconfigure = FALSE, pending = FALSE, ok = TRUE;
+  KeySwitch sw = { 0, };
+  GError *error = NULL;
 
   GST_OBJECT_LOCK (self);
+  /* While a key is in use the key settings form one pending change (see
+   * apply_pending_locked()); before, they are configuration that start() applies. */
+  pending = self->started && self->key != NULL;
   switch (prop_id) {
     case PROP_CIPHER_SUITE:
+      if (pending) {
+        self->pending_suite = g_value_get_enum (value);
+        self->pending_suite_set = TRUE;
+        ok = apply_pending_locked (self, &sw, &error);
+        break;
+      }
       self->suite = g_value_get_enum (value);
       self->key_dirty = TRUE;
       break;
     case PROP_KEY_ID:
+      if (pending) {
+        self->pending_kid = g_value_get_uint64 (value);
+        self->pending_kid_set = TRUE;
+        ok = apply_pending_locked (self, &sw, &error);
+        break;
+      }
       self->kid = g_value_get_uint64 (value);
       self->key_dirty = TRUE;
       self->retain_key = TRUE;
       break;
     case PROP_KEY:
+      if (pending) {
+        g_clear_pointer (&self->pending_key, g_bytes_unref);
+        self->pending_key = gst_e2ee_secret_from_buffer (g_value_get_boxed (value));
+        self->pending_key_set = TRUE;
+        ok = apply_pending_locked (self, &sw, &error);
+        break;
+      }
       g_clear_pointer (&self->base_key, g_bytes_unref);
       self->base_key = gst_e2ee_secret_from_buffer (g_value_get_boxed (value));
       self->key_dirty = TRUE;
@@ -1263,8 +1478,17 @@ gst_e2ee_enc_set_property (GObject * object, guint prop_id, const GValue * value
   }
   GST_OBJECT_UNLOCK (self);
 
+  post_key_switch (self, &sw);
+  if (!ok) {
+    /* As `rotate` refuses: the stream goes on with the current key. */
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("Cannot change the key: %s",
+            error->message), (NULL));
+    g_clear_error (&error);
+  }
+
   if (reconfigure) {
     /* Plain frames keep their own caps: renegotiate so downstream sees which it gets. */
+    g_atomic_int_set (&self->passthrough, !g_value_get_boolean (value));
     gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self),
         !g_value_get_boolean (value));
     gst_base_transform_reconfigure_src (GST_BASE_TRANSFORM (self));
@@ -1282,12 +1506,14 @@ gst_e2ee_enc_get_property (GObject * object, guint prop_id, GValue * value,
   switch (prop_id) {
     case PROP_CIPHER_SUITE:
       GST_OBJECT_LOCK (self);
-      g_value_set_enum (value, self->suite);
+      g_value_set_enum (value, self->pending_suite_set ? self->pending_suite :
+          self->suite);
       GST_OBJECT_UNLOCK (self);
       break;
     case PROP_KEY_ID:
+      /* What was written, even while it waits for the key to go with it. */
       GST_OBJECT_LOCK (self);
-      g_value_set_uint64 (value, self->kid);
+      g_value_set_uint64 (value, self->pending_kid_set ? self->pending_kid : self->kid);
       GST_OBJECT_UNLOCK (self);
       break;
     case PROP_ENABLED:
@@ -1355,6 +1581,7 @@ gst_e2ee_enc_finalize (GObject * object)
   GstE2eeEnc *self = GST_E2EE_ENC (object);
 
   g_clear_pointer (&self->base_key, g_bytes_unref);
+  g_clear_pointer (&self->pending_key, g_bytes_unref);
   g_clear_pointer (&self->key, gst_e2ee_sframe_key_unref);
   clear_frame (self);
   g_hash_table_unref (self->used_keys);
@@ -1488,7 +1715,9 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
    *
    * The key ID (KID) frames carry in their SFrame header, which tells receivers
    * which key to use. Give every key its own KID: a KID once used by this element
-   * cannot be given a different key.
+   * cannot be given a different key. While playing, a new KID is used together with
+   * the next #GstE2eeEnc:key write (or, with no `key` in use, the key store's key for
+   * it once there is one); until then frames keep the current key.
    *
    * Since: 0.1
    */
@@ -1503,8 +1732,9 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
    *
    * The SFrame base key (at least 16 random bytes; 32 recommended), given as hex on a
    * gst-launch line. Write-only: it cannot be read back, is wiped from memory when
-   * replaced or when the element is freed, and never appears in logs or caps. Setting
-   * it while playing switches keys from the next frame.
+   * replaced or when the element is freed, and never appears in logs or caps. While
+   * playing, a new key is used together with a #GstE2eeEnc:key-id write (before or
+   * after it), from the next frame; until then frames keep the current key.
    *
    * Since: 0.1
    */
@@ -1813,6 +2043,7 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
   trans_class->transform_caps = GST_DEBUG_FUNCPTR (gst_e2ee_enc_transform_caps);
   trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_e2ee_enc_set_caps);
   trans_class->transform_meta = GST_DEBUG_FUNCPTR (gst_e2ee_enc_transform_meta);
+  trans_class->copy_metadata = GST_DEBUG_FUNCPTR (gst_e2ee_enc_copy_metadata);
   trans_class->prepare_output_buffer =
       GST_DEBUG_FUNCPTR (gst_e2ee_enc_prepare_output_buffer);
   trans_class->transform = GST_DEBUG_FUNCPTR (gst_e2ee_enc_transform);

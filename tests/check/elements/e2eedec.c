@@ -10,6 +10,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/e2ee/e2ee.h>
+#include <gst/video/video.h>
 #include <string.h>
 
 #define KEY_SIZE 32
@@ -229,7 +230,7 @@ get_stats (GstElement * dec)
   static const gchar *const fields[] = { "frames", "bytes", "dropped",
     "dropped-unknown-kid", "dropped-authentication", "dropped-truncated",
     "dropped-malformed-header", "dropped-replay-duplicate", "dropped-replay-too-old",
-    "held", "recovered", "keys", "kids", NULL
+    "dropped-clear-only", "held", "recovered", "keys", "kids", NULL
   };
   GstStructure *s = NULL;
 
@@ -1402,6 +1403,104 @@ GST_START_TEST (test_dec_codec_layout)
 
 GST_END_TEST;
 
+/* Counts upstream force-key-unit events (key frame requests) reaching the harness. */
+static guint
+count_key_unit_requests (GstHarness * h)
+{
+  GstEvent *ev;
+  guint n = 0;
+
+  while ((ev = gst_harness_try_pull_upstream_event (h))) {
+    if (gst_video_event_is_force_key_unit (ev))
+      n++;
+    gst_event_unref (ev);
+  }
+  return n;
+}
+
+/* rtph264pay sends the parameter sets on their own ahead of a requested key frame and
+ * rtph264depay makes an access unit of them: nothing to authenticate, so e2eedec drops
+ * it, but as `clear-only`, quietly and without asking for yet another key frame; a
+ * broken access unit stays `malformed-header` and does ask. The encrypted key frame
+ * that follows still decrypts. */
+GST_START_TEST (test_dec_h264_clear_only)
+{
+  static const guint8 sps_pps[] = { 0, 0, 0, 1, 0x67, 0x42, 0xc0, 0x1e, 0xd9, 0x00,
+    0, 0, 0, 1, 0x68, 0xce, 0x3c, 0x80
+  };
+  static const guint8 aud_only[] = { 0, 0, 0, 1, 0x09, 0xf0 };
+  static const guint8 no_start_code[] = { 0x65, 0x88, 0x84, 0x00, 0x33 };
+  static const guint8 idr[] = { 0, 0, 0, 1, 0x67, 0x42, 0xc0, 0x1e, 0xd9, 0x00,
+    0, 0, 0, 1, 0x68, 0xce, 0x3c, 0x80,
+    0, 0, 0, 1, 0x65, 0x88, 0x84, 0x00, 0x33, 0xff, 0x12, 0x34, 0x56, 0x78, 0x9a,
+    0xbc, 0xde, 0xf0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66
+  };
+  GstE2eeSFrameKey *ref = reference_key (DEFAULT_SUITE, KID, 6);
+  GstElement *dec = make_dec (DEFAULT_SUITE, KID, 6);
+  GBytes *plain = g_bytes_new_static (idr, sizeof (idr)), *sealed;
+  GError *err = NULL;
+  GstStructure *st;
+  GstHarness *h;
+  GstBus *bus;
+  GstBuffer *out;
+
+  fail_unless (gst_e2ee_layout_is_clear_only (GST_E2EE_LAYOUT_CODEC_H264, sps_pps,
+          sizeof (sps_pps)));
+  fail_unless (gst_e2ee_layout_is_clear_only (GST_E2EE_LAYOUT_CODEC_H264, aud_only,
+          sizeof (aud_only)));
+  fail_if (gst_e2ee_layout_is_clear_only (GST_E2EE_LAYOUT_CODEC_H264, idr, sizeof (idr)));
+  fail_if (gst_e2ee_layout_is_clear_only (GST_E2EE_LAYOUT_CODEC_H264, no_start_code,
+          sizeof (no_start_code)));
+  fail_if (gst_e2ee_layout_is_clear_only (GST_E2EE_LAYOUT_CODEC_VP8, sps_pps,
+          sizeof (sps_pps)));
+
+  gst_util_set_object_arg (G_OBJECT (dec), "layout", "codec");
+  h = harness_for (gst_object_ref (dec), &bus, "video/x-h264, "
+      "stream-format=(string)byte-stream, alignment=(string)au");
+  count_key_unit_requests (h);
+
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_new_memdup (sps_pps,
+              sizeof (sps_pps))), GST_FLOW_OK);
+  fail_unless (gst_harness_try_pull (h) == NULL, "clear parameter sets went out");
+  expect_drop_message (bus, dec, "clear-only", -1, 0, 1, 1);
+  fail_unless_equals_int (count_key_unit_requests (h), 0);
+
+  sealed = gst_e2ee_layout_encrypt_bytes (ref, GST_E2EE_LAYOUT_CODEC_H264, plain, &err);
+  fail_unless (sealed != NULL, "%s", err ? err->message : "?");
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_new_memdup
+          (g_bytes_get_data (sealed, NULL), g_bytes_get_size (sealed))), GST_FLOW_OK);
+  out = pull_now (h);
+  assert_plain (out, plain);
+  gst_buffer_unref (out);
+  fail_unless_equals_int (count_key_unit_requests (h), 0);
+
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_new_memdup (no_start_code,
+              sizeof (no_start_code))), GST_FLOW_OK);
+  fail_unless (gst_harness_try_pull (h) == NULL);
+  expect_drop_message (bus, dec, "malformed-header", -1, 0, 1, 1);
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_new_memdup
+          (g_bytes_get_data (sealed, NULL), g_bytes_get_size (sealed))), GST_FLOW_OK);
+  fail_unless (gst_harness_try_pull (h) == NULL, "a replayed frame went out");
+  /* The malformed one was a loss: decryption resuming asks for a key frame; the
+   * replay is dropped before that. */
+  g_bytes_unref (sealed);
+
+  g_object_get (dec, "stats", &st, NULL);
+  fail_unless_equals_uint64 (get_u64 (st, "frames"), 1);
+  fail_unless_equals_uint64 (get_u64 (st, "dropped-clear-only"), 1);
+  fail_unless_equals_uint64 (get_u64 (st, "dropped-malformed-header"), 1);
+  fail_unless_equals_uint64 (get_u64 (st, "dropped"), 3);
+  gst_structure_free (st);
+
+  gst_harness_teardown (h);
+  free_bus (dec, bus);
+  gst_object_unref (dec);
+  g_bytes_unref (plain);
+  gst_e2ee_sframe_key_unref (ref);
+}
+
+GST_END_TEST;
+
 /* layout=codec refuses caps without a codec layout, and whole-frame SFrame. */
 GST_START_TEST (test_dec_codec_layout_refused)
 {
@@ -1462,6 +1561,7 @@ e2eedec_suite (void)
   tcase_add_test (tc, test_dec_hold);
   tcase_add_test (tc, test_dec_codec_layout);
   tcase_add_test (tc, test_dec_codec_layout_refused);
+  tcase_add_test (tc, test_dec_h264_clear_only);
   return s;
 }
 

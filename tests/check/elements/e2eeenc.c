@@ -281,6 +281,23 @@ assert_error_contains (GstBus * bus, GQuark domain, gint code, const gchar * tex
   gst_message_unref (msg);
 }
 
+static void
+assert_warning_contains (GstBus * bus, const gchar * text)
+{
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  GError *err = NULL;
+
+  fail_unless (msg != NULL, "expected a warning message on the bus (\"%s\")", text);
+  gst_message_parse_warning (msg, &err, NULL);
+  fail_unless (err->domain == GST_RESOURCE_ERROR &&
+      err->code == GST_RESOURCE_ERROR_SETTINGS, "unexpected warning %s:%d: %s",
+      g_quark_to_string (err->domain), err->code, err->message);
+  fail_unless (strstr (err->message, text) != NULL, "warning \"%s\" does not say \"%s\"",
+      err->message, text);
+  g_error_free (err);
+  gst_message_unref (msg);
+}
+
 static guint64
 get_u64 (const GstStructure * s, const gchar * field)
 {
@@ -489,7 +506,10 @@ GST_END_TEST;
 
 /* A KID that encrypted with one key is never given another: that would restart the
  * counter under the same KID and confuse receivers; changing only the suite counts as
- * another key too. The same key given again continues its counter. */
+ * another key too. The same key given again continues its counter. While playing, a
+ * `key` or `cipher-suite` written without `key-id` waits for it and the current key
+ * stays in use; completed with a KID used with another key, the change is refused with
+ * a warning, as `rotate` refuses it, and the stream goes on with the current key. */
 GST_START_TEST (test_enc_kid_reuse)
 {
   GstE2eeSFrameKey *ref1 = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
@@ -503,39 +523,39 @@ GST_START_TEST (test_enc_kid_reuse)
 
   push_and_check (h, ref1, 0, 3);
 
-  /* KID 1 with another key: refused, nothing goes out. */
+  /* KID 1 with another key: never used. Alone it waits for a key-id... */
   g_object_set (enc, "key", other, NULL);
-  fail_unless_equals_int (gst_harness_push (h, make_frame (3, 10)), GST_FLOW_ERROR);
-  assert_error_contains (bus, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-      "already used with another key");
-  fail_unless (gst_harness_try_pull (h) == NULL);
+  push_and_check (h, ref1, 3, 1);
+  /* ... and with KID 1 it is refused. */
+  g_object_set (enc, "key-id", (guint64) 1, NULL);
+  assert_warning_contains (bus, "already used with another key");
+  push_and_check (h, ref1, 4, 1);
 
   /* KID 1, right key, other suite: refused too. */
-  g_object_set (enc, "key", same, "cipher-suite",
-      GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128, NULL);
-  fail_unless_equals_int (gst_harness_push (h, make_frame (3, 10)), GST_FLOW_ERROR);
-  assert_error_contains (bus, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-      "already used with another key");
+  g_object_set (enc, "cipher-suite", GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128,
+      "key-id", (guint64) 1, "key", same, NULL);
+  assert_warning_contains (bus, "already used with another key");
+  fail_unless (pop_error (bus) == NULL, "a refused key change must not stop the stream");
 
-  /* Back to the right key and suite: continues at CTR 3. */
+  /* Back to the right key and suite: continues at CTR 5. */
   g_object_set (enc, "cipher-suite", GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, NULL);
-  push_and_check (h, ref1, 3, 2);
+  push_and_check (h, ref1, 5, 1);
 
-  /* A new KID starts at 0; back to KID 1 continues at 5, then KID 2 at 2. */
+  /* A new KID starts at 0; back to KID 1 continues at 6, then KID 2 at 2. */
   g_object_set (enc, "key-id", (guint64) 2, "key", key2, NULL);
-  push_and_check (h, ref2, 5, 2);
+  push_and_check (h, ref2, 6, 2);
   g_object_set (enc, "key-id", (guint64) 1, "key", same, NULL);
-  push_and_check (h, ref1, 7, 3);
+  push_and_check (h, ref1, 8, 3);
   g_object_set (enc, "key-id", (guint64) 2, "key", key2, NULL);
-  push_and_check (h, ref2, 10, 1);
-  fail_unless_equals_uint64 (gst_e2ee_sframe_key_get_next_counter (ref1), 8);
+  push_and_check (h, ref2, 11, 1);
+  fail_unless_equals_uint64 (gst_e2ee_sframe_key_get_next_counter (ref1), 9);
   fail_unless_equals_uint64 (gst_e2ee_sframe_key_get_next_counter (ref2), 3);
 
   /* KID 2 with KID 1's key is still another key for KID 2. */
-  g_object_set (enc, "key", same, NULL);
-  fail_unless_equals_int (gst_harness_push (h, make_frame (11, 10)), GST_FLOW_ERROR);
-  assert_error_contains (bus, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-      "already used with another key");
+  g_object_set (enc, "key", same, "key-id", (guint64) 2, NULL);
+  assert_warning_contains (bus, "already used with another key");
+  push_and_check (h, ref2, 12, 1);
+  fail_unless (pop_error (bus) == NULL, "a refused key change must not stop the stream");
 
   gst_buffer_unref (other);
   gst_buffer_unref (same);
@@ -546,6 +566,105 @@ GST_START_TEST (test_enc_kid_reuse)
   gst_element_set_bus (enc, NULL);
   gst_object_unref (enc);
   gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
+/* The race of docs/performance.md: `key-id` and `key` are two property writes, and a
+ * frame that comes between them (here pushed there on purpose, in either order) must
+ * neither go out half changed (new KID with the old key, or the reverse) nor make the
+ * second write look like a second key for the KID: it keeps the old key, the change
+ * applies whole, and the stream never stops. */
+GST_START_TEST (test_enc_key_change_between_writes)
+{
+  GstE2eeSFrameKey *ref1 = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
+      1, 1);
+  GstE2eeSFrameKey *ref2 = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
+      2, 2);
+  GstE2eeSFrameKey *ref3 = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
+      3, 3);
+  GstElement *enc = make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1);
+  GstBus *bus;
+  GstHarness *h = harness_for (gst_object_ref (enc), &bus, H264_CAPS);
+  GstBuffer *key2 = key_buffer (2), *key3 = key_buffer (3);
+  GstStructure *s;
+  guint64 kid;
+
+  push_and_check (h, ref1, 0, 2);
+
+  /* key-id first: the frame between keeps KID 1 and its key. */
+  g_object_set (enc, "key-id", (guint64) 2, NULL);
+  push_and_check (h, ref1, 2, 1);
+  /* The property reads back as written; the stats say what the next frame carries. */
+  g_object_get (enc, "key-id", &kid, "stats", &s, NULL);
+  fail_unless_equals_uint64 (kid, 2);
+  fail_unless_equals_uint64 (get_u64 (s, "kid"), 1);
+  fail_unless_equals_uint64 (get_u64 (s, "next-ctr"), 3);
+  gst_structure_free (s);
+  g_object_set (enc, "key", key2, NULL);
+  push_and_check (h, ref2, 3, 2);
+
+  /* key first: the same. */
+  g_object_set (enc, "key", key3, NULL);
+  push_and_check (h, ref2, 5, 1);
+  g_object_set (enc, "key-id", (guint64) 3, NULL);
+  push_and_check (h, ref3, 6, 2);
+
+  fail_unless (pop_error (bus) == NULL, "a key change must not stop the stream");
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL,
+      "an ordinary key change must not warn");
+
+  gst_buffer_unref (key2);
+  gst_buffer_unref (key3);
+  gst_e2ee_sframe_key_unref (ref1);
+  gst_e2ee_sframe_key_unref (ref2);
+  gst_e2ee_sframe_key_unref (ref3);
+  gst_harness_teardown (h);
+  gst_element_set_bus (enc, NULL);
+  gst_object_unref (enc);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
+/* With the key store's key (no `key`), a new key-id alone is the whole change: the
+ * element switches to the store's key for it, once the store has one. */
+GST_START_TEST (test_enc_store_key_id_waits_for_key)
+{
+  GstE2eeSFrameKey *ref1 = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
+      1, 1);
+  GstE2eeSFrameKey *ref2 = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
+      2, 2);
+  GstE2eeKeyStore *store = gst_e2ee_key_store_new ();
+  GstElement *enc = gst_element_factory_make ("e2eeenc", NULL);
+  guint8 key[KEY_SIZE];
+  GstBus *bus;
+  GstHarness *h;
+
+  fill_key (key, 1);
+  fail_unless (gst_e2ee_key_store_add_key (store, 1, GST_E2EE_KEY_USAGE_ENCRYPT,
+          GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, key, KEY_SIZE, NULL));
+  g_object_set (enc, "key-store", store, "key-id", (guint64) 1, NULL);
+  gst_util_set_object_arg (G_OBJECT (enc), "layout", "frame");
+  h = harness_for (gst_object_ref (enc), &bus, H264_CAPS);
+  push_and_check (h, ref1, 0, 2);
+
+  /* KID 2 is not in the store yet: KID 1 goes on. */
+  g_object_set (enc, "key-id", (guint64) 2, NULL);
+  push_and_check (h, ref1, 2, 1);
+  fill_key (key, 2);
+  fail_unless (gst_e2ee_key_store_add_key (store, 2, GST_E2EE_KEY_USAGE_ENCRYPT,
+          GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, key, KEY_SIZE, NULL));
+  push_and_check (h, ref2, 3, 2);
+  fail_unless (pop_error (bus) == NULL, "a key change must not stop the stream");
+
+  gst_e2ee_sframe_key_unref (ref1);
+  gst_e2ee_sframe_key_unref (ref2);
+  gst_harness_teardown (h);
+  gst_element_set_bus (enc, NULL);
+  gst_object_unref (enc);
+  gst_object_unref (bus);
+  gst_object_unref (store);
 }
 
 GST_END_TEST;
@@ -713,6 +832,65 @@ GST_START_TEST (test_enc_drops_e2ee_meta)
   fail_unless (gst_buffer_get_e2ee_meta (out) == NULL);
   gst_buffer_unref (out);
   g_bytes_unref (want);
+  gst_e2ee_sframe_key_unref (ref);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Output buffers come back to the element's pool after downstream cut them and tagged
+ * them (as e2eedec does) and go out again whole, with no meta, timestamp or flag of
+ * their previous frame; one whose memory is still shared is not written again. */
+GST_START_TEST (test_enc_recycled_output)
+{
+  GstE2eeSFrameKey *ref = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
+      4, 4);
+  GstHarness *h = harness_for (make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
+          4, 4), NULL, H264_CAPS);
+  GstBuffer *in, *out, *shared;
+  GstBuffer *first;
+  GBytes *want, *kept;
+  GstMapInfo map;
+
+  in = make_frame (1, 1200);
+  stamp_frame (in, 1);
+  want = reference_encrypt (ref, in, NULL);
+  out = push_pull (h, in);
+  assert_buffer_bytes (out, want, "first frame");
+  g_bytes_unref (want);
+  first = out;
+  gst_buffer_resize (out, 3, 1000);
+  gst_buffer_add_e2ee_meta (out, TRUE, 4, 0, GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128);
+  gst_buffer_unref (out);
+
+  in = make_frame (4, 1500);
+  stamp_frame (in, 4);
+  want = reference_encrypt (ref, in, NULL);
+  out = push_pull (h, gst_buffer_ref (in));
+  /* The same buffer came back: what is checked is its reset. */
+  fail_unless (out == first);
+  assert_buffer_bytes (out, want, "recycled buffer");
+  assert_same_timing_and_flags (out, in);
+  fail_unless (gst_buffer_get_e2ee_meta (out) == NULL);
+  g_bytes_unref (want);
+  gst_buffer_unref (in);
+
+  /* Downstream keeps the memory through another buffer: never written again. */
+  shared = gst_buffer_copy (out);
+  gst_buffer_unref (out);
+  fail_unless (gst_buffer_map (shared, &map, GST_MAP_READ));
+  kept = g_bytes_new (map.data, map.size);
+  gst_buffer_unmap (shared, &map);
+  in = make_frame (5, 1500);
+  want = reference_encrypt (ref, in, NULL);
+  out = push_pull (h, in);
+  assert_buffer_bytes (out, want, "after a shared buffer");
+  assert_buffer_bytes (shared, kept, "the shared memory");
+  gst_buffer_unref (out);
+  gst_buffer_unref (shared);
+  g_bytes_unref (want);
+  g_bytes_unref (kept);
+
   gst_e2ee_sframe_key_unref (ref);
   gst_harness_teardown (h);
 }
@@ -1011,11 +1189,14 @@ e2eeenc_suite (void)
   tcase_add_test (tc, test_enc_caps);
   tcase_add_test (tc, test_enc_no_key);
   tcase_add_test (tc, test_enc_kid_reuse);
+  tcase_add_test (tc, test_enc_key_change_between_writes);
+  tcase_add_test (tc, test_enc_store_key_id_waits_for_key);
   tcase_add_test (tc, test_enc_counter_survives_restart);
   tcase_add_test (tc, test_enc_disabled);
   tcase_add_test (tc, test_enc_toggle_enabled);
   tcase_add_test (tc, test_enc_enable_without_key);
   tcase_add_test (tc, test_enc_drops_e2ee_meta);
+  tcase_add_test (tc, test_enc_recycled_output);
   tcase_add_test (tc, test_enc_stats);
   tcase_add_test (tc, test_enc_stats_next_ctr_after_key_change);
   tcase_add_test (tc, test_enc_multi_memory_input);

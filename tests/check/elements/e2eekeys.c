@@ -25,6 +25,7 @@
 #include <openssl/rand.h>
 #include <string.h>
 #include <unistd.h>
+#include "../hangguard.h"
 
 #define KEY_SIZE 32
 #define SUITE GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128
@@ -1709,7 +1710,7 @@ GST_END_TEST;
 static GstBuffer *
 sample_buffer (GstElement * sink)
 {
-  GstSample *sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 10 * GST_SECOND);
+  GstSample *sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), hang_guard (10));
   GstBuffer *buf;
 
   fail_unless (sample != NULL, "no output from %s", GST_ELEMENT_NAME (sink));

@@ -18,6 +18,7 @@
 #include <gst/app/gstappsink.h>
 #include <gst/e2ee/e2ee.h>
 #include <string.h>
+#include "../hangguard.h"
 
 #define KEY_SIZE 32
 #define KID 42
@@ -178,8 +179,12 @@ run_to_eos (GstElement * pipeline)
       GST_STATE_CHANGE_FAILURE);
   /* Not a timing check: these pipelines take well under a second; this only turns
    * a hang into a failure before the test runner's timeout. */
-  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+  msg = gst_bus_timed_pop_filtered (bus, hang_guard (60),
       GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  /* Stop the streaming threads before failing: without fork (CK_FORK=no, as under
+   * valgrind) a failure returns past the caller's captures while they still write. */
+  if (msg == NULL || GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
+    gst_element_set_state (pipeline, GST_STATE_NULL);
   fail_unless (msg != NULL, "pipeline did not finish");
   if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
     GError *err = NULL;
@@ -193,10 +198,10 @@ run_to_eos (GstElement * pipeline)
 }
 
 static GstCaps *
-sink_caps_of (GstElement * pipeline, const gchar * element)
+caps_of (GstElement * pipeline, const gchar * element, const gchar * pad_name)
 {
   GstElement *el = gst_bin_get_by_name (GST_BIN (pipeline), element);
-  GstPad *pad = gst_element_get_static_pad (el, "sink");
+  GstPad *pad = gst_element_get_static_pad (el, pad_name);
   GstCaps *caps = gst_pad_get_current_caps (pad);
 
   fail_unless (caps != NULL, "%s has no caps", element);
@@ -389,6 +394,19 @@ check_codec_layout (const CodecCase * cc, Capture * plain, Capture * cipher)
   gst_e2ee_sframe_key_unref (key);
 }
 
+/* The decoder a case names, but for avdec_h264: Debian 12's valgrind cannot run
+ * gst-libav on a CPU that hides RDTSCP, so the valgrind test setup gives another
+ * H.264 decoder (a launch fragment) in GST_E2EE_H264_DECODER (see tests/meson.build). */
+static const gchar *
+decoder_of (const gchar * decoder)
+{
+  const gchar *h264 = g_getenv ("GST_E2EE_H264_DECODER");
+
+  if (h264 && *h264 && strcmp (decoder, "avdec_h264") == 0)
+    return h264;
+  return decoder;
+}
+
 static gboolean
 have_elements (const gchar * names)
 {
@@ -397,7 +415,12 @@ have_elements (const gchar * names)
   guint i;
 
   for (i = 0; v[i] && ok; i++) {
-    GstElementFactory *f = gst_element_factory_find (v[i]);
+    GstElementFactory *f;
+
+    /* Names of a launch fragment: not its links or properties. */
+    if (strcmp (v[i], "!") == 0 || strchr (v[i], '=') != NULL)
+      continue;
+    f = gst_element_factory_find (v[i]);
 
     if (f == NULL) {
       g_printerr ("%s not installed: skipped\n", v[i]);
@@ -418,11 +441,11 @@ run_codec (const CodecCase * cc, gboolean encrypt, const gchar * layout)
 {
   gchar *hex = key_hex (3);
   gchar *desc = g_strdup_printf ("%s ! tee name=t "
-      "t. ! queue ! %s name=dec_a ! appsink name=sink_a sync=false "
+      "t. ! queue name=to_dec_a ! %s ! appsink name=sink_a sync=false "
       "t. ! queue ! e2eeenc name=enc key-id=%d key=%s enabled=%d layout=%s ! "
-      "e2eedec name=e2eedec key-id=%d key=%s allow-plaintext=%d ! %s name=dec_b ! "
-      "appsink name=sink_b sync=false", cc->source, cc->decoder, KID, hex, encrypt,
-      layout, KID, hex, !encrypt, cc->decoder);
+      "e2eedec name=e2eedec key-id=%d key=%s allow-plaintext=%d ! %s ! "
+      "appsink name=sink_b sync=false", cc->source, decoder_of (cc->decoder), KID, hex,
+      encrypt, layout, KID, hex, !encrypt, decoder_of (cc->decoder));
   gboolean codec_layout = encrypt && strcmp (layout, "frame") != 0 &&
       cc->layout != GST_E2EE_LAYOUT_CODEC_NONE;
   GError *err = NULL;
@@ -447,9 +470,9 @@ run_codec (const CodecCase * cc, gboolean encrypt, const gchar * layout)
   run_to_eos (pipeline);
 
   /* The same caps reach both decoders: the pair is invisible to negotiation. */
-  caps_a = sink_caps_of (pipeline, "dec_a");
-  caps_b = sink_caps_of (pipeline, "dec_b");
-  caps_mid = sink_caps_of (pipeline, "e2eedec");
+  caps_a = caps_of (pipeline, "to_dec_a", "src");
+  caps_b = caps_of (pipeline, "e2eedec", "src");
+  caps_mid = caps_of (pipeline, "e2eedec", "sink");
   GST_INFO ("%s caps: %" GST_PTR_FORMAT ", between the pair: %" GST_PTR_FORMAT,
       cc->name, caps_a, caps_mid);
   fail_unless (gst_caps_is_equal (caps_a, caps_b), "%" GST_PTR_FORMAT " != %"
@@ -528,7 +551,7 @@ run_codec (const CodecCase * cc, gboolean encrypt, const gchar * layout)
 /* Whole-frame SFrame (RFC 9605). */
 GST_START_TEST (test_codec_round_trip)
 {
-  if (!have_elements (codecs[__i__].decoder))
+  if (!have_elements (decoder_of (codecs[__i__].decoder)))
     return;
   run_codec (&codecs[__i__], TRUE, "frame");
 }
@@ -539,7 +562,7 @@ GST_END_TEST;
  * VP8, VP9, Opus), whole frames for the AVC stream of the first case. */
 GST_START_TEST (test_codec_layout_round_trip)
 {
-  if (!have_elements (codecs[__i__].decoder))
+  if (!have_elements (decoder_of (codecs[__i__].decoder)))
     return;
   run_codec (&codecs[__i__], TRUE, "auto");
 }
@@ -548,7 +571,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_codec_disabled)
 {
-  if (!have_elements (codecs[__i__].decoder))
+  if (!have_elements (decoder_of (codecs[__i__].decoder)))
     return;
   run_codec (&codecs[__i__], FALSE, "auto");
 }
@@ -569,7 +592,7 @@ GST_START_TEST (test_plaintext_refused)
 
   fail_unless (pipeline != NULL && err == NULL, "%s", err ? err->message : "?");
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+  msg = gst_bus_timed_pop_filtered (bus, hang_guard (60),
       GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   fail_unless (msg != NULL);
   fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_ERROR);
@@ -597,7 +620,7 @@ typedef struct
   const gchar *pay;             /* payloader for the encrypted frames */
   const gchar *depay;           /* depayloader, and caps the decryptor needs */
   const gchar *decoder;
-  const gchar *needs;           /* elements to skip without */
+  const gchar *needs;           /* elements to skip without, besides the decoder */
 } RtpCase;
 
 static const RtpCase rtp_cases[] = {
@@ -608,24 +631,24 @@ static const RtpCase rtp_cases[] = {
         "h264parse ! video/x-h264,stream-format=byte-stream,alignment=au",
         "rtph264pay", "rtph264pay",
         "rtph264depay ! video/x-h264,stream-format=byte-stream,alignment=au",
-      "avdec_h264", "x264enc rtph264pay rtph264depay avdec_h264"},
+      "avdec_h264", "x264enc rtph264pay rtph264depay"},
   {"vp8",
         "videotestsrc num-buffers=40 pattern=smpte ! "
         "video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! "
         "vp8enc threads=1 deadline=1 keyframe-max-dist=15 lag-in-frames=0",
         "rtpvp8pay", "rtpvp8sframepay", "rtpvp8depay",
-      "vp8dec", "vp8enc rtpvp8pay rtpvp8sframepay rtpvp8depay vp8dec"},
+      "vp8dec", "vp8enc rtpvp8pay rtpvp8sframepay rtpvp8depay"},
   {"vp9",
         "videotestsrc num-buffers=30 pattern=smpte ! "
         "video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! "
         "vp9enc threads=1 deadline=1 keyframe-max-dist=15 lag-in-frames=0",
         "rtpvp9pay", "rtpvp9pay", "rtpvp9depay",
-      "vp9dec", "vp9enc rtpvp9pay rtpvp9depay vp9dec"},
+      "vp9dec", "vp9enc rtpvp9pay rtpvp9depay"},
   {"opus",
         "audiotestsrc num-buffers=60 samplesperbuffer=960 wave=sine freq=440 ! "
         "audio/x-raw,rate=48000,channels=2 ! opusenc",
         "rtpopuspay", "rtpopuspay", "rtpopusdepay",
-      "opusdec", "opusenc rtpopuspay rtpopusdepay opusdec"},
+      "opusdec", "opusenc rtpopuspay rtpopusdepay"},
 };
 
 /* e2eeenc (layout=auto) ! payloader ! depayloader ! e2eedec layout=codec ! decoder
@@ -641,15 +664,16 @@ GST_START_TEST (test_codec_layout_rtp)
   GstStructure *st;
   guint i;
 
-  if (!have_elements (rc->needs))
+  if (!have_elements (rc->needs) || !have_elements (decoder_of (rc->decoder)))
     return;
   hex = key_hex (5);
   desc = g_strdup_printf ("%s ! tee name=t "
-      "t. ! queue ! %s ! %s ! %s name=dec_a ! appsink name=sink_a sync=false "
+      "t. ! queue ! %s ! %s ! %s ! appsink name=sink_a sync=false "
       "t. ! queue ! e2eeenc name=enc key-id=%d key=%s ! %s ! %s ! "
-      "e2eedec name=e2eedec layout=codec key-id=%d key=%s ! %s name=dec_b ! "
+      "e2eedec name=e2eedec layout=codec key-id=%d key=%s ! %s ! "
       "appsink name=sink_b sync=false", rc->source, rc->pay_plain, rc->depay,
-      rc->decoder, KID, hex, rc->pay, rc->depay, KID, hex, rc->decoder);
+      decoder_of (rc->decoder), KID, hex, rc->pay, rc->depay, KID, hex,
+      decoder_of (rc->decoder));
   pipeline = gst_parse_launch (desc, &err);
   GST_INFO ("%s: %s", rc->name, desc);
   fail_unless (pipeline != NULL && err == NULL, "%s: %s", desc, err ? err->message : "?");

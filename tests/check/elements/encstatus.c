@@ -20,6 +20,7 @@
 #include <gst/e2ee/e2ee.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include "../hangguard.h"
 
 #define E2EE GST_E2EE_ENCRYPTION_LEVEL_E2EE
 #define ENCRYPTED GST_E2EE_ENCRYPTION_LEVEL_ENCRYPTED
@@ -596,7 +597,7 @@ GST_START_TEST (test_stale_stream)
   assert_level (push_plain (&phone), PARTIAL);
 
   /* the phone leg goes silent; wait (without a deadline of our own) for it to drop */
-  while (!seen && (msg = gst_bus_timed_pop_filtered (a.bus, 30 * GST_SECOND,
+  while (!seen && (msg = gst_bus_timed_pop_filtered (a.bus, hang_guard (30),
               GST_MESSAGE_ELEMENT))) {
     const GstStructure *st = gst_message_get_structure (msg);
 
@@ -826,7 +827,7 @@ GST_START_TEST (test_one_message_per_pipeline)
   gst_app_src_end_of_stream (GST_APP_SRC (src_a));
   gst_app_src_end_of_stream (GST_APP_SRC (src_b));
 
-  while (eos == 0 && (msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+  while (eos == 0 && (msg = gst_bus_timed_pop_filtered (bus, hang_guard (30),
               GST_MESSAGE_ELEMENT | GST_MESSAGE_EOS | GST_MESSAGE_ERROR))) {
     fail_if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR);
     if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS) {
@@ -904,7 +905,7 @@ static GstElement *running_pipeline;
 static GstBuffer *
 pull_buffer (GstElement * sink)
 {
-  GstSample *sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 30 * GST_SECOND);
+  GstSample *sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), hang_guard (30));
   GstBuffer *buf;
 
   if (!sample) {
@@ -1302,7 +1303,7 @@ GST_START_TEST (test_overlay_blend)
     gst_object_unref (pad);
   }
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 30 * GST_SECOND);
+  sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), hang_guard (30));
   fail_unless (sample != NULL);
   fail_unless (gst_video_info_from_caps (&info, gst_sample_get_caps (sample)));
   fail_unless (gst_video_frame_map (&frame, &info, gst_sample_get_buffer (sample),
@@ -1462,7 +1463,7 @@ GST_START_TEST (test_docs_picture)
   gst_object_unref (lock);
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
 
-  sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 30 * GST_SECOND);
+  sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), hang_guard (30));
   fail_unless (sample != NULL);
   fail_unless (gst_video_info_from_caps (&info, gst_sample_get_caps (sample)));
   fail_unless (gst_video_frame_map (&frame, &info, gst_sample_get_buffer (sample),
@@ -1477,7 +1478,7 @@ GST_START_TEST (test_docs_picture)
   gst_sample_unref (sample);
 
   bus = gst_element_get_bus (pipeline);
-  msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+  msg = gst_bus_timed_pop_filtered (bus, hang_guard (30),
       GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
   gst_message_unref (msg);

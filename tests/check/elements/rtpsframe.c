@@ -14,6 +14,7 @@
 #include <gst/check/gstharness.h>
 #include <gst/app/app.h>
 #include <string.h>
+#include "../hangguard.h"
 
 #define KEY_HEX "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 #define VP8_CAPS "application/x-sframe, original-media-type=(string)video/x-vp8"
@@ -1180,18 +1181,81 @@ GST_END_TEST;
 /* ------------------------------------------------------------------------------------ */
 /* Real pipelines with e2eeenc                                                          */
 
+/* Stops @pipeline and fails, saying why it did not reach EOS: the error a branch
+ * posted, or the states it was stuck in. */
+static void
+fail_stalled (GstElement * pipeline, GstElement * sink)
+{
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  GstState state = GST_STATE_VOID_PENDING, pending = GST_STATE_VOID_PENDING;
+  gchar *why;
+
+  gst_element_get_state (pipeline, &state, &pending, 0);
+  if (msg) {
+    GError *err = NULL;
+    gchar *dbg = NULL;
+
+    gst_message_parse_error (msg, &err, &dbg);
+    why = g_strdup_printf ("error from %s: %s (%s)", GST_MESSAGE_SRC_NAME (msg),
+        err->message, dbg ? dbg : "");
+    g_clear_error (&err);
+    g_free (dbg);
+    gst_message_unref (msg);
+  } else {
+    why = g_strdup_printf ("no EOS at %s within the hang guard", GST_ELEMENT_NAME (sink));
+  }
+  gst_object_unref (bus);
+  /* Without fork (CK_FORK=no, as under valgrind) the next test runs in this process:
+   * leave no streaming thread behind. */
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  fail ("%s (pipeline %s, pending %s)", why, gst_element_state_get_name (state),
+      gst_element_state_get_name (pending));
+  g_free (why);
+}
+
+/* Every sample @sink gets until EOS. A branch that fails stops before EOS, and the
+ * pipeline then stays short of PLAYING with the other sinks prerolled: the bus is
+ * looked at whenever no sample came for a second, so the test fails with the error
+ * instead of waiting for ever, and the hang guard ends any other stall. */
 static GPtrArray *
-pull_samples (GstElement * sink, GstCaps ** caps)
+pull_samples (GstElement * pipeline, GstElement * sink, GstCaps ** caps)
 {
   GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_buffer_unref);
-  GstSample *s;
+  gint64 deadline = g_get_monotonic_time () + hang_guard (60) / GST_USECOND;
+  GstBus *bus = gst_element_get_bus (pipeline);
 
-  while ((s = gst_app_sink_pull_sample (GST_APP_SINK (sink)))) {
-    if (caps && *caps == NULL)
-      *caps = gst_caps_ref (gst_sample_get_caps (s));
-    g_ptr_array_add (out, gst_buffer_ref (gst_sample_get_buffer (s)));
-    gst_sample_unref (s);
+  for (;;) {
+    GstSample *s = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), GST_SECOND);
+    GstMessage *msg;
+    GList *warnings = NULL, *l;
+
+    if (s) {
+      if (caps && *caps == NULL)
+        *caps = gst_caps_ref (gst_sample_get_caps (s));
+      g_ptr_array_add (out, gst_buffer_ref (gst_sample_get_buffer (s)));
+      gst_sample_unref (s);
+      continue;
+    }
+    if (gst_app_sink_is_eos (GST_APP_SINK (sink)))
+      break;
+    /* Warnings go back on the bus, for the caller's own checks. */
+    while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR | GST_MESSAGE_WARNING))
+        && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING)
+      warnings = g_list_prepend (warnings, msg);
+    for (l = g_list_last (warnings); l; l = l->prev)
+      gst_bus_post (bus, l->data);
+    g_clear_pointer (&warnings, g_list_free);
+    if (msg)
+      gst_bus_post (bus, msg);  /* fail_stalled() reports it */
+    if (msg || g_get_monotonic_time () > deadline) {
+      gst_object_unref (bus);
+      g_ptr_array_unref (out);
+      fail_stalled (pipeline, sink);
+      return NULL;
+    }
   }
+  gst_object_unref (bus);
   return out;
 }
 
@@ -1231,8 +1295,8 @@ run_e2eeenc_pipeline (const gchar * source, guint mtu, const gchar * media_type,
   ref = gst_bin_get_by_name (GST_BIN (pipeline), "ref");
   out = gst_bin_get_by_name (GST_BIN (pipeline), "out");
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  o = pull_samples (out, &caps);
-  r = pull_samples (ref, NULL);
+  o = pull_samples (pipeline, out, &caps);
+  r = pull_samples (pipeline, ref, NULL);
   if (n_expected) {
     fail_unless_equals_int (r->len, n_expected);
   } else {
@@ -1301,9 +1365,9 @@ GST_START_TEST (test_pipeline_e2ee_roundtrip_vp8)
   out = gst_bin_get_by_name (GST_BIN (pipeline), "out");
   dec = gst_bin_get_by_name (GST_BIN (pipeline), "dec");
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  pictures = pull_samples (dec, NULL);
-  o = pull_samples (out, &caps);
-  r = pull_samples (ref, NULL);
+  pictures = pull_samples (pipeline, dec, NULL);
+  o = pull_samples (pipeline, out, &caps);
+  r = pull_samples (pipeline, ref, NULL);
   fail_unless_equals_int (r->len, 15);
   fail_unless_equals_int (o->len, 15);
   fail_unless_equals_int (pictures->len, 15);
@@ -1342,7 +1406,7 @@ vp8_frames (guint n, GstCaps ** caps)
   GPtrArray *frames;
 
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  frames = pull_samples (sink, caps);
+  frames = pull_samples (pipeline, sink, caps);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   fail_unless_equals_int (frames->len, n);
   gst_object_unref (sink);
@@ -1636,7 +1700,7 @@ GST_START_TEST (test_vp8_pipeline_decodes)
   GstBus *bus;
 
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  out = pull_samples (sink, NULL);
+  out = pull_samples (pipeline, sink, NULL);
   fail_unless_equals_int (out->len, 20);
   bus = gst_element_get_bus (pipeline);
   fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);

@@ -10,6 +10,7 @@
 #include <gst/check/gstharness.h>
 #include <gst/app/app.h>
 #include <gst/e2ee/e2ee.h>
+#include "../hangguard.h"
 
 #define SSRC 0x11223344u
 #define SSRC2 0x55667788u
@@ -1126,7 +1127,7 @@ check_app_output (GstElement * pipeline, GstBuffer ** in, guint n,
             gst_buffer_ref (in[i])), GST_FLOW_OK);
   for (i = 0; i < n; i++) {
     GstSample *sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink),
-        10 * GST_SECOND);
+        hang_guard (10));
     GstBuffer *out;
     GstE2eeTransportMeta *meta;
 
@@ -1245,7 +1246,7 @@ GST_START_TEST (test_rtpbin_decoder)
     }
     for (i = 0; i < G_N_ELEMENTS (in); i++) {
       GstSample *sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink),
-          10 * GST_SECOND);
+          hang_guard (10));
 
       fail_unless (sample != NULL, "packet %u did not come out of rtpbin", i);
       assert_same_bytes (gst_sample_get_buffer (sample), in[i]);

@@ -14,15 +14,12 @@
 #include <gst/app/gstappsink.h>
 #include <gst/e2ee/e2ee.h>
 #include <string.h>
+#include <valgrind/memcheck.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
+#include "../hangguard.h"
 
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-#ifndef RUNNING_ON_VALGRIND
-#define RUNNING_ON_VALGRIND 0
-#endif
 
 #define SUITE GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128
 #define KID 0x2a
@@ -84,16 +81,7 @@ assert_round_trip (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec,
   g_free (out);
 }
 
-/* Whether the elements exist. Under valgrind x265enc counts as missing: libx265 leaks
- * at every encoder open (x265::SAO::create) and gstx265enc finishes drained frames with
- * uninitialised timestamps, which memcheck would charge to this test; the H.265 code
- * paths still run under valgrind on the synthetic H.265 frames. */
-static gboolean
-under_valgrind (void)
-{
-  return RUNNING_ON_VALGRIND;
-}
-
+/* Whether the elements exist. */
 static gboolean
 have_elements (const gchar * names)
 {
@@ -103,12 +91,6 @@ have_elements (const gchar * names)
   for (p = v; *p; p++) {
     GstElementFactory *f;
 
-    /* cppcheck-suppress knownConditionTrueFalse */
-    if (under_valgrind () && strcmp (*p, "x265enc") == 0) {
-      g_printerr ("x265enc left out under valgrind\n");
-      ok = FALSE;
-      continue;
-    }
     f = gst_element_factory_find (*p);
     if (f == NULL) {
       GST_WARNING ("element %s is not installed", *p);
@@ -119,6 +101,59 @@ have_elements (const gchar * names)
   }
   g_strfreev (v);
   return ok;
+}
+
+/* Memcheck sees bytes of libx265's output as uninitialised (with its assembly and
+ * without: the encoder writes its bitstream from memory it never fully sets), and
+ * x265enc gives the frames it drains at EOS timestamps it never set. The taint reaches
+ * the sink and every byte of the layout code that reads the frames. The encoded frames
+ * are this test's input, not what it tests: as they leave x265enc, tell memcheck they
+ * are defined. A no-op outside valgrind. (What memcheck sees inside x265enc itself is
+ * in tests/valgrind/gst.supp.) */
+static GstPadProbeReturn
+x265_output_defined (GstPad * pad, GstPadProbeInfo * info, gpointer unused)
+{
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  guint i;
+
+  VALGRIND_MAKE_MEM_DEFINED (&GST_BUFFER_PTS (buf), sizeof (GstClockTime));
+  VALGRIND_MAKE_MEM_DEFINED (&GST_BUFFER_DTS (buf), sizeof (GstClockTime));
+  VALGRIND_MAKE_MEM_DEFINED (&GST_BUFFER_DURATION (buf), sizeof (GstClockTime));
+  VALGRIND_MAKE_MEM_DEFINED (&GST_BUFFER_OFFSET (buf), sizeof (guint64));
+  VALGRIND_MAKE_MEM_DEFINED (&GST_BUFFER_OFFSET_END (buf), sizeof (guint64));
+  /* Memory by memory: mapping a buffer of several would mark a merged copy. */
+  for (i = 0; i < gst_buffer_n_memory (buf); i++) {
+    GstMemory *mem = gst_buffer_peek_memory (buf, i);
+    GstMapInfo map;
+
+    fail_unless (gst_memory_map (mem, &map, GST_MAP_READ));
+    VALGRIND_MAKE_MEM_DEFINED (map.data, map.size);
+    gst_memory_unmap (mem, &map);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+probe_x265enc (GstElement * pipe)
+{
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (pipe));
+  GValue v = G_VALUE_INIT;
+
+  while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    GstElement *e = g_value_get_object (&v);
+    GstElementFactory *f = gst_element_get_factory (e);
+
+    if (f && strcmp (GST_OBJECT_NAME (f), "x265enc") == 0) {
+      GstPad *src = gst_element_get_static_pad (e, "src");
+
+      gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, x265_output_defined, NULL,
+          NULL);
+      gst_object_unref (src);
+    }
+    g_value_reset (&v);
+  }
+  g_value_unset (&v);
+  gst_iterator_free (it);
 }
 
 /* Runs "@desc ! appsink" to EOS; returns the buffers, and the caps in @caps. */
@@ -135,12 +170,13 @@ encode (const gchar * desc, GstCaps ** caps)
 
   pipe = gst_parse_launch (launch, &err);
   g_assert_no_error (err);
+  probe_x265enc (pipe);
   sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
   fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
       GST_STATE_CHANGE_FAILURE);
   *caps = NULL;
   while ((sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink),
-              60 * GST_SECOND))) {
+              hang_guard (60)))) {
     if (*caps == NULL)
       *caps = gst_caps_ref (gst_sample_get_caps (sample));
     g_ptr_array_add (bufs, gst_buffer_ref (gst_sample_get_buffer (sample)));
@@ -618,7 +654,8 @@ spec_check_h26x (GstE2eeSFrameKey * key, gboolean h265, const guint8 * in,
           s->len, &len, NULL, &err))
     fail ("spec decryption: %s", err->message);
   fail_unless_equals_uint64 (len, want->len);
-  fail_unless (memcmp (pt, want->data, len) == 0);
+  /* An empty frame's GByteArray has no data pointer, which memcmp must not get. */
+  fail_unless (len == 0 || memcmp (pt, want->data, len) == 0);
 
   g_free (pt);
   g_array_unref (pieces);
@@ -1909,10 +1946,21 @@ static GPtrArray *
 through (const gchar * launch, GstCaps * caps, const gchar * sink_caps,
     GPtrArray * frames, GstFlowReturn * flow, guint * pushed)
 {
-  GstHarness *h = gst_harness_new_parse (launch);
+  GstHarness *h;
   GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   GstBuffer *b;
   guint i;
+#if defined(__SANITIZE_ADDRESS__)
+  /* rtph265depay (gst-plugins-good 1.22.0) leaks the source caps it makes from the
+   * first packets; nothing of gst-e2ee runs in this harness, so LeakSanitizer leaves
+   * this thread's allocations alone until it is torn down (tests/valgrind/gst.supp has
+   * memcheck's equivalent). */
+  gboolean h265 = strstr (launch, "rtph265depay") != NULL;
+
+  if (h265)
+    __lsan_disable ();
+#endif
+  h = gst_harness_new_parse (launch);
 
   gst_harness_set_src_caps (h, gst_caps_ref (caps));
   if (sink_caps)
@@ -1931,6 +1979,10 @@ through (const gchar * launch, GstCaps * caps, const gchar * sink_caps,
     gst_buffer_unref (b);
   }
   gst_harness_teardown (h);
+#if defined(__SANITIZE_ADDRESS__)
+  if (h265)
+    __lsan_enable ();
+#endif
   return out;
 }
 

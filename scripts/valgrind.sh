@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Builds gst-e2ee in ./build (the same build scripts/test.sh uses) and runs the whole
+# test suite under valgrind's memcheck: `meson test --setup=valgrind` (the setup is in
+# tests/meson.build: definite leaks and memory errors fail a test, GLib's and
+# tests/valgrind/gst.supp's suppressions). See docs/hardening.md.
+#
+#   scripts/valgrind.sh [MESON TEST ARGS...]      e.g. scripts/valgrind.sh libs/sframe
+#
+# The last line is "valgrind: N passed, N failed"; the exit status is non-zero if a
+# test failed or none ran. GST_E2EE_BUILD_DIR overrides the build directory.
+set -euo pipefail
+
+cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
+build=${GST_E2EE_BUILD_DIR:-build}
+case $build in /*) ;; *) build=$PWD/$build ;; esac
+
+bash scripts/install-deps.sh
+status=0
+if [ ! -f "$build/meson-private/coredata.dat" ]; then
+  meson setup "$build" >/dev/null || status=$?
+fi
+if [ "$status" -ne 0 ] || ! meson compile -C "$build" >"$build/valgrind-build.log" 2>&1; then
+  tail -n 30 "$build/valgrind-build.log" 2>/dev/null || true
+  echo "valgrind: the build failed; no test ran"
+  echo "valgrind: 0 passed, 1 failed"
+  exit 1
+fi
+
+rm -f "$build"/meson-logs/testlog-valgrind.json
+meson test -C "$build" --no-rebuild --setup=valgrind --print-errorlogs "$@" || status=$?
+
+/usr/bin/python3 - "$build/meson-logs/testlog-valgrind.json" <<'PY' || status=1
+import json, os, sys
+passed = failed = 0
+if os.path.exists(sys.argv[1]):
+    for line in open(sys.argv[1], encoding="utf-8"):
+        if line.strip():
+            r = json.loads(line).get("result")
+            if r in ("OK", "EXPECTEDFAIL", "SKIP"):
+                passed += r != "SKIP"
+            else:
+                failed += 1
+print(f"valgrind: {passed} passed, {failed} failed")
+sys.exit(1 if failed or passed == 0 else 0)
+PY
+exit "$status"
