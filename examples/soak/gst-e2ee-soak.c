@@ -53,6 +53,7 @@ typedef struct
   gboolean no_pli;
   gboolean malloc_stats;
   gboolean no_decode;
+  gboolean keep_feedback;
 } Options;
 
 static Options opt = {
@@ -407,6 +408,32 @@ on_bus (GstBus * bus, GstMessage * msg, gpointer name)
   return G_SOURCE_CONTINUE;
 }
 
+/* rtpsession keeps a copy of every RTCP feedback packet it receives (each PLI: 12
+ * bytes in a GstBuffer of its own) on the RTPSource the feedback is about, for
+ * `rtcp-feedback-retention-window` (2 s), so that it can leave out a PLI another
+ * receiver just sent. GStreamer 1.22.0 (Debian 12) never frees them: copies 35 s old
+ * were found alive in the senders' sessions. A sender whose receiver asks for key
+ * frames (e2eedec does after every dropped frame) grows for ever, so no retention
+ * here; a meeting application has to do the same (docs/e2eedec.md). */
+static void
+drop_feedback_retention (GstElement * pipeline)
+{
+  GstElement *rtpbin = by_name (pipeline, "rtpbin");
+  guint id;
+
+  for (id = 0; id < CHANNELS / 2 && !opt.keep_feedback; id++) {
+    GObject *session = NULL;
+
+    g_signal_emit_by_name (rtpbin, "get-internal-session", id, &session);
+    if (session) {
+      g_object_set (session, "rtcp-feedback-retention-window", GST_CLOCK_TIME_NONE,
+          NULL);
+      g_object_unref (session);
+    }
+  }
+  gst_object_unref (rtpbin);
+}
+
 static gboolean
 build_sender (guint p, GstE2eeRelay * relay, GError ** error)
 {
@@ -490,6 +517,7 @@ build_sender (guint p, GstE2eeRelay * relay, GError ** error)
     gst_object_unref (enc);
     gst_object_unref (pay);
   }
+  drop_feedback_retention (s->pipeline);
   gst_bus_add_watch (GST_ELEMENT_BUS (s->pipeline), on_bus, "sender");
   return TRUE;
 }
@@ -660,6 +688,7 @@ build_receiver (GstE2eeRelay * relay, GError ** error)
   gst_object_unref (e);
   gst_bus_set_sync_handler (GST_ELEMENT_BUS (receiver.pipeline), receiver_sync,
       NULL, NULL);
+  drop_feedback_retention (receiver.pipeline);
   gst_bus_add_watch (GST_ELEMENT_BUS (receiver.pipeline), on_bus, "receiver");
   return TRUE;
 }
@@ -1183,6 +1212,9 @@ parse_options (int argc, char **argv)
         "Do not ask senders for key frames (no rtcp-fb-nack-pli)", NULL},
     {"malloc-stats", 0, 0, G_OPTION_ARG_NONE, &opt.malloc_stats,
         "Print glibc's malloc_stats() on stderr after warm-up and at the end", NULL},
+    {"keep-rtcp-feedback", 0, 0, G_OPTION_ARG_NONE, &opt.keep_feedback,
+        "Leave rtpsession's RTCP feedback retention on (GStreamer 1.22 never frees it)",
+        NULL},
     {"no-decode", 0, 0, G_OPTION_ARG_NONE, &opt.no_decode,
         "Count decrypted frames without decoding them", NULL},
     {"no-timing", 0, 0, G_OPTION_ARG_NONE, &opt.no_timing,

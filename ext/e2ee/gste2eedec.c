@@ -162,8 +162,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_e2ee_dec_debug);
 #define DEFAULT_REPLAY_WINDOW GST_E2EE_REPLAY_WINDOW_DEFAULT_SIZE
 #define DEFAULT_LAYOUT GST_E2EE_LAYOUT_AUTO
 #define DEFAULT_RTP_METADATA GST_E2EE_RTP_FIELDS_ALL
-/* Unknown KIDs come from the network: count at most this many separately. */
-#define MAX_UNKNOWN_KID_STATS 64
 /* Private to this file: "no key for this KID", which the caller may hold. */
 #define FLOW_UNKNOWN_KID GST_FLOW_CUSTOM_SUCCESS_1
 
@@ -261,7 +259,7 @@ struct _GstE2eeDec
   GstE2eeReplayWindow *last_window;     /* of last_window_kid; NULL when removed */
   guint64 last_window_kid;
   GHashTable *stats;
-  GstE2eeKidStats *last_stats;  /* the last KID's entry: entries are never removed */
+  GstE2eeKidStats *last_stats;  /* the last KID's entry; NULL when one is removed */
   guint64 frames;
   guint64 bytes;
   guint64 held;
@@ -332,9 +330,10 @@ on_store_key_added (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usage,
     g_atomic_int_set (&self->keys_changed, 1);
 }
 
-/* A key gone for good: its replay window goes with it, so the same KID with a new key
- * starts afresh. Messages only for KIDs this element used: with a store shared by
- * 200 receivers, each reports its own senders. */
+/* A key gone for good: its replay window and its `kid-stats` entry go with it, so the
+ * same KID with a new key starts afresh and per-KID state stays bounded by the keys in
+ * the store (the totals keep counting). Messages only for KIDs this element used: with
+ * a store shared by 200 receivers, each reports its own senders. */
 static void
 on_store_key_gone (GstE2eeDec * self, guint64 kid, GstE2eeKeyUsage usage,
     gboolean expired)
@@ -347,10 +346,33 @@ on_store_key_gone (GstE2eeDec * self, guint64 kid, GstE2eeKeyUsage usage,
   g_hash_table_remove (self->windows, &kid);
   self->last_window = NULL;
   ours = kid_is_ours_locked (self, kid);
+  g_hash_table_remove (self->stats, &kid);
+  self->last_stats = NULL;
   g_mutex_unlock (&self->stats_lock);
   if (ours && expired)
     gst_e2ee_post_message (GST_ELEMENT (self), gst_structure_new ("e2ee-key-expired",
             "kid", G_TYPE_UINT64, kid, NULL));
+}
+
+/* Drops the window and `kid-stats` entry of @kid when @store has no decryption key
+ * for it (any more). */
+static void
+forget_kid_if_keyless (GstE2eeDec * self, GstE2eeKeyStore * store, guint64 kid)
+{
+  GstE2eeSFrameKey *key = gst_e2ee_key_store_lookup (store, kid,
+      GST_E2EE_KEY_USAGE_DECRYPT);
+
+  if (key) {
+    gst_e2ee_sframe_key_unref (key);
+    return;
+  }
+  GST_DEBUG_OBJECT (self, "KID %" G_GUINT64_FORMAT " lost its key meanwhile", kid);
+  g_mutex_lock (&self->stats_lock);
+  g_hash_table_remove (self->windows, &kid);
+  self->last_window = NULL;
+  g_hash_table_remove (self->stats, &kid);
+  self->last_stats = NULL;
+  g_mutex_unlock (&self->stats_lock);
 }
 
 static void
@@ -731,11 +753,10 @@ report_drop (GstE2eeDec * self, DropReason reason, gboolean have_header,
   self->drops[reason]++;
   self->drops_pending[reason]++;
   if (have_header) {
-    GstE2eeKidStats *st = NULL;
+    /* Only KIDs that already decrypted a frame have an entry: a dropped frame's KID
+     * comes from the network, unauthenticated, and counts in the totals only. */
+    GstE2eeKidStats *st = g_hash_table_lookup (self->stats, &kid);
 
-    if (reason != DROP_UNKNOWN_KID || g_hash_table_contains (self->stats, &kid) ||
-        g_hash_table_size (self->stats) < MAX_UNKNOWN_KID_STATS)
-      st = gst_e2ee_kid_stats_get (self->stats, kid);
     if (st == NULL)
       ;
     else if (reason == DROP_UNKNOWN_KID)
@@ -945,7 +966,7 @@ decrypt_frame (GstE2eeDec * self, GstE2eeBufferMap * map, guint64 kid, guint64 c
   GstE2eeReplayStatus replay = GST_E2EE_REPLAY_STATUS_OK;
   GstE2eeKidStats *st;
   GError *error = NULL;
-  gboolean derived = FALSE, ok, first_use, resumed;
+  gboolean derived = FALSE, ok, first_use, resumed, created = FALSE;
   gsize hlen, pt_len, out_size;
 
   /* No lock for the settings: this runs for every frame. */
@@ -960,10 +981,14 @@ decrypt_frame (GstE2eeDec * self, GstE2eeBufferMap * map, guint64 kid, guint64 c
   }
 
   /* Checked before decrypting, committed only after the tag verified: a forged
-   * frame can neither pass nor move the window. */
+   * frame can neither pass nor move the window. A KID without a window has seen no
+   * authentic frame, so any counter passes; the window is only made once the tag
+   * verified, so forged headers naming KIDs leave nothing behind. */
   if (self->cfg.replay_window_size > 0) {
     g_mutex_lock (&self->stats_lock);
-    replay = gst_e2ee_replay_window_check (get_window_locked (self, kid, TRUE), ctr);
+    window = get_window_locked (self, kid, FALSE);
+    if (window)
+      replay = gst_e2ee_replay_window_check (window, ctr);
     g_mutex_unlock (&self->stats_lock);
   }
   if (replay != GST_E2EE_REPLAY_STATUS_OK) {
@@ -1041,19 +1066,27 @@ decrypt_frame (GstE2eeDec * self, GstE2eeBufferMap * map, guint64 kid, guint64 c
   gst_e2ee_sframe_key_unref (key);
 
   g_mutex_lock (&self->stats_lock);
-  /* Looked up again: the key (and its window) may have been removed meanwhile. */
-  if (self->cfg.replay_window_size > 0 && (window = get_window_locked (self, kid, FALSE)))
+  if (self->cfg.replay_window_size > 0) {
+    created = get_window_locked (self, kid, FALSE) == NULL;
+    window = get_window_locked (self, kid, TRUE);
     gst_e2ee_replay_window_commit (window, ctr);
+  }
   st = self->last_stats;
   if (st == NULL || st->kid != kid)
     st = self->last_stats = gst_e2ee_kid_stats_get (self->stats, kid);
   first_use = !st->activated;
+  created |= first_use;
   st->activated = TRUE;
   st->frames++;
   st->bytes += pt_len;
   self->frames++;
   self->bytes += pt_len;
   g_mutex_unlock (&self->stats_lock);
+  /* The key may have gone between the decryption and the lines above, its
+   * key-removed/key-expired handler finding nothing to remove: what was just made for
+   * it would then stay forever. Checked only when something was made, not per frame. */
+  if (created)
+    forget_kid_if_keyless (self, store, kid);
 
   if (first_use)
     gst_e2ee_post_message (GST_ELEMENT (self), gst_structure_new ("e2ee-key-activated",
@@ -1755,10 +1788,11 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
    *   held frames decrypted once it came.
    * * `keys` (#guint): keys in the key store (shared with the pipeline's other
    *   e2eeenc/e2eedec elements).
-   * * `kids` (#GstValueArray of #GstStructure `kid-stats`): per KID seen, `kid`,
-   *   `frames`, `bytes`, `dropped-authentication`, `dropped-truncated`,
-   *   `dropped-unknown-kid` and `dropped-replay` (at most 64 unknown KIDs are listed; all are counted
-   *   in the totals).
+   * * `kids` (#GstValueArray of #GstStructure `kid-stats`): per KID that decrypted a
+   *   frame and still has its key in the store, `kid`, `frames`, `bytes`,
+   *   `dropped-authentication`, `dropped-truncated`, `dropped-unknown-kid` and
+   *   `dropped-replay`. An entry goes with its key; drops of KIDs without an entry
+   *   count in the totals only.
    *
    * Since: 0.1
    */

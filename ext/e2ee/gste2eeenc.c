@@ -211,8 +211,10 @@ struct _GstE2eeEnc
   /* Every key this element has used, by KID, so a KID never gets a second key and a
    * re-given key continues its counter instead of restarting at 0. */
   GHashTable *used_keys;
-  /* KIDs of generated and ratcheted keys: never to be given another key. */
-  GHashTable *spent_kids;
+  /* KIDs of generated and ratcheted keys, never to be given another key: sorted,
+   * disjoint KidRange, so that a key change every few seconds costs no memory (see
+   * spend_kids()). */
+  GArray *spent_kids;
   gboolean retain_key;          /* the pending key goes into used_keys */
   /* `key-id`, `key` and `cipher-suite` written while a key is in use (between start()
    * and stop()): one pending change, applied once it is complete, never half done
@@ -240,7 +242,9 @@ struct _GstE2eeEnc
   GstE2eeLayout layout;
   GstE2eeRtpFields rtp_fields;
   GHashTable *stats;
-  GstE2eeKidStats *last_stats;  /* the current KID's entry: entries are never removed */
+  /* The current KID's entry; reset when get_kid_stats_locked() evicts it. */
+  GstE2eeKidStats *last_stats;
+  GQueue stats_order;           /* the entries of stats, oldest first */
   guint64 frames;
   guint64 bytes;
   guint64 dropped_malformed;
@@ -282,6 +286,82 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
 #define gst_e2ee_enc_parent_class parent_class
 G_DEFINE_TYPE (GstE2eeEnc, gst_e2ee_enc, GST_TYPE_BASE_TRANSFORM);
 GST_ELEMENT_REGISTER_DEFINE (e2eeenc, "e2eeenc", GST_RANK_NONE, GST_TYPE_E2EE_ENC);
+
+/* The `kid-stats` entries kept: the keys used most recently. Older KIDs count in the
+ * totals only, so that stats stay bounded with a key change every few seconds. */
+#define MAX_KID_STATS 8
+
+typedef struct
+{
+  guint64 lo, hi;               /* inclusive */
+} KidRange;
+
+static gboolean
+kid_is_spent (GstE2eeEnc * self, guint64 kid)
+{
+  guint i;
+
+  for (i = 0; i < self->spent_kids->len; i++) {
+    const KidRange *r = &g_array_index (self->spent_kids, KidRange, i);
+    if (kid >= r->lo && kid <= r->hi)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* Marks [@lo, @hi] spent, merging with the ranges it touches. */
+static void
+spend_kid_range (GstE2eeEnc * self, guint64 lo, guint64 hi)
+{
+  guint i = 0;
+
+  while (i < self->spent_kids->len) {
+    KidRange *r = &g_array_index (self->spent_kids, KidRange, i);
+
+    if (r->hi != G_MAXUINT64 && r->hi + 1 < lo) {
+      i++;
+    } else if (hi != G_MAXUINT64 && hi + 1 < r->lo) {
+      break;
+    } else {
+      lo = MIN (lo, r->lo);
+      hi = MAX (hi, r->hi);
+      g_array_remove_index (self->spent_kids, i);
+    }
+  }
+  g_array_insert_val (self->spent_kids, i, ((KidRange) { lo, hi }));
+}
+
+/* A generated or ratcheted key takes @kid from @old (the KID of the key in use, if
+ * @had_old): the KIDs in between are spent too. A ratchet step is @old + 1, so nothing
+ * is skipped; a generated key is step 0 of the next generation, so the rest of the old
+ * one is skipped: a receiver would derive those KIDs from the old key's ratchet, never
+ * from another key. Consecutive key changes then make one range, whatever their
+ * number. */
+static void
+spend_kids (GstE2eeEnc * self, gboolean had_old, guint64 old, guint64 kid)
+{
+  spend_kid_range (self, had_old && old < kid ? old + 1 : kid, kid);
+}
+
+/* With the object lock. The counters of @kid, made if needed; the oldest entry goes
+ * when there are more than MAX_KID_STATS. */
+static GstE2eeKidStats *
+get_kid_stats_locked (GstE2eeEnc * self, guint64 kid)
+{
+  guint n = g_hash_table_size (self->stats);
+  GstE2eeKidStats *st = gst_e2ee_kid_stats_get (self->stats, kid);
+
+  if (g_hash_table_size (self->stats) != n) {
+    g_queue_push_tail (&self->stats_order, st);
+    if (g_queue_get_length (&self->stats_order) > MAX_KID_STATS) {
+      GstE2eeKidStats *old = g_queue_pop_head (&self->stats_order);
+      if (old == self->last_stats)
+        self->last_stats = NULL;
+      g_hash_table_remove (self->stats, &old->kid);
+    }
+  }
+  return st;
+}
 
 static void
 clear_frame (GstE2eeEnc * self)
@@ -348,7 +428,7 @@ gst_e2ee_enc_update_key_locked (GstE2eeEnc * self, KeySwitch * sw, GError ** err
     return TRUE;
   }
 
-  if (g_hash_table_contains (self->spent_kids, &self->kid)) {
+  if (kid_is_spent (self, self->kid)) {
     g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
         "key ID %" G_GUINT64_FORMAT " was already used with another key (a generated "
         "or ratcheted one); give the new key a new key-id", self->kid);
@@ -375,7 +455,8 @@ gst_e2ee_enc_update_key_locked (GstE2eeEnc * self, KeySwitch * sw, GError ** err
     return FALSE;
 
   if (!self->retain_key) {
-    g_hash_table_add (self->spent_kids, g_memdup2 (&self->kid, sizeof (guint64)));
+    spend_kids (self, self->key != NULL,
+        self->key ? gst_e2ee_sframe_key_get_kid (self->key) : 0, self->kid);
   } else if ((used = g_hash_table_lookup (self->used_keys, &self->kid))) {
     if (!gst_e2ee_sframe_key_same_secret (used, fresh)) {
       gst_e2ee_sframe_key_unref (fresh);
@@ -1271,7 +1352,7 @@ gst_e2ee_enc_transform (GstBaseTransform * trans, GstBuffer * inbuf, GstBuffer *
   GST_OBJECT_LOCK (self);
   st = self->last_stats;
   if (st == NULL || st->kid != gst_e2ee_sframe_key_get_kid (key))
-    st = self->last_stats = gst_e2ee_kid_stats_get (self->stats,
+    st = self->last_stats = get_kid_stats_locked (self,
         gst_e2ee_sframe_key_get_kid (key));
   st->frames++;
   st->bytes += plain_size;
@@ -1504,7 +1585,8 @@ gst_e2ee_enc_finalize (GObject * object)
   g_clear_pointer (&self->key, gst_e2ee_sframe_key_unref);
   clear_frame (self);
   g_hash_table_unref (self->used_keys);
-  g_hash_table_unref (self->spent_kids);
+  g_array_unref (self->spent_kids);
+  g_queue_clear (&self->stats_order);
   gst_clear_object (&self->store);
   g_hash_table_unref (self->stats);
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -1585,7 +1667,7 @@ gst_e2ee_enc_init (GstE2eeEnc * self)
   self->enabled = DEFAULT_ENABLED;
   self->used_keys = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
       (GDestroyNotify) gst_e2ee_sframe_key_unref);
-  self->spent_kids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->spent_kids = g_array_new (FALSE, FALSE, sizeof (KidRange));
   self->retain_key = TRUE;
   self->ratchet_bits = DEFAULT_RATCHET_BITS;
   self->rotation_interval = DEFAULT_ROTATION_INTERVAL;
@@ -1597,6 +1679,7 @@ gst_e2ee_enc_init (GstE2eeEnc * self)
   self->layout = DEFAULT_LAYOUT;
   self->rtp_fields = DEFAULT_RTP_METADATA;
   self->stats = gst_e2ee_kid_stats_table_new ();
+  g_queue_init (&self->stats_order);
 }
 
 static void
@@ -1687,8 +1770,8 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
    *   not read them (see #GstE2eeEnc:layout).
    * * `kid` (#guint64): the current key ID.
    * * `next-ctr` (#guint64): the counter the next frame will carry.
-   * * `kids` (#GstValueArray of #GstStructure `kid-stats`): per KID, `kid`, `frames`
-   *   and `bytes`.
+   * * `kids` (#GstValueArray of #GstStructure `kid-stats`): for each of the last 8
+   *   KIDs used, `kid`, `frames` and `bytes`; older KIDs count in the totals only.
    *
    * Since: 0.1
    */

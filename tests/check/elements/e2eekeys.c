@@ -2313,6 +2313,196 @@ GST_END_TEST;
 
 /* gst-check fails a test on criticals and warnings in GLib's and GStreamer's log
  * domains only; the library and the plugin log in their own. */
+/* ---- Per-KID state stays bounded ------------------------------------------ */
+
+static guint
+n_kid_stats (GstElement * el)
+{
+  GstStructure *s = NULL;
+  guint n;
+
+  g_object_get (el, "stats", &s, NULL);
+  fail_unless (s != NULL);
+  n = gst_value_array_get_size (gst_structure_get_value (s, "kids"));
+  gst_structure_free (s);
+  return n;
+}
+
+/* Whether the `kids` array of @el's stats has an entry for @kid. */
+static gboolean
+has_kid_stats (GstElement * el, guint64 kid)
+{
+  GstStructure *s = NULL;
+  const GValue *kids;
+  gboolean found = FALSE;
+  guint i;
+
+  g_object_get (el, "stats", &s, NULL);
+  kids = gst_structure_get_value (s, "kids");
+  for (i = 0; i < gst_value_array_get_size (kids); i++)
+    found |= field_u64 (gst_value_get_structure (gst_value_array_get_value (kids, i)),
+        "kid") == kid;
+  gst_structure_free (s);
+  return found;
+}
+
+static void
+hand_over_key (GstElement * enc, guint64 kid, GstBuffer * key, GstElement * dec)
+{
+  gboolean ok = FALSE;
+
+  g_signal_emit_by_name (dec, "add-key", kid, key, &ok);
+  fail_unless (ok);
+}
+
+/* 300 generated keys, then 200 ratchet steps: e2eeenc keeps `kid-stats` for its last
+ * 8 KIDs, e2eedec for the KIDs whose keys are still in its store (retired ones go
+ * when their grace period is over), the totals count everything, and e2eeenc still
+ * refuses a second key for any KID it generated or ratcheted to. */
+GST_START_TEST (test_per_kid_state_bounded)
+{
+  GstClock *clock = gst_test_clock_new_with_start_time (1000 * GST_SECOND);
+  GstE2eeKeyStore *store = gst_e2ee_key_store_new ();
+  GstElement *enc = make_enc (KID_OF (1, 0), 1), *dec = make_dec ();
+  GstHarness *eh, *dh;
+  GstBuffer *out, *key;
+  guint64 kid = KID_OF (1, 0), prev;
+  guint i, frame = 0, max_dec = 0;
+  gboolean ok;
+
+  gst_e2ee_key_store_set_clock (store, clock);
+  g_object_set (dec, "key-store", store, "key-grace-period", 2 * GST_SECOND, NULL);
+  add_key (dec, KID_OF (1, 0), 1);
+  g_signal_connect (enc, "key-generated", G_CALLBACK (hand_over_key), dec);
+  eh = harness_for (enc, NULL, MEDIA_CAPS);
+  dh = harness_for (dec, NULL, SFRAME_CAPS);
+
+  for (i = 0; i < 500; i++) {
+    prev = kid;
+    if (i < 300) {
+      g_signal_emit_by_name (enc, "generate-key", &kid);
+      fail_unless_equals_uint64 (kid, KID_OF (i + 2, 0));
+      /* The application retires the old key, as a meeting would. */
+      g_signal_emit_by_name (dec, "retire-key", prev, &ok);
+      fail_unless (ok);
+    } else {
+      /* The receiver follows the ratchet by itself. */
+      g_signal_emit_by_name (enc, "ratchet", &kid);
+      fail_unless_equals_uint64 (kid, KID_OF (301, i - 299));
+    }
+    out = push_one (eh, make_frame (frame));
+    out = push_one (dh, out);
+    fail_unless (out != NULL, "frame %u not decrypted", frame);
+    assert_frame (out, frame);
+    gst_buffer_unref (out);
+    frame++;
+    /* One key change a second of store time, with a 2 s grace period. */
+    gst_test_clock_set_time (GST_TEST_CLOCK (clock), (1001 + i) * GST_SECOND);
+    fail_unless (n_kid_stats (enc) <= 8, "e2eeenc: %u kid-stats", n_kid_stats (enc));
+    max_dec = MAX (max_dec, n_kid_stats (dec));
+  }
+  fail_unless (max_dec <= 4, "e2eedec kept %u kid-stats", max_dec);
+  fail_unless (has_kid_stats (dec, kid));
+  fail_unless (has_kid_stats (enc, kid));
+  fail_unless_equals_uint64 (stat_u64 (enc, "frames"), 500);
+  fail_unless_equals_uint64 (stat_u64 (dec, "frames"), 500);
+  fail_unless (gst_e2ee_key_store_get_n_keys (store) <= 4);
+
+  /* Long forgotten in the stats, never forgotten for reuse: generated KIDs, the
+   * steps of a generation left behind, and the ratchet steps taken. */
+  key = key_buffer (7);
+  for (i = 0; i < 5; i++) {
+    static const guint64 taken[] = { KID_OF (2, 0), KID_OF (150, 0), KID_OF (150, 3),
+      KID_OF (301, 0), KID_OF (301, 150)
+    };
+    ok = TRUE;
+    g_signal_emit_by_name (enc, "rotate", taken[i], key, &ok);
+    fail_if (ok, "KID %" G_GUINT64_FORMAT " took a second key", taken[i]);
+  }
+  /* A KID never used is free. */
+  g_signal_emit_by_name (enc, "rotate", KID_OF (400, 0), key, &ok);
+  fail_unless (ok);
+  gst_buffer_unref (key);
+
+  teardown (eh, enc, NULL);
+  teardown (dh, dec, NULL);
+  gst_object_unref (store);
+  gst_object_unref (clock);
+}
+
+GST_END_TEST;
+
+/* Frames whose header names KIDs (known generations' ratchet steps, or KIDs with no
+ * key), or whose tag is wrong, are dropped and counted in the totals, and leave no
+ * per-KID state: a peer cannot grow e2eedec's memory by making up headers. */
+GST_START_TEST (test_forged_kids_leave_no_state)
+{
+  GstElement *dec = make_dec ();
+  GstElement *forger = make_enc (KID_OF (5, 0), 99);
+  GstElement *enc = make_enc (KID_OF (5, 0), 5);
+  GstHarness *eh, *fh, *dh;
+  GstBuffer *out, *good;
+  guint64 kid;
+  guint i;
+
+  g_object_set (dec, "unknown-kid-hold", (guint64) 0, NULL);
+  add_key (dec, KID_OF (5, 0), 5);
+  eh = harness_for (enc, NULL, MEDIA_CAPS);
+  fh = harness_for (forger, NULL, MEDIA_CAPS);
+  dh = harness_for (dec, NULL, SFRAME_CAPS);
+
+  good = push_one (eh, make_frame (0));
+  out = push_one (dh, gst_buffer_ref (good));
+  fail_unless (out != NULL);
+  gst_buffer_unref (out);
+  fail_unless_equals_int (n_kid_stats (dec), 1);
+
+  /* Another key at each of the next ratchet steps: e2eedec derives a key for each
+   * (they are within ratchet-window) and the tag fails. */
+  for (i = 1; i <= 6; i++) {
+    g_signal_emit_by_name (forger, "ratchet", &kid);
+    fail_unless_equals_uint64 (kid, KID_OF (5, i));
+    out = push_one (dh, push_one (fh, make_frame (i)));
+    fail_unless (out == NULL);
+  }
+  /* KIDs with no key at all, dropped at once (no hold). */
+  for (i = 0; i < 100; i++) {
+    GstBuffer *k = key_buffer (200 + i);
+    gboolean ok = FALSE;
+
+    g_signal_emit_by_name (forger, "rotate", KID_OF (1000 + i, 0), k, &ok);
+    fail_unless (ok);
+    gst_buffer_unref (k);
+    out = push_one (dh, push_one (fh, make_frame (i)));
+    fail_unless (out == NULL);
+  }
+  /* A bad tag under the known KID counts there. */
+  out = push_one (eh, make_frame (8));
+  fail_unless (push_one (dh, tamper (out)) == NULL);
+  gst_buffer_unref (out);
+
+  fail_unless_equals_uint64 (stat_u64 (dec, "dropped-authentication"), 7);
+  fail_unless_equals_uint64 (stat_u64 (dec, "dropped-unknown-kid"), 100);
+  fail_unless_equals_int (n_kid_stats (dec), 1);
+  fail_unless (has_kid_stats (dec, KID_OF (5, 0)));
+
+  /* The genuine sender's next step still decrypts, from its first counter: nothing
+   * the forged step-1 frame did is in its way. */
+  g_signal_emit_by_name (enc, "ratchet", &kid);
+  out = push_one (dh, push_one (eh, make_frame (7)));
+  fail_unless (out != NULL);
+  assert_meta (out, KID_OF (5, 1), 0);
+  gst_buffer_unref (out);
+  fail_unless_equals_int (n_kid_stats (dec), 2);
+
+  gst_buffer_unref (good);
+  teardown (eh, enc, NULL);
+  teardown (fh, forger, NULL);
+  teardown (dh, dec, NULL);
+}
+
+GST_END_TEST;
+
 static void
 fail_on_critical (const gchar * domain, GLogLevelFlags level, const gchar * message,
     gpointer user_data)
@@ -2343,6 +2533,8 @@ e2eekeys_suite (void)
   tcase_add_test (tc, test_hold_timeout);
   tcase_add_test (tc, test_hold_bounds);
   tcase_add_test (tc, test_dec_ratchet_window_and_expiry);
+  tcase_add_test (tc, test_per_kid_state_bounded);
+  tcase_add_test (tc, test_forged_kids_leave_no_state);
   tcase_add_loop_test (tc, test_store_shared_by_context, 0, 2);
   tcase_add_test (tc, test_store_from_application);
   tcase_add_test (tc, test_store_shared_across_threads);
