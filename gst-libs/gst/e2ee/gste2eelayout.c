@@ -406,6 +406,25 @@ gst_e2ee_layout_get_max_size (GstE2eeLayoutCodec codec, const GstE2eeSFrameKey *
   return gst_e2ee_sframe_key_get_max_encrypted_size (key, in_size);
 }
 
+/* The argument checks encrypt and decrypt share: the length fields are 32-bit and
+ * the transforms write @out while still reading @in. */
+static gboolean
+check_in_out (const guint8 * in, gsize in_size, const guint8 * out, gsize out_size,
+    GError ** error)
+{
+  if (in_size > G_MAXUINT32) {
+    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
+        "frame of %" G_GSIZE_FORMAT " bytes is too large", in_size);
+    return FALSE;
+  }
+  if (buffers_overlap (in, in_size, out, out_size)) {
+    g_set_error_literal (error, GST_E2EE_SFRAME_ERROR,
+        GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT, "output overlaps the input");
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /**
  * gst_e2ee_layout_encrypt:
  * @key: a #GstE2eeSFrameKey; its next counter is used
@@ -444,16 +463,8 @@ gst_e2ee_layout_encrypt (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec,
   g_return_val_if_fail (out != NULL, FALSE);
   g_return_val_if_fail (out_len != NULL, FALSE);
 
-  if (in_size > G_MAXUINT32) {
-    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
-        "frame of %" G_GSIZE_FORMAT " bytes is too large", in_size);
+  if (!check_in_out (in, in_size, out, out_size, error))
     return FALSE;
-  }
-  if (buffers_overlap (in, in_size, out, out_size)) {
-    g_set_error_literal (error, GST_E2EE_SFRAME_ERROR,
-        GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT, "output overlaps the input");
-    return FALSE;
-  }
 
   switch (codec) {
     case GST_E2EE_LAYOUT_CODEC_NONE:
@@ -588,16 +599,8 @@ gst_e2ee_layout_decrypt (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec,
   g_return_val_if_fail (out != NULL, FALSE);
   g_return_val_if_fail (out_len != NULL, FALSE);
 
-  if (in_size > G_MAXUINT32) {
-    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
-        "frame of %" G_GSIZE_FORMAT " bytes is too large", in_size);
+  if (!check_in_out (in, in_size, out, out_size, error))
     return FALSE;
-  }
-  if (buffers_overlap (in, in_size, out, out_size)) {
-    g_set_error_literal (error, GST_E2EE_SFRAME_ERROR,
-        GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT, "output overlaps the input");
-    return FALSE;
-  }
 
   switch (codec) {
     case GST_E2EE_LAYOUT_CODEC_NONE:
