@@ -403,62 +403,67 @@ switch_key_locked (GstE2eeEnc * self, GstE2eeSFrameKey * fresh, KeySwitch * sw)
       gst_e2ee_sframe_key_get_next_counter (fresh));
 }
 
-/* With the object lock. Binds @fresh (taken), a key for self->kid, to that KID and
- * returns the key to encrypt with, or NULL with @error set. The rule behind every
- * path (`key`, `rotate`, the key store, ratchet steps, generated keys): a KID keeps
- * the first key it was used with for the element's lifetime, and that key keeps one
- * counter, so no (key, CTR) pair is ever used twice. The key store hands out its own
- * key objects, with counters of their own that start at 0 again in another store or
- * after the application removed and re-added the key: they are bound like the
- * application's keys, so that the element goes on with the counter it reached. */
-static GstE2eeSFrameKey *
-bind_key_locked (GstE2eeEnc * self, GstE2eeSFrameKey * fresh, GError ** error)
+/* With the object lock. Binds *@key (owned), a key for self->kid, to that KID and
+ * replaces it with the key to encrypt with; FALSE (and *@key freed) with @error set
+ * when it is refused. The rule behind every path (`key`, `rotate`, the key store,
+ * ratchet steps, generated keys): a KID keeps the first key it was used with for the
+ * element's lifetime, and that key keeps one counter, so no (key, CTR) pair is ever
+ * used twice. The key store hands out its own key objects, with counters of their own
+ * that start at 0 again in another store or after the application removed and
+ * re-added the key: they are bound like the application's keys, so that the element
+ * goes on with the counter it reached. */
+static gboolean
+bind_key_locked (GstE2eeEnc * self, GstE2eeSFrameKey ** key, GError ** error)
 {
-  GstE2eeSFrameKey *used;
+  GstE2eeSFrameKey *fresh = *key, *used;
 
   /* The key in use, found again (a restart, another lookup in the store). */
   if (self->key && (fresh == self->key ||
           gst_e2ee_sframe_key_same_secret (fresh, self->key))) {
+    *key = gst_e2ee_sframe_key_ref (self->key);
     gst_e2ee_sframe_key_unref (fresh);
-    return gst_e2ee_sframe_key_ref (self->key);
+    return TRUE;
   }
   if (kid_is_spent (self, self->kid)) {
-    gst_e2ee_sframe_key_unref (fresh);
     g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
         "key ID %" G_GUINT64_FORMAT " was already used with another key (a generated "
         "or ratcheted one); give the new key a new key-id", self->kid);
-    return NULL;
+    goto refused;
   }
   used = g_hash_table_lookup (self->used_keys, &self->kid);
   if (!self->retain_key) {
     /* A ratchet step or generation can land on a KID the application used (or wrap
      * around to one): that KID keeps its key. */
     if (used) {
-      gst_e2ee_sframe_key_unref (fresh);
       g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
           "key ID %" G_GUINT64_FORMAT " was already used with another key; a "
           "ratcheted or generated key cannot take it", self->kid);
-      return NULL;
+      goto refused;
     }
     spend_kids (self, self->key != NULL,
         self->key ? gst_e2ee_sframe_key_get_kid (self->key) : 0, self->kid);
-    return fresh;
+    return TRUE;
   }
   if (used) {
     if (used != fresh && !gst_e2ee_sframe_key_same_secret (used, fresh)) {
-      gst_e2ee_sframe_key_unref (fresh);
       g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
           "key ID %" G_GUINT64_FORMAT " was already used with another key (or cipher "
           "suite); give the new key a new key-id", self->kid);
-      return NULL;
+      goto refused;
     }
     /* Same key again: carry on with its counter. */
+    *key = gst_e2ee_sframe_key_ref (used);
     gst_e2ee_sframe_key_unref (fresh);
-    return gst_e2ee_sframe_key_ref (used);
+    return TRUE;
   }
   g_hash_table_insert (self->used_keys, g_memdup2 (&self->kid, sizeof (guint64)),
       gst_e2ee_sframe_key_ref (fresh));
-  return fresh;
+  return TRUE;
+
+refused:
+  gst_e2ee_sframe_key_unref (fresh);
+  *key = NULL;
+  return FALSE;
 }
 
 /* With the object lock. Makes self->key match the configured key, KID and suite:
@@ -485,8 +490,7 @@ gst_e2ee_enc_update_key_locked (GstE2eeEnc * self, KeySwitch * sw, GError ** err
           "and 'key-id', or add an encryption key for key-id to the key store");
       return FALSE;
     }
-    fresh = bind_key_locked (self, fresh, error);
-    if (fresh == NULL)
+    if (!bind_key_locked (self, &fresh, error))
       return FALSE;
     self->key_from_store = TRUE;
     switch_key_locked (self, fresh, sw);
@@ -503,8 +507,7 @@ gst_e2ee_enc_update_key_locked (GstE2eeEnc * self, KeySwitch * sw, GError ** err
   fresh = gst_e2ee_sframe_key_new (self->suite, self->kid, data, size, error);
   if (fresh == NULL)
     return FALSE;
-  fresh = bind_key_locked (self, fresh, error);
-  if (fresh == NULL)
+  if (!bind_key_locked (self, &fresh, error))
     return FALSE;
   self->key_from_store = FALSE;
   switch_key_locked (self, fresh, sw);
