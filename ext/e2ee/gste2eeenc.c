@@ -70,12 +70,16 @@
  * While playing, #GstE2eeEnc:key-id and #GstE2eeEnc:key (and #GstE2eeEnc:cipher-suite)
  * make one change, applied whole once both were written, in either order: a frame
  * encrypted between the two writes keeps the current key. A #GstE2eeEnc:key-id alone
- * switches to the key store's key for it when no `key` is in use.
+ * switches to the key store's key for it, from the next frame, when no `key` is in
+ * use.
  *
- * Keys given through `key` or `rotate` are kept for the element's lifetime, so that
- * a KID can never be paired with a second key and a re-given key continues its
- * counter. Generated and ratcheted keys are not kept once replaced (forward secrecy);
- * their KIDs cannot be given another key.
+ * Keys given through `key` or `rotate`, and the key store's keys the element used,
+ * are kept for the element's lifetime, so that a KID can never be paired with a
+ * second key and a key given again, by either way, continues its counter. Generated
+ * and ratcheted keys (also the store's, ratcheted by `ratchet`) are not kept once
+ * replaced (forward secrecy); their KIDs cannot be given another key. A new element
+ * knows nothing of an earlier one: never give two elements (or processes) the same
+ * key and KID.
  *
  * With no `key`, the element takes the key for #GstE2eeEnc:key-id from its
  * #GstE2eeKeyStore (#GstE2eeEnc:key-store, or the pipeline's, shared through a
@@ -399,6 +403,69 @@ switch_key_locked (GstE2eeEnc * self, GstE2eeSFrameKey * fresh, KeySwitch * sw)
       gst_e2ee_sframe_key_get_next_counter (fresh));
 }
 
+/* With the object lock. Binds *@key (owned), a key for self->kid, to that KID and
+ * replaces it with the key to encrypt with; FALSE (and *@key freed) with @error set
+ * when it is refused. The rule behind every path (`key`, `rotate`, the key store,
+ * ratchet steps, generated keys): a KID keeps the first key it was used with for the
+ * element's lifetime, and that key keeps one counter, so no (key, CTR) pair is ever
+ * used twice. The key store hands out its own key objects, with counters of their own
+ * that start at 0 again in another store or after the application removed and
+ * re-added the key: they are bound like the application's keys, so that the element
+ * goes on with the counter it reached. */
+static gboolean
+bind_key_locked (GstE2eeEnc * self, GstE2eeSFrameKey ** key, GError ** error)
+{
+  GstE2eeSFrameKey *fresh = *key, *used;
+
+  /* The key in use, found again (a restart, another lookup in the store). */
+  if (self->key && (fresh == self->key ||
+          gst_e2ee_sframe_key_same_secret (fresh, self->key))) {
+    *key = gst_e2ee_sframe_key_ref (self->key);
+    gst_e2ee_sframe_key_unref (fresh);
+    return TRUE;
+  }
+  if (kid_is_spent (self, self->kid)) {
+    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
+        "key ID %" G_GUINT64_FORMAT " was already used with another key (a generated "
+        "or ratcheted one); give the new key a new key-id", self->kid);
+    goto refused;
+  }
+  used = g_hash_table_lookup (self->used_keys, &self->kid);
+  if (!self->retain_key) {
+    /* A ratchet step or generation can land on a KID the application used (or wrap
+     * around to one): that KID keeps its key. */
+    if (used) {
+      g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
+          "key ID %" G_GUINT64_FORMAT " was already used with another key; a "
+          "ratcheted or generated key cannot take it", self->kid);
+      goto refused;
+    }
+    spend_kids (self, self->key != NULL,
+        self->key ? gst_e2ee_sframe_key_get_kid (self->key) : 0, self->kid);
+    return TRUE;
+  }
+  if (used) {
+    if (used != fresh && !gst_e2ee_sframe_key_same_secret (used, fresh)) {
+      g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
+          "key ID %" G_GUINT64_FORMAT " was already used with another key (or cipher "
+          "suite); give the new key a new key-id", self->kid);
+      goto refused;
+    }
+    /* Same key again: carry on with its counter. */
+    *key = gst_e2ee_sframe_key_ref (used);
+    gst_e2ee_sframe_key_unref (fresh);
+    return TRUE;
+  }
+  g_hash_table_insert (self->used_keys, g_memdup2 (&self->kid, sizeof (guint64)),
+      gst_e2ee_sframe_key_ref (fresh));
+  return TRUE;
+
+refused:
+  gst_e2ee_sframe_key_unref (fresh);
+  *key = NULL;
+  return FALSE;
+}
+
 /* With the object lock. Makes self->key match the configured key, KID and suite:
  * the `key` property (or a rotated, generated or ratcheted key), else the key store's
  * encryption key for the KID. Returns FALSE with @error set when there is no key or
@@ -406,7 +473,7 @@ switch_key_locked (GstE2eeEnc * self, GstE2eeSFrameKey * fresh, KeySwitch * sw)
 static gboolean
 gst_e2ee_enc_update_key_locked (GstE2eeEnc * self, KeySwitch * sw, GError ** error)
 {
-  GstE2eeSFrameKey *fresh, *used;
+  GstE2eeSFrameKey *fresh;
   const guint8 *data;
   gsize size;
 
@@ -423,24 +490,11 @@ gst_e2ee_enc_update_key_locked (GstE2eeEnc * self, KeySwitch * sw, GError ** err
           "and 'key-id', or add an encryption key for key-id to the key store");
       return FALSE;
     }
+    if (!bind_key_locked (self, &fresh, error))
+      return FALSE;
     self->key_from_store = TRUE;
     switch_key_locked (self, fresh, sw);
     return TRUE;
-  }
-
-  if (kid_is_spent (self, self->kid)) {
-    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
-        "key ID %" G_GUINT64_FORMAT " was already used with another key (a generated "
-        "or ratcheted one); give the new key a new key-id", self->kid);
-    return FALSE;
-  }
-  /* A ratchet step or generation can land on a KID the application used (or wrap
-   * around to one): that KID keeps its key. */
-  if (!self->retain_key && g_hash_table_contains (self->used_keys, &self->kid)) {
-    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
-        "key ID %" G_GUINT64_FORMAT " was already used with another key; a ratcheted "
-        "or generated key cannot take it", self->kid);
-    return FALSE;
   }
 
   data = g_bytes_get_data (self->base_key, &size);
@@ -453,25 +507,8 @@ gst_e2ee_enc_update_key_locked (GstE2eeEnc * self, KeySwitch * sw, GError ** err
   fresh = gst_e2ee_sframe_key_new (self->suite, self->kid, data, size, error);
   if (fresh == NULL)
     return FALSE;
-
-  if (!self->retain_key) {
-    spend_kids (self, self->key != NULL,
-        self->key ? gst_e2ee_sframe_key_get_kid (self->key) : 0, self->kid);
-  } else if ((used = g_hash_table_lookup (self->used_keys, &self->kid))) {
-    if (!gst_e2ee_sframe_key_same_secret (used, fresh)) {
-      gst_e2ee_sframe_key_unref (fresh);
-      g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
-          "key ID %" G_GUINT64_FORMAT " was already used with another key (or cipher "
-          "suite); give the new key a new key-id", self->kid);
-      return FALSE;
-    }
-    /* Same key again: carry on with its counter. */
-    gst_e2ee_sframe_key_unref (fresh);
-    fresh = gst_e2ee_sframe_key_ref (used);
-  } else {
-    g_hash_table_insert (self->used_keys, g_memdup2 (&self->kid, sizeof (guint64)),
-        gst_e2ee_sframe_key_ref (fresh));
-  }
+  if (!bind_key_locked (self, &fresh, error))
+    return FALSE;
   self->key_from_store = FALSE;
   switch_key_locked (self, fresh, sw);
   return TRUE;
@@ -520,6 +557,30 @@ clear_pending_locked (GstE2eeEnc * self)
   g_clear_pointer (&self->pending_key, g_bytes_unref);
 }
 
+/* With the object lock. Switches to the key store's key for @kid, an application's
+ * KID, or refuses (@error set) and keeps encrypting with what was there. */
+static gboolean
+use_store_key_locked (GstE2eeEnc * self, guint64 kid, KeySwitch * sw, GError ** error)
+{
+  guint64 old_kid = self->kid;
+  GBytes *old_key = self->base_key;
+  gboolean old_retain = self->retain_key;
+
+  self->base_key = NULL;
+  self->kid = kid;
+  self->retain_key = TRUE;
+  self->key_dirty = TRUE;
+  if (gst_e2ee_enc_update_key_locked (self, sw, error)) {
+    g_clear_pointer (&old_key, g_bytes_unref);
+    return TRUE;
+  }
+  self->kid = old_kid;
+  self->base_key = old_key;
+  self->retain_key = old_retain;
+  self->key_dirty = FALSE;
+  return FALSE;
+}
+
 /* With the object lock, while a key is in use. `key-id` and `key` are two writes (two
  * set_property() calls even in one g_object_set()) and a frame may come between them:
  * applying the first alone would encrypt under the new KID with the old key (which
@@ -530,71 +591,64 @@ clear_pending_locked (GstE2eeEnc * self)
  * * key-id and key (or cipher-suite) both written: applied together, like `rotate`;
  *   refused (with @error set) if the KID was used with another key, and the current
  *   key stays.
- * * key-id alone: with no `key` in use, the key store's key for it as soon as the
- *   store has one (this is also retried by every frame); else it waits for the key.
+ * * key-id alone: with no `key` in use, the key store's key for it, switched to by
+ *   the first frame that finds it in the store (@streaming); else it waits for the
+ *   key.
  * * key or cipher-suite alone: nothing to do if it is the key in use; else it waits
  *   for key-id.
  *
- * Returns FALSE only for a refused complete change. */
+ * Returns FALSE only for a refused change. */
 static gboolean
-apply_pending_locked (GstE2eeEnc * self, KeySwitch * sw, GError ** error)
+apply_pending_locked (GstE2eeEnc * self, KeySwitch * sw, gboolean streaming,
+    GError ** error)
 {
   GstE2eeCipherSuite old_suite = self->suite;
   GstE2eeSFrameKey *fresh;
   const guint8 *data;
+  guint64 kid;
   gsize size;
   gboolean ok;
 
   if (self->pending_kid_set && (self->pending_key_set || self->pending_suite_set)) {
-    guint64 kid = self->pending_kid;
     GBytes *key = self->pending_key_set ? g_steal_pointer (&self->pending_key) :
         (self->base_key ? g_bytes_ref (self->base_key) : NULL);
+
+    kid = self->pending_kid;
 
     if (self->pending_suite_set)
       self->suite = self->pending_suite;
     clear_pending_locked (self);
-    if (key == NULL) {
+    if (key == NULL)
       /* No `key`: the key store's key for the KID. */
-      guint64 old_kid = self->kid;
-      GBytes *old_key = self->base_key;
-
-      self->base_key = NULL;
-      self->kid = kid;
-      self->key_dirty = TRUE;
-      ok = gst_e2ee_enc_update_key_locked (self, sw, error);
-      if (ok) {
-        g_clear_pointer (&old_key, g_bytes_unref);
-      } else {
-        self->kid = old_kid;
-        self->base_key = old_key;
-        self->key_dirty = FALSE;
-      }
-    } else {
+      ok = use_store_key_locked (self, kid, sw, error);
+    else
       ok = set_next_key_locked (self, kid, key, TRUE, sw, error);
-    }
     if (!ok)
       self->suite = old_suite;
     return ok;
   }
 
   if (self->pending_kid_set) {
-    if (self->base_key || self->store == NULL)
+    /* Only from a frame: in a property write the `key` that completes the change
+     * may come next, and switching to the store's key first would leave it to pair
+     * with whatever KID is written after it. */
+    if (!streaming || self->base_key || self->store == NULL)
       return TRUE;
     fresh = gst_e2ee_key_store_lookup (self->store, self->pending_kid,
         GST_E2EE_KEY_USAGE_ENCRYPT);
     if (fresh == NULL)
       return TRUE;
-    self->kid = self->pending_kid;
-    self->retain_key = TRUE;
-    self->key_from_store = TRUE;
+    gst_e2ee_sframe_key_unref (fresh);
+    kid = self->pending_kid;
     clear_pending_locked (self);
-    switch_key_locked (self, fresh, sw);
-    return TRUE;
+    return use_store_key_locked (self, kid, sw, error);
   }
 
   /* Key or suite alone: the key in use given again changes nothing. Only for a key
-   * kept for its KID: the property key then takes its place with its counter. */
-  if ((self->pending_key_set && self->pending_key == NULL) || self->base_key == NULL ||
+   * kept for its KID (the application's, or the store's): the property key then
+   * takes its place with its counter. */
+  if ((self->pending_key_set && self->pending_key == NULL) ||
+      (self->base_key == NULL && !self->pending_key_set) ||
       g_hash_table_lookup (self->used_keys, &self->kid) != self->key)
     return TRUE;
   data = self->pending_key_set ? g_bytes_get_data (self->pending_key, &size) :
@@ -607,6 +661,7 @@ apply_pending_locked (GstE2eeEnc * self, KeySwitch * sw, GError ** error)
     if (self->pending_key_set) {
       g_clear_pointer (&self->base_key, g_bytes_unref);
       self->base_key = g_steal_pointer (&self->pending_key);
+      self->key_from_store = FALSE;
     }
     if (self->pending_suite_set)
       self->suite = self->pending_suite;
@@ -708,13 +763,31 @@ gst_e2ee_enc_ratchet (GstE2eeEnc * self)
   GST_OBJECT_LOCK (self);
   old_kid = self->kid;
   if (self->base_key == NULL && self->store) {
-    /* A key the application put in the store: the store ratchets it. */
-    ok = gst_e2ee_key_store_ratchet (self->store, old_kid, GST_E2EE_KEY_USAGE_ENCRYPT,
-        self->ratchet_bits, 0, &new_kid, &error);
+    gboolean old_retain = self->retain_key;
+
+    /* A key the application put in the store: the store ratchets it, replacing any
+     * key it holds for the next step, so the step is checked here first. */
+    if (self->ratchet_bits > 0)
+      new_kid = gst_e2ee_ratchet_next_kid (old_kid, self->ratchet_bits);
+    if (self->ratchet_bits > 0 && (kid_is_spent (self, new_kid) ||
+            g_hash_table_contains (self->used_keys, &new_kid))) {
+      g_set_error (&error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
+          "key ID %" G_GUINT64_FORMAT " was already used with another key; a "
+          "ratcheted key cannot take it", new_kid);
+    } else {
+      ok = gst_e2ee_key_store_ratchet (self->store, old_kid,
+          GST_E2EE_KEY_USAGE_ENCRYPT, self->ratchet_bits, 0, &new_kid, &error);
+    }
     if (ok) {
       self->kid = new_kid;
+      self->retain_key = FALSE;
       self->key_dirty = TRUE;
       ok = gst_e2ee_enc_update_key_locked (self, &sw, &error);
+      if (!ok) {
+        self->kid = old_kid;
+        self->retain_key = old_retain;
+        self->key_dirty = FALSE;
+      }
     }
   } else if (self->base_key == NULL) {
     g_set_error_literal (&error, GST_E2EE_SFRAME_ERROR,
@@ -1040,8 +1113,12 @@ gst_e2ee_enc_begin_frame (GstE2eeEnc * self, GstBuffer * inbuf)
     GST_OBJECT_LOCK (self);
   }
   /* A key-id waiting for the key store's key: it may have come. */
-  if (G_UNLIKELY (self->pending_kid_set) && self->key)
-    apply_pending_locked (self, &sw, NULL);
+  if (G_UNLIKELY (self->pending_kid_set) && self->key &&
+      !apply_pending_locked (self, &sw, TRUE, &error)) {
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("Cannot change the key: %s",
+            error->message), (NULL));
+    g_clear_error (&error);
+  }
   ok = gst_e2ee_enc_update_key_locked (self, &sw, &error);
   if (ok) {
     key = self->frame.key = gst_e2ee_sframe_key_ref (self->key);
@@ -1407,7 +1484,7 @@ gst_e2ee_enc_set_property (GObject * object, guint prop_id, const GValue * value
       if (pending) {
         self->pending_suite = g_value_get_enum (value);
         self->pending_suite_set = TRUE;
-        ok = apply_pending_locked (self, &sw, &error);
+        ok = apply_pending_locked (self, &sw, FALSE, &error);
         break;
       }
       self->suite = g_value_get_enum (value);
@@ -1417,7 +1494,7 @@ gst_e2ee_enc_set_property (GObject * object, guint prop_id, const GValue * value
       if (pending) {
         self->pending_kid = g_value_get_uint64 (value);
         self->pending_kid_set = TRUE;
-        ok = apply_pending_locked (self, &sw, &error);
+        ok = apply_pending_locked (self, &sw, FALSE, &error);
         break;
       }
       self->kid = g_value_get_uint64 (value);
@@ -1429,7 +1506,7 @@ gst_e2ee_enc_set_property (GObject * object, guint prop_id, const GValue * value
         g_clear_pointer (&self->pending_key, g_bytes_unref);
         self->pending_key = gst_e2ee_secret_from_buffer (g_value_get_boxed (value));
         self->pending_key_set = TRUE;
-        ok = apply_pending_locked (self, &sw, &error);
+        ok = apply_pending_locked (self, &sw, FALSE, &error);
         break;
       }
       g_clear_pointer (&self->base_key, g_bytes_unref);
