@@ -69,6 +69,42 @@ gst_e2ee_buffer_set_range (GstE2eeBufferMap * map, gsize offset, gsize size)
     gst_buffer_resize (map->buffer, offset, size);
 }
 
+/* e2eeenc encrypts a frame where it lies when upstream left room around it (the
+ * allocation parameters e2eeenc proposes): the buffer must be writable, of one memory
+ * that no other buffer shares (a shared memory's prefix and padding may be another
+ * buffer's bytes), with @before bytes of prefix and @after of padding. */
+gboolean
+gst_e2ee_buffer_has_room (GstBuffer * buffer, gsize before, gsize after)
+{
+  GstMemory *mem;
+
+  if (gst_buffer_n_memory (buffer) != 1 || !gst_buffer_is_writable (buffer))
+    return FALSE;
+  mem = gst_buffer_peek_memory (buffer, 0);
+  return !GST_MEMORY_IS_READONLY (mem) && !GST_MEMORY_IS_NOT_MAPPABLE (mem) &&
+      gst_memory_is_writable (mem) && mem->offset >= before &&
+      mem->maxsize - mem->offset - mem->size >= after;
+}
+
+/* Maps all of the only memory of @buffer, which passed gst_e2ee_buffer_has_room(),
+ * prefix and padding included, for writing; *@offset says where the buffer's bytes
+ * start in it. gst_e2ee_buffer_set_range() then sets what the buffer holds. */
+gboolean
+gst_e2ee_buffer_map_whole (GstBuffer * buffer, GstE2eeBufferMap * map, gsize * offset)
+{
+  GstMemory *mem = gst_buffer_peek_memory (buffer, 0);
+  gsize size = mem->size;
+
+  *offset = mem->offset;
+  memory_resize_owned (mem, -(gssize) mem->offset, mem->maxsize);
+  map->buffer = buffer;
+  map->direct = TRUE;
+  if (gst_memory_map (mem, &map->info, GST_MAP_READWRITE))
+    return TRUE;
+  memory_resize_owned (mem, *offset, size);
+  return FALSE;
+}
+
 /* ---- GstE2eePool ----------------------------------------------------------
  *
  * GstBufferPool resets a returned buffer with gst_buffer_resize() and checks it with

@@ -19,6 +19,8 @@ typedef struct {
 gboolean    gst_e2ee_buffer_map (GstBuffer *buffer, GstE2eeBufferMap *map, GstMapFlags flags);
 void        gst_e2ee_buffer_unmap (GstE2eeBufferMap *map);
 void        gst_e2ee_buffer_set_range (GstE2eeBufferMap *map, gsize offset, gsize size);
+gboolean    gst_e2ee_buffer_has_room (GstBuffer *buffer, gsize before, gsize after);
+gboolean    gst_e2ee_buffer_map_whole (GstBuffer *buffer, GstE2eeBufferMap *map, gsize *offset);
 
 /* GstE2eePool: e2eeenc's output buffers. */
 #define GST_E2EE_TYPE_POOL (gst_e2ee_pool_get_type ())

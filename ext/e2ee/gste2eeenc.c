@@ -1064,6 +1064,39 @@ gst_e2ee_enc_copy_metadata (GstBaseTransform * trans, GstBuffer * inbuf,
   return TRUE;
 }
 
+/* In place, the frame keeps its metas: those transform_meta() would not copy go. */
+static gboolean
+remove_plaintext_meta (GstBuffer * buffer, GstMeta ** meta, gpointer user_data)
+{
+  if (!gst_e2ee_enc_transform_meta (user_data, buffer, *meta, buffer)) {
+    GST_META_FLAG_UNSET (*meta, GST_META_FLAG_LOCKED);
+    *meta = NULL;
+  }
+  return TRUE;
+}
+
+static gboolean
+gst_e2ee_enc_propose_allocation (GstBaseTransform * trans, GstQuery * decide_query,
+    GstQuery * query)
+{
+  GstE2eeEnc *self = GST_E2EE_ENC (trans);
+  GstAllocationParams params;
+
+  if (!GST_BASE_TRANSFORM_CLASS (parent_class)->propose_allocation (trans, decide_query,
+          query))
+    return FALSE;
+  /* Room for the SFrame header before the frame and the tag after it lets whole
+   * frames be encrypted in place. Per packet and with the codec layout the frame
+   * changes inside, so there is nothing to ask for. */
+  if (decide_query != NULL && !self->rtp && self->codec == GST_E2EE_LAYOUT_CODEC_NONE) {
+    gst_allocation_params_init (&params);
+    params.prefix = GST_E2EE_SFRAME_MAX_HEADER_SIZE;
+    params.padding = GST_E2EE_SFRAME_MAX_TAG_SIZE;
+    gst_query_add_allocation_param (query, NULL, &params);
+  }
+  return TRUE;
+}
+
 /* rotation-interval, in stream time: deterministic, and right for any clock. Whether
  * the frame at @pts is the one to change keys on. */
 static gboolean
@@ -1181,6 +1214,24 @@ gst_e2ee_enc_prepare_output_buffer (GstBaseTransform * trans, GstBuffer * inbuf,
     GST_ELEMENT_ERROR (self, STREAM, ENCODE, ("Frame of %" G_GSIZE_FORMAT " bytes is too "
             "large to encrypt", gst_buffer_get_size (inbuf)), (NULL));
     return GST_FLOW_ERROR;
+  }
+
+  /* A writable frame with room around it (upstream used the allocation parameters
+   * e2eeenc proposes, as encoders and payloaders do) is encrypted where it lies: no
+   * output buffer, no copy. The room checked is for the largest header this KID can
+   * have, so that the counter the key hands out always fits. */
+  if (!self->rtp && self->codec == GST_E2EE_LAYOUT_CODEC_NONE &&
+      gst_e2ee_buffer_has_room (inbuf,
+          gst_e2ee_sframe_header_size (gst_e2ee_sframe_key_get_kid (self->frame.key),
+              G_MAXUINT64), gst_e2ee_cipher_suite_get_tag_size
+          (gst_e2ee_sframe_key_get_cipher_suite (self->frame.key)))) {
+    gpointer state = NULL;
+
+    if (gst_buffer_iterate_meta (inbuf, &state))
+      gst_buffer_foreach_meta (inbuf, remove_plaintext_meta, self);
+    GST_BUFFER_FLAG_UNSET (inbuf, GST_BUFFER_FLAG_GAP);
+    *outbuf = inbuf;
+    return GST_FLOW_OK;
   }
 
   /* Frames vary in size, so the pool grows to the largest frame seen (rounded up to a
@@ -1361,6 +1412,28 @@ gst_e2ee_enc_transform (GstBaseTransform * trans, GstBuffer * inbuf, GstBuffer *
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
   }
 
+  if (outbuf == inbuf) {
+    gsize offset, hlen = 0;
+
+    /* In place (see prepare_output_buffer()): the header goes into the memory's
+     * prefix, the tag into its padding. */
+    if (!gst_e2ee_buffer_map_whole (outbuf, &out, &offset)) {
+      gst_e2ee_sframe_key_unref (key);
+      GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("Cannot write the frame"), (NULL));
+      return GST_FLOW_ERROR;
+    }
+    ok = gst_e2ee_sframe_key_encrypt_in_place (key, NULL, 0, out.info.data + offset,
+        plain_size, offset, out.info.size - offset - plain_size, &hlen, &out_len, &ctr,
+        &error);
+    gst_e2ee_buffer_unmap (&out);
+    if (ok)
+      offset -= hlen;
+    else
+      out_len = plain_size;
+    gst_e2ee_buffer_set_range (&out, offset, out_len);
+    goto encrypted;
+  }
+
   if (!gst_e2ee_buffer_map (outbuf, &out, GST_MAP_WRITE)) {
     gst_e2ee_sframe_key_unref (key);
     GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("Cannot write the output frame"), (NULL));
@@ -1388,6 +1461,10 @@ gst_e2ee_enc_transform (GstBaseTransform * trans, GstBuffer * inbuf, GstBuffer *
   if (in_mapped)
     gst_e2ee_buffer_unmap (&in);
   gst_e2ee_buffer_unmap (&out);
+  if (ok)
+    gst_e2ee_buffer_set_range (&out, 0, out_len);
+
+encrypted:
 
   if (!ok && g_error_matches (error, GST_E2EE_LAYOUT_ERROR,
           GST_E2EE_LAYOUT_ERROR_MALFORMED_FRAME)) {
@@ -1407,7 +1484,6 @@ gst_e2ee_enc_transform (GstBaseTransform * trans, GstBuffer * inbuf, GstBuffer *
     gst_e2ee_sframe_key_unref (key);
     return GST_FLOW_ERROR;
   }
-  gst_e2ee_buffer_set_range (&out, 0, out_len);
 
   if (announce)
     gst_e2ee_post_message (GST_ELEMENT (self), gst_structure_new ("e2ee-key-activated",
@@ -2121,6 +2197,8 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
   trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_e2ee_enc_set_caps);
   trans_class->transform_meta = GST_DEBUG_FUNCPTR (gst_e2ee_enc_transform_meta);
   trans_class->copy_metadata = GST_DEBUG_FUNCPTR (gst_e2ee_enc_copy_metadata);
+  trans_class->propose_allocation =
+      GST_DEBUG_FUNCPTR (gst_e2ee_enc_propose_allocation);
   trans_class->prepare_output_buffer =
       GST_DEBUG_FUNCPTR (gst_e2ee_enc_prepare_output_buffer);
   trans_class->transform = GST_DEBUG_FUNCPTR (gst_e2ee_enc_transform);

@@ -938,6 +938,38 @@ gst_e2ee_sframe_key_open_raw (GstE2eeSFrameKey * key, const guint8 * nonce,
   return ok;
 }
 
+/* The sealing both entry points share. With key->lock; @out is where the header
+ * goes, @plaintext is at @out + the header size or does not overlap @out at all
+ * (the callers checked which). Returns the counter used through @ctr_used. */
+static gboolean
+encrypt_locked (GstE2eeSFrameKey * key, guint64 ctr, gsize hlen, const guint8 * metadata,
+    gsize metadata_size, const guint8 * plaintext, gsize plaintext_size, guint8 * out)
+{
+  guint8 nonce[NONCE_SIZE];
+  gboolean ok;
+
+  gst_e2ee_sframe_key_compute_nonce (key, ctr, nonce);
+  gst_e2ee_sframe_header_encode (key->kid, ctr, out, hlen);
+  ok = aead_seal_locked (key, nonce, out, hlen, metadata, metadata_size,
+      plaintext, plaintext_size, out + hlen);
+  if (ok) {
+    /* Never wrap: the last counter value marks the key as spent. */
+    if (ctr == G_MAXUINT64)
+      key->exhausted = TRUE;
+    else
+      key->next_ctr = ctr + 1;
+  }
+  return ok;
+}
+
+static gboolean
+exhausted_error (GstE2eeSFrameKey * key, GError ** error)
+{
+  g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_COUNTER_EXHAUSTED,
+      "key %" G_GUINT64_FORMAT " has used every counter value", key->kid);
+  return FALSE;
+}
+
 /**
  * gst_e2ee_sframe_key_encrypt:
  * @key: a #GstE2eeSFrameKey
@@ -966,7 +998,6 @@ gst_e2ee_sframe_key_encrypt (GstE2eeSFrameKey * key, const guint8 * metadata,
     gsize metadata_size, const guint8 * plaintext, gsize plaintext_size, guint8 * out,
     gsize out_size, gsize * out_len, guint64 * ctr_used, GError ** error)
 {
-  guint8 nonce[NONCE_SIZE];
   guint64 ctr;
   gsize hlen, total;
   gboolean ok;
@@ -980,9 +1011,7 @@ gst_e2ee_sframe_key_encrypt (GstE2eeSFrameKey * key, const guint8 * metadata,
   g_mutex_lock (&key->lock);
   if (key->exhausted) {
     g_mutex_unlock (&key->lock);
-    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_COUNTER_EXHAUSTED,
-        "key %" G_GUINT64_FORMAT " has used every counter value", key->kid);
-    return FALSE;
+    return exhausted_error (key, error);
   }
   ctr = key->next_ctr;
   hlen = gst_e2ee_sframe_header_size (key->kid, ctr);
@@ -1001,23 +1030,86 @@ gst_e2ee_sframe_key_encrypt (GstE2eeSFrameKey * key, const guint8 * metadata,
         "plaintext overlaps the output other than in place");
     return FALSE;
   }
-
-  gst_e2ee_sframe_key_compute_nonce (key, ctr, nonce);
-  gst_e2ee_sframe_header_encode (key->kid, ctr, out, hlen);
-  ok = aead_seal_locked (key, nonce, out, hlen, metadata, metadata_size,
-      plaintext, plaintext_size, out + hlen);
-  if (ok) {
-    /* Never wrap: the last counter value marks the key as spent. */
-    if (ctr == G_MAXUINT64)
-      key->exhausted = TRUE;
-    else
-      key->next_ctr = ctr + 1;
-  }
+  ok = encrypt_locked (key, ctr, hlen, metadata, metadata_size, plaintext,
+      plaintext_size, out);
   g_mutex_unlock (&key->lock);
 
   if (!ok)
     return set_crypto_error (error, "AEAD seal");
   *out_len = total;
+  if (ctr_used)
+    *ctr_used = ctr;
+  return TRUE;
+}
+
+/**
+ * gst_e2ee_sframe_key_encrypt_in_place:
+ * @key: a #GstE2eeSFrameKey
+ * @metadata: (array length=metadata_size) (nullable): data to authenticate but not
+ *   encrypt (RFC 9605 §4.4.3), or %NULL
+ * @metadata_size: its size
+ * @frame: (array length=frame_size): the plaintext frame, encrypted where it lies
+ * @frame_size: its size
+ * @headroom: how many writable bytes precede @frame
+ * @tailroom: how many writable bytes follow @frame
+ * @header_size: (out): the SFrame header's size: the encrypted frame starts at
+ *   `frame - header_size`
+ * @out_len: (out): the size of the encrypted frame, `header || ciphertext || tag`
+ * @ctr_used: (out) (optional): the counter the frame carries
+ * @error: return location for a #GError
+ *
+ * Like gst_e2ee_sframe_key_encrypt(), for a frame that sits in a buffer with room
+ * around it: the header is written in the @headroom, the tag in the @tailroom, and
+ * the plaintext is replaced by the ciphertext, without a copy. The header's size
+ * depends on the counter, which only the key knows when it takes it, so the caller
+ * learns where the frame starts from @header_size. %GST_E2EE_SFRAME_MAX_HEADER_SIZE
+ * bytes of headroom and %GST_E2EE_SFRAME_MAX_TAG_SIZE of tailroom are always
+ * enough; with less, a frame that does not fit fails with
+ * %GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT and uses no counter.
+ *
+ * Returns: %TRUE on success.
+ *
+ * Since: 0.1
+ */
+gboolean
+gst_e2ee_sframe_key_encrypt_in_place (GstE2eeSFrameKey * key, const guint8 * metadata,
+    gsize metadata_size, guint8 * frame, gsize frame_size, gsize headroom, gsize tailroom,
+    gsize * header_size, gsize * out_len, guint64 * ctr_used, GError ** error)
+{
+  guint64 ctr;
+  gsize hlen, tag;
+  gboolean ok;
+
+  g_return_val_if_fail (key != NULL, FALSE);
+  g_return_val_if_fail (frame != NULL, FALSE);
+  g_return_val_if_fail (metadata != NULL || metadata_size == 0, FALSE);
+  g_return_val_if_fail (header_size != NULL, FALSE);
+  g_return_val_if_fail (out_len != NULL, FALSE);
+
+  tag = gst_e2ee_cipher_suite_get_tag_size (key->suite);
+  g_mutex_lock (&key->lock);
+  if (key->exhausted) {
+    g_mutex_unlock (&key->lock);
+    return exhausted_error (key, error);
+  }
+  ctr = key->next_ctr;
+  hlen = gst_e2ee_sframe_header_size (key->kid, ctr);
+  if (hlen > headroom || tag > tailroom) {
+    g_mutex_unlock (&key->lock);
+    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
+        "%" G_GSIZE_FORMAT " bytes before and %" G_GSIZE_FORMAT " after the frame "
+        "cannot hold a %" G_GSIZE_FORMAT "-byte header and a %" G_GSIZE_FORMAT
+        "-byte tag", headroom, tailroom, hlen, tag);
+    return FALSE;
+  }
+  ok = encrypt_locked (key, ctr, hlen, metadata, metadata_size, frame, frame_size,
+      frame - hlen);
+  g_mutex_unlock (&key->lock);
+
+  if (!ok)
+    return set_crypto_error (error, "AEAD seal");
+  *header_size = hlen;
+  *out_len = hlen + frame_size + tag;
   if (ctr_used)
     *ctr_used = ctr;
   return TRUE;

@@ -197,6 +197,14 @@ gboolean      gst_e2ee_sframe_key_encrypt (GstE2eeSFrameKey *key,
                                            guint64 *ctr_used, GError **error);
 
 GST_E2EE_API
+gboolean      gst_e2ee_sframe_key_encrypt_in_place (GstE2eeSFrameKey *key,
+                                           const guint8 *metadata, gsize metadata_size,
+                                           guint8 *frame, gsize frame_size,
+                                           gsize headroom, gsize tailroom,
+                                           gsize *header_size, gsize *out_len,
+                                           guint64 *ctr_used, GError **error);
+
+GST_E2EE_API
 gboolean      gst_e2ee_sframe_key_decrypt (GstE2eeSFrameKey *key,
                                            const guint8 *metadata, gsize metadata_size,
                                            const guint8 *frame, gsize frame_size,

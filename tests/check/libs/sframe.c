@@ -1321,7 +1321,7 @@ GST_END_TEST;
 GST_START_TEST (test_in_place)
 {
   const SFrameVector *v = sframe_vector (__i__);
-  GstE2eeSFrameKey *key = new_key (v->suite, v->kid, v->base_key);
+  GstE2eeSFrameKey *key = new_key (v->suite, v->kid, v->base_key), *key2;
   gsize n = L (v->ct), plen = L (v->pt), max, hlen, out_len;
   guint8 *buf, *orig_body;
   guint64 ctr;
@@ -1341,6 +1341,37 @@ GST_START_TEST (test_in_place)
   assert_bytes_eq (buf, out_len, v->ct);
   fail_unless_equals_uint64 (ctr, v->ctr);
   g_free (buf);
+
+  /* gst_e2ee_sframe_key_encrypt_in_place(): the frame where it lies, the header in
+   * the room before it and the tag in the room after it. Too little room on either
+   * side is refused without using the counter. */
+  {
+    gsize tag = n - plen - hlen, got_hlen = 0;
+    guint8 *frame;
+
+    buf = g_malloc (GST_E2EE_SFRAME_MAX_HEADER_SIZE + plen + GST_E2EE_SFRAME_MAX_TAG_SIZE);
+    frame = buf + GST_E2EE_SFRAME_MAX_HEADER_SIZE;
+    memcpy (frame, D (v->pt), plen);
+    key2 = new_key (v->suite, v->kid, v->base_key);
+    fail_unless (gst_e2ee_sframe_key_skip_counter_to (key2, v->ctr, NULL));
+    fail_if (gst_e2ee_sframe_key_encrypt_in_place (key2, D (v->metadata),
+            L (v->metadata), frame, plen, hlen - 1, tag, &got_hlen, &out_len, &ctr, &err));
+    assert_sframe_error (err, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT);
+    fail_if (gst_e2ee_sframe_key_encrypt_in_place (key2, D (v->metadata),
+            L (v->metadata), frame, plen, hlen, tag - 1, &got_hlen, &out_len, &ctr, &err));
+    assert_sframe_error (err, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT);
+    fail_unless_equals_uint64 (gst_e2ee_sframe_key_get_next_counter (key2), v->ctr);
+    fail_unless (gst_e2ee_sframe_key_encrypt_in_place (key2, D (v->metadata),
+            L (v->metadata), frame, plen, GST_E2EE_SFRAME_MAX_HEADER_SIZE,
+            GST_E2EE_SFRAME_MAX_TAG_SIZE, &got_hlen, &out_len, &ctr, &err), "%s",
+        err ? err->message : "");
+    fail_unless_equals_uint64 (got_hlen, hlen);
+    fail_unless_equals_uint64 (ctr, v->ctr);
+    assert_bytes_eq (frame - got_hlen, out_len, v->ct);
+    fail_unless_equals_uint64 (gst_e2ee_sframe_key_get_next_counter (key2), v->ctr + 1);
+    gst_e2ee_sframe_key_unref (key2);
+    g_free (buf);
+  }
 
   /* Decrypt: the plaintext goes where the ciphertext was. */
   buf = g_memdup2 (D (v->ct), n);
