@@ -938,35 +938,90 @@ gst_e2ee_sframe_key_open_raw (GstE2eeSFrameKey * key, const guint8 * nonce,
   return ok;
 }
 
-/* The sealing both entry points share. With key->lock; @out is where the header
- * goes, @plaintext is at @out + the header size or does not overlap @out at all
- * (the callers checked which). Returns the counter used through @ctr_used. */
-static gboolean
-encrypt_locked (GstE2eeSFrameKey * key, guint64 ctr, gsize hlen, const guint8 * metadata,
-    gsize metadata_size, const guint8 * plaintext, gsize plaintext_size, guint8 * out)
+typedef enum
 {
-  guint8 nonce[NONCE_SIZE];
-  gboolean ok;
+  SEAL_OK,
+  SEAL_EXHAUSTED,
+  SEAL_TOO_SMALL,
+  SEAL_OVERLAP,
+  SEAL_NO_ROOM,
+  SEAL_CRYPTO,
+} SealResult;
 
-  gst_e2ee_sframe_key_compute_nonce (key, ctr, nonce);
-  gst_e2ee_sframe_header_encode (key->kid, ctr, out, hlen);
-  ok = aead_seal_locked (key, nonce, out, hlen, metadata, metadata_size,
-      plaintext, plaintext_size, out + hlen);
-  if (ok) {
-    /* Never wrap: the last counter value marks the key as spent. */
-    if (ctr == G_MAXUINT64)
-      key->exhausted = TRUE;
+/* What both entry points do. @out is where the header goes; NULL for in place: the
+ * header then goes in the @headroom before @plaintext and the tag in the @tailroom
+ * after it. The header's size depends on the counter, so both are settled under the
+ * key's lock; nothing that is refused uses a counter. */
+static SealResult
+seal_frame (GstE2eeSFrameKey * key, const guint8 * metadata, gsize metadata_size,
+    const guint8 * plaintext, gsize plaintext_size, guint8 * out, gsize out_size,
+    gsize headroom, gsize tailroom, gsize * hlen, guint64 * ctr)
+{
+  gsize tag = gst_e2ee_cipher_suite_get_tag_size (key->suite), total;
+  guint8 nonce[NONCE_SIZE];
+  SealResult res = SEAL_OK;
+
+  g_mutex_lock (&key->lock);
+  *ctr = key->next_ctr;
+  *hlen = gst_e2ee_sframe_header_size (key->kid, *ctr);
+  total = *hlen + plaintext_size + tag;
+  if (key->exhausted)
+    res = SEAL_EXHAUSTED;
+  else if (out == NULL && (*hlen > headroom || tag > tailroom))
+    res = SEAL_NO_ROOM;
+  else if (out != NULL && out_size < total)
+    res = SEAL_TOO_SMALL;
+  else if (out != NULL && plaintext_size > 0 && plaintext != out + *hlen &&
+      plaintext < out + total && out < plaintext + plaintext_size)
+    res = SEAL_OVERLAP;
+  if (res == SEAL_OK) {
+    if (out == NULL)
+      out = (guint8 *) plaintext - *hlen;
+    gst_e2ee_sframe_key_compute_nonce (key, *ctr, nonce);
+    gst_e2ee_sframe_header_encode (key->kid, *ctr, out, *hlen);
+    if (!aead_seal_locked (key, nonce, out, *hlen, metadata, metadata_size,
+            plaintext, plaintext_size, out + *hlen))
+      res = SEAL_CRYPTO;
+    else if (*ctr == G_MAXUINT64)
+      key->exhausted = TRUE;    /* never wrap: the last counter marks the key spent */
     else
-      key->next_ctr = ctr + 1;
+      key->next_ctr = *ctr + 1;
   }
-  return ok;
+  g_mutex_unlock (&key->lock);
+  return res;
 }
 
+/* Turns what seal_frame() refused into @error. */
 static gboolean
-exhausted_error (GstE2eeSFrameKey * key, GError ** error)
+seal_error (GstE2eeSFrameKey * key, SealResult res, gsize hlen, gsize plaintext_size,
+    gsize out_size, gsize headroom, gsize tailroom, GError ** error)
 {
-  g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_COUNTER_EXHAUSTED,
-      "key %" G_GUINT64_FORMAT " has used every counter value", key->kid);
+  gsize tag = gst_e2ee_cipher_suite_get_tag_size (key->suite);
+
+  switch (res) {
+    case SEAL_EXHAUSTED:
+      g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_COUNTER_EXHAUSTED,
+          "key %" G_GUINT64_FORMAT " has used every counter value", key->kid);
+      break;
+    case SEAL_TOO_SMALL:
+      g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
+          "output of %" G_GSIZE_FORMAT " bytes cannot hold %" G_GSIZE_FORMAT,
+          out_size, hlen + plaintext_size + tag);
+      break;
+    case SEAL_OVERLAP:
+      g_set_error_literal (error, GST_E2EE_SFRAME_ERROR,
+          GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
+          "plaintext overlaps the output other than in place");
+      break;
+    case SEAL_NO_ROOM:
+      g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
+          "%" G_GSIZE_FORMAT " bytes before and %" G_GSIZE_FORMAT " after the frame "
+          "cannot hold a %" G_GSIZE_FORMAT "-byte header and a %" G_GSIZE_FORMAT
+          "-byte tag", headroom, tailroom, hlen, tag);
+      break;
+    default:
+      return set_crypto_error (error, "AEAD seal");
+  }
   return FALSE;
 }
 
@@ -998,9 +1053,9 @@ gst_e2ee_sframe_key_encrypt (GstE2eeSFrameKey * key, const guint8 * metadata,
     gsize metadata_size, const guint8 * plaintext, gsize plaintext_size, guint8 * out,
     gsize out_size, gsize * out_len, guint64 * ctr_used, GError ** error)
 {
+  SealResult res;
   guint64 ctr;
-  gsize hlen, total;
-  gboolean ok;
+  gsize hlen;
 
   g_return_val_if_fail (key != NULL, FALSE);
   g_return_val_if_fail (plaintext != NULL || plaintext_size == 0, FALSE);
@@ -1008,35 +1063,11 @@ gst_e2ee_sframe_key_encrypt (GstE2eeSFrameKey * key, const guint8 * metadata,
   g_return_val_if_fail (out != NULL, FALSE);
   g_return_val_if_fail (out_len != NULL, FALSE);
 
-  g_mutex_lock (&key->lock);
-  if (key->exhausted) {
-    g_mutex_unlock (&key->lock);
-    return exhausted_error (key, error);
-  }
-  ctr = key->next_ctr;
-  hlen = gst_e2ee_sframe_header_size (key->kid, ctr);
-  total = hlen + plaintext_size + gst_e2ee_cipher_suite_get_tag_size (key->suite);
-  if (out_size < total) {
-    g_mutex_unlock (&key->lock);
-    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
-        "output of %" G_GSIZE_FORMAT " bytes cannot hold %" G_GSIZE_FORMAT,
-        out_size, total);
-    return FALSE;
-  }
-  if (plaintext_size > 0 && plaintext != out + hlen &&
-      plaintext < out + total && out < plaintext + plaintext_size) {
-    g_mutex_unlock (&key->lock);
-    g_set_error_literal (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
-        "plaintext overlaps the output other than in place");
-    return FALSE;
-  }
-  ok = encrypt_locked (key, ctr, hlen, metadata, metadata_size, plaintext,
-      plaintext_size, out);
-  g_mutex_unlock (&key->lock);
-
-  if (!ok)
-    return set_crypto_error (error, "AEAD seal");
-  *out_len = total;
+  res = seal_frame (key, metadata, metadata_size, plaintext, plaintext_size, out,
+      out_size, 0, 0, &hlen, &ctr);
+  if (res != SEAL_OK)
+    return seal_error (key, res, hlen, plaintext_size, out_size, 0, 0, error);
+  *out_len = hlen + plaintext_size + gst_e2ee_cipher_suite_get_tag_size (key->suite);
   if (ctr_used)
     *ctr_used = ctr;
   return TRUE;
@@ -1076,9 +1107,9 @@ gst_e2ee_sframe_key_encrypt_in_place (GstE2eeSFrameKey * key, const guint8 * met
     gsize metadata_size, guint8 * frame, gsize frame_size, gsize headroom, gsize tailroom,
     gsize * header_size, gsize * out_len, guint64 * ctr_used, GError ** error)
 {
+  SealResult res;
   guint64 ctr;
-  gsize hlen, tag;
-  gboolean ok;
+  gsize hlen;
 
   g_return_val_if_fail (key != NULL, FALSE);
   g_return_val_if_fail (frame != NULL, FALSE);
@@ -1086,30 +1117,12 @@ gst_e2ee_sframe_key_encrypt_in_place (GstE2eeSFrameKey * key, const guint8 * met
   g_return_val_if_fail (header_size != NULL, FALSE);
   g_return_val_if_fail (out_len != NULL, FALSE);
 
-  tag = gst_e2ee_cipher_suite_get_tag_size (key->suite);
-  g_mutex_lock (&key->lock);
-  if (key->exhausted) {
-    g_mutex_unlock (&key->lock);
-    return exhausted_error (key, error);
-  }
-  ctr = key->next_ctr;
-  hlen = gst_e2ee_sframe_header_size (key->kid, ctr);
-  if (hlen > headroom || tag > tailroom) {
-    g_mutex_unlock (&key->lock);
-    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
-        "%" G_GSIZE_FORMAT " bytes before and %" G_GSIZE_FORMAT " after the frame "
-        "cannot hold a %" G_GSIZE_FORMAT "-byte header and a %" G_GSIZE_FORMAT
-        "-byte tag", headroom, tailroom, hlen, tag);
-    return FALSE;
-  }
-  ok = encrypt_locked (key, ctr, hlen, metadata, metadata_size, frame, frame_size,
-      frame - hlen);
-  g_mutex_unlock (&key->lock);
-
-  if (!ok)
-    return set_crypto_error (error, "AEAD seal");
+  res = seal_frame (key, metadata, metadata_size, frame, frame_size, NULL, 0, headroom,
+      tailroom, &hlen, &ctr);
+  if (res != SEAL_OK)
+    return seal_error (key, res, hlen, frame_size, 0, headroom, tailroom, error);
   *header_size = hlen;
-  *out_len = hlen + frame_size + tag;
+  *out_len = hlen + frame_size + gst_e2ee_cipher_suite_get_tag_size (key->suite);
   if (ctr_used)
     *ctr_used = ctr;
   return TRUE;
