@@ -190,6 +190,22 @@ gst_srtp_guard_params_validate (const GstSrtpGuardParams * p, GError ** error)
         "SRTCP encryption without authentication is not allowed (RFC 3711 section 3.4)");
     return FALSE;
   }
+  /* libsrtp 2.5 picks the SRTCP transform (AEAD or not) by the SRTP cipher: with GCM
+   * on one side only, srtp_protect_rtcp() fails (GCM SRTP) or encrypts every SRTCP
+   * packet under one all-zero GCM nonce and writes the tag over the SRTCP index (GCM
+   * SRTCP), and no libsrtp receiver, srtpdec included, can check such packets. With
+   * the NULL cipher on the other side it also reads 30 bytes of a 28-byte GCM master
+   * key. */
+  if (gst_srtp_guard_cipher_is_gcm (p->rtp_cipher) !=
+      gst_srtp_guard_cipher_is_gcm (p->rtcp_cipher)) {
+    g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
+        "AES-GCM for only one of SRTP (%s) and SRTCP (%s) is not supported: libsrtp "
+        "chooses the SRTCP transform by the SRTP cipher, so such SRTCP can be neither "
+        "protected safely nor checked; use AES-GCM for both or for neither",
+        gst_srtp_guard_cipher_nick (p->rtp_cipher),
+        gst_srtp_guard_cipher_nick (p->rtcp_cipher));
+    return FALSE;
+  }
   if (!gst_srtp_guard_params_has_crypto (p))
     return TRUE;
   if (p->n_keys == 0) {
@@ -382,6 +398,19 @@ gst_srtp_guard_tag_bits (GstSrtpGuardCipher cipher, GstSrtpGuardAuth auth)
   }
 }
 
+/* Where libsrtp 2.5 looks for an SRTCP packet's MKI: in front of as many bytes as
+ * the SRTP suite's tag has (none for GCM), whereas RFC 3711 puts it in front of the
+ * SRTCP tag. */
+gboolean
+gst_srtp_guard_params_srtcp_mki_misplaced (const GstSrtpGuardParams * p)
+{
+  if (p->n_keys == 0 || p->keys[0].mki == NULL ||
+      gst_srtp_guard_cipher_is_gcm (p->rtp_cipher))
+    return FALSE;
+  return gst_srtp_guard_tag_bits (p->rtp_cipher, p->rtp_auth) !=
+      gst_srtp_guard_tag_bits (p->rtcp_cipher, p->rtcp_auth);
+}
+
 static void
 fill_crypto_policy (GstSrtpGuardCipher cipher, GstSrtpGuardAuth auth,
     srtp_crypto_policy_t * cp)
@@ -424,14 +453,18 @@ fill_crypto_policy (GstSrtpGuardCipher cipher, GstSrtpGuardAuth auth,
 
 void
 gst_srtp_guard_params_fill_policy (const GstSrtpGuardParams * p, guint32 ssrc,
-    guint window_size, srtp_policy_t * policy, srtp_master_key_t * mkeys,
-    srtp_master_key_t ** mkey_ptrs)
+    guint window_size, gboolean for_srtcp, srtp_policy_t * policy,
+    srtp_master_key_t * mkeys, srtp_master_key_t ** mkey_ptrs)
 {
   static guint8 no_key[SRTP_AES_ICM_128_KEY_LEN_WSALT];
   guint i;
 
   memset (policy, 0, sizeof (*policy));
-  fill_crypto_policy (p->rtp_cipher, p->rtp_auth, &policy->rtp);
+  /* An SRTCP-only context keeps the SRTP cipher, which with the SRTCP cipher decides
+   * how libsrtp derives the session keys, so the SRTCP keys come out the same; only
+   * its SRTP tag length, which libsrtp uses to find SRTCP MKIs, becomes SRTCP's. */
+  fill_crypto_policy (p->rtp_cipher, for_srtcp ? p->rtcp_auth : p->rtp_auth,
+      &policy->rtp);
   fill_crypto_policy (p->rtcp_cipher, p->rtcp_auth, &policy->rtcp);
   policy->ssrc.type = ssrc_specific;
   policy->ssrc.value = ssrc;

@@ -55,10 +55,16 @@ void gst_srtp_guard_structure_remove_params (GstStructure * s);
 
 guint gst_srtp_guard_tag_bits (GstSrtpGuardCipher cipher, GstSrtpGuardAuth auth);
 
-/* Fills @policy for one SSRC. @mkeys and @mkey_ptrs must hold GST_SRTP_GUARD_MAX_KEYS
- * entries and, like @params, outlive the libsrtp call that reads @policy. */
+/* TRUE when libsrtp would look for the MKI of this suite's SRTCP packets in the wrong
+ * place: MKIs, and SRTP and SRTCP tags of different lengths (libsrtp 2.5). */
+gboolean gst_srtp_guard_params_srtcp_mki_misplaced (const GstSrtpGuardParams * params);
+
+/* Fills @policy for one SSRC; @for_srtcp: for a context used for SRTCP only (see
+ * gst_srtp_guard_params_srtcp_mki_misplaced()). @mkeys and @mkey_ptrs must hold
+ * GST_SRTP_GUARD_MAX_KEYS entries and, like @params, outlive the libsrtp call that
+ * reads @policy. */
 void gst_srtp_guard_params_fill_policy (const GstSrtpGuardParams * params, guint32 ssrc,
-    guint window_size, srtp_policy_t * policy, srtp_master_key_t * mkeys,
-    srtp_master_key_t ** mkey_ptrs);
+    guint window_size, gboolean for_srtcp, srtp_policy_t * policy,
+    srtp_master_key_t * mkeys, srtp_master_key_t ** mkey_ptrs);
 
 G_END_DECLS

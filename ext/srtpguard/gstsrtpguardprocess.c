@@ -257,6 +257,8 @@ transform (GstSrtpGuardStream * stream, GstBuffer ** bufp, gboolean is_rtcp,
     gboolean protect)
 {
   gsize size = gst_buffer_get_size (*bufp);
+  srtp_t session = is_rtcp && stream->rtcp_session ? stream->rtcp_session :
+      stream->session;
   srtp_err_status_t err;
   GstMapInfo map;
   uint32_t trailer = 0;
@@ -266,9 +268,9 @@ transform (GstSrtpGuardStream * stream, GstBuffer ** bufp, gboolean is_rtcp,
     return srtp_err_status_parse_err;
   if (protect) {
     err = is_rtcp ?
-        srtp_get_protect_rtcp_trailer_length (stream->session, stream->uses_mki, 0,
+        srtp_get_protect_rtcp_trailer_length (session, stream->uses_mki, 0,
         &trailer) :
-        srtp_get_protect_trailer_length (stream->session, stream->uses_mki, 0, &trailer);
+        srtp_get_protect_trailer_length (session, stream->uses_mki, 0, &trailer);
     if (err != srtp_err_status_ok)
       return err;
     *bufp = with_tailroom (*bufp, size, trailer);
@@ -279,13 +281,13 @@ transform (GstSrtpGuardStream * stream, GstBuffer ** bufp, gboolean is_rtcp,
     return srtp_err_status_fail;
 
   if (protect && is_rtcp)
-    err = srtp_protect_rtcp_mki (stream->session, map.data, &len, stream->uses_mki, 0);
+    err = srtp_protect_rtcp_mki (session, map.data, &len, stream->uses_mki, 0);
   else if (protect)
-    err = srtp_protect_mki (stream->session, map.data, &len, stream->uses_mki, 0);
+    err = srtp_protect_mki (session, map.data, &len, stream->uses_mki, 0);
   else if (is_rtcp)
-    err = srtp_unprotect_rtcp_mki (stream->session, map.data, &len, stream->uses_mki);
+    err = srtp_unprotect_rtcp_mki (session, map.data, &len, stream->uses_mki);
   else
-    err = srtp_unprotect_mki (stream->session, map.data, &len, stream->uses_mki);
+    err = srtp_unprotect_mki (session, map.data, &len, stream->uses_mki);
 
   gst_buffer_unmap (*bufp, &map);
   if (err == srtp_err_status_ok)

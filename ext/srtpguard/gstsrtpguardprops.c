@@ -350,7 +350,9 @@ gst_srtp_guard_install_properties (GObjectClass * gobject_class)
   /**
    * GstSrtpGuard:rtcp-cipher:
    *
-   * SRTCP cipher used with #GstSrtpGuard:key.
+   * SRTCP cipher used with #GstSrtpGuard:key. AES-GCM here and not in
+   * #GstSrtpGuard:rtp-cipher, or the other way round, is refused: libsrtp 2.5 cannot
+   * do SRTCP that way (see docs/srtpguard.md).
    *
    * Since: 0.1
    */

@@ -52,11 +52,47 @@ shares_a_key (const GstSrtpGuardParams * a, const GstSrtpGuardParams * b)
 static void
 drop_session (GstSrtpGuardStream * stream)
 {
+  /* srtp_dealloc zeroes the derived session keys */
   if (stream->session) {
-    /* srtp_dealloc zeroes the derived session keys */
     srtp_dealloc (stream->session);
     stream->session = NULL;
   }
+  if (stream->rtcp_session) {
+    srtp_dealloc (stream->rtcp_session);
+    stream->rtcp_session = NULL;
+  }
+}
+
+/* libsrtp 2.5 finds an SRTCP packet's MKI by the SRTP tag length; when the SRTCP tag
+ * differs in length, SRTCP gets a context of its own whose SRTP tag length is
+ * SRTCP's (see gst_srtp_guard_params_fill_policy()). @update: carry its SRTCP index
+ * or replay state over, as for the main context. */
+static srtp_err_status_t
+set_rtcp_session (GstSrtpGuardStream * stream, const GstSrtpGuardParams * params,
+    guint window_size, gboolean update)
+{
+  srtp_master_key_t mkeys[GST_SRTP_GUARD_MAX_KEYS];
+  srtp_master_key_t *mkey_ptrs[GST_SRTP_GUARD_MAX_KEYS];
+  srtp_policy_t policy;
+  srtp_err_status_t err;
+
+  if (!gst_srtp_guard_params_srtcp_mki_misplaced (params)) {
+    if (stream->rtcp_session) {
+      srtp_dealloc (stream->rtcp_session);
+      stream->rtcp_session = NULL;
+    }
+    return srtp_err_status_ok;
+  }
+  gst_srtp_guard_params_fill_policy (params, stream->ssrc, window_size, TRUE, &policy,
+      mkeys, mkey_ptrs);
+  if (update && stream->rtcp_session)
+    return srtp_update_stream (stream->rtcp_session, &policy);
+  if (stream->rtcp_session)
+    srtp_dealloc (stream->rtcp_session);
+  err = srtp_create (&stream->rtcp_session, &policy);
+  if (err != srtp_err_status_ok)
+    stream->rtcp_session = NULL;
+  return err;
 }
 
 void
@@ -93,14 +129,16 @@ gst_srtp_guard_stream_set_params (GstSrtpGuardStream * stream,
   if (!gst_srtp_guard_params_has_crypto (params)) {
     drop_session (stream);
   } else {
-    gst_srtp_guard_params_fill_policy (params, stream->ssrc, window_size, &policy,
-        mkeys, mkey_ptrs);
+    gst_srtp_guard_params_fill_policy (params, stream->ssrc, window_size, FALSE,
+        &policy, mkeys, mkey_ptrs);
     if (stream->session && (!stream->receiver || shares_a_key (stream->params, params))) {
       /* srtp_update_stream() carries the RTP packet index (ROC and highest sequence
        * number) and the SRTCP index or replay state over to the new keys: a sender's
        * SRTCP index must go on (RFC 3711 §3.4), and a receiver whose old keys stay
        * live must not accept their SRTCP packets twice. */
       err = srtp_update_stream (stream->session, &policy);
+      if (err == srtp_err_status_ok)
+        err = set_rtcp_session (stream, params, window_size, TRUE);
       if (err != srtp_err_status_ok)
         drop_session (stream);
     } else {
@@ -114,8 +152,11 @@ gst_srtp_guard_stream_set_params (GstSrtpGuardStream * stream,
       err = srtp_create (&stream->session, &policy);
       if (err != srtp_err_status_ok) {
         stream->session = NULL;
-      } else if (!stream->roc_resync && params->has_roc && params->roc != 0) {
-        err = srtp_set_stream_roc (stream->session, stream->ssrc, params->roc);
+      } else {
+        if (!stream->roc_resync && params->has_roc && params->roc != 0)
+          err = srtp_set_stream_roc (stream->session, stream->ssrc, params->roc);
+        if (err == srtp_err_status_ok)
+          err = set_rtcp_session (stream, params, window_size, FALSE);
         if (err != srtp_err_status_ok)
           drop_session (stream);
       }

@@ -27,6 +27,9 @@ typedef struct {
   guint32 ssrc;
   gboolean receiver;            /* unprotecting */
   srtp_t session;               /* NULL when the suites need no crypto */
+  /* SRTCP goes through this one instead when libsrtp would look for SRTCP MKIs in
+   * the wrong place (gst_srtp_guard_params_srtcp_mki_misplaced()); else NULL */
+  srtp_t rtcp_session;
   GstSrtpGuardParams *params;   /* NULL until keys are known */
   GstSrtpGuardSource source;
   gboolean uses_mki;

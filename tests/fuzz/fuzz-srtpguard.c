@@ -35,14 +35,15 @@
  *   naming its SSRC, encrypted and authenticated as the suite is, and its tag length;
  * - with require-encryption, nothing comes out in a direction whose suite the policy
  *   refuses (NULL cipher, no authentication, a tag shorter than min-auth-tag-bits), or
- *   of a plain RTP pad; nothing comes out at all when the keys are unusable; after the
- *   hard key limit, nothing more of that SSRC;
+ *   of a plain RTP pad; nothing comes out at all when the keys are unusable (SRTCP
+ *   encryption without authentication; AES-GCM on one side only, which libsrtp 2.5
+ *   cannot do for SRTCP); after the hard key limit, nothing more of that SSRC;
  * - a packet protected and pushed unaltered comes out at once, on the right pad,
  *   when its keys authenticate it and the policy allows it (unless key limits are
- *   on, or GCM is mixed with another suite, see gcm_mixed()): any RTCP packet (unless genuine SRTCP from elsewhere, raw records, used the
- *   SSRC's indices, or MKIs meet libsrtp's SRTCP MKI lookup, see
- *   mki_offset_differs()); an RTP packet whose sequence number is 1 to 62 ahead of the last
- *   one of its SSRC, when every earlier one of that SSRC came out;
+ *   on): any RTCP packet (unless genuine SRTCP from elsewhere, raw records, used the
+ *   SSRC's indices), SRTCP with MKIs and tags of two lengths included (the guard works
+ *   around libsrtp's SRTCP MKI lookup); an RTP packet whose sequence number is 1 to 62
+ *   ahead of the last one of its SSRC, when every earlier one of that SSRC came out;
  * - every push returns OK (but for policy violations with on-violation=error).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -222,31 +223,6 @@ strict (Run * r, guint dir)
   return r->usable && tag_bits (r->suite[dir]) > 0 && !anything_goes (r);
 }
 
-/* libsrtp 2.5 finds the MKI of an SRTCP packet at the place the SRTP suite's tag
- * length gives, so with MKIs and an SRTCP suite whose tag differs in length (GCM's
- * counts as none there) it reports an unknown MKI for genuine packets. srtpguard
- * hands packets to libsrtp as they are: nothing it can do but drop them. */
-static gboolean
-mki_offset_differs (Run * r)
-{
-  guint a = is_gcm (r->suite[0].cipher) ? 0 : tag_bits (r->suite[0]);
-  guint b = is_gcm (r->suite[1].cipher) ? 0 : tag_bits (r->suite[1]);
-
-  return r->mki && a != b;
-}
-
-/* Not understood yet: when one direction uses AES-GCM and the other a different suite
- * (AES-CM or NULL SRTP with GCM SRTCP; GCM SRTP with NULL SRTCP), packets of the GCM
- * direction from the libsrtp sender can fail authentication in the guard. Such mixed
- * suites are left out of "must come out" until it is known whether libsrtp or the
- * guard is at fault; every other property still holds for them. */
-static gboolean
-gcm_mixed (Run * r)
-{
-  return (is_gcm (r->suite[0].cipher) || is_gcm (r->suite[1].cipher)) &&
-      (r->suite[0].cipher != r->suite[1].cipher);
-}
-
 static gint
 ssrc_index (guint32 ssrc)
 {
@@ -279,12 +255,14 @@ check_outputs (Run * r, guint dir, Sent * must)
       gst_buffer_unref (out);
       continue;
     }
-    for (i = 0; i < r->sent->len && !found; i++) {
-      Sent *s = g_ptr_array_index (r->sent, i);
+    /* The packet that must come out is tried first: an earlier packet with the same
+     * plaintext that was dropped (pushed on a plain pad, say) must not take its place. */
+    for (i = 0; i <= r->sent->len && !found; i++) {
+      Sent *s = i == 0 ? must : g_ptr_array_index (r->sent, i - 1);
       gsize len;
       const guint8 *pt;
 
-      if (s->out || s->rtcp != (dir == 1) || s->ssrc != meta->ssrc)
+      if (s == NULL || s->out || s->rtcp != (dir == 1) || s->ssrc != meta->ssrc)
         continue;
       pt = g_bytes_get_data (s->pt, &len);
       if (gst_buffer_get_size (out) == len && gst_buffer_memcmp (out, 0, pt, len) == 0) {
@@ -399,10 +377,12 @@ setup (Run * r, const guint8 * cfg, GstElement * guard)
   r->n_keys = keys_from == 2 ? 2 : 1;
   r->mki = keys_from == 1 || keys_from == 2;
   r->specific = keys_from == 3;
-  /* RFC 3711 section 3.4: SRTCP needs authentication; a suite without crypto needs no
-   * key; every key has the suite's length (they all do here) */
+  /* RFC 3711 section 3.4: SRTCP needs authentication; the guard refuses AES-GCM on
+   * one side only (libsrtp 2.5 picks the SRTCP transform by the SRTP cipher); a suite
+   * without crypto needs no key; every key has the suite's length (they all do here) */
   r->usable = !(r->suite[1].cipher != C_NULL && !is_gcm (r->suite[1].cipher) &&
-      r->suite[1].auth == A_NULL);
+      r->suite[1].auth == A_NULL) &&
+      is_gcm (r->suite[0].cipher) == is_gcm (r->suite[1].cipher);
   kl = MAX (key_len (r->suite[0]), key_len (r->suite[1]));
 
   g_object_set (guard, "require-encryption", r->require, "min-auth-tag-bits", r->min_bits,
@@ -489,6 +469,15 @@ note_raw (Run * r, guint pad, const guint8 * d, gsize len)
       return;
   }
   policy.ssrc.type = ssrc_any_inbound;
+  if (rtcp && r->mki && !is_gcm (r->suite[0].cipher)) {
+    /* libsrtp 2.5 looks for the SRTCP MKI in front of as many bytes as the SRTP tag
+     * has; a receiver must find it in front of the SRTCP tag (RFC 3711), so the SRTP
+     * suite gets the SRTCP tag here (the SRTP cipher stays: it takes part in deriving
+     * the SRTCP keys) */
+    Suite lookup = { r->suite[0].cipher, r->suite[1].auth };
+
+    crypto_policy (lookup, &policy.rtp);
+  }
   if (srtp_create (&rx, &policy) != srtp_err_status_ok)
     return;
   buf = g_memdup2 (d, len);
@@ -628,9 +617,7 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
       /* Must it come out? */
       if (pristine && (type & 0x40) && strict (&r, dir) && !refused (&r, dir) &&
           !r.limits && (!r.specific || si == 0) && (rtcp || pad == 0) && !(r.plain && pad == 0) &&
-          !gcm_mixed (&r) &&
-          (rtcp ? !r.st[k].foreign_rtcp && !mki_offset_differs (&r) :
-              (seq_ok && r.st[k].in_sync)))
+          (rtcp ? !r.st[k].foreign_rtcp : (seq_ok && r.st[k].in_sync)))
         must = sent;
       if (!rtcp && si >= 0 && !(pristine && (type & 0x40) && must))
         r.st[si].in_sync = FALSE;       /* from now on, no telling */

@@ -152,19 +152,35 @@ harness_for (GstElement * el, gboolean rtcp, gboolean request_pads)
   return gst_harness_new_with_element (el, sink, src);
 }
 
+static void
+set_suites (GstElement * el, const CryptoSuite * rtp, const CryptoSuite * rtcp)
+{
+  gst_util_set_object_arg (G_OBJECT (el), "rtp-cipher", rtp->cipher);
+  gst_util_set_object_arg (G_OBJECT (el), "rtp-auth", rtp->auth);
+  gst_util_set_object_arg (G_OBJECT (el), "rtcp-cipher", rtcp->cipher);
+  gst_util_set_object_arg (G_OBJECT (el), "rtcp-auth", rtcp->auth);
+}
+
 static GstHarness *
-new_srtpenc (const CryptoSuite * s, GstBuffer * key, GstBuffer * mki, gboolean rtcp)
+new_srtpenc_mixed (const CryptoSuite * rtp_suite, const CryptoSuite * rtcp_suite,
+    GstBuffer * key, GstBuffer * mki, gboolean rtcp)
 {
   GstElement *enc = gst_element_factory_make ("srtpenc", NULL);
   GstHarness *h;
 
   fail_unless (enc != NULL, "srtpenc from gstreamer1.0-plugins-bad is needed");
-  set_suite (enc, s);
+  set_suites (enc, rtp_suite, rtcp_suite);
   g_object_set (enc, "key", key, "mki", mki, NULL);
   h = harness_for (enc, rtcp, TRUE);
   gst_object_unref (enc);
   gst_harness_set_src_caps_str (h, plain_caps_str (rtcp));
   return h;
+}
+
+static GstHarness *
+new_srtpenc (const CryptoSuite * s, GstBuffer * key, GstBuffer * mki, gboolean rtcp)
+{
+  return new_srtpenc_mixed (s, s, key, mki, rtcp);
 }
 
 /* Messages of @type (and, for element messages, structure @name) on @bus. */
@@ -796,6 +812,347 @@ GST_START_TEST (test_mki_switch)
 
 GST_END_TEST;
 
+/* Mixed suites: SRTP and SRTCP with different ciphers or tag lengths. */
+typedef struct {
+  guint rtp, rtcp;              /* indices into suites[] */
+} SuitePair;
+
+static gsize
+pair_key_len (const SuitePair * p)
+{
+  return MAX (suites[p->rtp].key_len, suites[p->rtcp].key_len);
+}
+
+static GstCaps *
+mixed_caps (gboolean rtcp, const SuitePair * p, GstBuffer * key, GstBuffer * mki)
+{
+  GstCaps *caps = srtp_caps (rtcp, suites[p->rtp].cipher, suites[p->rtp].auth, key,
+      mki);
+
+  gst_caps_set_simple (caps, "srtcp-cipher", G_TYPE_STRING, suites[p->rtcp].cipher,
+      "srtcp-auth", G_TYPE_STRING, suites[p->rtcp].auth, NULL);
+  return caps;
+}
+
+static GstHarness *
+new_srtpdec (GstCaps * keycaps, gboolean rtcp)
+{
+  GstElement *dec = gst_element_factory_make ("srtpdec", NULL);
+  GstHarness *h;
+
+  g_signal_connect_data (dec, "request-key", G_CALLBACK (request_key_cb), keycaps,
+      caps_unref_notify, 0);
+  h = gst_harness_new_with_element (dec, rtcp ? "rtcp_sink" : "rtp_sink",
+      rtcp ? "rtcp_src" : "rtp_src");
+  gst_object_unref (dec);
+  gst_harness_set_src_caps_str (h, rtcp ? "application/x-srtcp" :
+      "application/x-srtp, media=audio, clock-rate=8000, encoding-name=PCMA, "
+      "payload=96");
+  return h;
+}
+
+/* Every mixed pair of suites libsrtp can do: AES-CM 128/256 and HMAC-SHA1 80/32 on
+ * either side, including RFC 4568's AES_CM_128_HMAC_SHA1_32 (80-bit SRTCP tag). */
+static const SuitePair mixed_pairs[] = {
+  {1, 0}, {0, 1}, {2, 0}, {0, 3}, {3, 1}, {1, 2},
+};
+
+/* For every pair, without and with an MKI, RTP and RTCP: srtpenc -> guard gives back
+ * the exact packets; the guard protects byte for byte as srtpenc does; srtpdec reads
+ * the guard's packets, except SRTCP with an MKI and tags of two lengths: srtpdec's
+ * libsrtp 2.5 looks for the MKI where the SRTP tag length puts it and drops them
+ * (the guard's own receiver does not, see test_mki_srtcp_tag_lengths). */
+GST_START_TEST (test_mixed_suites)
+{
+  static const guint8 mki_data[] = { 0xfe, 0xed, 0x00, 0x07 };
+  guint i, n, rtcp, with_mki;
+
+  for (i = 0; i < G_N_ELEMENTS (mixed_pairs); i++) {
+    const SuitePair *p = &mixed_pairs[i];
+    const CryptoSuite *srtp = &suites[p->rtp], *srtcp = &suites[p->rtcp];
+    guint min_bits = MIN (srtp->tag_bits, srtcp->tag_bits);
+
+    for (with_mki = 0; with_mki < 2; with_mki++) {
+      for (rtcp = 0; rtcp < 2; rtcp++) {
+        GstBuffer *key = make_key (pair_key_len (p), 40 + i);
+        GstBuffer *mki = with_mki ? make_bytes (mki_data, sizeof (mki_data)) : NULL;
+        GstHarness *henc = new_srtpenc_mixed (srtp, srtcp, key, mki, rtcp);
+        GstElement *rx = new_guard ("unprotect", NULL), *tx = new_guard ("protect", NULL);
+        GstHarness *hrx, *htx, *hdec;
+        gboolean dec_reads = !(with_mki && rtcp && srtp->tag_bits != srtcp->tag_bits);
+
+        g_object_set (rx, "min-auth-tag-bits", min_bits, NULL);
+        g_object_set (tx, "min-auth-tag-bits", min_bits, "key", key, "mki", mki, NULL);
+        set_suites (tx, srtp, srtcp);
+        hrx = harness_for (rx, rtcp, FALSE);
+        htx = harness_for (tx, rtcp, FALSE);
+        gst_harness_set_src_caps_str (htx, plain_caps_str (rtcp));
+        hdec = new_srtpdec (mixed_caps (rtcp, p, key, mki), rtcp);
+
+        for (n = 0; n < 12; n++) {
+          GstBuffer *in = rtcp ? make_rtcp (SSRC, n) : make_rtp (300 + n, SSRC, 20 + n);
+          GstBuffer *ref, *ref_copy, *mine, *out;
+
+          /* srtpenc -> guard */
+          fail_unless_equals_int (gst_harness_push (henc, gst_buffer_ref (in)),
+              GST_FLOW_OK);
+          ref = gst_harness_pull (henc);
+          ref_copy = gst_buffer_copy_deep (ref);
+          if (n == 0)
+            gst_harness_set_src_caps (hrx, gst_pad_get_current_caps (henc->sinkpad));
+          fail_unless_equals_int (gst_harness_push (hrx, ref), GST_FLOW_OK);
+          out = gst_harness_try_pull (hrx);
+          fail_unless (out != NULL, "pair %u mki %u %s packet %u lost", i, with_mki,
+              rtcp ? "RTCP" : "RTP", n);
+          assert_same_bytes (out, in);
+          gst_buffer_unref (out);
+
+          /* guard -> srtpdec, byte for byte what srtpenc sent */
+          fail_unless_equals_int (gst_harness_push (htx, gst_buffer_ref (in)),
+              GST_FLOW_OK);
+          mine = gst_harness_pull (htx);
+          assert_same_bytes (mine, ref_copy);
+          fail_unless_equals_int (gst_harness_push (hdec, mine), GST_FLOW_OK);
+          out = gst_harness_try_pull (hdec);
+          if (dec_reads) {
+            fail_unless (out != NULL, "srtpdec lost pair %u mki %u %s packet %u", i,
+                with_mki, rtcp ? "RTCP" : "RTP", n);
+            assert_same_bytes (out, in);
+            gst_buffer_unref (out);
+          } else {
+            fail_unless (out == NULL, "libsrtp now finds SRTCP MKIs: see "
+                "docs/srtpguard.md and drop the guard's SRTCP-only context");
+          }
+          gst_buffer_unref (ref_copy);
+          gst_buffer_unref (in);
+        }
+        fail_unless_equals_uint64 (stats_u64 (rx, -1, "dropped"), 0);
+        fail_unless_equals_uint64 (stats_u64 (tx, -1, "dropped"), 0);
+        gst_harness_teardown (hdec);
+        gst_harness_teardown (htx);
+        gst_harness_teardown (hrx);
+        gst_harness_teardown (henc);
+        gst_object_unref (rx);
+        gst_object_unref (tx);
+        gst_buffer_unref (key);
+        if (mki)
+          gst_buffer_unref (mki);
+      }
+    }
+  }
+}
+
+GST_END_TEST;
+
+/* libsrtp 2.5 finds an SRTCP packet's MKI by the SRTP tag length. Two live keys with
+ * MKIs, SRTP tags of 32 bits and SRTCP tags of 80 (and the other way round): srtpenc
+ * sends SRTCP under the second key, a guard sender of another SSRC under the first
+ * and then the second; the guard reads every packet by its MKI, refuses an unknown
+ * MKI as such and a replay as such. (A second srtpenc or a key change would restart
+ * the SRTCP index, which a receiver keeping its keys rightly calls a replay.) */
+GST_START_TEST (test_mki_srtcp_tag_lengths)
+{
+  static const guint8 mki1_data[] = { 0x01, 0x02 }, mki2_data[] = { 0x0a, 0x0b };
+  static const guint8 mki3_data[] = { 0x77, 0x77 };
+  static const SuitePair pairs[] = { {1, 0}, {0, 1} };
+  guint i, n;
+
+  for (i = 0; i < G_N_ELEMENTS (pairs); i++) {
+    const CryptoSuite *srtp = &suites[pairs[i].rtp], *srtcp = &suites[pairs[i].rtcp];
+    GstBuffer *k1 = make_key (30, 21), *k2 = make_key (30, 22), *k3 = make_key (30, 23);
+    GstBuffer *m1 = make_bytes (mki1_data, 2), *m2 = make_bytes (mki2_data, 2);
+    GstBuffer *m3 = make_bytes (mki3_data, 2);
+    GstBus *bus = gst_bus_new ();
+    GstElement *rx = new_guard ("unprotect", bus), *tx = new_guard ("protect", NULL);
+    GstHarness *henc = new_srtpenc_mixed (srtp, srtcp, k2, m2, TRUE);
+    GstHarness *hrx, *htx;
+    GstCaps *caps = mixed_caps (TRUE, &pairs[i], k1, m1);
+    GstBuffer *in, *out, *replay = NULL;
+
+    gst_caps_set_simple (caps, "srtp-key2", GST_TYPE_BUFFER, k2, "mki2",
+        GST_TYPE_BUFFER, m2, NULL);
+    g_object_set (rx, "min-auth-tag-bits", 32, NULL);
+    hrx = harness_for (rx, TRUE, FALSE);
+    gst_harness_set_src_caps (hrx, caps);
+    g_object_set (tx, "min-auth-tag-bits", 32, "key", k1, "mki", m1, NULL);
+    set_suites (tx, srtp, srtcp);
+    htx = harness_for (tx, TRUE, FALSE);
+    gst_harness_set_src_caps_str (htx, plain_caps_str (TRUE));
+
+    for (n = 0; n < 20; n++) {
+      gboolean from_enc = n < 10;
+
+      if (n == 15)
+        g_object_set (tx, "key", k2, "mki", m2, NULL);
+      in = make_rtcp (from_enc ? SSRC : SSRC2, n);
+      out = roundtrip (from_enc ? henc : htx, hrx, gst_buffer_ref (in),
+          n == 17 ? &replay : NULL);
+      fail_unless (out != NULL, "pair %u packet %u lost", i, n);
+      assert_same_bytes (out, in);
+      gst_buffer_unref (out);
+      gst_buffer_unref (in);
+    }
+    fail_unless_equals_int (gst_harness_push (hrx, replay), GST_FLOW_OK);
+    fail_unless (gst_harness_try_pull (hrx) == NULL);
+    fail_unless_equals_int (count_drops (bus, "replay", SSRC2), 1);
+
+    g_object_set (henc->element, "key", k3, "mki", m3, NULL);
+    out = roundtrip (henc, hrx, make_rtcp (SSRC, 20), NULL);
+    fail_unless (out == NULL);
+    fail_unless_equals_int (count_drops (bus, "bad-mki", SSRC), 1);
+    fail_unless_equals_uint64 (stats_u64 (rx, SSRC, "rtcp-packets"), 10);
+    fail_unless_equals_uint64 (stats_u64 (rx, SSRC2, "rtcp-packets"), 10);
+
+    gst_harness_teardown (htx);
+    gst_harness_teardown (hrx);
+    gst_harness_teardown (henc);
+    gst_element_set_bus (rx, NULL);
+    gst_object_unref (rx);
+    gst_object_unref (tx);
+    gst_object_unref (bus);
+    gst_buffer_unref (k1);
+    gst_buffer_unref (k2);
+    gst_buffer_unref (k3);
+    gst_buffer_unref (m1);
+    gst_buffer_unref (m2);
+    gst_buffer_unref (m3);
+  }
+}
+
+GST_END_TEST;
+
+/* GCM on one side only. libsrtp 2.5 picks the SRTCP transform by the SRTP cipher:
+ * srtpenc's SRTCP under AES-CM SRTP with GCM SRTCP uses one GCM keystream for every
+ * packet (and ends in 4 bytes it never wrote, so it does not go to srtpdec here);
+ * under GCM SRTP with AES-CM SRTCP srtpenc sends none. srtpenc's SRTP is fine. The
+ * guard refuses such suites, from caps and from properties, with a warning saying
+ * why, and lets nothing through in either direction. */
+static const SuitePair gcm_mixed_pairs[] = {
+  {0, 4}, {4, 0}, {2, 5}, {5, 3}, {1, 4},
+};
+
+static void
+check_gcm_mixed_refusal (GstBus * bus, GstElement * guard, guint expected_drops)
+{
+  GList *msgs = take_messages (bus, GST_MESSAGE_WARNING, NULL);
+  GError *err = NULL;
+
+  fail_unless_equals_int (g_list_length (msgs), 1);
+  gst_message_parse_warning (msgs->data, &err, NULL);
+  fail_unless (strstr (err->message, "AES-GCM for only one of SRTP") != NULL, "%s",
+      err->message);
+  g_error_free (err);
+  g_list_free_full (msgs, (GDestroyNotify) gst_message_unref);
+  fail_unless_equals_uint64 (stats_u64 (guard, -1, "dropped-no-key"), expected_drops);
+  fail_unless_equals_uint64 (stats_u64 (guard, -1, "packets"), 0);
+  fail_unless_equals_uint64 (stats_u64 (guard, -1, "rtcp-packets"), 0);
+}
+
+GST_START_TEST (test_gcm_mixed_refused)
+{
+  guint i, n, rtcp;
+
+  for (i = 0; i < G_N_ELEMENTS (gcm_mixed_pairs); i++) {
+    const SuitePair *p = &gcm_mixed_pairs[i];
+    const CryptoSuite *srtp = &suites[p->rtp], *srtcp = &suites[p->rtcp];
+    gboolean gcm_srtcp = g_str_has_suffix (srtcp->cipher, "gcm");
+
+    for (rtcp = 0; rtcp < 2; rtcp++) {
+      GstBuffer *key = make_key (pair_key_len (p), 60 + i);
+      GstBus *bus = gst_bus_new ();
+      GstHarness *henc = new_srtpenc_mixed (srtp, srtcp, key, NULL, rtcp);
+      GstHarness *hdec = new_srtpdec (mixed_caps (rtcp, p, key, NULL), rtcp);
+      GstElement *rx = new_guard ("unprotect", bus), *tx = new_guard ("protect", bus);
+      GstHarness *hrx = harness_for (rx, rtcp, FALSE), *htx;
+      GstBuffer *srtcp_out[2] = { NULL, NULL };
+      GList *msgs;
+
+      g_object_set (tx, "key", key, "min-auth-tag-bits", 32, NULL);
+      set_suites (tx, srtp, srtcp);
+      htx = harness_for (tx, rtcp, FALSE);
+      gst_harness_set_src_caps_str (htx, plain_caps_str (rtcp));
+      /* caps refused at once: the warning comes before any packet */
+      gst_harness_set_src_caps (hrx, mixed_caps (rtcp, p, key, NULL));
+      msgs = take_messages (bus, GST_MESSAGE_WARNING, NULL);
+      fail_unless_equals_int (g_list_length (msgs), 1);
+      g_list_free_full (msgs, (GDestroyNotify) gst_message_unref);
+
+      for (n = 0; n < 2; n++) {
+        GstBuffer *in = rtcp ? make_rtcp (SSRC, n) : make_rtp (n, SSRC, 20);
+        GstBuffer *enc_out;
+
+        fail_unless_equals_int (gst_harness_push (htx, gst_buffer_ref (in)),
+            GST_FLOW_OK);
+        fail_unless (gst_harness_try_pull (htx) == NULL);
+        gst_harness_push (henc, gst_buffer_ref (in));
+        enc_out = gst_harness_try_pull (henc);
+        if (rtcp && !gcm_srtcp) {
+          fail_unless (enc_out == NULL, "libsrtp now protects SRTCP under GCM SRTP "
+              "with another SRTCP cipher: see docs/srtpguard.md");
+        } else {
+          fail_unless (enc_out != NULL);
+          fail_unless_equals_int (gst_harness_push (hrx, gst_buffer_ref (enc_out)),
+              GST_FLOW_OK);
+          fail_unless (gst_harness_try_pull (hrx) == NULL);
+          if (rtcp) {
+            srtcp_out[n] = enc_out;
+          } else {
+            GstBuffer *dec_out;
+
+            /* the refusal is of the suite as a whole: srtpenc's SRTP is fine */
+            gst_harness_push (hdec, enc_out);
+            dec_out = gst_harness_try_pull (hdec);
+            fail_unless (dec_out != NULL);
+            assert_same_bytes (dec_out, in);
+            gst_buffer_unref (dec_out);
+          }
+        }
+        gst_buffer_unref (in);
+      }
+      if (srtcp_out[0]) {
+        GstBuffer *p0 = make_rtcp (SSRC, 0), *p1 = make_rtcp (SSRC, 1);
+        GstMapInfo c0, c1, m0, m1;
+        gboolean reused = TRUE;
+        gsize k;
+
+        /* both packets under one keystream: c0 ^ c1 == p0 ^ p1 after the header */
+        fail_unless (gst_buffer_map (srtcp_out[0], &c0, GST_MAP_READ));
+        fail_unless (gst_buffer_map (srtcp_out[1], &c1, GST_MAP_READ));
+        fail_unless (gst_buffer_map (p0, &m0, GST_MAP_READ));
+        fail_unless (gst_buffer_map (p1, &m1, GST_MAP_READ));
+        for (k = 8; k < m0.size; k++)
+          reused &= (c0.data[k] ^ c1.data[k]) == (m0.data[k] ^ m1.data[k]);
+        fail_unless (reused, "libsrtp no longer reuses the GCM nonce for SRTCP under "
+            "AES-CM SRTP: see docs/srtpguard.md");
+        gst_buffer_unmap (srtcp_out[0], &c0);
+        gst_buffer_unmap (srtcp_out[1], &c1);
+        gst_buffer_unmap (p0, &m0);
+        gst_buffer_unmap (p1, &m1);
+        gst_buffer_unref (p0);
+        gst_buffer_unref (p1);
+        gst_buffer_unref (srtcp_out[0]);
+        gst_buffer_unref (srtcp_out[1]);
+      }
+      check_gcm_mixed_refusal (bus, tx, 2);
+      fail_unless_equals_uint64 (stats_u64 (rx, -1, "dropped-no-key"),
+          rtcp && !gcm_srtcp ? 0 : 2);
+
+      gst_harness_teardown (htx);
+      gst_harness_teardown (hrx);
+      gst_harness_teardown (hdec);
+      gst_harness_teardown (henc);
+      gst_element_set_bus (rx, NULL);
+      gst_element_set_bus (tx, NULL);
+      gst_object_unref (rx);
+      gst_object_unref (tx);
+      gst_object_unref (bus);
+      gst_buffer_unref (key);
+    }
+  }
+}
+
+GST_END_TEST;
+
 static gboolean
 array_has (const GValue * array, const gchar * str)
 {
@@ -1287,6 +1644,9 @@ srtpguard_suite (void)
   tcase_add_test (tc, test_weak_srtp_refused);
   tcase_add_test (tc, test_replay_and_tamper);
   tcase_add_test (tc, test_mki_switch);
+  tcase_add_test (tc, test_mixed_suites);
+  tcase_add_test (tc, test_mki_srtcp_tag_lengths);
+  tcase_add_test (tc, test_gcm_mixed_refused);
   tcase_add_test (tc, test_status_table);
   tcase_add_test (tc, test_key_limits);
   tcase_add_test (tc, test_request_key);
