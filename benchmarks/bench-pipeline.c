@@ -6,7 +6,11 @@
  * exactly the work the elements do for it, with no queue, thread hand-over or
  * scheduling in the figure. The same buffer is pushed again and again (a reference,
  * not a copy), so the identity chain costs what GStreamer's buffer passing costs and
- * the difference between the two is the elements' own work.
+ * the difference between the two is the elements' own work. With
+ * bench_writable_input, every push is a new buffer instead, made with the allocation
+ * parameters the chain's first element asked for, as an encoder makes its frames: it
+ * is writable, so e2eeenc encrypts it in place (the identity chain gets the same
+ * buffers, so their making and freeing cancel out).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -25,6 +29,8 @@
 #define RTP_CAPS "application/x-rtp, media=(string)video, clock-rate=(int)90000, " \
   "encoding-name=(string)H264, payload=(int)96, ssrc=(uint)305419896"
 
+gboolean bench_writable_input = FALSE;
+
 struct _Chain
 {
   GstElement *pipeline;
@@ -37,6 +43,12 @@ struct _Chain
   guint32 rtp_ts;
   guint64 pushed;
   GstBuffer *srtp_key;
+  /* bench_writable_input: the frame's bytes and how to allocate a buffer for them */
+  gboolean writable;
+  guint8 *frame;
+  gsize frame_size;
+  GstAllocator *allocator;
+  GstAllocationParams params;
 
   /* what the sink must receive */
   const guint8 *expect;
@@ -134,6 +146,24 @@ chain_start (Chain * c, GstPad * sinkpad, const gchar * caps)
           gst_event_new_caps (gst_caps_from_string (caps))));
   gst_segment_init (&segment, GST_FORMAT_TIME);
   BENCH_CHECK (gst_pad_push_event (c->srcpad, gst_event_new_segment (&segment)));
+
+  c->writable = bench_writable_input && !c->rtp;
+  gst_allocation_params_init (&c->params);
+  if (c->writable) {
+    GstCaps *query_caps = gst_caps_from_string (caps);
+    GstQuery *query = gst_query_new_allocation (query_caps, TRUE);
+    GstMapInfo map;
+
+    if (gst_pad_peer_query (c->srcpad, query) &&
+        gst_query_get_n_allocation_params (query) > 0)
+      gst_query_parse_nth_allocation_param (query, 0, &c->allocator, &c->params);
+    gst_query_unref (query);
+    gst_caps_unref (query_caps);
+    BENCH_CHECK (gst_buffer_map (c->buf, &map, GST_MAP_READ));
+    c->frame = g_memdup2 (map.data, map.size);
+    c->frame_size = map.size;
+    gst_buffer_unmap (c->buf, &map);
+  }
 }
 
 static Chain *
@@ -268,6 +298,12 @@ push_one (Chain * c)
     gst_buffer_unmap (c->buf, &map);
   }
   c->pushed++;
+  if (c->writable) {
+    GstBuffer *b = gst_buffer_new_allocate (c->allocator, c->frame_size, &c->params);
+
+    gst_buffer_fill (b, 0, c->frame, c->frame_size);
+    return gst_pad_push (c->srcpad, b) == GST_FLOW_OK;
+  }
   return gst_pad_push (c->srcpad, gst_buffer_ref (c->buf)) == GST_FLOW_OK;
 }
 
@@ -378,5 +414,8 @@ chain_free (Chain * c)
   gst_buffer_unref (c->buf);
   if (c->srtp_key)
     gst_buffer_unref (c->srtp_key);
+  if (c->allocator)
+    gst_object_unref (c->allocator);
+  g_free (c->frame);
   g_free (c);
 }

@@ -59,6 +59,7 @@ void        crypto_case_free (CryptoCase *c);
 
 /* bench-pipeline.c: items 3 and 4, a chain of elements fed by a pad of our own */
 typedef struct _Chain Chain;
+extern gboolean bench_writable_input;
 Chain *     chain_new_e2ee (GstE2eeCipherSuite suite, const guint8 *frame, gsize size,
                             const gchar *caps);
 Chain *     chain_new_identity (const guint8 *frame, gsize size, const gchar *caps, gboolean rtp);
