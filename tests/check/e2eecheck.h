@@ -188,6 +188,32 @@ assert_buffer_bytes (GstBuffer * buf, GBytes * want, const gchar * what)
           size) == 0, "%s: bytes differ", what);
 }
 
+/* ---- Stats and messages -------------------------------------------------- */
+
+/* A guint64 field the structure must have (stats, bus messages). */
+static inline guint64
+get_u64 (const GstStructure * s, const gchar * field)
+{
+  guint64 v = G_MAXUINT64;
+
+  fail_unless (gst_structure_get_uint64 (s, field, &v), "%s: no guint64 field '%s' in %"
+      GST_PTR_FORMAT, gst_structure_get_name (s), field, s);
+  return v;
+}
+
+/* @s has exactly @fields (NULL-terminated): a field added or dropped is an API change
+ * the test must notice. */
+static inline void
+assert_fields (const GstStructure * s, const gchar * const *fields)
+{
+  guint i, n = g_strv_length ((gchar **) fields);
+
+  for (i = 0; i < n; i++)
+    fail_unless (gst_structure_has_field (s, fields[i]), "%" GST_PTR_FORMAT
+        " lacks field '%s'", s, fields[i]);
+  fail_unless_equals_int (gst_structure_n_fields (s), n);
+}
+
 /* ---- Plaintext windows --------------------------------------------------- */
 
 /* The pipeline tests look for plaintext on the wire as 16-byte windows: every

@@ -203,27 +203,6 @@ assert_warning_contains (GstBus * bus, const gchar * text)
   gst_message_unref (msg);
 }
 
-static guint64
-get_u64 (const GstStructure * s, const gchar * field)
-{
-  guint64 v = G_MAXUINT64;
-
-  fail_unless (gst_structure_get_uint64 (s, field, &v), "%s: no guint64 field '%s'",
-      gst_structure_get_name (s), field);
-  return v;
-}
-
-static void
-assert_fields (const GstStructure * s, const gchar * const *fields)
-{
-  guint i, n = g_strv_length ((gchar **) fields);
-
-  for (i = 0; i < n; i++)
-    fail_unless (gst_structure_has_field (s, fields[i]), "%s lacks field '%s'",
-        gst_structure_get_name (s), fields[i]);
-  fail_unless_equals_int (gst_structure_n_fields (s), n);
-}
-
 /* ---- Tests -------------------------------------------------------------- */
 
 /* For every suite: the element's frames are exactly the library's, CTR 0..N-1, and
