@@ -188,6 +188,20 @@ assert_buffer_bytes (GstBuffer * buf, GBytes * want, const gchar * what)
           size) == 0, "%s: bytes differ", what);
 }
 
+/* Deterministic bytes that differ with @seed (a frame's or packet's index): content
+ * no encoder would make, and easy to tell apart from its neighbours. */
+static inline void
+fill_bytes (guint8 * p, gsize n, guint32 seed)
+{
+  guint32 x = 0x9e3779b9u * (seed + 1);
+  gsize i;
+
+  for (i = 0; i < n; i++) {
+    x = x * 1664525u + 1013904223u;
+    p[i] = x >> 24;
+  }
+}
+
 /* ---- Stats and messages -------------------------------------------------- */
 
 /* A guint64 field the structure must have (stats, bus messages). */

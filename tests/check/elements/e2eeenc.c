@@ -43,17 +43,12 @@ make_frame (guint idx, gsize size)
 {
   GstBuffer *buf;
   GstMapInfo map;
-  guint32 x = 0x9e3779b9u * (idx + 1);
-  gsize i;
 
   if (size == 0)
     return gst_buffer_new ();
   buf = gst_buffer_new_allocate (NULL, size, NULL);
   gst_buffer_map (buf, &map, GST_MAP_WRITE);
-  for (i = 0; i < size; i++) {
-    x = x * 1664525u + 1013904223u;
-    map.data[i] = x >> 24;
-  }
+  fill_bytes (map.data, size, idx);
   gst_buffer_unmap (buf, &map);
   return buf;
 }
