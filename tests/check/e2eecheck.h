@@ -19,6 +19,24 @@
 
 #define KEY_SIZE 32
 
+/* ---- Caps ---------------------------------------------------------------- */
+
+/* Media the harness tests feed, and the SFrame caps e2eeenc must make of them,
+ * written out here rather than taken from the element. */
+#define H264_CAPS "video/x-h264, stream-format=(string)avc, alignment=(string)au, " \
+  "width=(int)320, height=(int)240, framerate=(fraction)30/1, profile=(string)high, " \
+  "codec_data=(buffer)0164001fffe1001867640028acd940780227e5c05a808080a0000003002000000781e30632c001000568ebecb22c"
+#define H264_SFRAME_CAPS "application/x-sframe, original-media-type=(string)video/x-h264, " \
+  "stream-format=(string)avc, alignment=(string)au, " \
+  "width=(int)320, height=(int)240, framerate=(fraction)30/1, profile=(string)high, " \
+  "codec_data=(buffer)0164001fffe1001867640028acd940780227e5c05a808080a0000003002000000781e30632c001000568ebecb22c"
+#define OPUS_CAPS "audio/x-opus, channel-mapping-family=(int)0, rate=(int)48000, channels=(int)2"
+#define OPUS_SFRAME_CAPS "application/x-sframe, original-media-type=(string)audio/x-opus, " \
+  "channel-mapping-family=(int)0, rate=(int)48000, channels=(int)2"
+/* Opus in RTP, as rtpopuspay sends it. */
+#define OPUS_RTP_CAPS "application/x-rtp, media=(string)audio, clock-rate=(int)48000, " \
+  "encoding-name=(string)OPUS, payload=(int)111"
+
 /* ---- Cipher suites ------------------------------------------------------- */
 
 /* Every SFrame cipher suite the library implements (RFC 9605 §4.5), for the tests

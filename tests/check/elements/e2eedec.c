@@ -17,16 +17,6 @@
 #define KID 0x1234              /* needs a 2-byte KID field in the header */
 #define DEFAULT_SUITE GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128
 
-#define H264_CAPS "video/x-h264, stream-format=(string)avc, alignment=(string)au, " \
-  "width=(int)320, height=(int)240, framerate=(fraction)30/1, profile=(string)high, " \
-  "codec_data=(buffer)0164001fffe1001867640028acd940780227e5c05a808080a0000003002000000781e30632c001000568ebecb22c"
-#define H264_SFRAME_CAPS "application/x-sframe, original-media-type=(string)video/x-h264, " \
-  "stream-format=(string)avc, alignment=(string)au, " \
-  "width=(int)320, height=(int)240, framerate=(fraction)30/1, profile=(string)high, " \
-  "codec_data=(buffer)0164001fffe1001867640028acd940780227e5c05a808080a0000003002000000781e30632c001000568ebecb22c"
-#define OPUS_CAPS "audio/x-opus, channel-mapping-family=(int)0, rate=(int)48000, channels=(int)2"
-#define OPUS_SFRAME_CAPS "application/x-sframe, original-media-type=(string)audio/x-opus, " \
-  "channel-mapping-family=(int)0, rate=(int)48000, channels=(int)2"
 #define VP8_CAPS "video/x-vp8, width=(int)640, height=(int)360, framerate=(fraction)30000/1001, " \
   "pixel-aspect-ratio=(fraction)1/1, profile=(string)0"
 #define VP8_SFRAME_CAPS "application/x-sframe, original-media-type=(string)video/x-vp8, " \

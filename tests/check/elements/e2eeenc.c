@@ -13,17 +13,6 @@
 #include <string.h>
 #include "../e2eecheck.h"
 
-#define H264_CAPS "video/x-h264, stream-format=(string)avc, alignment=(string)au, " \
-  "width=(int)320, height=(int)240, framerate=(fraction)30/1, profile=(string)high, " \
-  "codec_data=(buffer)0164001fffe1001867640028acd940780227e5c05a808080a0000003002000000781e30632c001000568ebecb22c"
-/* The same caps as e2eeenc must output them, written out independently. */
-#define H264_SFRAME_CAPS "application/x-sframe, original-media-type=(string)video/x-h264, " \
-  "stream-format=(string)avc, alignment=(string)au, " \
-  "width=(int)320, height=(int)240, framerate=(fraction)30/1, profile=(string)high, " \
-  "codec_data=(buffer)0164001fffe1001867640028acd940780227e5c05a808080a0000003002000000781e30632c001000568ebecb22c"
-#define OPUS_CAPS "audio/x-opus, channel-mapping-family=(int)0, rate=(int)48000, channels=(int)2"
-#define OPUS_SFRAME_CAPS "application/x-sframe, original-media-type=(string)audio/x-opus, " \
-  "channel-mapping-family=(int)0, rate=(int)48000, channels=(int)2"
 
 /* Frame sizes chosen to hit the edges: empty, shorter than a tag, around one AES block,
  * an MTU, and one frame large enough to make the element grow its buffer pool. */

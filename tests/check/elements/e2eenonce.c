@@ -23,9 +23,6 @@
 #include "../e2eecheck.h"
 
 #define SUITE GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128
-#define OPUS_CAPS "audio/x-opus, channel-mapping-family=(int)0, rate=(int)48000, channels=(int)2"
-#define RTP_CAPS "application/x-rtp, media=(string)audio, clock-rate=(int)48000, " \
-  "encoding-name=(string)OPUS, payload=(int)111"
 /* An Opus TOC byte (CELT fullband 20 ms, stereo, one frame): the codec layout keeps it
  * in the clear. */
 #define OPUS_TOC 0xfc
@@ -93,7 +90,7 @@ typedef struct
 static GstCaps *
 mode_caps (Mode mode)
 {
-  return gst_caps_from_string (mode == MODE_RTP ? RTP_CAPS : OPUS_CAPS);
+  return gst_caps_from_string (mode == MODE_RTP ? OPUS_RTP_CAPS : OPUS_CAPS);
 }
 
 /* Wraps @enc (taken) in a harness; it is set PLAYING, so configure keys first. */

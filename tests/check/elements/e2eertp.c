@@ -21,9 +21,7 @@
 #include "../e2eecheck.h"
 
 #define KEY_HEX_1 "20212223242526272829303132333435363738394041424344454647484950ff"
-#define RTP_CAPS "application/x-rtp, media=(string)audio, clock-rate=(int)48000, " \
-  "encoding-name=(string)OPUS, payload=(int)111"
-#define RTP_E2EE_CAPS RTP_CAPS ", e2ee-layout=(string)rtp"
+#define RTP_E2EE_CAPS OPUS_RTP_CAPS ", e2ee-layout=(string)rtp"
 #define ALL_FIELDS "marker+payload-type+sequence-number+timestamp+ssrc"
 
 /* ---- Keys --------------------------------------------------------------- */
@@ -289,7 +287,8 @@ GST_START_TEST (test_rtp_enc_byte_exact)
   const FieldSet *f = &field_sets[__i__ / G_N_ELEMENTS (all_suites)];
   guint64 kid = 0x1234;
   GstE2eeSFrameKey *ref = reference_key (&keys, suite, kid, 1);
-  GstHarness *h = harness_for (make_rtp_enc (suite, kid, 1, f->nick), NULL, RTP_CAPS);
+  GstHarness *h = harness_for (make_rtp_enc (suite, kid, 1, f->nick), NULL,
+      OPUS_RTP_CAPS);
   guint i;
 
   for (i = 0; i < 2 * N_SPECS; i++) {
@@ -323,7 +322,7 @@ GST_START_TEST (test_rtp_enc_two_memories)
 {
   GstE2eeCipherSuite suite = GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128;
   GstE2eeSFrameKey *ref = reference_key (&keys, suite, 2, 4);
-  GstHarness *h = harness_for (make_rtp_enc (suite, 2, 4, NULL), NULL, RTP_CAPS);
+  GstHarness *h = harness_for (make_rtp_enc (suite, 2, 4, NULL), NULL, OPUS_RTP_CAPS);
   guint i;
 
   for (i = 0; i < N_SPECS; i++) {
@@ -366,7 +365,7 @@ GST_START_TEST (test_rtp_round_trip)
   GstElement *dec = gst_harness_find_element (h, "e2eedec");
   guint i;
 
-  gst_harness_set_src_caps_str (h, RTP_CAPS);
+  gst_harness_set_src_caps_str (h, OPUS_RTP_CAPS);
   for (i = 0; i < 3 * N_SPECS; i++) {
     GstBuffer *in = make_packet (&specs[i % N_SPECS], i), *out;
     GBytes *want = extract_bytes (in);
@@ -381,7 +380,7 @@ GST_START_TEST (test_rtp_round_trip)
     g_bytes_unref (want);
     gst_buffer_unref (out);
   }
-  assert_caps (h->sinkpad, RTP_CAPS);
+  assert_caps (h->sinkpad, OPUS_RTP_CAPS);
   fail_unless_equals_uint64 (stat (dec, "frames"), 3 * N_SPECS);
   fail_unless_equals_uint64 (stat (dec, "dropped"), 0);
   gst_object_unref (dec);
@@ -395,7 +394,7 @@ static GPtrArray *
 encrypt_packets (guint n, guint spec, const gchar * fields)
 {
   GstHarness *h = harness_for (make_rtp_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
-          1, 1, fields), NULL, RTP_CAPS);
+          1, 1, fields), NULL, OPUS_RTP_CAPS);
   GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_buffer_unref);
   guint i;
 
@@ -434,7 +433,7 @@ GST_START_TEST (test_rtp_dec_in_place)
     gst_buffer_unref (want);
     g_bytes_unref (want_bytes);
   }
-  assert_caps (h->sinkpad, RTP_CAPS);
+  assert_caps (h->sinkpad, OPUS_RTP_CAPS);
   gst_harness_teardown (h);
   g_ptr_array_unref (enc);
 }
@@ -686,7 +685,7 @@ GST_START_TEST (test_rtp_enc_malformed)
   static const PacketSpec bad_pad = { 10, 2, 0, 0, FALSE };
   GstBus *bus;
   GstHarness *h = harness_for (make_rtp_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
-          1, 1, NULL), &bus, RTP_CAPS);
+          1, 1, NULL), &bus, OPUS_RTP_CAPS);
   GstBuffer *pad, *out;
   GstMessage *msg;
   GstMapInfo map;
@@ -738,7 +737,7 @@ sframe_kid (GstBuffer * buf, guint64 * ctr)
 GST_START_TEST (test_rtp_key_rotation)
 {
   GstE2eeCipherSuite suite = GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128;
-  GstHarness *enc = harness_for (make_rtp_enc (suite, 1, 1, NULL), NULL, RTP_CAPS);
+  GstHarness *enc = harness_for (make_rtp_enc (suite, 1, 1, NULL), NULL, OPUS_RTP_CAPS);
   GstHarness *dec = harness_for (make_dec (suite, 1, 1, NULL), NULL, RTP_E2EE_CAPS);
   GstBuffer *key2 = key_buffer (&keys, 2);
   gboolean ok = FALSE;
@@ -776,7 +775,7 @@ GST_START_TEST (test_rtp_key_rotation)
   gst_buffer_unref (key2);
 
   /* max-frames-per-key: packets, not frames, are what a key encrypts. */
-  enc = harness_for (make_rtp_enc (suite, 5, 1, NULL), NULL, RTP_CAPS);
+  enc = harness_for (make_rtp_enc (suite, 5, 1, NULL), NULL, OPUS_RTP_CAPS);
   g_object_set (enc->element, "max-frames-per-key", (guint64) 3, NULL);
   for (i = 0; i < 5; i++)
     fail_unless_equals_int (gst_harness_push (enc, make_packet (&specs[0], i)),
@@ -799,7 +798,7 @@ GST_START_TEST (test_rtp_caps)
 
   /* Downstream that takes only whole-frame SFrame. */
   h = harness_for (make_rtp_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1,
-      NULL), NULL, RTP_CAPS);
+      NULL), NULL, OPUS_RTP_CAPS);
   gst_harness_set_sink_caps_str (h, "application/x-sframe");
   gst_buffer_unref (push_pull (h, make_packet (&specs[0], 0)));
   assert_caps (h->sinkpad, "application/x-sframe, original-media-type=(string)"
@@ -809,7 +808,7 @@ GST_START_TEST (test_rtp_caps)
 
   /* Downstream that names plain RTP (rtpbin, a depayloader): per packet. */
   h = harness_for (make_rtp_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1,
-      NULL), NULL, RTP_CAPS);
+      NULL), NULL, OPUS_RTP_CAPS);
   gst_harness_set_sink_caps_str (h, "application/x-rtp");
   gst_buffer_unref (push_pull (h, make_packet (&specs[0], 0)));
   assert_caps (h->sinkpad, RTP_E2EE_CAPS);
@@ -817,7 +816,7 @@ GST_START_TEST (test_rtp_caps)
 
   /* e2eedec auto on RTP caps without the field: plaintext, refused with a hint. */
   el = make_dec (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1, NULL);
-  h = harness_for (el, &bus, RTP_CAPS);
+  h = harness_for (el, &bus, OPUS_RTP_CAPS);
   fail_if (gst_harness_push (h, make_packet (&specs[0], 0)) == GST_FLOW_OK);
   fail_unless (error_says (bus, "layout=rtp"));
   teardown (h, bus);
@@ -830,11 +829,11 @@ GST_START_TEST (test_rtp_caps)
 
     el = make_dec (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1, NULL);
     gst_util_set_object_arg (G_OBJECT (el), "layout", "rtp");
-    h = harness_for (el, NULL, RTP_CAPS);
+    h = harness_for (el, NULL, OPUS_RTP_CAPS);
     want = extract_bytes (want_buf);
     out = push_pull (h, gst_buffer_ref (g_ptr_array_index (enc, 0)));
     assert_bytes (out, want, "layout=rtp, plain RTP caps", 0);
-    assert_caps (h->sinkpad, RTP_CAPS);
+    assert_caps (h->sinkpad, OPUS_RTP_CAPS);
     gst_buffer_unref (out);
     gst_buffer_unref (want_buf);
     g_bytes_unref (want);
@@ -862,14 +861,14 @@ GST_START_TEST (test_rtp_caps)
   /* With enabled=false packets pass with their own caps. */
   el = make_rtp_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1, NULL);
   g_object_set (el, "enabled", FALSE, NULL);
-  h = harness_for (el, NULL, RTP_CAPS);
+  h = harness_for (el, NULL, OPUS_RTP_CAPS);
   {
     GstBuffer *in = make_packet (&specs[0], 0), *out;
     GBytes *want = extract_bytes (in);
 
     out = push_pull (h, in);
     assert_bytes (out, want, "disabled", 0);
-    assert_caps (h->sinkpad, RTP_CAPS);
+    assert_caps (h->sinkpad, OPUS_RTP_CAPS);
     gst_buffer_unref (out);
     g_bytes_unref (want);
   }
@@ -911,7 +910,7 @@ GST_START_TEST (test_rtp_doc_example)
   gst_util_set_object_arg (G_OBJECT (enc), "cipher-suite", "aes-128-gcm-sha256-128");
   g_object_set (enc, "key-id", (guint64) 1, "key", key, NULL);
   gst_buffer_unref (key);
-  h = harness_for (enc, NULL, RTP_CAPS);
+  h = harness_for (enc, NULL, OPUS_RTP_CAPS);
   out = push_pull (h, hex_buffer ("a1 ef 12 34 00 01 e2 40 de ad be ef 01 02 03 04 "
           "00 01 02 03 04 05 06 07 00 00 00 04"));
   want = hex_buffer ("a1 ef 12 34 00 01 e2 40 de ad be ef 01 02 03 04 10 "
