@@ -11,19 +11,8 @@
 #include <gst/check/gstharness.h>
 #include <gst/e2ee/e2ee.h>
 #include <string.h>
+#include "../e2eecheck.h"
 
-#define KEY_SIZE 32
-#define H264_CAPS "video/x-h264, stream-format=(string)avc, alignment=(string)au, " \
-  "width=(int)320, height=(int)240, framerate=(fraction)30/1, profile=(string)high, " \
-  "codec_data=(buffer)0164001fffe1001867640028acd940780227e5c05a808080a0000003002000000781e30632c001000568ebecb22c"
-/* The same caps as e2eeenc must output them, written out independently. */
-#define H264_SFRAME_CAPS "application/x-sframe, original-media-type=(string)video/x-h264, " \
-  "stream-format=(string)avc, alignment=(string)au, " \
-  "width=(int)320, height=(int)240, framerate=(fraction)30/1, profile=(string)high, " \
-  "codec_data=(buffer)0164001fffe1001867640028acd940780227e5c05a808080a0000003002000000781e30632c001000568ebecb22c"
-#define OPUS_CAPS "audio/x-opus, channel-mapping-family=(int)0, rate=(int)48000, channels=(int)2"
-#define OPUS_SFRAME_CAPS "application/x-sframe, original-media-type=(string)audio/x-opus, " \
-  "channel-mapping-family=(int)0, rate=(int)48000, channels=(int)2"
 
 /* Frame sizes chosen to hit the edges: empty, shorter than a tag, around one AES block,
  * an MTU, and one frame large enough to make the element grow its buffer pool. */
@@ -33,36 +22,9 @@ static const gsize frame_sizes[] = { 0, 1, 15, 16, 17, 100, 1500, 4000, 70000, 3
 
 /* ---- Helpers ------------------------------------------------------------ */
 
-static void
-fill_key (guint8 * key, guint8 seed)
-{
-  guint i;
-
-  for (i = 0; i < KEY_SIZE; i++)
-    key[i] = (guint8) (seed * 31 + i * 7 + 1);
-}
-
-static GstBuffer *
-key_buffer (guint8 seed)
-{
-  guint8 key[KEY_SIZE];
-
-  fill_key (key, seed);
-  return gst_buffer_new_memdup (key, KEY_SIZE);
-}
-
-static GstE2eeSFrameKey *
-reference_key (GstE2eeCipherSuite suite, guint64 kid, guint8 seed)
-{
-  guint8 key[KEY_SIZE];
-  GError *err = NULL;
-  GstE2eeSFrameKey *k;
-
-  fill_key (key, seed);
-  k = gst_e2ee_sframe_key_new (suite, kid, key, KEY_SIZE, &err);
-  fail_unless (k != NULL, "reference key: %s", err ? err->message : "?");
-  return k;
-}
+/* This file's keys (e2eecheck.h). make_enc() gives whole-frame SFrame:
+ * test_enc_codec_layout sets the codec layout itself. */
+static const KeyRecipe keys = { 31, 7, 1 };
 
 /* Deterministic frame content that differs per frame. */
 static GstBuffer *
@@ -70,17 +32,12 @@ make_frame (guint idx, gsize size)
 {
   GstBuffer *buf;
   GstMapInfo map;
-  guint32 x = 0x9e3779b9u * (idx + 1);
-  gsize i;
 
   if (size == 0)
     return gst_buffer_new ();
   buf = gst_buffer_new_allocate (NULL, size, NULL);
   gst_buffer_map (buf, &map, GST_MAP_WRITE);
-  for (i = 0; i < size; i++) {
-    x = x * 1664525u + 1013904223u;
-    map.data[i] = x >> 24;
-  }
+  fill_bytes (map.data, size, idx);
   gst_buffer_unmap (buf, &map);
   return buf;
 }
@@ -103,32 +60,12 @@ stamp_frame (GstBuffer * buf, guint idx)
 
 /* The frame @ref would produce for @plain, as the element must produce it. */
 static GBytes *
-reference_encrypt (GstE2eeSFrameKey * ref, GstBuffer * plain, guint64 * ctr)
+reference_encrypt_buffer (GstE2eeSFrameKey * ref, GstBuffer * plain, guint64 * ctr)
 {
-  GstMapInfo map;
-  GError *err = NULL;
-  gsize cap, len = 0;
-  guint8 *out;
-  gboolean ok;
+  GBytes *bytes = buffer_bytes (plain), *out = reference_encrypt (ref, bytes, ctr);
 
-  gst_buffer_map (plain, &map, GST_MAP_READ);
-  cap = gst_e2ee_sframe_key_get_max_encrypted_size (ref, map.size);
-  out = g_malloc (cap);
-  ok = gst_e2ee_sframe_key_encrypt (ref, NULL, 0, map.data, map.size, out, cap, &len,
-      ctr, &err);
-  gst_buffer_unmap (plain, &map);
-  fail_unless (ok, "reference encryption: %s", err ? err->message : "?");
-  return g_bytes_new_take (out, len);
-}
-
-static void
-assert_buffer_bytes (GstBuffer * buf, GBytes * want, const gchar * what)
-{
-  gsize size = gst_buffer_get_size (buf);
-
-  fail_unless_equals_uint64 (size, g_bytes_get_size (want));
-  fail_unless (size == 0 || gst_buffer_memcmp (buf, 0, g_bytes_get_data (want, NULL),
-          size) == 0, "%s: bytes differ", what);
+  g_bytes_unref (bytes);
+  return out;
 }
 
 static void
@@ -156,31 +93,6 @@ assert_same_timing_and_flags (GstBuffer * out, GstBuffer * in)
   fail_unless_equals_int (GST_BUFFER_FLAGS (out), GST_BUFFER_FLAGS (in));
 }
 
-static GstElement *
-make_enc (GstE2eeCipherSuite suite, guint64 kid, guint8 key_seed)
-{
-  GstElement *enc = gst_element_factory_make ("e2eeenc", NULL);
-  GstBuffer *key = key_buffer (key_seed);
-
-  fail_unless (enc != NULL, "e2eeenc not found: is GST_PLUGIN_PATH set?");
-  g_object_set (enc, "cipher-suite", suite, "key-id", kid, "key", key, NULL);
-  /* These tests check whole-frame SFrame; test_enc_codec_layout the codec layout. */
-  gst_util_set_object_arg (G_OBJECT (enc), "layout", "frame");
-  gst_buffer_unref (key);
-  return enc;
-}
-
-/* The elements work in the pushing thread: by the time a push returns, the output is
- * there. Failing at once beats gst_harness_pull()'s minute-long wait. */
-static GstBuffer *
-pull_now (GstHarness * h)
-{
-  GstBuffer *buf = gst_harness_try_pull (h);
-
-  fail_unless (buf != NULL, "no output buffer");
-  return buf;
-}
-
 static void
 assert_enum_nick (GObject * obj, const gchar * prop, const gchar * nick)
 {
@@ -194,21 +106,6 @@ assert_enum_nick (GObject * obj, const gchar * prop, const gchar * nick)
   fail_unless (ev != NULL);
   fail_unless_equals_string (ev->value_nick, nick);
   g_value_unset (&v);
-}
-
-static GstHarness *
-harness_for (GstElement * el, GstBus ** bus, const gchar * caps)
-{
-  GstHarness *h;
-
-  if (bus) {
-    *bus = gst_bus_new ();
-    gst_element_set_bus (el, *bus);
-  }
-  h = gst_harness_new_with_element (el, "sink", "src");
-  gst_object_unref (el);        /* the harness holds it */
-  gst_harness_set_src_caps_str (h, caps);
-  return h;
 }
 
 /* Pushes @n frames from make_frame()/stamp_frame() starting at @start and checks
@@ -226,7 +123,7 @@ push_and_check_full (GstHarness * h, GstE2eeSFrameKey * ref, guint start, guint 
     guint64 ctr;
 
     stamp_frame (in, i);
-    want = reference_encrypt (ref, in, &ctr);
+    want = reference_encrypt_buffer (ref, in, &ctr);
     fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (in)), GST_FLOW_OK);
     out = pull_now (h);
     assert_buffer_bytes (out, want, "e2eeenc output vs. library encryption");
@@ -245,14 +142,6 @@ static void
 push_and_check (GstHarness * h, GstE2eeSFrameKey * ref, guint start, guint n)
 {
   push_and_check_full (h, ref, start, n, FALSE);
-}
-
-/* gst_harness_push_and_pull() that fails at once when the push does. */
-static GstBuffer *
-push_pull (GstHarness * h, GstBuffer * buf)
-{
-  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
-  return pull_now (h);
 }
 
 static GstMessage *
@@ -298,36 +187,7 @@ assert_warning_contains (GstBus * bus, const gchar * text)
   gst_message_unref (msg);
 }
 
-static guint64
-get_u64 (const GstStructure * s, const gchar * field)
-{
-  guint64 v = G_MAXUINT64;
-
-  fail_unless (gst_structure_get_uint64 (s, field, &v), "%s: no guint64 field '%s'",
-      gst_structure_get_name (s), field);
-  return v;
-}
-
-static void
-assert_fields (const GstStructure * s, const gchar * const *fields)
-{
-  guint i, n = g_strv_length ((gchar **) fields);
-
-  for (i = 0; i < n; i++)
-    fail_unless (gst_structure_has_field (s, fields[i]), "%s lacks field '%s'",
-        gst_structure_get_name (s), fields[i]);
-  fail_unless_equals_int (gst_structure_n_fields (s), n);
-}
-
 /* ---- Tests -------------------------------------------------------------- */
-
-static const GstE2eeCipherSuite all_suites[] = {
-  GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_80,
-  GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_64,
-  GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_32,
-  GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128,
-  GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
-};
 
 /* For every suite: the element's frames are exactly the library's, CTR 0..N-1, and
  * timing and flags survive. A KID needing a multi-byte header field is used on
@@ -336,8 +196,8 @@ GST_START_TEST (test_enc_byte_exact)
 {
   GstE2eeCipherSuite suite = all_suites[__i__];
   guint64 kid = 0x1234 + __i__;
-  GstE2eeSFrameKey *ref = reference_key (suite, kid, 3);
-  GstHarness *h = harness_for (make_enc (suite, kid, 3), NULL, H264_CAPS);
+  GstE2eeSFrameKey *ref = reference_key (&keys, suite, kid, 3);
+  GstHarness *h = harness_for (make_enc (&keys, suite, kid, 3), NULL, H264_CAPS);
 
   push_and_check (h, ref, 0, 2 * N_FRAMES);
   fail_unless_equals_uint64 (gst_e2ee_sframe_key_get_next_counter (ref), 2 * N_FRAMES);
@@ -353,10 +213,10 @@ GST_END_TEST;
  * ciphertext: muxers, payloaders and the decoder behind e2eedec need them. */
 GST_START_TEST (test_enc_timing_and_flags)
 {
-  GstE2eeSFrameKey *ref = reference_key (GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128,
-      2, 2);
-  GstHarness *h = harness_for (make_enc (GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128,
-          2, 2), NULL, H264_CAPS);
+  GstE2eeSFrameKey *ref = reference_key (&keys,
+      GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128, 2, 2);
+  GstHarness *h = harness_for (make_enc (&keys,
+      GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128, 2, 2), NULL, H264_CAPS);
 
   push_and_check_full (h, ref, 0, N_FRAMES, TRUE);
   gst_e2ee_sframe_key_unref (ref);
@@ -369,9 +229,9 @@ GST_END_TEST;
 GST_START_TEST (test_enc_defaults)
 {
   GstElement *enc = gst_element_factory_make ("e2eeenc", NULL);
-  GstE2eeSFrameKey *ref = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
-      0, 9);
-  GstBuffer *key = key_buffer (9);
+  GstE2eeSFrameKey *ref = reference_key (&keys,
+      GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 0, 9);
+  GstBuffer *key = key_buffer (&keys, 9);
   GstE2eeCipherSuite suite;
   guint64 kid;
   gboolean enabled;
@@ -399,8 +259,8 @@ GST_START_TEST (test_enc_key_write_only_and_hex)
 {
   GstElement *enc = gst_element_factory_make ("e2eeenc", NULL);
   GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (enc), "key");
-  GstE2eeSFrameKey *ref = reference_key (GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128,
-      77, 5);
+  GstE2eeSFrameKey *ref = reference_key (&keys,
+      GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128, 77, 5);
   guint8 key[KEY_SIZE];
   gchar hex[2 * KEY_SIZE + 1];
   GstHarness *h;
@@ -410,7 +270,7 @@ GST_START_TEST (test_enc_key_write_only_and_hex)
   fail_unless (pspec->flags & G_PARAM_WRITABLE);
   fail_if (pspec->flags & G_PARAM_READABLE, "the key must not be readable");
 
-  fill_key (key, 5);
+  fill_key (&keys, key, 5);
   for (i = 0; i < KEY_SIZE; i++)
     g_snprintf (hex + 2 * i, 3, "%02x", key[i]);
   gst_util_set_object_arg (G_OBJECT (enc), "cipher-suite", "aes-128-gcm-sha256-128");
@@ -432,8 +292,8 @@ GST_START_TEST (test_enc_caps)
   guint i;
 
   for (i = 0; i < G_N_ELEMENTS (in_caps); i++) {
-    GstHarness *h = harness_for (make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
-            1, 1), NULL, in_caps[i]);
+    GstHarness *h = harness_for (make_enc (&keys,
+        GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1), NULL, in_caps[i]);
     GstCaps *want = gst_caps_from_string (out_caps[i]);
     GstCaps *got;
 
@@ -512,14 +372,15 @@ GST_END_TEST;
  * a warning, as `rotate` refuses it, and the stream goes on with the current key. */
 GST_START_TEST (test_enc_kid_reuse)
 {
-  GstE2eeSFrameKey *ref1 = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
-      1, 1);
-  GstE2eeSFrameKey *ref2 = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
-      2, 2);
-  GstElement *enc = make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1);
+  GstE2eeSFrameKey *ref1 = reference_key (&keys,
+      GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1);
+  GstE2eeSFrameKey *ref2 = reference_key (&keys,
+      GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 2, 2);
+  GstElement *enc = make_enc (&keys, GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1);
   GstBus *bus;
   GstHarness *h = harness_for (gst_object_ref (enc), &bus, H264_CAPS);
-  GstBuffer *other = key_buffer (42), *same = key_buffer (1), *key2 = key_buffer (2);
+  GstBuffer *other = key_buffer (&keys, 42), *same = key_buffer (&keys, 1),
+      *key2 = key_buffer (&keys, 2);
 
   push_and_check (h, ref1, 0, 3);
 
@@ -577,16 +438,16 @@ GST_END_TEST;
  * applies whole, and the stream never stops. */
 GST_START_TEST (test_enc_key_change_between_writes)
 {
-  GstE2eeSFrameKey *ref1 = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
-      1, 1);
-  GstE2eeSFrameKey *ref2 = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
-      2, 2);
-  GstE2eeSFrameKey *ref3 = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
-      3, 3);
-  GstElement *enc = make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1);
+  GstE2eeSFrameKey *ref1 = reference_key (&keys,
+      GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1);
+  GstE2eeSFrameKey *ref2 = reference_key (&keys,
+      GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 2, 2);
+  GstE2eeSFrameKey *ref3 = reference_key (&keys,
+      GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 3, 3);
+  GstElement *enc = make_enc (&keys, GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1);
   GstBus *bus;
   GstHarness *h = harness_for (gst_object_ref (enc), &bus, H264_CAPS);
-  GstBuffer *key2 = key_buffer (2), *key3 = key_buffer (3);
+  GstBuffer *key2 = key_buffer (&keys, 2), *key3 = key_buffer (&keys, 3);
   GstStructure *s;
   guint64 kid;
 
@@ -631,17 +492,17 @@ GST_END_TEST;
  * element switches to the store's key for it, once the store has one. */
 GST_START_TEST (test_enc_store_key_id_waits_for_key)
 {
-  GstE2eeSFrameKey *ref1 = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
-      1, 1);
-  GstE2eeSFrameKey *ref2 = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
-      2, 2);
+  GstE2eeSFrameKey *ref1 = reference_key (&keys,
+      GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1);
+  GstE2eeSFrameKey *ref2 = reference_key (&keys,
+      GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 2, 2);
   GstE2eeKeyStore *store = gst_e2ee_key_store_new ();
   GstElement *enc = gst_element_factory_make ("e2eeenc", NULL);
   guint8 key[KEY_SIZE];
   GstBus *bus;
   GstHarness *h;
 
-  fill_key (key, 1);
+  fill_key (&keys, key, 1);
   fail_unless (gst_e2ee_key_store_add_key (store, 1, GST_E2EE_KEY_USAGE_ENCRYPT,
           GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, key, KEY_SIZE, NULL));
   g_object_set (enc, "key-store", store, "key-id", (guint64) 1, NULL);
@@ -652,7 +513,7 @@ GST_START_TEST (test_enc_store_key_id_waits_for_key)
   /* KID 2 is not in the store yet: KID 1 goes on. */
   g_object_set (enc, "key-id", (guint64) 2, NULL);
   push_and_check (h, ref1, 2, 1);
-  fill_key (key, 2);
+  fill_key (&keys, key, 2);
   fail_unless (gst_e2ee_key_store_add_key (store, 2, GST_E2EE_KEY_USAGE_ENCRYPT,
           GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, key, KEY_SIZE, NULL));
   push_and_check (h, ref2, 3, 2);
@@ -672,9 +533,10 @@ GST_END_TEST;
 /* Stopping and restarting the element does not restart a key's counter. */
 GST_START_TEST (test_enc_counter_survives_restart)
 {
-  GstE2eeSFrameKey *ref = reference_key (GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_80,
-      9, 4);
-  GstElement *enc = make_enc (GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_80, 9, 4);
+  GstE2eeSFrameKey *ref = reference_key (&keys,
+      GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_80, 9, 4);
+  GstElement *enc = make_enc (&keys, GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_80, 9,
+      4);
   GstHarness *h = harness_for (gst_object_ref (enc), NULL, OPUS_CAPS);
   GstSegment segment;
 
@@ -745,9 +607,9 @@ GST_END_TEST;
  * with the key's next counter. */
 GST_START_TEST (test_enc_toggle_enabled)
 {
-  GstE2eeSFrameKey *ref = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
-      3, 3);
-  GstElement *enc = make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 3, 3);
+  GstE2eeSFrameKey *ref = reference_key (&keys,
+      GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 3, 3);
+  GstElement *enc = make_enc (&keys, GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 3, 3);
   GstHarness *h = harness_for (gst_object_ref (enc), NULL, OPUS_CAPS);
   GstCaps *plain = gst_caps_from_string (OPUS_CAPS);
   GstCaps *sframe = gst_caps_from_string (OPUS_SFRAME_CAPS);
@@ -819,12 +681,12 @@ GST_END_TEST;
  * the plaintext, not the new ciphertext, and must not be copied to it. */
 GST_START_TEST (test_enc_drops_e2ee_meta)
 {
-  GstE2eeSFrameKey *ref = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
-      4, 4);
-  GstHarness *h = harness_for (make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
-          4, 4), NULL, H264_CAPS);
+  GstE2eeSFrameKey *ref = reference_key (&keys,
+      GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 4, 4);
+  GstHarness *h = harness_for (make_enc (&keys,
+      GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 4, 4), NULL, H264_CAPS);
   GstBuffer *in = make_frame (0, 300), *out;
-  GBytes *want = reference_encrypt (ref, in, NULL);
+  GBytes *want = reference_encrypt_buffer (ref, in, NULL);
 
   gst_buffer_add_e2ee_meta (in, TRUE, 99, 5, GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128);
   out = push_pull (h, in);
@@ -843,10 +705,10 @@ GST_END_TEST;
  * their previous frame; one whose memory is still shared is not written again. */
 GST_START_TEST (test_enc_recycled_output)
 {
-  GstE2eeSFrameKey *ref = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
-      4, 4);
-  GstHarness *h = harness_for (make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
-          4, 4), NULL, H264_CAPS);
+  GstE2eeSFrameKey *ref = reference_key (&keys,
+      GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 4, 4);
+  GstHarness *h = harness_for (make_enc (&keys,
+      GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 4, 4), NULL, H264_CAPS);
   GstBuffer *in, *out, *shared;
   GstBuffer *first;
   GBytes *want, *kept;
@@ -854,7 +716,7 @@ GST_START_TEST (test_enc_recycled_output)
 
   in = make_frame (1, 1200);
   stamp_frame (in, 1);
-  want = reference_encrypt (ref, in, NULL);
+  want = reference_encrypt_buffer (ref, in, NULL);
   out = push_pull (h, in);
   assert_buffer_bytes (out, want, "first frame");
   g_bytes_unref (want);
@@ -865,7 +727,7 @@ GST_START_TEST (test_enc_recycled_output)
 
   in = make_frame (4, 1500);
   stamp_frame (in, 4);
-  want = reference_encrypt (ref, in, NULL);
+  want = reference_encrypt_buffer (ref, in, NULL);
   out = push_pull (h, gst_buffer_ref (in));
   /* The same buffer came back: what is checked is its reset. */
   fail_unless (out == first);
@@ -882,7 +744,7 @@ GST_START_TEST (test_enc_recycled_output)
   kept = g_bytes_new (map.data, map.size);
   gst_buffer_unmap (shared, &map);
   in = make_frame (5, 1500);
-  want = reference_encrypt (ref, in, NULL);
+  want = reference_encrypt_buffer (ref, in, NULL);
   out = push_pull (h, in);
   assert_buffer_bytes (out, want, "after a shared buffer");
   assert_buffer_bytes (shared, kept, "the shared memory");
@@ -904,13 +766,13 @@ GST_START_TEST (test_enc_stats)
     NULL
   };
   static const gchar *const kid_fields[] = { "kid", "frames", "bytes", NULL };
-  GstE2eeSFrameKey *ref1 = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
-      10, 1);
-  GstE2eeSFrameKey *ref2 = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
-      5, 2);
-  GstElement *enc = make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 10, 1);
+  GstE2eeSFrameKey *ref1 = reference_key (&keys,
+      GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 10, 1);
+  GstE2eeSFrameKey *ref2 = reference_key (&keys,
+      GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 5, 2);
+  GstElement *enc = make_enc (&keys, GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 10, 1);
   GstHarness *h = harness_for (gst_object_ref (enc), NULL, OPUS_CAPS);
-  GstBuffer *key2 = key_buffer (2);
+  GstBuffer *key2 = key_buffer (&keys, 2);
   guint64 bytes1 = 0, bytes2 = 0;
   const GValue *kids;
   GstStructure *s;
@@ -975,11 +837,11 @@ GST_END_TEST;
  * a key change right away, not only after the next frame. */
 GST_START_TEST (test_enc_stats_next_ctr_after_key_change)
 {
-  GstE2eeSFrameKey *ref = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
-      1, 1);
-  GstElement *enc = make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1);
+  GstE2eeSFrameKey *ref = reference_key (&keys,
+      GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1);
+  GstElement *enc = make_enc (&keys, GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1);
   GstHarness *h = harness_for (gst_object_ref (enc), NULL, OPUS_CAPS);
-  GstBuffer *key2 = key_buffer (2), *key1 = key_buffer (1);
+  GstBuffer *key2 = key_buffer (&keys, 2), *key1 = key_buffer (&keys, 1);
   GstStructure *s;
 
   push_and_check (h, ref, 0, 3);
@@ -1009,17 +871,17 @@ GST_END_TEST;
  * without touching the input. */
 GST_START_TEST (test_enc_multi_memory_input)
 {
-  GstE2eeSFrameKey *ref = reference_key (GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128,
-      6, 6);
-  GstHarness *h = harness_for (make_enc (GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128,
-          6, 6), NULL, H264_CAPS);
+  GstE2eeSFrameKey *ref = reference_key (&keys,
+      GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128, 6, 6);
+  GstHarness *h = harness_for (make_enc (&keys,
+      GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128, 6, 6), NULL, H264_CAPS);
   GstBuffer *a = make_frame (1, 700), *b = make_frame (2, 333);
   GstBuffer *joined = gst_buffer_append (gst_buffer_ref (a), gst_buffer_ref (b));
   GstBuffer *copy = gst_buffer_copy_deep (joined), *out;
   GBytes *want;
 
   fail_unless_equals_int (gst_buffer_n_memory (joined), 2);
-  want = reference_encrypt (ref, joined, NULL);
+  want = reference_encrypt_buffer (ref, joined, NULL);
   out = push_pull (h, gst_buffer_ref (joined));
   assert_buffer_bytes (out, want, "two-memory frame");
   {
@@ -1047,9 +909,9 @@ GST_END_TEST;
  * dropped, reported and counted, and uses no counter. */
 GST_START_TEST (test_enc_codec_layout)
 {
-  GstE2eeSFrameKey *ref = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
-      3, 1);
-  GstElement *enc = make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 3, 1);
+  GstE2eeSFrameKey *ref = reference_key (&keys,
+      GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 3, 1);
+  GstElement *enc = make_enc (&keys, GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 3, 1);
   GstCaps *want = gst_caps_from_string (OPUS_CAPS ", e2ee-layout=(string)codec");
   GstCaps *got;
   GstHarness *h;
@@ -1127,7 +989,7 @@ GST_END_TEST;
  * one with an error that says why. */
 GST_START_TEST (test_enc_codec_layout_unsupported)
 {
-  GstElement *enc = make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1);
+  GstElement *enc = make_enc (&keys, GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1);
   GstCaps *want = gst_caps_from_string (H264_SFRAME_CAPS), *got;
   GstHarness *h;
   GstBus *bus;
@@ -1143,10 +1005,10 @@ GST_START_TEST (test_enc_codec_layout_unsupported)
   gst_harness_teardown (h);
 
   {
-    GstE2eeSFrameKey *ref = reference_key (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
-        1, 1);
+    GstE2eeSFrameKey *ref = reference_key (&keys,
+        GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1);
 
-    enc = make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1);
+    enc = make_enc (&keys, GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1);
     gst_util_set_object_arg (G_OBJECT (enc), "layout", "auto");
     h = harness_for (enc, NULL, OPUS_CAPS);
     gst_harness_set_sink_caps_str (h, "application/x-sframe");
@@ -1161,7 +1023,7 @@ GST_START_TEST (test_enc_codec_layout_unsupported)
     gst_e2ee_sframe_key_unref (ref);
   }
 
-  enc = make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1);
+  enc = make_enc (&keys, GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1);
   gst_util_set_object_arg (G_OBJECT (enc), "layout", "codec");
   h = harness_for (enc, &bus, H264_CAPS);
   fail_if (gst_harness_push (h, make_frame (0, 100)) == GST_FLOW_OK);

@@ -26,8 +26,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "../hangguard.h"
+#include "../e2eecheck.h"
 
-#define KEY_SIZE 32
 #define SUITE GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128
 #define FRAME_DURATION (20 * GST_MSECOND)
 #define RBITS GST_E2EE_RATCHET_DEFAULT_BITS
@@ -39,23 +39,8 @@
 
 /* ---- Keys and frames --------------------------------------------------------- */
 
-static void
-fill_key (guint8 * key, guint seed)
-{
-  guint i;
-
-  for (i = 0; i < KEY_SIZE; i++)
-    key[i] = (guint8) (seed * 29 + i * 13 + 5);
-}
-
-static GstBuffer *
-key_buffer (guint seed)
-{
-  guint8 key[KEY_SIZE];
-
-  fill_key (key, seed);
-  return gst_buffer_new_memdup (key, KEY_SIZE);
-}
+/* This file's keys (e2eecheck.h). */
+static const KeyRecipe keys = { 29, 13, 5 };
 
 static gsize
 frame_size (guint i)
@@ -144,19 +129,11 @@ to_hex (const guint8 * data, gsize len)
 
 /* ---- Elements, harnesses, messages --------------------------------------- */
 
+/* harness_for() for an element the test keeps (teardown() drops it). */
 static GstHarness *
-harness_for (GstElement * el, GstBus ** bus, const gchar * caps)
+harness_keeping (GstElement * el, GstBus ** bus, const gchar * caps)
 {
-  GstHarness *h;
-
-  if (bus) {
-    *bus = gst_bus_new ();
-    gst_element_set_bus (el, *bus);
-  }
-  h = gst_harness_new_with_element (el, "sink", "src");
-  if (caps)
-    gst_harness_set_src_caps_str (h, caps);
-  return h;
+  return harness_for (gst_object_ref (el), bus, caps);
 }
 
 static void
@@ -170,17 +147,13 @@ teardown (GstHarness * h, GstElement * el, GstBus * bus)
   gst_object_unref (el);
 }
 
+/* enc_with_key() making whole-frame SFrame frames, as the tests check them. */
 static GstElement *
-make_enc (guint64 kid, guint key_seed)
+frame_enc (guint64 kid, guint key_seed)
 {
-  GstElement *enc = gst_element_factory_make ("e2eeenc", NULL);
-  GstBuffer *key = key_buffer (key_seed);
+  GstElement *enc = enc_with_key (&keys, kid, key_seed);
 
-  fail_unless (enc != NULL);
-  g_object_set (enc, "key-id", kid, "key", key, NULL);
-  /* The frames are checked as whole-frame SFrame frames. */
   gst_util_set_object_arg (G_OBJECT (enc), "layout", "frame");
-  gst_buffer_unref (key);
   return enc;
 }
 
@@ -197,7 +170,7 @@ make_dec (void)
 static void
 add_key (GstElement * dec, guint64 kid, guint key_seed)
 {
-  GstBuffer *key = key_buffer (key_seed);
+  GstBuffer *key = key_buffer (&keys, key_seed);
   gboolean ok = FALSE;
 
   g_signal_emit_by_name (dec, "add-key", kid, key, &ok);
@@ -532,7 +505,7 @@ typedef struct
 
 GST_START_TEST (test_rotate_ratchet_lossy_network)
 {
-  GstElement *enc = make_enc (KID_OF (1, 0), 1), *dec = make_dec ();
+  GstElement *enc = frame_enc (KID_OF (1, 0), 1), *dec = make_dec ();
   Sender sender = { g_array_new (FALSE, FALSE, sizeof (AppKey)), 0 };
   GstBuffer **frames = g_new0 (GstBuffer *, N_FRAMES);
   guint64 *kids = g_new0 (guint64, N_FRAMES), expected_kid = KID_OF (1, 0), gen = 1;
@@ -545,10 +518,10 @@ GST_START_TEST (test_rotate_ratchet_lossy_network)
   GstHarness *eh, *dh;
   AppKey key0 = { KID_OF (1, 0), {0}, 0 };
 
-  fill_key (key0.key, 1);
+  fill_key (&keys, key0.key, 1);
   g_array_append_val (sender.keys, key0);
   g_signal_connect (enc, "key-generated", G_CALLBACK (on_key_generated), &sender);
-  eh = harness_for (enc, &ebus, MEDIA_CAPS);
+  eh = harness_keeping (enc, &ebus, MEDIA_CAPS);
 
   /* The sender: a new key every 100 frames, alternately given by the application
    * (rotate) and made by the element (generate-key); a ratchet step 50 frames into
@@ -561,13 +534,13 @@ GST_START_TEST (test_rotate_ratchet_lossy_network)
     if (i > 0 && i % 100 == 0) {
       if ((i / 100) % 2 == 1) {
         AppKey k = { KID_OF (gen + 1, 0), {0}, i };
-        GstBuffer *key = key_buffer (gen + 1);
+        GstBuffer *key = key_buffer (&keys, gen + 1);
         gboolean ok = FALSE;
 
         g_signal_emit_by_name (enc, "rotate", k.kid, key, &ok);
         fail_unless (ok);
         gst_buffer_unref (key);
-        fill_key (k.key, gen + 1);
+        fill_key (&keys, k.key, gen + 1);
         g_array_append_val (sender.keys, k);
       } else {
         guint n = sender.keys->len;
@@ -643,7 +616,7 @@ GST_START_TEST (test_rotate_ratchet_lossy_network)
 
   /* The receiver gets each key the application distributes shortly before the
    * sender starts using it; ratchet steps it derives itself. */
-  dh = harness_for (dec, &dbus, SFRAME_CAPS);
+  dh = harness_keeping (dec, &dbus, SFRAME_CAPS);
   for (p = 0; p < schedule->len; p++) {
     const Delivery *d = &g_array_index (schedule, Delivery, p);
     GstBuffer *out;
@@ -732,7 +705,7 @@ GST_START_TEST (test_ratchet_matches_openssl)
   Messages m = { 0, };
   guint pass, step;
 
-  fill_key (base[0], 40 + __i__);
+  fill_key (&keys, base[0], 40 + __i__);
   for (step = 1; step < 4; step++)
     openssl_ratchet (ss, base[step - 1], base_len[step - 1], base[step]);
 
@@ -740,7 +713,7 @@ GST_START_TEST (test_ratchet_matches_openssl)
     guint64 kid0 = KID_OF (3, 250);     /* three steps: 250, 251, 252, 253 */
 
     if (pass == 0) {
-      enc = make_enc (kid0, 40 + __i__);
+      enc = frame_enc (kid0, 40 + __i__);
     } else {
       /* The encryption key from the application's key store. */
       GstE2eeKeyStore *store = gst_e2ee_key_store_new ();
@@ -753,7 +726,7 @@ GST_START_TEST (test_ratchet_matches_openssl)
       g_object_unref (store);
     }
     g_object_set (enc, "cipher-suite", ss->suite, NULL);
-    h = harness_for (enc, &bus, MEDIA_CAPS);
+    h = harness_keeping (enc, &bus, MEDIA_CAPS);
     for (step = 0; step < 4; step++) {
       guint64 kid, ctr, new_kid;
 
@@ -823,7 +796,7 @@ distribute_key (GstElement * enc, guint64 kid, GstBuffer * key, Distributor * d)
 GST_START_TEST (test_rotation_interval)
 {
   gboolean generate = __i__ == 1;
-  GstElement *enc = make_enc (KID_OF (7, 0), 7), *dec = make_dec ();
+  GstElement *enc = frame_enc (KID_OF (7, 0), 7), *dec = make_dec ();
   Distributor d = { dec, 0, 0 };
   guint64 expected[3];
   Messages m = { 0, };
@@ -836,8 +809,8 @@ GST_START_TEST (test_rotation_interval)
       generate ? "generate" : "ratchet");
   g_signal_connect (enc, "key-generated", G_CALLBACK (distribute_key), &d);
   add_key (dec, KID_OF (7, 0), 7);
-  eh = harness_for (enc, &bus, MEDIA_CAPS);
-  dh = harness_for (dec, NULL, SFRAME_CAPS);
+  eh = harness_keeping (enc, &bus, MEDIA_CAPS);
+  dh = harness_keeping (dec, NULL, SFRAME_CAPS);
 
   expected[0] = KID_OF (7, 0);
   expected[1] = generate ? KID_OF (8, 0) : KID_OF (7, 1);
@@ -907,7 +880,7 @@ keep_generated (GstElement * enc, guint64 kid, GstBuffer * key, Generated * g)
 
 GST_START_TEST (test_generate_key)
 {
-  GstElement *enc = make_enc (KID_OF (2, 5), 2), *dec = make_dec ();
+  GstElement *enc = frame_enc (KID_OF (2, 5), 2), *dec = make_dec ();
   Generated g = { 0, };
   GstHarness *eh, *dh;
   GstBuffer *out, *other;
@@ -918,8 +891,8 @@ GST_START_TEST (test_generate_key)
   gboolean ok = TRUE;
 
   g_signal_connect (enc, "key-generated", G_CALLBACK (keep_generated), &g);
-  eh = harness_for (enc, &bus, MEDIA_CAPS);
-  dh = harness_for (dec, NULL, SFRAME_CAPS);
+  eh = harness_keeping (enc, &bus, MEDIA_CAPS);
+  dh = harness_keeping (dec, NULL, SFRAME_CAPS);
   gst_buffer_unref (push_one (eh, make_frame (0)));
 
   /* The next generation, step 0; the key only through the signal. */
@@ -963,7 +936,7 @@ GST_START_TEST (test_generate_key)
 
   /* A generated key's KID can never be given another key. */
   {
-    GstBuffer *key = key_buffer (9);
+    GstBuffer *key = key_buffer (&keys, 9);
 
     ok = TRUE;
     g_signal_emit_by_name (enc, "rotate", KID_OF (3, 0), key, &ok);
@@ -988,7 +961,7 @@ GST_END_TEST;
  * and a ratchet with ratchet-bits=0 is refused instead of reusing the KID. */
 GST_START_TEST (test_enc_kid_never_reused)
 {
-  GstElement *enc = make_enc (KID_OF (1, 1), 1);
+  GstElement *enc = frame_enc (KID_OF (1, 1), 1);
   GstHarness *h;
   GstBuffer *key, *out;
   guint64 kid, ctr;
@@ -996,15 +969,15 @@ GST_START_TEST (test_enc_kid_never_reused)
   GstBus *bus;
   Messages m = { 0, };
 
-  h = harness_for (enc, &bus, MEDIA_CAPS);
+  h = harness_keeping (enc, &bus, MEDIA_CAPS);
   gst_buffer_unref (push_one (h, make_frame (0)));
   /* The application rotates to step 2's KID, then back to the first key... */
-  key = key_buffer (2);
+  key = key_buffer (&keys, 2);
   g_signal_emit_by_name (enc, "rotate", KID_OF (1, 2), key, &ok);
   fail_unless (ok);
   gst_buffer_unref (key);
   gst_buffer_unref (push_one (h, make_frame (1)));
-  key = key_buffer (1);
+  key = key_buffer (&keys, 1);
   g_signal_emit_by_name (enc, "rotate", KID_OF (1, 1), key, &ok);
   fail_unless (ok);
   gst_buffer_unref (key);
@@ -1063,7 +1036,7 @@ on_need_new_key (GstElement * enc, guint64 kid, guint64 frames, NeedKey * n)
 
 GST_START_TEST (test_counter_limits)
 {
-  GstElement *enc = make_enc (KID_OF (4, 0), 4);
+  GstElement *enc = frame_enc (KID_OF (4, 0), 4);
   guint i, current = 0;
   NeedKey n = { 0, 0, 0, 0, &current, FALSE };
   Messages m = { 0, };
@@ -1076,7 +1049,7 @@ GST_START_TEST (test_counter_limits)
   g_object_set (enc, "max-frames-per-key", (guint64) 10, "soft-frames-per-key",
       (guint64) 7, NULL);
   g_signal_connect (enc, "need-new-key", G_CALLBACK (on_need_new_key), &n);
-  h = harness_for (enc, &bus, MEDIA_CAPS);
+  h = harness_keeping (enc, &bus, MEDIA_CAPS);
 
   for (i = 0; i < 15; i++) {
     current = i;
@@ -1115,7 +1088,7 @@ GST_START_TEST (test_counter_limits)
   messages_clear (&m);
 
   /* A new key: frames flow again from its CTR 0, with limits of their own. */
-  key = key_buffer (5);
+  key = key_buffer (&keys, 5);
   g_signal_emit_by_name (enc, "rotate", KID_OF (5, 0), key, &ok);
   fail_unless (ok);
   gst_buffer_unref (key);
@@ -1141,7 +1114,7 @@ GST_START_TEST (test_counter_limits)
   messages_clear (&m);
 
   /* Going back to the worn key does not reset its count. */
-  key = key_buffer (4);
+  key = key_buffer (&keys, 4);
   g_signal_emit_by_name (enc, "rotate", KID_OF (4, 0), key, &ok);
   fail_unless (ok);
   gst_buffer_unref (key);
@@ -1151,7 +1124,7 @@ GST_START_TEST (test_counter_limits)
   messages_clear (&m);
 
   /* An application that ratchets when asked never reaches the hard limit. */
-  key = key_buffer (6);
+  key = key_buffer (&keys, 6);
   g_signal_emit_by_name (enc, "rotate", KID_OF (6, 0), key, &ok);
   fail_unless (ok);
   gst_buffer_unref (key);
@@ -1171,14 +1144,14 @@ GST_START_TEST (test_counter_limits)
   teardown (h, enc, bus);
 
   /* soft-frames-per-key 0 means 7/8 of the hard limit. */
-  enc = make_enc (KID_OF (4, 0), 4);
+  enc = frame_enc (KID_OF (4, 0), 4);
   g_object_set (enc, "max-frames-per-key", (guint64) 16, NULL);
   g_object_get (enc, "soft-frames-per-key", &limit, NULL);
   fail_unless_equals_uint64 (limit, 0);
   n.calls = 0;
   n.ratchet = FALSE;
   g_signal_connect (enc, "need-new-key", G_CALLBACK (on_need_new_key), &n);
-  h = harness_for (enc, &bus, MEDIA_CAPS);
+  h = harness_keeping (enc, &bus, MEDIA_CAPS);
   for (i = 0; i < 20; i++) {
     current = i;
     out = push_one (h, make_frame (i));
@@ -1199,20 +1172,20 @@ GST_END_TEST;
 GST_START_TEST (test_keyframe_on_rotate)
 {
   gboolean on = __i__ == 1;
-  GstElement *enc = make_enc (KID_OF (1, 0), 1);
+  GstElement *enc = frame_enc (KID_OF (1, 0), 1);
   GstHarness *h;
   GstBuffer *key;
   guint64 kid;
   gboolean ok = FALSE;
 
   g_object_set (enc, "keyframe-on-rotate", on, NULL);
-  h = harness_for (enc, NULL, MEDIA_CAPS);
+  h = harness_keeping (enc, NULL, MEDIA_CAPS);
   gst_buffer_unref (push_one (h, make_frame (0)));
   gst_buffer_unref (push_one (h, make_frame (1)));
   /* Not for the first key. */
   fail_unless_equals_int (count_keyframe_requests (h), 0);
 
-  key = key_buffer (2);
+  key = key_buffer (&keys, 2);
   g_signal_emit_by_name (enc, "rotate", KID_OF (2, 0), key, &ok);
   fail_unless (ok);
   gst_buffer_unref (key);
@@ -1230,7 +1203,7 @@ GST_START_TEST (test_keyframe_on_rotate)
   fail_unless_equals_int (count_keyframe_requests (h), on ? 1 : 0);
 
   /* A new `key` property value is a key change too. */
-  key = key_buffer (3);
+  key = key_buffer (&keys, 3);
   g_object_set (enc, "key-id", KID_OF (9, 0), "key", key, NULL);
   gst_buffer_unref (key);
   gst_buffer_unref (push_one (h, make_frame (6)));
@@ -1256,7 +1229,7 @@ tamper (GstBuffer * frame)
  * not after replays, which lose nothing. Replays are counted apart from forgeries. */
 GST_START_TEST (test_dec_keyframe_after_gap)
 {
-  GstElement *enc = make_enc (KID_OF (1, 0), 1), *dec = make_dec ();
+  GstElement *enc = frame_enc (KID_OF (1, 0), 1), *dec = make_dec ();
   GstBuffer *frames[40], *out;
   GstHarness *eh, *dh;
   Messages m = { 0, };
@@ -1265,8 +1238,8 @@ GST_START_TEST (test_dec_keyframe_after_gap)
 
   g_object_set (dec, "replay-window", 16, NULL);
   add_key (dec, KID_OF (1, 0), 1);
-  eh = harness_for (enc, NULL, MEDIA_CAPS);
-  dh = harness_for (dec, &bus, SFRAME_CAPS);
+  eh = harness_keeping (enc, NULL, MEDIA_CAPS);
+  dh = harness_keeping (dec, &bus, SFRAME_CAPS);
   for (i = 0; i < G_N_ELEMENTS (frames); i++)
     frames[i] = push_one (eh, make_frame (i));
 
@@ -1329,8 +1302,8 @@ GST_END_TEST;
 static GstBuffer **
 encrypt_stream (guint64 kid, guint seed, guint n)
 {
-  GstElement *enc = make_enc (kid, seed);
-  GstHarness *h = harness_for (enc, NULL, MEDIA_CAPS);
+  GstElement *enc = frame_enc (kid, seed);
+  GstHarness *h = harness_keeping (enc, NULL, MEDIA_CAPS);
   GstBuffer **frames = g_new0 (GstBuffer *, n);
   guint i;
 
@@ -1381,7 +1354,7 @@ GST_START_TEST (test_late_joiner)
   const GstStructure *s;
   guint i, next = 0;
 
-  h = harness_for (dec, &bus, SFRAME_CAPS);
+  h = harness_keeping (dec, &bus, SFRAME_CAPS);
   for (i = 0; i * FRAME_DURATION <= 200 * GST_MSECOND; i++)
     fail_unless (push_one (h, gst_buffer_ref (frames[i])) == NULL);
   fail_unless_equals_int (i, 11);
@@ -1419,7 +1392,7 @@ GST_START_TEST (test_late_joiner)
    * frame, but the next frame only 800 ms after that. The first frame still waited
    * less than unknown-kid-hold for its key, so it is recovered. */
   dec = make_dec ();
-  h = harness_for (dec, &bus, SFRAME_CAPS);
+  h = harness_keeping (dec, &bus, SFRAME_CAPS);
   for (i = 0; i < 3; i++) {
     GstBuffer *in = gst_buffer_copy (frames[i]), *out;
 
@@ -1460,7 +1433,7 @@ GST_START_TEST (test_hold_timeout)
   GstBus *bus;
   guint i;
 
-  h = harness_for (dec, &bus, SFRAME_CAPS);
+  h = harness_keeping (dec, &bus, SFRAME_CAPS);
   /* 1 s of frames with no key: by frame 49 (980 ms) frames 0..23 waited over 500 ms. */
   for (i = 0; i < 50; i++)
     fail_unless (push_one (h, gst_buffer_ref (frames[i])) == NULL);
@@ -1516,7 +1489,7 @@ GST_START_TEST (test_hold_bounds)
   guint i;
 
   g_object_set (dec, "unknown-kid-hold-frames", 5, NULL);
-  h = harness_for (dec, &bus, SFRAME_CAPS);
+  h = harness_keeping (dec, &bus, SFRAME_CAPS);
   for (i = 0; i < 8; i++)
     fail_unless (push_one (h, gst_buffer_ref (frames[i])) == NULL);
   fail_unless_equals_uint64 (stat_u64 (dec, "dropped-unknown-kid"), 3);
@@ -1529,7 +1502,7 @@ GST_START_TEST (test_hold_bounds)
   dec = make_dec ();
   bytes = gst_buffer_get_size (frames[2]) + gst_buffer_get_size (frames[3]);
   g_object_set (dec, "unknown-kid-hold-bytes", (guint64) bytes, NULL);
-  h = harness_for (dec, &bus, SFRAME_CAPS);
+  h = harness_keeping (dec, &bus, SFRAME_CAPS);
   for (i = 0; i < 4; i++)
     fail_unless (push_one (h, gst_buffer_ref (frames[i])) == NULL);
   fail_unless_equals_uint64 (stat_u64 (dec, "dropped-unknown-kid"), 2);
@@ -1540,7 +1513,7 @@ GST_START_TEST (test_hold_bounds)
 
   /* EOS: held frames are dropped and reported. */
   dec = make_dec ();
-  h = harness_for (dec, &bus, SFRAME_CAPS);
+  h = harness_keeping (dec, &bus, SFRAME_CAPS);
   for (i = 0; i < 3; i++)
     fail_unless (push_one (h, gst_buffer_ref (frames[i])) == NULL);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
@@ -1559,7 +1532,7 @@ GST_START_TEST (test_hold_bounds)
   /* No hold. */
   dec = make_dec ();
   g_object_set (dec, "unknown-kid-hold", (guint64) 0, NULL);
-  h = harness_for (dec, &bus, SFRAME_CAPS);
+  h = harness_keeping (dec, &bus, SFRAME_CAPS);
   fail_unless (push_one (h, gst_buffer_ref (frames[0])) == NULL);
   fail_unless_equals_uint64 (stat_u64 (dec, "held"), 0);
   fail_unless_equals_uint64 (stat_u64 (dec, "dropped-unknown-kid"), 1);
@@ -1579,7 +1552,7 @@ GST_START_TEST (test_dec_ratchet_window_and_expiry)
 {
   GstE2eeKeyStore *store = gst_e2ee_key_store_new ();
   GstClock *clock = gst_test_clock_new_with_start_time (1000 * GST_SECOND);
-  GstElement *enc = make_enc (KID_OF (2, 0), 2), *dec = make_dec ();
+  GstElement *enc = frame_enc (KID_OF (2, 0), 2), *dec = make_dec ();
   GstBuffer *step_frames[20][2];
   GstHarness *eh, *dh;
   Messages m = { 0, };
@@ -1595,7 +1568,7 @@ GST_START_TEST (test_dec_ratchet_window_and_expiry)
   add_key (dec, KID_OF (2, 0), 2);
 
   /* Two frames at each of 20 ratchet steps. */
-  eh = harness_for (enc, NULL, MEDIA_CAPS);
+  eh = harness_keeping (enc, NULL, MEDIA_CAPS);
   for (step = 0; step < 20; step++) {
     if (step > 0) {
       g_signal_emit_by_name (enc, "ratchet", &kid);
@@ -1606,7 +1579,7 @@ GST_START_TEST (test_dec_ratchet_window_and_expiry)
   }
   teardown (eh, enc, NULL);
 
-  dh = harness_for (dec, &bus, SFRAME_CAPS);
+  dh = harness_keeping (dec, &bus, SFRAME_CAPS);
   out = push_one (dh, gst_buffer_ref (step_frames[0][0]));
   assert_frame (out, 0);
   gst_buffer_unref (out);
@@ -1849,8 +1822,8 @@ GST_START_TEST (test_store_from_application)
   gboolean ok = TRUE;
   GstContext *context;
 
-  fill_key (own_key, 60);
-  fill_key (remote_key, 50);
+  fill_key (&keys, own_key, 60);
+  fill_key (&keys, remote_key, 50);
   fail_unless (gst_e2ee_key_store_add_key (store, KID_OF (60, 0),
           GST_E2EE_KEY_USAGE_ENCRYPT, SUITE, own_key, KEY_SIZE, NULL));
   fail_unless (gst_e2ee_key_store_add_key (store, KID_OF (50, 0),
@@ -1922,7 +1895,7 @@ GST_START_TEST (test_store_from_application)
   /* A frame whose KID is held only for encryption is never opened with that key. */
   dec = make_dec ();
   g_object_set (dec, "key-store", store, "unknown-kid-hold", (guint64) 0, NULL);
-  h = harness_for (dec, NULL, SFRAME_CAPS);
+  h = harness_keeping (dec, NULL, SFRAME_CAPS);
   {
     GstBuffer **own = encrypt_stream (KID_OF (60, 0), 60, 1);
 
@@ -1992,8 +1965,8 @@ GST_START_TEST (test_store_shared_across_threads)
   guint8 key[KEY_SIZE];
 
   for (t = 0; t < N_THREADS; t++) {
-    GstElement *enc = make_enc (KID_OF (20 + t, 0), 20 + t);
-    GstHarness *h = harness_for (enc, NULL, MEDIA_CAPS);
+    GstElement *enc = frame_enc (KID_OF (20 + t, 0), 20 + t);
+    GstHarness *h = harness_keeping (enc, NULL, MEDIA_CAPS);
     guint64 kid;
 
     r[t].gen = 20 + t;
@@ -2007,12 +1980,12 @@ GST_START_TEST (test_store_shared_across_threads)
     }
     teardown (h, enc, NULL);
 
-    fill_key (key, 20 + t);
+    fill_key (&keys, key, 20 + t);
     fail_unless (gst_e2ee_key_store_add_key (store, KID_OF (20 + t, 0),
             GST_E2EE_KEY_USAGE_DECRYPT, SUITE, key, KEY_SIZE, NULL));
     decs[t] = make_dec ();
     g_object_set (decs[t], "key-store", store, NULL);
-    r[t].h = harness_for (decs[t], NULL, SFRAME_CAPS);
+    r[t].h = harness_keeping (decs[t], NULL, SFRAME_CAPS);
   }
 
   for (t = 0; t < N_THREADS; t++)
@@ -2020,7 +1993,7 @@ GST_START_TEST (test_store_shared_across_threads)
   /* Meanwhile other senders come and go, for as long as the receivers run. */
   for (round = 0; round < 5 || g_atomic_int_get (&running) > 0; round++) {
     for (i = 0; i < 50; i++) {
-      fill_key (key, 100 + i);
+      fill_key (&keys, key, 100 + i);
       fail_unless (gst_e2ee_key_store_add_key (store, KID_OF (100 + i, 0),
               GST_E2EE_KEY_USAGE_DECRYPT, SUITE, key, KEY_SIZE, NULL));
     }
@@ -2212,8 +2185,8 @@ GST_START_TEST (test_no_key_material_leaks)
   key = gst_buffer_new_memdup (k1, KEY_SIZE);
   g_object_set (dec, "key-id", (guint64) 1, "key", key, NULL);
   gst_buffer_unref (key);
-  eh = harness_for (enc, &ebus, MEDIA_CAPS);
-  dh = harness_for (dec, &dbus, SFRAME_CAPS);
+  eh = harness_keeping (enc, &ebus, MEDIA_CAPS);
+  dh = harness_keeping (dec, &dbus, SFRAME_CAPS);
 
   for (i = 0; i < 12; i++) {
     if (i == 3) {
@@ -2363,7 +2336,7 @@ GST_START_TEST (test_per_kid_state_bounded)
 {
   GstClock *clock = gst_test_clock_new_with_start_time (1000 * GST_SECOND);
   GstE2eeKeyStore *store = gst_e2ee_key_store_new ();
-  GstElement *enc = make_enc (KID_OF (1, 0), 1), *dec = make_dec ();
+  GstElement *enc = frame_enc (KID_OF (1, 0), 1), *dec = make_dec ();
   GstHarness *eh, *dh;
   GstBuffer *out, *key;
   guint64 kid = KID_OF (1, 0), prev;
@@ -2374,8 +2347,8 @@ GST_START_TEST (test_per_kid_state_bounded)
   g_object_set (dec, "key-store", store, "key-grace-period", 2 * GST_SECOND, NULL);
   add_key (dec, KID_OF (1, 0), 1);
   g_signal_connect (enc, "key-generated", G_CALLBACK (hand_over_key), dec);
-  eh = harness_for (enc, NULL, MEDIA_CAPS);
-  dh = harness_for (dec, NULL, SFRAME_CAPS);
+  eh = harness_keeping (enc, NULL, MEDIA_CAPS);
+  dh = harness_keeping (dec, NULL, SFRAME_CAPS);
 
   for (i = 0; i < 500; i++) {
     prev = kid;
@@ -2410,7 +2383,7 @@ GST_START_TEST (test_per_kid_state_bounded)
 
   /* Long forgotten in the stats, never forgotten for reuse: generated KIDs, the
    * steps of a generation left behind, and the ratchet steps taken. */
-  key = key_buffer (7);
+  key = key_buffer (&keys, 7);
   for (i = 0; i < 5; i++) {
     static const guint64 taken[] = { KID_OF (2, 0), KID_OF (150, 0), KID_OF (150, 3),
       KID_OF (301, 0), KID_OF (301, 150)
@@ -2438,8 +2411,8 @@ GST_END_TEST;
 GST_START_TEST (test_forged_kids_leave_no_state)
 {
   GstElement *dec = make_dec ();
-  GstElement *forger = make_enc (KID_OF (5, 0), 99);
-  GstElement *enc = make_enc (KID_OF (5, 0), 5);
+  GstElement *forger = frame_enc (KID_OF (5, 0), 99);
+  GstElement *enc = frame_enc (KID_OF (5, 0), 5);
   GstHarness *eh, *fh, *dh;
   GstBuffer *out, *good;
   guint64 kid;
@@ -2447,9 +2420,9 @@ GST_START_TEST (test_forged_kids_leave_no_state)
 
   g_object_set (dec, "unknown-kid-hold", (guint64) 0, NULL);
   add_key (dec, KID_OF (5, 0), 5);
-  eh = harness_for (enc, NULL, MEDIA_CAPS);
-  fh = harness_for (forger, NULL, MEDIA_CAPS);
-  dh = harness_for (dec, NULL, SFRAME_CAPS);
+  eh = harness_keeping (enc, NULL, MEDIA_CAPS);
+  fh = harness_keeping (forger, NULL, MEDIA_CAPS);
+  dh = harness_keeping (dec, NULL, SFRAME_CAPS);
 
   good = push_one (eh, make_frame (0));
   out = push_one (dh, gst_buffer_ref (good));
@@ -2467,7 +2440,7 @@ GST_START_TEST (test_forged_kids_leave_no_state)
   }
   /* KIDs with no key at all, dropped at once (no hold). */
   for (i = 0; i < 100; i++) {
-    GstBuffer *k = key_buffer (200 + i);
+    GstBuffer *k = key_buffer (&keys, 200 + i);
     gboolean ok = FALSE;
 
     g_signal_emit_by_name (forger, "rotate", KID_OF (1000 + i, 0), k, &ok);

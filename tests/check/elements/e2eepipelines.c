@@ -19,10 +19,9 @@
 #include <gst/e2ee/e2ee.h>
 #include <string.h>
 #include "../hangguard.h"
+#include "../e2eecheck.h"
 
-#define KEY_SIZE 32
 #define KID 42
-#define WINDOW 16
 
 typedef struct
 {
@@ -147,26 +146,21 @@ collect_appsink (GstElement * pipeline, const gchar * name, Capture * c)
   gst_object_unref (sink);
 }
 
+/* This file's keys (e2eecheck.h). */
+static const KeyRecipe keys = { 31, 7, 1 };
+
+/* The key of @seed as a pipeline description writes it. */
 static gchar *
 key_hex (guint8 seed)
 {
   GString *s = g_string_new (NULL);
-  guint i;
-
-  for (i = 0; i < KEY_SIZE; i++)
-    g_string_append_printf (s, "%02x", (guint8) (seed * 31 + i * 7 + 1));
-  return g_string_free (s, FALSE);
-}
-
-static GstBuffer *
-key_buffer (guint8 seed)
-{
   guint8 key[KEY_SIZE];
   guint i;
 
+  fill_key (&keys, key, seed);
   for (i = 0; i < KEY_SIZE; i++)
-    key[i] = (guint8) (seed * 31 + i * 7 + 1);
-  return gst_buffer_new_memdup (key, KEY_SIZE);
+    g_string_append_printf (s, "%02x", key[i]);
+  return g_string_free (s, FALSE);
 }
 
 static void
@@ -223,34 +217,7 @@ stats_of (GstElement * pipeline, const gchar * element)
   return s;
 }
 
-static guint64
-get_u64 (const GstStructure * s, const gchar * field)
-{
-  guint64 v = G_MAXUINT64;
-
-  fail_unless (gst_structure_get_uint64 (s, field, &v), "no field %s in %"
-      GST_PTR_FORMAT, field, s);
-  return v;
-}
-
 /* ---- Ciphertext checks -------------------------------------------------- */
-
-static guint
-window_hash (gconstpointer p)
-{
-  guint64 a, b;
-
-  memcpy (&a, p, 8);
-  memcpy (&b, (const guint8 *) p + 8, 8);
-  a ^= b * G_GUINT64_CONSTANT (0x9e3779b97f4a7c15);
-  return (guint) (a ^ (a >> 32));
-}
-
-static gboolean
-window_equal (gconstpointer a, gconstpointer b)
-{
-  return memcmp (a, b, WINDOW) == 0;
-}
 
 /* Whether any WINDOW consecutive bytes of @plain appear anywhere in @cipher. */
 static gboolean
@@ -264,9 +231,8 @@ shares_a_window (GBytes * plain, GBytes * cipher)
 
   if (pl < WINDOW || cl < WINDOW)
     return FALSE;
-  set = g_hash_table_new (window_hash, window_equal);
-  for (i = 0; i + WINDOW <= cl; i++)
-    g_hash_table_add (set, (gpointer) (c + i));
+  set = window_set_new ();
+  add_windows (set, c, 0, cl);
   for (i = 0; i + WINDOW <= pl && !found; i++)
     found = g_hash_table_contains (set, p + i);
   g_hash_table_unref (set);
@@ -349,7 +315,7 @@ static const CodecCase codecs[] = {
 static void
 check_codec_layout (const CodecCase * cc, Capture * plain, Capture * cipher)
 {
-  GstBuffer *kb = key_buffer (3);
+  GstBuffer *kb = key_buffer (&keys, 3);
   GstMapInfo km;
   GstE2eeSFrameKey *key;
   GError *err = NULL;
@@ -735,7 +701,7 @@ GST_START_TEST (test_two_senders)
   GError *err = NULL;
   GstElement *pipeline = gst_parse_launch (desc, &err);
   GstElement *dec;
-  GstBuffer *k1 = key_buffer (11), *k2 = key_buffer (12);
+  GstBuffer *k1 = key_buffer (&keys, 11), *k2 = key_buffer (&keys, 12);
   Capture plain1, plain2, out;
   Capture *per_kid[2] = { &plain1, &plain2 };
   gboolean *seen[2];

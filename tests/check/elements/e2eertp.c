@@ -18,48 +18,16 @@
 #include <gio/gio.h>
 #include <stdio.h>
 #include <string.h>
+#include "../e2eecheck.h"
 
-#define KEY_SIZE 32
 #define KEY_HEX_1 "20212223242526272829303132333435363738394041424344454647484950ff"
-#define RTP_CAPS "application/x-rtp, media=(string)audio, clock-rate=(int)48000, " \
-  "encoding-name=(string)OPUS, payload=(int)111"
-#define RTP_E2EE_CAPS RTP_CAPS ", e2ee-layout=(string)rtp"
+#define RTP_E2EE_CAPS OPUS_RTP_CAPS ", e2ee-layout=(string)rtp"
 #define ALL_FIELDS "marker+payload-type+sequence-number+timestamp+ssrc"
-/* Windows of plaintext that must never appear in transit. */
-#define WINDOW 16
 
 /* ---- Keys --------------------------------------------------------------- */
 
-static void
-fill_key (guint8 * key, guint8 seed)
-{
-  guint i;
-
-  for (i = 0; i < KEY_SIZE; i++)
-    key[i] = (guint8) (seed * 29 + i * 11 + 3);
-}
-
-static GstBuffer *
-key_buffer (guint8 seed)
-{
-  guint8 key[KEY_SIZE];
-
-  fill_key (key, seed);
-  return gst_buffer_new_memdup (key, KEY_SIZE);
-}
-
-static GstE2eeSFrameKey *
-reference_key (GstE2eeCipherSuite suite, guint64 kid, guint8 seed)
-{
-  guint8 key[KEY_SIZE];
-  GError *err = NULL;
-  GstE2eeSFrameKey *k;
-
-  fill_key (key, seed);
-  k = gst_e2ee_sframe_key_new (suite, kid, key, KEY_SIZE, &err);
-  fail_unless (k != NULL, "reference key: %s", err ? err->message : "?");
-  return k;
-}
+/* This file's keys (e2eecheck.h). */
+static const KeyRecipe keys = { 29, 11, 3 };
 
 /* ---- Packets ------------------------------------------------------------ */
 
@@ -85,18 +53,6 @@ static const PacketSpec specs[] = {
 };
 
 #define N_SPECS G_N_ELEMENTS (specs)
-
-static void
-fill_bytes (guint8 * p, gsize n, guint32 seed)
-{
-  guint32 x = 0x9e3779b9u * (seed + 1);
-  gsize i;
-
-  for (i = 0; i < n; i++) {
-    x = x * 1664525u + 1013904223u;
-    p[i] = x >> 24;
-  }
-}
 
 /* Packet @idx of a stream: @spec's shape, sequence numbers that wrap, timestamps
  * that wrap, distinct payload and padding bytes. */
@@ -139,8 +95,10 @@ make_packet (const PacketSpec * spec, guint idx)
   return buf;
 }
 
+/* A copy of @buf's bytes that leaves it as it was: a map would join the memories of
+ * a writable buffer, and packets here are split in memories on purpose. */
 static GBytes *
-buffer_bytes (GstBuffer * buf)
+extract_bytes (GstBuffer * buf)
 {
   gsize size = gst_buffer_get_size (buf);
   guint8 *data = g_malloc (MAX (size, 1));
@@ -198,7 +156,7 @@ static GBytes *
 spec_encrypt (GstE2eeSFrameKey * ref, const FieldSet * f, GstBuffer * plain,
     guint64 * ctr)
 {
-  GBytes *in = buffer_bytes (plain);
+  GBytes *in = extract_bytes (plain);
   gsize size, hlen, pad, len = 0, cap;
   const guint8 *p = g_bytes_get_data (in, &size);
   guint8 md[12], *out;
@@ -220,7 +178,7 @@ spec_encrypt (GstE2eeSFrameKey * ref, const FieldSet * f, GstBuffer * plain,
 static void
 assert_bytes (GstBuffer * buf, GBytes * want, const gchar * what, guint idx)
 {
-  GBytes *got = buffer_bytes (buf);
+  GBytes *got = extract_bytes (buf);
 
   fail_unless_equals_uint64 (g_bytes_get_size (got), g_bytes_get_size (want));
   fail_unless (g_bytes_equal (got, want), "%s: packet %u differs", what, idx);
@@ -229,11 +187,13 @@ assert_bytes (GstBuffer * buf, GBytes * want, const gchar * what, guint idx)
 
 /* ---- Elements ------------------------------------------------------------ */
 
+/* An e2eeenc in its default layout (per packet, given RTP caps), with @fields (if any)
+ * as its RTP metadata. */
 static GstElement *
-make_enc (GstE2eeCipherSuite suite, guint64 kid, guint8 seed, const gchar * fields)
+make_rtp_enc (GstE2eeCipherSuite suite, guint64 kid, guint8 seed, const gchar * fields)
 {
   GstElement *enc = gst_element_factory_make ("e2eeenc", NULL);
-  GstBuffer *key = key_buffer (seed);
+  GstBuffer *key = key_buffer (&keys, seed);
 
   fail_unless (enc != NULL, "e2eeenc not found: is GST_PLUGIN_PATH set?");
   g_object_set (enc, "cipher-suite", suite, "key-id", kid, "key", key, NULL);
@@ -247,7 +207,7 @@ static GstElement *
 make_dec (GstE2eeCipherSuite suite, guint64 kid, guint8 seed, const gchar * fields)
 {
   GstElement *dec = gst_element_factory_make ("e2eedec", NULL);
-  GstBuffer *key = key_buffer (seed);
+  GstBuffer *key = key_buffer (&keys, seed);
   gboolean ok = FALSE;
 
   fail_unless (dec != NULL);
@@ -262,22 +222,6 @@ make_dec (GstE2eeCipherSuite suite, guint64 kid, guint8 seed, const gchar * fiel
   return dec;
 }
 
-static GstHarness *
-harness_for (GstElement * el, GstBus ** bus, const gchar * caps)
-{
-  GstHarness *h;
-
-  if (bus) {
-    *bus = gst_bus_new ();
-    gst_element_set_bus (el, *bus);
-  }
-  h = gst_harness_new_with_element (el, "sink", "src");
-  gst_object_unref (el);
-  if (caps)
-    gst_harness_set_src_caps_str (h, caps);
-  return h;
-}
-
 static void
 teardown (GstHarness * h, GstBus * bus)
 {
@@ -286,17 +230,6 @@ teardown (GstHarness * h, GstBus * bus)
     gst_object_unref (bus);
   }
   gst_harness_teardown (h);
-}
-
-static GstBuffer *
-push_pull (GstHarness * h, GstBuffer * in)
-{
-  GstBuffer *out;
-
-  fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
-  out = gst_harness_try_pull (h);
-  fail_unless (out != NULL, "no output");
-  return out;
 }
 
 static guint64
@@ -343,14 +276,6 @@ error_says (GstBus * bus, const gchar * text)
   return found;
 }
 
-static const GstE2eeCipherSuite all_suites[] = {
-  GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_80,
-  GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_64,
-  GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_32,
-  GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128,
-  GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
-};
-
 /* ---- Harness tests ------------------------------------------------------ */
 
 /* Every suite with every field set: each packet e2eeenc outputs is exactly the spec's
@@ -361,13 +286,14 @@ GST_START_TEST (test_rtp_enc_byte_exact)
   GstE2eeCipherSuite suite = all_suites[__i__ % G_N_ELEMENTS (all_suites)];
   const FieldSet *f = &field_sets[__i__ / G_N_ELEMENTS (all_suites)];
   guint64 kid = 0x1234;
-  GstE2eeSFrameKey *ref = reference_key (suite, kid, 1);
-  GstHarness *h = harness_for (make_enc (suite, kid, 1, f->nick), NULL, RTP_CAPS);
+  GstE2eeSFrameKey *ref = reference_key (&keys, suite, kid, 1);
+  GstHarness *h = harness_for (make_rtp_enc (suite, kid, 1, f->nick), NULL,
+      OPUS_RTP_CAPS);
   guint i;
 
   for (i = 0; i < 2 * N_SPECS; i++) {
     GstBuffer *in = make_packet (&specs[i % N_SPECS], i), *out;
-    GBytes *before = buffer_bytes (in), *want;
+    GBytes *before = extract_bytes (in), *want;
     guint64 ctr = G_MAXUINT64;
 
     want = spec_encrypt (ref, f, in, &ctr);
@@ -395,13 +321,13 @@ GST_END_TEST;
 GST_START_TEST (test_rtp_enc_two_memories)
 {
   GstE2eeCipherSuite suite = GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128;
-  GstE2eeSFrameKey *ref = reference_key (suite, 2, 4);
-  GstHarness *h = harness_for (make_enc (suite, 2, 4, NULL), NULL, RTP_CAPS);
+  GstE2eeSFrameKey *ref = reference_key (&keys, suite, 2, 4);
+  GstHarness *h = harness_for (make_rtp_enc (suite, 2, 4, NULL), NULL, OPUS_RTP_CAPS);
   guint i;
 
   for (i = 0; i < N_SPECS; i++) {
     GstBuffer *whole = make_packet (&specs[i], i), *in, *out;
-    GBytes *bytes = buffer_bytes (whole), *want;
+    GBytes *bytes = extract_bytes (whole), *want;
     gsize size, hlen, pad;
     const guint8 *p = g_bytes_get_data (bytes, &size);
 
@@ -439,10 +365,10 @@ GST_START_TEST (test_rtp_round_trip)
   GstElement *dec = gst_harness_find_element (h, "e2eedec");
   guint i;
 
-  gst_harness_set_src_caps_str (h, RTP_CAPS);
+  gst_harness_set_src_caps_str (h, OPUS_RTP_CAPS);
   for (i = 0; i < 3 * N_SPECS; i++) {
     GstBuffer *in = make_packet (&specs[i % N_SPECS], i), *out;
-    GBytes *want = buffer_bytes (in);
+    GBytes *want = extract_bytes (in);
     GstE2eeMeta *meta;
 
     out = push_pull (h, in);
@@ -454,7 +380,7 @@ GST_START_TEST (test_rtp_round_trip)
     g_bytes_unref (want);
     gst_buffer_unref (out);
   }
-  assert_caps (h->sinkpad, RTP_CAPS);
+  assert_caps (h->sinkpad, OPUS_RTP_CAPS);
   fail_unless_equals_uint64 (stat (dec, "frames"), 3 * N_SPECS);
   fail_unless_equals_uint64 (stat (dec, "dropped"), 0);
   gst_object_unref (dec);
@@ -467,8 +393,8 @@ GST_END_TEST;
 static GPtrArray *
 encrypt_packets (guint n, guint spec, const gchar * fields)
 {
-  GstHarness *h = harness_for (make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
-          1, 1, fields), NULL, RTP_CAPS);
+  GstHarness *h = harness_for (make_rtp_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
+          1, 1, fields), NULL, OPUS_RTP_CAPS);
   GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_buffer_unref);
   guint i;
 
@@ -490,7 +416,7 @@ GST_START_TEST (test_rtp_dec_in_place)
   for (i = 0; i < enc->len; i++) {
     GstBuffer *in = gst_buffer_copy_deep (g_ptr_array_index (enc, i)), *out;
     GstBuffer *want = make_packet (&specs[5], i);
-    GBytes *want_bytes = buffer_bytes (want);
+    GBytes *want_bytes = extract_bytes (want);
     GstMapInfo map;
     guint8 *before;
 
@@ -507,7 +433,7 @@ GST_START_TEST (test_rtp_dec_in_place)
     gst_buffer_unref (want);
     g_bytes_unref (want_bytes);
   }
-  assert_caps (h->sinkpad, RTP_CAPS);
+  assert_caps (h->sinkpad, OPUS_RTP_CAPS);
   gst_harness_teardown (h);
   g_ptr_array_unref (enc);
 }
@@ -578,7 +504,7 @@ GST_START_TEST (test_rtp_tamper)
     guint64 frames = stat (h->element, "frames");
     guint64 reason = tampers[i].reason ? stat (h->element, tampers[i].reason) : 0;
     GstBuffer *want = make_packet (&specs[5], i);
-    GBytes *want_bytes = buffer_bytes (want);
+    GBytes *want_bytes = extract_bytes (want);
 
     xor_byte (bad, tampers[i].offset, tampers[i].xor);
     fail_unless_equals_int (gst_harness_push (h, bad), GST_FLOW_OK);
@@ -648,7 +574,7 @@ GST_START_TEST (test_rtp_unauthenticated_parts)
 
     xor_byte (in, offsets[i], 0x5a);
     xor_byte (want, offsets[i], 0x5a);
-    want_bytes = buffer_bytes (want);
+    want_bytes = extract_bytes (want);
     out = push_pull (h, in);
     assert_bytes (out, want_bytes, "changed CSRC/extension/padding", i);
     gst_buffer_unref (out);
@@ -681,7 +607,7 @@ GST_START_TEST (test_rtp_metadata_choice)
     /* An SFU's rewrite: marker/PT, sequence number, timestamp, SSRC. */
     xor_byte (in, offsets[i], 0x81);
     xor_byte (want, offsets[i], 0x81);
-    want_bytes = buffer_bytes (want);
+    want_bytes = extract_bytes (want);
     out = push_pull (h, in);
     assert_bytes (out, want_bytes, "rewritten header, rtp-metadata=none", i);
     gst_buffer_unref (out);
@@ -758,8 +684,8 @@ GST_START_TEST (test_rtp_enc_malformed)
 {
   static const PacketSpec bad_pad = { 10, 2, 0, 0, FALSE };
   GstBus *bus;
-  GstHarness *h = harness_for (make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
-          1, 1, NULL), &bus, RTP_CAPS);
+  GstHarness *h = harness_for (make_rtp_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128,
+          1, 1, NULL), &bus, OPUS_RTP_CAPS);
   GstBuffer *pad, *out;
   GstMessage *msg;
   GstMapInfo map;
@@ -793,7 +719,7 @@ GST_END_TEST;
 static guint64
 sframe_kid (GstBuffer * buf, guint64 * ctr)
 {
-  GBytes *b = buffer_bytes (buf);
+  GBytes *b = extract_bytes (buf);
   gsize size, hlen, pad;
   const guint8 *p = g_bytes_get_data (b, &size);
   guint64 kid = G_MAXUINT64;
@@ -811,9 +737,9 @@ sframe_kid (GstBuffer * buf, guint64 * ctr)
 GST_START_TEST (test_rtp_key_rotation)
 {
   GstE2eeCipherSuite suite = GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128;
-  GstHarness *enc = harness_for (make_enc (suite, 1, 1, NULL), NULL, RTP_CAPS);
+  GstHarness *enc = harness_for (make_rtp_enc (suite, 1, 1, NULL), NULL, OPUS_RTP_CAPS);
   GstHarness *dec = harness_for (make_dec (suite, 1, 1, NULL), NULL, RTP_E2EE_CAPS);
-  GstBuffer *key2 = key_buffer (2);
+  GstBuffer *key2 = key_buffer (&keys, 2);
   gboolean ok = FALSE;
   guint64 new_kid = 0;
   guint i;
@@ -833,7 +759,7 @@ GST_START_TEST (test_rtp_key_rotation)
       fail_unless_equals_uint64 (new_kid, 3);
     }
     in = make_packet (&specs[i % N_SPECS], i);
-    want = buffer_bytes (in);
+    want = extract_bytes (in);
     mid = push_pull (enc, in);
     fail_unless_equals_uint64 (sframe_kid (mid, &ctr), 1 + i / 5);
     fail_unless_equals_uint64 (ctr, i % 5);
@@ -849,7 +775,7 @@ GST_START_TEST (test_rtp_key_rotation)
   gst_buffer_unref (key2);
 
   /* max-frames-per-key: packets, not frames, are what a key encrypts. */
-  enc = harness_for (make_enc (suite, 5, 1, NULL), NULL, RTP_CAPS);
+  enc = harness_for (make_rtp_enc (suite, 5, 1, NULL), NULL, OPUS_RTP_CAPS);
   g_object_set (enc->element, "max-frames-per-key", (guint64) 3, NULL);
   for (i = 0; i < 5; i++)
     fail_unless_equals_int (gst_harness_push (enc, make_packet (&specs[0], i)),
@@ -871,8 +797,8 @@ GST_START_TEST (test_rtp_caps)
   GstElement *el;
 
   /* Downstream that takes only whole-frame SFrame. */
-  h = harness_for (make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1, NULL),
-      NULL, RTP_CAPS);
+  h = harness_for (make_rtp_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1,
+      NULL), NULL, OPUS_RTP_CAPS);
   gst_harness_set_sink_caps_str (h, "application/x-sframe");
   gst_buffer_unref (push_pull (h, make_packet (&specs[0], 0)));
   assert_caps (h->sinkpad, "application/x-sframe, original-media-type=(string)"
@@ -881,8 +807,8 @@ GST_START_TEST (test_rtp_caps)
   gst_harness_teardown (h);
 
   /* Downstream that names plain RTP (rtpbin, a depayloader): per packet. */
-  h = harness_for (make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1, NULL),
-      NULL, RTP_CAPS);
+  h = harness_for (make_rtp_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1,
+      NULL), NULL, OPUS_RTP_CAPS);
   gst_harness_set_sink_caps_str (h, "application/x-rtp");
   gst_buffer_unref (push_pull (h, make_packet (&specs[0], 0)));
   assert_caps (h->sinkpad, RTP_E2EE_CAPS);
@@ -890,7 +816,7 @@ GST_START_TEST (test_rtp_caps)
 
   /* e2eedec auto on RTP caps without the field: plaintext, refused with a hint. */
   el = make_dec (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1, NULL);
-  h = harness_for (el, &bus, RTP_CAPS);
+  h = harness_for (el, &bus, OPUS_RTP_CAPS);
   fail_if (gst_harness_push (h, make_packet (&specs[0], 0)) == GST_FLOW_OK);
   fail_unless (error_says (bus, "layout=rtp"));
   teardown (h, bus);
@@ -903,11 +829,11 @@ GST_START_TEST (test_rtp_caps)
 
     el = make_dec (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1, NULL);
     gst_util_set_object_arg (G_OBJECT (el), "layout", "rtp");
-    h = harness_for (el, NULL, RTP_CAPS);
-    want = buffer_bytes (want_buf);
+    h = harness_for (el, NULL, OPUS_RTP_CAPS);
+    want = extract_bytes (want_buf);
     out = push_pull (h, gst_buffer_ref (g_ptr_array_index (enc, 0)));
     assert_bytes (out, want, "layout=rtp, plain RTP caps", 0);
-    assert_caps (h->sinkpad, RTP_CAPS);
+    assert_caps (h->sinkpad, OPUS_RTP_CAPS);
     gst_buffer_unref (out);
     gst_buffer_unref (want_buf);
     g_bytes_unref (want);
@@ -916,7 +842,7 @@ GST_START_TEST (test_rtp_caps)
   }
 
   /* layout=rtp with other media, on either side: an error that says why. */
-  el = make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1, NULL);
+  el = make_rtp_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1, NULL);
   gst_util_set_object_arg (G_OBJECT (el), "layout", "rtp");
   h = harness_for (el, &bus, "audio/x-opus, channel-mapping-family=(int)0");
   fail_if (gst_harness_push (h, gst_buffer_new_memdup ("\x08\x01\x02", 3)) ==
@@ -933,16 +859,16 @@ GST_START_TEST (test_rtp_caps)
   teardown (h, bus);
 
   /* With enabled=false packets pass with their own caps. */
-  el = make_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1, NULL);
+  el = make_rtp_enc (GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 1, 1, NULL);
   g_object_set (el, "enabled", FALSE, NULL);
-  h = harness_for (el, NULL, RTP_CAPS);
+  h = harness_for (el, NULL, OPUS_RTP_CAPS);
   {
     GstBuffer *in = make_packet (&specs[0], 0), *out;
-    GBytes *want = buffer_bytes (in);
+    GBytes *want = extract_bytes (in);
 
     out = push_pull (h, in);
     assert_bytes (out, want, "disabled", 0);
-    assert_caps (h->sinkpad, RTP_CAPS);
+    assert_caps (h->sinkpad, OPUS_RTP_CAPS);
     gst_buffer_unref (out);
     g_bytes_unref (want);
   }
@@ -984,13 +910,13 @@ GST_START_TEST (test_rtp_doc_example)
   gst_util_set_object_arg (G_OBJECT (enc), "cipher-suite", "aes-128-gcm-sha256-128");
   g_object_set (enc, "key-id", (guint64) 1, "key", key, NULL);
   gst_buffer_unref (key);
-  h = harness_for (enc, NULL, RTP_CAPS);
+  h = harness_for (enc, NULL, OPUS_RTP_CAPS);
   out = push_pull (h, hex_buffer ("a1 ef 12 34 00 01 e2 40 de ad be ef 01 02 03 04 "
           "00 01 02 03 04 05 06 07 00 00 00 04"));
   want = hex_buffer ("a1 ef 12 34 00 01 e2 40 de ad be ef 01 02 03 04 10 "
       "d0 d5 a3 e3 4e a7 c5 66 c8 9c 60 38 3a ab 8b b2 c5 b7 d4 9e 65 b6 10 ec "
       "00 00 00 04");
-  want_bytes = buffer_bytes (want);
+  want_bytes = extract_bytes (want);
   assert_bytes (out, want_bytes, "docs/per-packet.md example", 0);
   g_bytes_unref (want_bytes);
   gst_buffer_unref (want);
@@ -1001,24 +927,6 @@ GST_START_TEST (test_rtp_doc_example)
 GST_END_TEST;
 
 /* ---- Real pipelines ------------------------------------------------------ */
-
-/* Every 16-byte window of everything that crossed the wire, to look plaintext up in. */
-static guint
-window_hash (gconstpointer p)
-{
-  const guint8 *b = p;
-  guint h = 2166136261u, i;
-
-  for (i = 0; i < WINDOW; i++)
-    h = (h ^ b[i]) * 16777619u;
-  return h;
-}
-
-static gboolean
-window_equal (gconstpointer a, gconstpointer b)
-{
-  return memcmp (a, b, WINDOW) == 0;
-}
 
 typedef struct
 {
@@ -1059,9 +967,9 @@ keep_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
 
     for (i = 0; i < gst_buffer_list_length (list); i++)
-      g_ptr_array_add (*arr, buffer_bytes (gst_buffer_list_get (list, i)));
+      g_ptr_array_add (*arr, extract_bytes (gst_buffer_list_get (list, i)));
   } else {
-    g_ptr_array_add (*arr, buffer_bytes (GST_PAD_PROBE_INFO_BUFFER (info)));
+    g_ptr_array_add (*arr, extract_bytes (GST_PAD_PROBE_INFO_BUFFER (info)));
   }
   return GST_PAD_PROBE_OK;
 }
@@ -1103,7 +1011,7 @@ probe_pad (GstElement * bin, const gchar * name, const gchar * pad_name,
 static void
 assert_no_plaintext (Capture * c, gboolean same_headers)
 {
-  GHashTable *windows = g_hash_table_new (window_hash, window_equal);
+  GHashTable *windows = window_set_new ();
   guint i, checked = 0;
   gsize j;
 
@@ -1113,8 +1021,7 @@ assert_no_plaintext (Capture * c, gboolean same_headers)
     gsize size;
     const guint8 *p = g_bytes_get_data (g_ptr_array_index (c->transit, i), &size);
 
-    for (j = 0; j + WINDOW <= size; j++)
-      g_hash_table_add (windows, (gpointer) (p + j));
+    add_windows (windows, p, 0, size);
   }
   for (i = 0; i < c->plain->len; i++) {
     gsize size, tsize, hlen, pad, thlen, tpad;

@@ -16,11 +16,11 @@
 #include <sys/socket.h>
 
 #include "../hangguard.h"
+#include "../e2eecheck.h"
 /* The relay under test is the example's (examples/relay), built in here. */
 #include "../../../examples/relay/gste2eerelay.c"
 
 #define KID (7 << 8)
-#define WINDOW 16
 
 static const guint8 base_key[32] = {
   0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c,
@@ -310,33 +310,6 @@ child (GstElement * bin, const gchar * name)
   return e;
 }
 
-/* 16-byte windows, keyed by their bytes. */
-static guint
-window_hash (gconstpointer p)
-{
-  const guint8 *b = p;
-  guint h = 2166136261u, i;
-
-  for (i = 0; i < WINDOW; i++)
-    h = (h ^ b[i]) * 16777619u;
-  return h;
-}
-
-static gboolean
-window_equal (gconstpointer a, gconstpointer b)
-{
-  return memcmp (a, b, WINDOW) == 0;
-}
-
-static void
-add_windows (GHashTable * set, const guint8 * data, gsize start, gsize end)
-{
-  gsize i;
-
-  for (i = start; i + WINDOW <= end; i++)
-    g_hash_table_add (set, (gpointer) (data + i));
-}
-
 /* Windows that lie in what the layout encrypts. The clear parts skipped are upper
  * bounds from docs/layout.md, so no encrypted byte escapes the scan unduly: VP8 10
  * bytes, VP9 14, Opus 1, H.264 whole parameter sets and framing NAL units, and
@@ -394,7 +367,7 @@ add_encrypted_windows (Mesh * m, GHashTable * set, GBytes * frame)
 static void
 scan_dump (Mesh * m, const gchar * path)
 {
-  GHashTable *set = g_hash_table_new (window_hash, window_equal);
+  GHashTable *set = window_set_new ();
   gchar *dump;
   gsize size, off = 0, packets = 0, hits = 0;
   guint i;

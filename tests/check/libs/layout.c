@@ -19,6 +19,7 @@
 #include <sanitizer/lsan_interface.h>
 #endif
 #include "../hangguard.h"
+#include "../e2eecheck.h"
 
 
 #define SUITE GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128
@@ -196,18 +197,6 @@ encode (const gchar * desc, GstCaps ** caps)
   g_free (launch);
   fail_unless (bufs->len > 0 && *caps != NULL);
   return bufs;
-}
-
-static GBytes *
-buffer_bytes (GstBuffer * buf)
-{
-  GstMapInfo map;
-  GBytes *b;
-
-  fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
-  b = g_bytes_new (map.data, map.size);
-  gst_buffer_unmap (buf, &map);
-  return b;
 }
 
 #define BD(b) ((const guint8 *) g_bytes_get_data ((b), NULL))
@@ -1022,7 +1011,7 @@ GST_START_TEST (test_opus_real)
 GST_END_TEST;
 
 #define X264 "x264enc speed-preset=ultrafast bframes=0 key-int-max=12"
-#define H264_CAPS "video/x-h264,stream-format=byte-stream,alignment=au,profile=high"
+#define H264_STREAM_CAPS "video/x-h264,stream-format=byte-stream,alignment=au,profile=high"
 /* asm=0: x265's assembly reads uninitialised memory (valgrind reports it, and the
  * taint reaches every byte downstream); its C code does not. */
 #define X265 "x265enc speed-preset=ultrafast key-int-max=12 option-string=asm=0"
@@ -1033,16 +1022,16 @@ GST_START_TEST (test_h264_real)
   static const Source srcs[] = {
     {GST_E2EE_LAYOUT_CODEC_H264, "x264enc",
         "videotestsrc num-buffers=60 pattern=ball ! video/x-raw,format=I420,width=320,"
-          "height=240 ! " X264 " ! " H264_CAPS},
+          "height=240 ! " X264 " ! " H264_STREAM_CAPS},
     /* several slices per frame, so 3-byte start codes between them */
     {GST_E2EE_LAYOUT_CODEC_H264, "x264enc",
         "videotestsrc num-buffers=60 pattern=snow ! video/x-raw,format=I420,width=176,"
-          "height=144 ! " X264 " option-string=slices=4 ! " H264_CAPS},
+          "height=144 ! " X264 " option-string=slices=4 ! " H264_STREAM_CAPS},
     /* B-frames and high bitrate: large frames, long encrypted regions */
     {GST_E2EE_LAYOUT_CODEC_H264, "x264enc",
         "videotestsrc num-buffers=60 pattern=smpte ! video/x-raw,format=I420,width=640,"
           "height=360 ! x264enc speed-preset=ultrafast bframes=2 bitrate=8000 "
-          "key-int-max=30 ! " H264_CAPS},
+          "key-int-max=30 ! " H264_STREAM_CAPS},
   };
   guint s, n_key = 0, n_delta = 0;
 
@@ -1292,7 +1281,7 @@ GST_START_TEST (test_bit_flips)
         "audiotestsrc num-buffers=2 ! opusenc bitrate=6000"},
     {GST_E2EE_LAYOUT_CODEC_H264, "x264enc",
         "videotestsrc num-buffers=2 ! video/x-raw,format=I420,width=64,height=48 ! "
-          X264 " option-string=slices=2 ! " H264_CAPS},
+          X264 " option-string=slices=2 ! " H264_STREAM_CAPS},
     {GST_E2EE_LAYOUT_CODEC_H265, "x265enc",
         "videotestsrc num-buffers=2 ! video/x-raw,format=I420,width=64,height=48 ! "
           X265 " ! " H265_CAPS},
@@ -1369,7 +1358,7 @@ first_idr (gboolean h265)
       "videotestsrc num-buffers=1 ! video/x-raw,format=I420,width=96,height=64 ! "
       X265 ":slices=2 ! " H265_CAPS :
       "videotestsrc num-buffers=1 ! video/x-raw,format=I420,width=96,height=64 ! "
-      X264 " option-string=slices=3 ! " H264_CAPS, &caps);
+      X264 " option-string=slices=3 ! " H264_STREAM_CAPS, &caps);
   GBytes *b = buffer_bytes (bufs->pdata[0]);
 
   gst_caps_unref (caps);
@@ -2156,7 +2145,7 @@ GST_START_TEST (test_rtp_h264)
    * last, which has the marker bit), which stays clear. */
   check_payloader (GST_E2EE_LAYOUT_CODEC_H264,
       "videotestsrc num-buffers=60 pattern=ball ! video/x-raw,format=I420,width=320,"
-      "height=240 ! " X264 " option-string=slices=4 ! " H264_CAPS,
+      "height=240 ! " X264 " option-string=slices=4 ! " H264_STREAM_CAPS,
       "rtph264pay mtu=500 ! rtph264depay",
       "video/x-h264,stream-format=byte-stream,alignment=au", FALSE);
   /* config-interval=-1: parameter sets inserted before each IDR slice. (With several
@@ -2164,7 +2153,7 @@ GST_START_TEST (test_rtp_h264)
    * streams too; so one slice here.) */
   check_payloader (GST_E2EE_LAYOUT_CODEC_H264,
       "videotestsrc num-buffers=30 pattern=snow ! video/x-raw,format=I420,width=176,"
-      "height=144 ! " X264 " ! " H264_CAPS,
+      "height=144 ! " X264 " ! " H264_STREAM_CAPS,
       "rtph264pay config-interval=-1 aggregate-mode=none ! rtph264depay",
       "video/x-h264,stream-format=byte-stream,alignment=au", FALSE);
 }
