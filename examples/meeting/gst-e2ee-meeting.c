@@ -78,10 +78,11 @@ struct _Participant
   GSocket *sockets[CHANNELS];   /* where the relay sends to this participant */
   guint8 keys[2][KEY_SIZE];     /* video, audio */
   gint sent[2];                 /* frames encrypted, video and audio */
-  gint finished;                /* senders whose EOS reached their udpsink */
+  gint finished;                /* streams whose EOS left their payloader */
   gint received, decrypted, decoded;
   GMutex lock;
   GList *decryptors;
+  GList *jitterbuffers;
 };
 
 static gboolean codec_layout;
@@ -158,12 +159,31 @@ add_count_probe (GstElement * e, const gchar * pad_name, gint * counter)
   gst_object_unref (pad);
 }
 
+/* The sources stop after --seconds (num-buffers); a stream has finished when the
+ * EOS behind its last frame leaves the payloader, every packet having gone to the
+ * relay before it (rtpbin's sending side has no queue). The EOS goes no further:
+ * in rtpbin it would make the session send an RTCP BYE, which travels on a socket
+ * and thread of its own and, on a machine too slow to keep up (valgrind), reached
+ * receivers seconds before the last RTP packets; 2 to 7 s after a BYE the receiving
+ * session forgets the sender, and a packet arriving after that starts a new source
+ * on probation, which waits for a second packet that never comes: the last frame
+ * was lost. A sender that goes quiet without BYE keeps its sources. */
 static GstPadProbeReturn
 eos_probe (GstPad * pad, GstPadProbeInfo * info, gpointer counter)
 {
-  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_EOS)
-    g_atomic_int_inc ((gint *) counter);
-  return GST_PAD_PROBE_OK;
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) != GST_EVENT_EOS)
+    return GST_PAD_PROBE_OK;
+  g_atomic_int_inc ((gint *) counter);
+  return GST_PAD_PROBE_DROP;
+}
+
+static void
+on_new_jitterbuffer (GstElement * rtpbin, GstElement * jb, guint session,
+    guint ssrc, Participant * p)
+{
+  g_mutex_lock (&p->lock);
+  p->jitterbuffers = g_list_prepend (p->jitterbuffers, gst_object_ref (jb));
+  g_mutex_unlock (&p->lock);
 }
 
 /* A remote stream appeared in rtpbin: depayload, decrypt, decode, count. */
@@ -311,14 +331,14 @@ build_participant (Participant * p, guint n, GstE2eeRelay * relay,
       "rtpbin name=rtpbin latency=%d rtp-profile=avpf "
       "videotestsrc is-live=true num-buffers=%d pattern=%s ! "
       "video/x-raw,width=160,height=120,framerate=%d/1 ! %s ! "
-      "e2eeenc name=venc %s ! %s pt=96 mtu=1200 ! rtpbin.send_rtp_sink_0 "
+      "e2eeenc name=venc %s ! %s name=vpay pt=96 mtu=1200 ! rtpbin.send_rtp_sink_0 "
       "rtpbin.send_rtp_src_0 ! udpsink name=out0 host=127.0.0.1 "
       "rtpbin.send_rtcp_src_0 ! udpsink name=out1 host=127.0.0.1 sync=false async=false "
       "udpsrc name=in0 close-socket=false caps=\"%s\" ! rtpbin.recv_rtp_sink_0 "
       "udpsrc name=in1 close-socket=false caps=application/x-rtcp ! rtpbin.recv_rtcp_sink_0 "
       "audiotestsrc is-live=true num-buffers=%d freq=%u volume=0.3 samplesperbuffer=%d ! "
       "audio/x-raw,rate=48000,channels=1 ! opusenc frame-size=%d ! "
-      "e2eeenc name=aenc %s ! %s pt=111 ! rtpbin.send_rtp_sink_1 "
+      "e2eeenc name=aenc %s ! %s name=apay pt=111 ! rtpbin.send_rtp_sink_1 "
       "rtpbin.send_rtp_src_1 ! udpsink name=out2 host=127.0.0.1 "
       "rtpbin.send_rtcp_src_1 ! udpsink name=out3 host=127.0.0.1 sync=false async=false "
       "udpsrc name=in2 close-socket=false caps=\"%s\" ! rtpbin.recv_rtp_sink_1 "
@@ -347,25 +367,23 @@ build_participant (Participant * p, guint n, GstE2eeRelay * relay,
     e = by_name (p, name);
     g_object_set (e, "port", (gint) gst_e2ee_relay_get_port (relay, p->index, c),
         NULL);
-    /* The sources stop after --seconds (num-buffers): a sender has finished when
-     * the EOS behind its last packet reaches the RTP sinks. */
-    if (c % 2 == 0) {
-      GstPad *pad = gst_element_get_static_pad (e, "sink");
-
-      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, eos_probe,
-          &p->finished, NULL);
-      gst_object_unref (pad);
-    }
     gst_object_unref (e);
   }
 
   for (s = 0; s < 2; s++) {
     GstElement *enc = by_name (p, s == 0 ? "venc" : "aenc");
     GstBuffer *key = gst_buffer_new_memdup (p->keys[s], KEY_SIZE);
+    GstPad *pad;
 
     g_object_set (enc, "key-id", stream_kid (p->index, s), "key", key, NULL);
     gst_buffer_unref (key);
     add_count_probe (enc, "src", &p->sent[s]);
+    gst_object_unref (enc);
+    enc = by_name (p, s == 0 ? "vpay" : "apay");
+    pad = gst_element_get_static_pad (enc, "src");
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, eos_probe,
+        &p->finished, NULL);
+    gst_object_unref (pad);
     gst_object_unref (enc);
   }
 
@@ -373,6 +391,8 @@ build_participant (Participant * p, guint n, GstE2eeRelay * relay,
     GstElement *rtpbin = by_name (p, "rtpbin");
 
     g_signal_connect (rtpbin, "pad-added", G_CALLBACK (on_pad_added), p);
+    g_signal_connect (rtpbin, "new-jitterbuffer",
+        G_CALLBACK (on_new_jitterbuffer), p);
     /* Every participant sends PLIs (e2eedec asks for key frames) to everyone. */
     gst_e2ee_example_drop_feedback_retention (rtpbin);
     gst_object_unref (rtpbin);
@@ -463,6 +483,29 @@ tick (gpointer data)
     return G_SOURCE_REMOVE;
   }
   return G_SOURCE_CONTINUE;
+}
+
+/* What the jitter buffers gave up on: packets never received (lost) and packets
+ * that came after their deadline (late). */
+static void
+jitterbuffer_losses (Participant * p, guint64 * lost, guint64 * late)
+{
+  GList *l;
+
+  *lost = *late = 0;
+  for (l = p->jitterbuffers; l; l = l->next) {
+    GstStructure *st = NULL;
+    guint64 v;
+
+    g_object_get (l->data, "stats", &st, NULL);
+    if (!st)
+      continue;
+    if (gst_structure_get_uint64 (st, "num-lost", &v))
+      *lost += v;
+    if (gst_structure_get_uint64 (st, "num-late", &v))
+      *late += v;
+    gst_structure_free (st);
+  }
 }
 
 static guint64
@@ -650,19 +693,22 @@ main (int argc, char **argv)
   for (i = 0; i < n; i++) {
     Participant *p = g_ptr_array_index (parts, i);
     gint expected = expected_frames (parts, i), received, decoded, lost;
-    guint64 drops;
+    guint64 drops, jb_lost, jb_late;
 
     g_mutex_lock (&p->lock);
     drops = decryptor_drops (p);
+    jitterbuffer_losses (p, &jb_lost, &jb_late);
     g_mutex_unlock (&p->lock);
     received = g_atomic_int_get (&p->received);
     decoded = g_atomic_int_get (&p->decoded);
     lost = MAX (expected - received, 0);
     g_print ("participant %d: frames received %d, decrypted %d, decoded %d, "
         "dropped %d (sent %d video + %d audio; refused by the decryptor %"
-        G_GUINT64_FORMAT ")\n", i, received, g_atomic_int_get (&p->decrypted),
-        decoded, lost, g_atomic_int_get (&p->sent[0]),
-        g_atomic_int_get (&p->sent[1]), drops);
+        G_GUINT64_FORMAT "; packets the jitter buffers gave up on: lost %"
+        G_GUINT64_FORMAT ", late %" G_GUINT64_FORMAT ")\n", i, received,
+        g_atomic_int_get (&p->decrypted), decoded, lost,
+        g_atomic_int_get (&p->sent[0]), g_atomic_int_get (&p->sent[1]), drops,
+        jb_lost, jb_late);
     frames += received;
     undecodable += MAX (received - decoded, 0);
     dropped += lost;
@@ -701,6 +747,7 @@ main (int argc, char **argv)
     gst_element_set_state (p->pipeline, GST_STATE_NULL);
     gst_bus_remove_watch (GST_ELEMENT_BUS (p->pipeline));
     g_list_free_full (p->decryptors, gst_object_unref);
+    g_list_free_full (p->jitterbuffers, gst_object_unref);
     gst_object_unref (p->pipeline);
     gst_object_unref (p->store);
     for (c = 0; c < CHANNELS; c++)

@@ -103,6 +103,7 @@ static gint64 *rss_kb;          /* one sample a second */
 static gint n_rss;
 static gint64 rss_start_kb;
 static gboolean receiver_eos;
+static gint senders_finished;   /* RTP flows whose EOS reached the sender's udpsink */
 static gint64 drain_ms;
 
 static guint64
@@ -267,6 +268,16 @@ static GstPadProbeReturn
 decrypted_probe (GstPad * pad, GstPadProbeInfo * info, gpointer st)
 {
   soak_stream_decrypted (st, GST_PAD_PROBE_INFO_BUFFER (info));
+  return GST_PAD_PROBE_OK;
+}
+
+/* With --slow the sources stop by themselves (num-buffers): a sender's flow has
+ * finished when the EOS behind its last packet reaches its udpsink. */
+static GstPadProbeReturn
+eos_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_EOS)
+    g_atomic_int_inc (&senders_finished);
   return GST_PAD_PROBE_OK;
 }
 
@@ -440,7 +451,7 @@ build_sender (guint p, GstE2eeRelay * relay, GError ** error)
       (guint64) opt.rotate_ms * GST_MSECOND, opt.ratchet ? "ratchet" : "generate",
       opt.ratchet_bits);
   desc = g_strdup_printf ("rtpbin name=rtpbin rtp-profile=avpf "
-      "videotestsrc name=vsrc is-live=true pattern=%s ! "
+      "videotestsrc name=vsrc is-live=true num-buffers=%d pattern=%s ! "
       "video/x-raw,width=%d,height=%d,framerate=%d/1 ! "
       "vp8enc deadline=1 cpu-used=16 keyframe-max-dist=60 threads=1 ! "
       "e2eeenc name=venc %s ! "
@@ -449,14 +460,17 @@ build_sender (guint p, GstE2eeRelay * relay, GError ** error)
       "rtpbin.send_rtp_src_0 ! udpsink name=out0 host=127.0.0.1 "
       "rtpbin.send_rtcp_src_0 ! udpsink name=out1 host=127.0.0.1 sync=false async=false "
       "udpsrc name=in1 close-socket=false caps=application/x-rtcp ! rtpbin.recv_rtcp_sink_0 "
-      "audiotestsrc name=asrc is-live=true freq=%u volume=0.3 samplesperbuffer=%d ! "
+      "audiotestsrc name=asrc is-live=true num-buffers=%d freq=%u volume=0.3 "
+      "samplesperbuffer=%d ! "
       "audio/x-raw,rate=48000,channels=1 ! opusenc frame-size=%d ! "
       "e2eeenc name=aenc %s ! rtpopuspay name=apay pt=111 ! rtpbin.send_rtp_sink_1 "
       "rtpbin.send_rtp_src_1 ! udpsink name=out2 host=127.0.0.1 "
       "rtpbin.send_rtcp_src_1 ! udpsink name=out3 host=127.0.0.1 sync=false async=false "
       "udpsrc name=in3 close-socket=false caps=application/x-rtcp ! rtpbin.recv_rtcp_sink_1",
-      patterns[p % G_N_ELEMENTS (patterns)], opt.width, opt.height, opt.fps, rot,
-      200 + 20 * p, 48 * opt.audio_ms, opt.audio_ms, rot);
+      opt.slow ? opt.seconds * opt.fps : -1, patterns[p % G_N_ELEMENTS (patterns)],
+      opt.width, opt.height, opt.fps, rot,
+      opt.slow ? opt.seconds * 1000 / opt.audio_ms : -1, 200 + 20 * p,
+      48 * opt.audio_ms, opt.audio_ms, rot);
   g_free (rot);
   s->pipeline = gst_parse_launch (desc, error);
   g_free (desc);
@@ -470,6 +484,8 @@ build_sender (guint p, GstE2eeRelay * relay, GError ** error)
     g_snprintf (name, sizeof (name), "out%u", c);
     e = by_name (s->pipeline, name);
     g_object_set (e, "port", (gint) gst_e2ee_relay_get_port (relay, p, c), NULL);
+    if (c % 2 == 0)
+      probe (e, "sink", GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, eos_probe, NULL);
     gst_object_unref (e);
     if (c % 2 == 1) {
       g_snprintf (name, sizeof (name), "in%u", c);
@@ -728,7 +744,23 @@ sample (gpointer data)
         total (G_STRUCT_OFFSET (SoakStream, arrivals)),
         total (G_STRUCT_OFFSET (SoakStream, outputs)), total_rotations (),
         gst_e2ee_key_store_get_n_keys (receiver.store));
-  if (g_get_monotonic_time () - run_start_us >= (gint64) opt.seconds * G_USEC_PER_SEC) {
+  if (opt.slow) {
+    /* --seconds of media, however long that takes; the guard is against a hang,
+     * not a timing check. */
+    if (g_atomic_int_get (&senders_finished) == opt.senders * 2) {
+      g_main_loop_quit (loop);
+      return G_SOURCE_REMOVE;
+    }
+    if (g_get_monotonic_time () - run_start_us >= (gint64) (100 * opt.seconds + 60)
+        * G_USEC_PER_SEC) {
+      g_printerr ("the senders had not sent %d s of media after %d s\n",
+          opt.seconds, 100 * opt.seconds + 60);
+      failed = TRUE;
+      g_main_loop_quit (loop);
+      return G_SOURCE_REMOVE;
+    }
+  } else if (g_get_monotonic_time () - run_start_us >=
+      (gint64) opt.seconds * G_USEC_PER_SEC) {
     g_main_loop_quit (loop);
     return G_SOURCE_REMOVE;
   }
@@ -1214,9 +1246,9 @@ parse_options (int argc, char **argv)
         "Judge neither real time nor memory (for a smoke test on a busy machine)",
         NULL},
     {"slow", 0, 0, G_OPTION_ARG_NONE, &opt.slow,
-        "For a machine or a tool (valgrind) far slower than real time: jitter "
-          "buffers of 1 s, a longer drain (also set by " GST_E2EE_EXAMPLE_SLOW_ENV
-          "=1)", NULL},
+        "For a machine or a tool (valgrind) far slower than real time: --seconds "
+          "of media however long they take, jitter buffers of 1 s, a longer drain "
+          "(also set by " GST_E2EE_EXAMPLE_SLOW_ENV "=1)", NULL},
     {"progress", 0, 0, G_OPTION_ARG_INT, &opt.progress,
         "Print a progress line every S seconds on stderr, 0: never (default 60)",
         "S"},
@@ -1357,7 +1389,8 @@ main (int argc, char **argv)
       malloc_stats ();
     }
 
-    stop_senders ();
+    if (g_atomic_int_get (&senders_finished) < opt.senders * 2)
+      stop_senders ();
     g_timeout_add (250, drain_tick, NULL);
     g_main_loop_run (loop);
     /* EOS ends e2eedec's hold: every frame it took is then decrypted or dropped. */
