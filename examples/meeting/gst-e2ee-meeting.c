@@ -100,6 +100,10 @@ static gint video_fps = 15, audio_frame_ms = 20;
 static gint latency_ms = 200, quiet_ms = 1000;
 static gint seconds = 3;
 static gboolean slow;
+/* For exercising key frame requests and memory: the relay corrupts this share of
+ * the video RTP packets, e2eedec refuses those frames and asks for key frames. */
+static gdouble corrupt_pct;
+static gboolean keep_feedback;
 
 /* The codec's decoder. For H.264, GST_E2EE_H264_DECODER may give another one than
  * avdec_h264 (a launch fragment that takes what rtph264depay gives): Debian 12's
@@ -394,7 +398,8 @@ build_participant (Participant * p, guint n, GstE2eeRelay * relay,
     g_signal_connect (rtpbin, "new-jitterbuffer",
         G_CALLBACK (on_new_jitterbuffer), p);
     /* Every participant sends PLIs (e2eedec asks for key frames) to everyone. */
-    gst_e2ee_example_drop_feedback_retention (rtpbin);
+    if (!keep_feedback)
+      gst_e2ee_example_drop_feedback_retention (rtpbin);
     gst_object_unref (rtpbin);
   }
   gst_bus_add_watch (GST_ELEMENT_BUS (p->pipeline), on_bus, p);
@@ -543,6 +548,13 @@ main (int argc, char **argv)
         "codec (default when e2eeenc has it) or frame", "LAYOUT"},
     {"dump", 0, 0, G_OPTION_ARG_FILENAME, &dump,
         "Write every packet the relay forwards to FILE", "FILE"},
+    {"corrupt", 0, 0, G_OPTION_ARG_DOUBLE, &corrupt_pct,
+        "The relay corrupts PCT % of the video RTP packets; frames that lose "
+          "authentication are expected then, and only a pipeline failure or nothing "
+          "received fails the run", "PCT"},
+    {"keep-rtcp-feedback", 0, 0, G_OPTION_ARG_NONE, &keep_feedback,
+        "Leave rtpsession's RTCP feedback retention on (GStreamer 1.22 never frees "
+          "it)", NULL},
     {"slow", 0, 0, G_OPTION_ARG_NONE, &slow,
         "For a machine or a tool (valgrind) far slower than real time: 5 fps video, "
           "60 ms Opus frames, jitter buffers of 5 s; then a frame lost fails too "
@@ -576,8 +588,9 @@ main (int argc, char **argv)
     }
     codec = &codecs[i];
   }
-  if (n < 2 || n > 100 || seconds < 1) {
-    g_printerr ("need 2 to 100 participants and at least 1 second\n");
+  if (n < 2 || n > 100 || seconds < 1 || corrupt_pct < 0 || corrupt_pct > 100) {
+    g_printerr ("need 2 to 100 participants, at least 1 second and --corrupt "
+        "0 to 100\n");
     return 2;
   }
   if (n > 8) {
@@ -611,6 +624,14 @@ main (int argc, char **argv)
   if (!relay) {
     g_printerr ("%s\n", error->message);
     return 1;
+  }
+  if (corrupt_pct > 0) {
+    GstE2eeRelayImpairment imp = { 0 };
+
+    imp.corrupt = corrupt_pct;
+    imp.seed = 1;
+    imp.channel_mask = 1;       /* video RTP */
+    gst_e2ee_relay_set_impairment (relay, &imp, NULL, NULL, NULL);
   }
 
   parts = g_ptr_array_new ();
@@ -764,8 +785,8 @@ main (int argc, char **argv)
   g_free (layout);
   g_free (dump);
 
-  if (failed || senders_late || frames == 0 || undecodable > 0
-      || (slow && dropped > 0))
+  if (failed || senders_late || frames == 0 || (corrupt_pct == 0
+          && (undecodable > 0 || (slow && dropped > 0))))
     ret = 1;
   return ret;
 }
