@@ -11,18 +11,22 @@
  *
  *   gst-e2ee-meeting --participants 4 --codec vp8 --seconds 3
  *
- * Output: one line per participant, then
+ * Each sender sends --seconds of media and stops; the meeting ends when every frame
+ * sent has come out of every other participant's decoder, or when nothing has moved
+ * for a while. Output: one line per participant, then
  *   participants N, frames F, undecodable U, dropped D
  * F: frames that reached the participants' decryptors; U: of those, frames that did
  * not come out of the decoder (failed decryption or decoding); D: frames sent to a
  * participant that never reached its decryptor (lost on the way). The exit status is
- * non-zero if any frame was undecodable, nothing was received, or a pipeline failed.
+ * non-zero if any frame was undecodable, nothing was received, a sender did not
+ * finish or a pipeline failed; with --slow, also if any frame was lost.
  *
  * With the codec layout (e2eeenc/e2eedec `layout`), the frames travel in their
  * codec's own RTP payload format (rtpvp8sframepay, rtpvp9pay, rtph264pay,
  * rtpopuspay); with --layout frame (or an e2eeenc without `layout`), as whole SFrame
  * frames with rtpsframepay.
  */
+#include "gste2eeexample.h"
 #include "gste2eerelay.h"
 
 #include <gst/gst.h>
@@ -74,9 +78,11 @@ struct _Participant
   GSocket *sockets[CHANNELS];   /* where the relay sends to this participant */
   guint8 keys[2][KEY_SIZE];     /* video, audio */
   gint sent[2];                 /* frames encrypted, video and audio */
+  gint finished;                /* streams whose EOS left their payloader */
   gint received, decrypted, decoded;
   GMutex lock;
   GList *decryptors;
+  GList *jitterbuffers;
 };
 
 static gboolean codec_layout;
@@ -89,6 +95,15 @@ static GMainLoop *loop;
 /* Every participant decodes everyone else's streams: with many participants
  * fewer, longer frames keep a small machine from falling behind. */
 static gint video_fps = 15, audio_frame_ms = 20;
+/* rtpbin's jitter buffer latency, and how long nothing may move after the senders
+ * finished before the frames still missing count as lost. */
+static gint latency_ms = 200, quiet_ms = 1000;
+static gint seconds = 3;
+static gboolean slow;
+/* For exercising key frame requests and memory: the relay corrupts this share of
+ * the video RTP packets, e2eedec refuses those frames and asks for key frames. */
+static gdouble corrupt_pct;
+static gboolean keep_feedback;
 
 /* The codec's decoder. For H.264, GST_E2EE_H264_DECODER may give another one than
  * avdec_h264 (a launch fragment that takes what rtph264depay gives): Debian 12's
@@ -146,6 +161,33 @@ add_count_probe (GstElement * e, const gchar * pad_name, gint * counter)
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_probe, counter,
       NULL);
   gst_object_unref (pad);
+}
+
+/* The sources stop after --seconds (num-buffers); a stream has finished when the
+ * EOS behind its last frame leaves the payloader, every packet having gone to the
+ * relay before it (rtpbin's sending side has no queue). The EOS goes no further:
+ * in rtpbin it would make the session send an RTCP BYE, which travels on a socket
+ * and thread of its own and, on a machine too slow to keep up (valgrind), reached
+ * receivers seconds before the last RTP packets; 2 to 7 s after a BYE the receiving
+ * session forgets the sender, and a packet arriving after that starts a new source
+ * on probation, which waits for a second packet that never comes: the last frame
+ * was lost. A sender that goes quiet without BYE keeps its sources. */
+static GstPadProbeReturn
+eos_probe (GstPad * pad, GstPadProbeInfo * info, gpointer counter)
+{
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) != GST_EVENT_EOS)
+    return GST_PAD_PROBE_OK;
+  g_atomic_int_inc ((gint *) counter);
+  return GST_PAD_PROBE_DROP;
+}
+
+static void
+on_new_jitterbuffer (GstElement * rtpbin, GstElement * jb, guint session,
+    guint ssrc, Participant * p)
+{
+  g_mutex_lock (&p->lock);
+  p->jitterbuffers = g_list_prepend (p->jitterbuffers, gst_object_ref (jb));
+  g_mutex_unlock (&p->lock);
 }
 
 /* A remote stream appeared in rtpbin: depayload, decrypt, decode, count. */
@@ -290,24 +332,26 @@ build_participant (Participant * p, guint n, GstE2eeRelay * relay,
       "encoding-name=OPUS,payload=111";
 
   desc = g_strdup_printf (
-      "rtpbin name=rtpbin latency=200 rtp-profile=avpf "
-      "videotestsrc is-live=true pattern=%s ! "
+      "rtpbin name=rtpbin latency=%d rtp-profile=avpf "
+      "videotestsrc is-live=true num-buffers=%d pattern=%s ! "
       "video/x-raw,width=160,height=120,framerate=%d/1 ! %s ! "
-      "e2eeenc name=venc %s ! %s pt=96 mtu=1200 ! rtpbin.send_rtp_sink_0 "
+      "e2eeenc name=venc %s ! %s name=vpay pt=96 mtu=1200 ! rtpbin.send_rtp_sink_0 "
       "rtpbin.send_rtp_src_0 ! udpsink name=out0 host=127.0.0.1 "
       "rtpbin.send_rtcp_src_0 ! udpsink name=out1 host=127.0.0.1 sync=false async=false "
       "udpsrc name=in0 close-socket=false caps=\"%s\" ! rtpbin.recv_rtp_sink_0 "
       "udpsrc name=in1 close-socket=false caps=application/x-rtcp ! rtpbin.recv_rtcp_sink_0 "
-      "audiotestsrc is-live=true freq=%u volume=0.3 samplesperbuffer=%d ! "
+      "audiotestsrc is-live=true num-buffers=%d freq=%u volume=0.3 samplesperbuffer=%d ! "
       "audio/x-raw,rate=48000,channels=1 ! opusenc frame-size=%d ! "
-      "e2eeenc name=aenc %s ! %s pt=111 ! rtpbin.send_rtp_sink_1 "
+      "e2eeenc name=aenc %s ! %s name=apay pt=111 ! rtpbin.send_rtp_sink_1 "
       "rtpbin.send_rtp_src_1 ! udpsink name=out2 host=127.0.0.1 "
       "rtpbin.send_rtcp_src_1 ! udpsink name=out3 host=127.0.0.1 sync=false async=false "
       "udpsrc name=in2 close-socket=false caps=\"%s\" ! rtpbin.recv_rtp_sink_1 "
       "udpsrc name=in3 close-socket=false caps=application/x-rtcp ! rtpbin.recv_rtcp_sink_1",
-      patterns[p->index % G_N_ELEMENTS (patterns)], video_fps, codec->encoder,
-      enc_layout, codec_layout ? codec->codec_pay : "rtpsframepay", rtp_caps[0],
-      200 + 40 * p->index, 48 * audio_frame_ms, audio_frame_ms, enc_layout,
+      latency_ms, seconds * video_fps, patterns[p->index % G_N_ELEMENTS (patterns)],
+      video_fps, codec->encoder, enc_layout,
+      codec_layout ? codec->codec_pay : "rtpsframepay", rtp_caps[0],
+      seconds * 1000 / audio_frame_ms, 200 + 40 * p->index, 48 * audio_frame_ms,
+      audio_frame_ms, enc_layout,
       codec_layout ? "rtpopuspay" : "rtpsframepay", rtp_caps[1]);
   p->pipeline = gst_parse_launch (desc, error);
   g_free (desc);
@@ -333,10 +377,17 @@ build_participant (Participant * p, guint n, GstE2eeRelay * relay,
   for (s = 0; s < 2; s++) {
     GstElement *enc = by_name (p, s == 0 ? "venc" : "aenc");
     GstBuffer *key = gst_buffer_new_memdup (p->keys[s], KEY_SIZE);
+    GstPad *pad;
 
     g_object_set (enc, "key-id", stream_kid (p->index, s), "key", key, NULL);
     gst_buffer_unref (key);
     add_count_probe (enc, "src", &p->sent[s]);
+    gst_object_unref (enc);
+    enc = by_name (p, s == 0 ? "vpay" : "apay");
+    pad = gst_element_get_static_pad (enc, "src");
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, eos_probe,
+        &p->finished, NULL);
+    gst_object_unref (pad);
     gst_object_unref (enc);
   }
 
@@ -344,6 +395,11 @@ build_participant (Participant * p, guint n, GstE2eeRelay * relay,
     GstElement *rtpbin = by_name (p, "rtpbin");
 
     g_signal_connect (rtpbin, "pad-added", G_CALLBACK (on_pad_added), p);
+    g_signal_connect (rtpbin, "new-jitterbuffer",
+        G_CALLBACK (on_new_jitterbuffer), p);
+    /* Every participant sends PLIs (e2eedec asks for key frames) to everyone. */
+    if (!keep_feedback)
+      gst_e2ee_example_drop_feedback_retention (rtpbin);
     gst_object_unref (rtpbin);
   }
   gst_bus_add_watch (GST_ELEMENT_BUS (p->pipeline), on_bus, p);
@@ -351,33 +407,20 @@ build_participant (Participant * p, guint n, GstE2eeRelay * relay,
   return TRUE;
 }
 
-static gboolean wait_quiet (gpointer data);
-
-static gboolean
-stop_sending (gpointer data)
+/* Frames sent to participant i: what everyone else encrypted. */
+static gint
+expected_frames (GPtrArray * parts, guint i)
 {
-  GPtrArray *parts = data;
-  guint i;
+  gint expected = 0;
+  guint j;
 
-  /* EOS from the sources ends the sending; what is already on the way still
-   * arrives and is counted. */
-  for (i = 0; i < parts->len; i++) {
-    Participant *p = g_ptr_array_index (parts, i);
-    GstIterator *it = gst_bin_iterate_sources (GST_BIN (p->pipeline));
-    GValue v = G_VALUE_INIT;
+  for (j = 0; j < parts->len; j++) {
+    Participant *q = g_ptr_array_index (parts, j);
 
-    while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
-      GstElement *src = g_value_get_object (&v);
-
-      if (!GST_IS_BIN (src) && !g_str_has_prefix (GST_OBJECT_NAME (src), "in"))
-        gst_element_send_event (src, gst_event_new_eos ());
-      g_value_reset (&v);
-    }
-    g_value_unset (&v);
-    gst_iterator_free (it);
+    if (i != j)
+      expected += g_atomic_int_get (&q->sent[0]) + g_atomic_int_get (&q->sent[1]);
   }
-  g_timeout_add (200, wait_quiet, parts);
-  return G_SOURCE_REMOVE;
+  return expected;
 }
 
 static gint
@@ -390,27 +433,84 @@ total_progress (GPtrArray * parts)
     Participant *p = g_ptr_array_index (parts, i);
 
     total += g_atomic_int_get (&p->received) + g_atomic_int_get (&p->decrypted)
-        + g_atomic_int_get (&p->decoded);
+        + g_atomic_int_get (&p->decoded) + g_atomic_int_get (&p->sent[0])
+        + g_atomic_int_get (&p->sent[1]);
   }
   return total;
 }
 
-/* After the senders stopped: quit once nothing has moved for a second, so frames
- * still in sockets, jitter buffers and decoders (a loaded machine is behind) are
- * counted rather than mistaken for lost or undecodable ones. */
-static gboolean
-wait_quiet (gpointer data)
-{
-  static gint last = -1, quiet, ticks;
-  gint now = total_progress (data);
+static gboolean senders_late;
 
-  quiet = now == last ? quiet + 1 : 0;
-  last = now;
-  if (quiet >= 5 || ++ticks > 150) {
+/* Every 200 ms: wait for the senders to finish, then for their frames to come out
+ * of every decoder. Frames still in sockets, jitter buffers and decoders (a loaded
+ * machine is behind) are waited for rather than mistaken for lost or undecodable
+ * ones; once nothing has moved for quiet_ms, what is missing is lost. */
+static gboolean
+tick (gpointer data)
+{
+  GPtrArray *parts = data;
+  static gint64 start, last_move;
+  static gint last = -1;
+  gint64 now = g_get_monotonic_time ();
+  gint progress = total_progress (parts);
+  gboolean finished = TRUE, complete = TRUE;
+  guint i;
+
+  if (!start)
+    start = last_move = now;
+  if (progress != last)
+    last_move = now;
+  last = progress;
+
+  for (i = 0; i < parts->len; i++) {
+    Participant *p = g_ptr_array_index (parts, i);
+    gint received = g_atomic_int_get (&p->received);
+
+    if (g_atomic_int_get (&p->finished) < 2)
+      finished = FALSE;
+    if (received < expected_frames (parts, i)
+        || g_atomic_int_get (&p->decoded) < received)
+      complete = FALSE;
+  }
+
+  /* A hang guard, not a timing check: --seconds of media take about that long
+   * to send, even with every participant encoding and decoding on one machine. */
+  if (!finished && now - start > (gint64) (slow ? 100 : 10) * seconds
+      * G_USEC_PER_SEC + 30 * G_USEC_PER_SEC) {
+    g_printerr ("the senders had not finished after %" G_GINT64_FORMAT " s\n",
+        (now - start) / G_USEC_PER_SEC);
+    senders_late = TRUE;
+    g_main_loop_quit (loop);
+    return G_SOURCE_REMOVE;
+  }
+  if (finished && (complete || now - last_move >= (gint64) quiet_ms * 1000)) {
     g_main_loop_quit (loop);
     return G_SOURCE_REMOVE;
   }
   return G_SOURCE_CONTINUE;
+}
+
+/* What the jitter buffers gave up on: packets never received (lost) and packets
+ * that came after their deadline (late). */
+static void
+jitterbuffer_losses (Participant * p, guint64 * lost, guint64 * late)
+{
+  GList *l;
+
+  *lost = *late = 0;
+  for (l = p->jitterbuffers; l; l = l->next) {
+    GstStructure *st = NULL;
+    guint64 v;
+
+    g_object_get (l->data, "stats", &st, NULL);
+    if (!st)
+      continue;
+    if (gst_structure_get_uint64 (st, "num-lost", &v))
+      *lost += v;
+    if (gst_structure_get_uint64 (st, "num-late", &v))
+      *late += v;
+    gst_structure_free (st);
+  }
 }
 
 static guint64
@@ -435,7 +535,7 @@ decryptor_drops (Participant * p)
 int
 main (int argc, char **argv)
 {
-  gint n = 4, seconds = 3;
+  gint n = 4;
   gchar *codec_name = NULL, *layout = NULL, *dump = NULL;
   GOptionEntry entries[] = {
     {"participants", 'n', 0, G_OPTION_ARG_INT, &n,
@@ -448,6 +548,17 @@ main (int argc, char **argv)
         "codec (default when e2eeenc has it) or frame", "LAYOUT"},
     {"dump", 0, 0, G_OPTION_ARG_FILENAME, &dump,
         "Write every packet the relay forwards to FILE", "FILE"},
+    {"corrupt", 0, 0, G_OPTION_ARG_DOUBLE, &corrupt_pct,
+        "The relay corrupts PCT % of the video RTP packets; frames that lose "
+          "authentication are expected then, and only a pipeline failure or nothing "
+          "received fails the run", "PCT"},
+    {"keep-rtcp-feedback", 0, 0, G_OPTION_ARG_NONE, &keep_feedback,
+        "Leave rtpsession's RTCP feedback retention on (GStreamer 1.22 never frees "
+          "it)", NULL},
+    {"slow", 0, 0, G_OPTION_ARG_NONE, &slow,
+        "For a machine or a tool (valgrind) far slower than real time: 5 fps video, "
+          "60 ms Opus frames, jitter buffers of 5 s; then a frame lost fails too "
+          "(also set by " GST_E2EE_EXAMPLE_SLOW_ENV "=1)", NULL},
     {NULL}
   };
   GOptionContext *ctx;
@@ -477,13 +588,25 @@ main (int argc, char **argv)
     }
     codec = &codecs[i];
   }
-  if (n < 2 || n > 100 || seconds < 1) {
-    g_printerr ("need 2 to 100 participants and at least 1 second\n");
+  if (n < 2 || n > 100 || seconds < 1 || corrupt_pct < 0 || corrupt_pct > 100) {
+    g_printerr ("need 2 to 100 participants, at least 1 second and --corrupt "
+        "0 to 100\n");
     return 2;
   }
   if (n > 8) {
     video_fps = 10;
     audio_frame_ms = 60;
+  }
+  /* Under valgrind everything runs 20 to 50 times slower than real time: a
+   * receiving thread that gets no CPU for seconds must not make the jitter buffer
+   * give up on packets still on the way, and fewer frames keep it from falling
+   * further behind. The frames are still all checked. */
+  slow = slow || gst_e2ee_example_slow_from_env ();
+  if (slow) {
+    video_fps = 5;
+    audio_frame_ms = 60;
+    latency_ms = 5000;
+    quiet_ms = 15000;
   }
   codec_layout = has_property ("e2eeenc", "layout")
       && has_property ("e2eedec", "layout");
@@ -501,6 +624,14 @@ main (int argc, char **argv)
   if (!relay) {
     g_printerr ("%s\n", error->message);
     return 1;
+  }
+  if (corrupt_pct > 0) {
+    GstE2eeRelayImpairment imp = { 0 };
+
+    imp.corrupt = corrupt_pct;
+    imp.seed = 1;
+    imp.channel_mask = 1;       /* video RTP */
+    gst_e2ee_relay_set_impairment (relay, &imp, NULL, NULL, NULL);
   }
 
   parts = g_ptr_array_new ();
@@ -576,32 +707,29 @@ main (int argc, char **argv)
   }
 
   if (!failed) {
-    g_timeout_add_seconds (seconds, stop_sending, parts);
+    g_timeout_add (200, tick, parts);
     g_main_loop_run (loop);
   }
 
   for (i = 0; i < n; i++) {
     Participant *p = g_ptr_array_index (parts, i);
-    gint expected = 0, received, decoded, lost;
-    guint64 drops;
+    gint expected = expected_frames (parts, i), received, decoded, lost;
+    guint64 drops, jb_lost, jb_late;
 
-    for (j = 0; j < n; j++) {
-      Participant *q = g_ptr_array_index (parts, j);
-
-      if (i != j)
-        expected += g_atomic_int_get (&q->sent[0]) + g_atomic_int_get (&q->sent[1]);
-    }
     g_mutex_lock (&p->lock);
     drops = decryptor_drops (p);
+    jitterbuffer_losses (p, &jb_lost, &jb_late);
     g_mutex_unlock (&p->lock);
     received = g_atomic_int_get (&p->received);
     decoded = g_atomic_int_get (&p->decoded);
     lost = MAX (expected - received, 0);
     g_print ("participant %d: frames received %d, decrypted %d, decoded %d, "
         "dropped %d (sent %d video + %d audio; refused by the decryptor %"
-        G_GUINT64_FORMAT ")\n", i, received, g_atomic_int_get (&p->decrypted),
-        decoded, lost, g_atomic_int_get (&p->sent[0]),
-        g_atomic_int_get (&p->sent[1]), drops);
+        G_GUINT64_FORMAT "; packets the jitter buffers gave up on: lost %"
+        G_GUINT64_FORMAT ", late %" G_GUINT64_FORMAT ")\n", i, received,
+        g_atomic_int_get (&p->decrypted), decoded, lost,
+        g_atomic_int_get (&p->sent[0]), g_atomic_int_get (&p->sent[1]), drops,
+        jb_lost, jb_late);
     frames += received;
     undecodable += MAX (received - decoded, 0);
     dropped += lost;
@@ -626,8 +754,9 @@ main (int argc, char **argv)
           " out\n", names[c], in, out);
     }
   }
-  g_print ("layout %s, codec %s, video %d fps, audio %d ms frames\n",
-      codec_layout ? "codec" : "frame", codec->name, video_fps, audio_frame_ms);
+  g_print ("layout %s, codec %s, video %d fps, audio %d ms frames, %d s, jitter "
+      "buffer latency %d ms%s\n", codec_layout ? "codec" : "frame", codec->name,
+      video_fps, audio_frame_ms, seconds, latency_ms, slow ? " (--slow)" : "");
   g_print ("participants %d, frames %" G_GUINT64_FORMAT ", undecodable %"
       G_GUINT64_FORMAT ", dropped %" G_GUINT64_FORMAT "\n", n, frames,
       undecodable, dropped);
@@ -639,6 +768,7 @@ main (int argc, char **argv)
     gst_element_set_state (p->pipeline, GST_STATE_NULL);
     gst_bus_remove_watch (GST_ELEMENT_BUS (p->pipeline));
     g_list_free_full (p->decryptors, gst_object_unref);
+    g_list_free_full (p->jitterbuffers, gst_object_unref);
     gst_object_unref (p->pipeline);
     gst_object_unref (p->store);
     for (c = 0; c < CHANNELS; c++)
@@ -655,7 +785,8 @@ main (int argc, char **argv)
   g_free (layout);
   g_free (dump);
 
-  if (failed || frames == 0 || undecodable > 0)
+  if (failed || senders_late || frames == 0 || (corrupt_pct == 0
+          && (undecodable > 0 || (slow && dropped > 0))))
     ret = 1;
   return ret;
 }

@@ -19,6 +19,7 @@
  *
  * soakledger.c follows every frame; docs/soak.md explains the report.
  */
+#include "gste2eeexample.h"
 #include "gste2eerelay.h"
 #include "soakledger.h"
 
@@ -54,13 +55,15 @@ typedef struct
   gboolean malloc_stats;
   gboolean no_decode;
   gboolean keep_feedback;
+  gboolean slow;
+  gint quiet_ticks;             /* the drain's "nothing moved", in 250 ms ticks */
 } Options;
 
 static Options opt = {
   /* 10 fps and 60 ms Opus frames, as the meeting example above 8 participants: a
    * shared two-core machine did not keep 20 senders at 15 fps and 20 ms. */
   .senders = 20,.seconds = 600,.warmup = -1,.rotate_ms = 2000,.fps = 10,
-  .width = 160,.height = 120,.audio_ms = 60,.latency_ms = 200,.progress = 60,
+  .width = 160,.height = 120,.audio_ms = 60,.latency_ms = -1,.progress = 60,
   .rss_limit_kb = 1024,.drop = 1,.reorder = 1,.duplicate = 1,.corrupt = 1,.seed = 1,
   .impair_channels = 5,
 };
@@ -100,6 +103,7 @@ static gint64 *rss_kb;          /* one sample a second */
 static gint n_rss;
 static gint64 rss_start_kb;
 static gboolean receiver_eos;
+static gint senders_finished;   /* RTP flows whose EOS reached the sender's udpsink */
 static gint64 drain_ms;
 
 static guint64
@@ -267,6 +271,16 @@ decrypted_probe (GstPad * pad, GstPadProbeInfo * info, gpointer st)
   return GST_PAD_PROBE_OK;
 }
 
+/* With --slow the sources stop by themselves (num-buffers): a sender's flow has
+ * finished when the EOS behind its last packet reaches its udpsink. */
+static GstPadProbeReturn
+eos_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_EOS)
+    g_atomic_int_inc (&senders_finished);
+  return GST_PAD_PROBE_OK;
+}
+
 static GstPadProbeReturn
 decoded_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 {
@@ -408,29 +422,17 @@ on_bus (GstBus * bus, GstMessage * msg, gpointer name)
   return G_SOURCE_CONTINUE;
 }
 
-/* rtpsession keeps a copy of every RTCP feedback packet it receives (each PLI: 12
- * bytes in a GstBuffer of its own) on the RTPSource the feedback is about, for
- * `rtcp-feedback-retention-window` (2 s), so that it can leave out a PLI another
- * receiver just sent. GStreamer 1.22.0 (Debian 12) never frees them: copies 35 s old
- * were found alive in the senders' sessions. A sender whose receiver asks for key
- * frames (e2eedec does after every dropped frame) grows for ever, so no retention
- * here; a meeting application has to do the same (docs/e2eedec.md). */
+/* GStreamer 1.22.0 never frees rtpsession's retained RTCP feedback (docs/soak.md,
+ * Findings): every PLI a sender receives would stay in its memory. */
 static void
 drop_feedback_retention (GstElement * pipeline)
 {
-  GstElement *rtpbin = by_name (pipeline, "rtpbin");
-  guint id;
+  GstElement *rtpbin;
 
-  for (id = 0; id < CHANNELS / 2 && !opt.keep_feedback; id++) {
-    GObject *session = NULL;
-
-    g_signal_emit_by_name (rtpbin, "get-internal-session", id, &session);
-    if (session) {
-      g_object_set (session, "rtcp-feedback-retention-window", GST_CLOCK_TIME_NONE,
-          NULL);
-      g_object_unref (session);
-    }
-  }
+  if (opt.keep_feedback)
+    return;
+  rtpbin = by_name (pipeline, "rtpbin");
+  gst_e2ee_example_drop_feedback_retention (rtpbin);
   gst_object_unref (rtpbin);
 }
 
@@ -449,7 +451,7 @@ build_sender (guint p, GstE2eeRelay * relay, GError ** error)
       (guint64) opt.rotate_ms * GST_MSECOND, opt.ratchet ? "ratchet" : "generate",
       opt.ratchet_bits);
   desc = g_strdup_printf ("rtpbin name=rtpbin rtp-profile=avpf "
-      "videotestsrc name=vsrc is-live=true pattern=%s ! "
+      "videotestsrc name=vsrc is-live=true num-buffers=%d pattern=%s ! "
       "video/x-raw,width=%d,height=%d,framerate=%d/1 ! "
       "vp8enc deadline=1 cpu-used=16 keyframe-max-dist=60 threads=1 ! "
       "e2eeenc name=venc %s ! "
@@ -458,14 +460,17 @@ build_sender (guint p, GstE2eeRelay * relay, GError ** error)
       "rtpbin.send_rtp_src_0 ! udpsink name=out0 host=127.0.0.1 "
       "rtpbin.send_rtcp_src_0 ! udpsink name=out1 host=127.0.0.1 sync=false async=false "
       "udpsrc name=in1 close-socket=false caps=application/x-rtcp ! rtpbin.recv_rtcp_sink_0 "
-      "audiotestsrc name=asrc is-live=true freq=%u volume=0.3 samplesperbuffer=%d ! "
+      "audiotestsrc name=asrc is-live=true num-buffers=%d freq=%u volume=0.3 "
+      "samplesperbuffer=%d ! "
       "audio/x-raw,rate=48000,channels=1 ! opusenc frame-size=%d ! "
       "e2eeenc name=aenc %s ! rtpopuspay name=apay pt=111 ! rtpbin.send_rtp_sink_1 "
       "rtpbin.send_rtp_src_1 ! udpsink name=out2 host=127.0.0.1 "
       "rtpbin.send_rtcp_src_1 ! udpsink name=out3 host=127.0.0.1 sync=false async=false "
       "udpsrc name=in3 close-socket=false caps=application/x-rtcp ! rtpbin.recv_rtcp_sink_1",
-      patterns[p % G_N_ELEMENTS (patterns)], opt.width, opt.height, opt.fps, rot,
-      200 + 20 * p, 48 * opt.audio_ms, opt.audio_ms, rot);
+      opt.slow ? opt.seconds * opt.fps : -1, patterns[p % G_N_ELEMENTS (patterns)],
+      opt.width, opt.height, opt.fps, rot,
+      opt.slow ? opt.seconds * 1000 / opt.audio_ms : -1, 200 + 20 * p,
+      48 * opt.audio_ms, opt.audio_ms, rot);
   g_free (rot);
   s->pipeline = gst_parse_launch (desc, error);
   g_free (desc);
@@ -479,6 +484,8 @@ build_sender (guint p, GstE2eeRelay * relay, GError ** error)
     g_snprintf (name, sizeof (name), "out%u", c);
     e = by_name (s->pipeline, name);
     g_object_set (e, "port", (gint) gst_e2ee_relay_get_port (relay, p, c), NULL);
+    if (c % 2 == 0)
+      probe (e, "sink", GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, eos_probe, NULL);
     gst_object_unref (e);
     if (c % 2 == 1) {
       g_snprintf (name, sizeof (name), "in%u", c);
@@ -737,14 +744,31 @@ sample (gpointer data)
         total (G_STRUCT_OFFSET (SoakStream, arrivals)),
         total (G_STRUCT_OFFSET (SoakStream, outputs)), total_rotations (),
         gst_e2ee_key_store_get_n_keys (receiver.store));
-  if (g_get_monotonic_time () - run_start_us >= (gint64) opt.seconds * G_USEC_PER_SEC) {
+  if (opt.slow) {
+    /* --seconds of media, however long that takes; the guard is against a hang,
+     * not a timing check. */
+    if (g_atomic_int_get (&senders_finished) == opt.senders * 2) {
+      g_main_loop_quit (loop);
+      return G_SOURCE_REMOVE;
+    }
+    if (g_get_monotonic_time () - run_start_us >= (gint64) (100 * opt.seconds + 60)
+        * G_USEC_PER_SEC) {
+      g_printerr ("the senders had not sent %d s of media after %d s\n",
+          opt.seconds, 100 * opt.seconds + 60);
+      failed = TRUE;
+      g_main_loop_quit (loop);
+      return G_SOURCE_REMOVE;
+    }
+  } else if (g_get_monotonic_time () - run_start_us >=
+      (gint64) opt.seconds * G_USEC_PER_SEC) {
     g_main_loop_quit (loop);
     return G_SOURCE_REMOVE;
   }
   return G_SOURCE_CONTINUE;
 }
 
-/* Runs the main loop until nothing has moved for a second and a half. */
+/* Runs the main loop until nothing has moved for a second and a half (--slow:
+ * for longer than the jitter buffers hold packets). */
 static gboolean
 drain_tick (gpointer data)
 {
@@ -754,7 +778,7 @@ drain_tick (gpointer data)
 
   quiet = now == last ? quiet + 1 : 0;
   last = now;
-  if (quiet >= 6 || ++ticks > 120 || failed) {
+  if (quiet >= opt.quiet_ticks || ++ticks > 120 * (opt.slow ? 4 : 1) || failed) {
     g_main_loop_quit (loop);
     return G_SOURCE_REMOVE;
   }
@@ -766,7 +790,7 @@ eos_tick (gpointer data)
 {
   static gint ticks;
 
-  if (receiver_eos || ++ticks > 120 || failed) {
+  if (receiver_eos || ++ticks > 120 * (opt.slow ? 4 : 1) || failed) {
     g_main_loop_quit (loop);
     return G_SOURCE_REMOVE;
   }
@@ -1050,8 +1074,9 @@ report (GstE2eeRelay * relay)
   for (i = 0; i < report_argc; i++)
     g_print ("%s%s", i ? " " : "", report_argv[i]);
   g_print ("\n");
-  g_print ("duration        %.1f s of sending (+ %.1f s draining), %d senders, 1 receiver\n",
-      sending, drain_ms / 1000.0, opt.senders);
+  g_print ("duration        %.1f s of sending (+ %.1f s draining), %d senders, 1 receiver "
+      "(jitter buffer latency %d ms%s)\n", sending, drain_ms / 1000.0, opt.senders,
+      opt.latency_ms, opt.slow ? ", --slow" : "");
   g_print ("media           per sender VP8 %dx%d at %d fps + Opus %d ms frames, codec layout\n",
       opt.width, opt.height, opt.fps, opt.audio_ms);
   g_print ("keys            %s every %d ms of stream time%s; %d key changes; "
@@ -1205,7 +1230,7 @@ parse_options (int argc, char **argv)
     {"audio-ms", 0, 0, G_OPTION_ARG_INT, &opt.audio_ms,
         "Opus frame duration: 10, 20, 40 or 60 (default 60)", "MS"},
     {"latency", 0, 0, G_OPTION_ARG_INT, &opt.latency_ms,
-        "Jitter buffer latency in ms (default 200)", "MS"},
+        "Jitter buffer latency in ms (default 200, 1000 with --slow)", "MS"},
     {"rss-limit-kb", 0, 0, G_OPTION_ARG_INT, &opt.rss_limit_kb,
         "Most resident memory growth after warm-up that passes (default 1024)", "KB"},
     {"no-pli", 0, 0, G_OPTION_ARG_NONE, &opt.no_pli,
@@ -1220,6 +1245,10 @@ parse_options (int argc, char **argv)
     {"no-timing", 0, 0, G_OPTION_ARG_NONE, &opt.no_timing,
         "Judge neither real time nor memory (for a smoke test on a busy machine)",
         NULL},
+    {"slow", 0, 0, G_OPTION_ARG_NONE, &opt.slow,
+        "For a machine or a tool (valgrind) far slower than real time: --seconds "
+          "of media however long they take, jitter buffers of 1 s, a longer drain "
+          "(also set by " GST_E2EE_EXAMPLE_SLOW_ENV "=1)", NULL},
     {"progress", 0, 0, G_OPTION_ARG_INT, &opt.progress,
         "Print a progress line every S seconds on stderr, 0: never (default 60)",
         "S"},
@@ -1244,6 +1273,14 @@ parse_options (int argc, char **argv)
     g_printerr ("--rotation must be generate or ratchet\n");
     return FALSE;
   }
+  /* Under valgrind (20 to 50 times slower than real time) a receiving thread can
+   * get no CPU for a while: the jitter buffers wait longer for packets still on
+   * the way. Not much longer: each packet the relay drops holds its stream back
+   * for that long, and the drain waits for more than that. */
+  opt.slow = opt.slow || gst_e2ee_example_slow_from_env ();
+  if (opt.latency_ms < 0)
+    opt.latency_ms = opt.slow ? 1000 : 200;
+  opt.quiet_ticks = opt.slow ? opt.latency_ms / 250 + 8 : 6;
   /* A ratchet step every 2 s for 10 minutes is 300 steps: more than 8 bits. */
   opt.ratchet_bits = opt.ratchet ? 16 : 8;
   if (opt.warmup < 0)
@@ -1352,7 +1389,8 @@ main (int argc, char **argv)
       malloc_stats ();
     }
 
-    stop_senders ();
+    if (g_atomic_int_get (&senders_finished) < opt.senders * 2)
+      stop_senders ();
     g_timeout_add (250, drain_tick, NULL);
     g_main_loop_run (loop);
     /* EOS ends e2eedec's hold: every frame it took is then decrypted or dropped. */

@@ -1,0 +1,46 @@
+/*
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * What the examples that run rtpbin (meeting, soak) share.
+ */
+#include "gste2eeexample.h"
+
+#include <string.h>
+
+/* The test suite's valgrind setup cannot pass an option to one test only, so it
+ * turns --slow on through the environment: any value but "" and "0". */
+gboolean
+gst_e2ee_example_slow_from_env (void)
+{
+  const gchar *v = g_getenv (GST_E2EE_EXAMPLE_SLOW_ENV);
+
+  return v && *v && strcmp (v, "0") != 0;
+}
+
+/* rtpsession keeps a copy of every RTCP feedback packet it receives (each PLI: 12
+ * bytes in a GstBuffer of its own) on the RTPSource the feedback is about, for
+ * `rtcp-feedback-retention-window` (2 s), so that it can leave out a PLI another
+ * receiver just sent. GStreamer 1.22.0 (Debian 12) never frees them: copies 35 s old
+ * were found alive in the soak's senders. A sender whose receivers ask for key
+ * frames (e2eedec does after every dropped frame) grows for ever, so no retention;
+ * an application using rtpbin with AVPF has to do the same (docs/e2eedec.md).
+ * Every session rtpbin has when this is called; call it after the pipeline is
+ * built (gst_parse_launch() has requested the sessions' pads by then). */
+void
+gst_e2ee_example_drop_feedback_retention (GstElement * rtpbin)
+{
+  guint id;
+
+  /* rtpbin numbers sessions from 0 and has no "how many" property: ask until
+   * one is missing. */
+  for (id = 0;; id++) {
+    GObject *session = NULL;
+
+    g_signal_emit_by_name (rtpbin, "get-internal-session", id, &session);
+    if (!session)
+      break;
+    g_object_set (session, "rtcp-feedback-retention-window", GST_CLOCK_TIME_NONE,
+        NULL);
+    g_object_unref (session);
+  }
+}

@@ -1,0 +1,22 @@
+/*
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * What the examples that run rtpbin (meeting, soak) share.
+ */
+#ifndef __GST_E2EE_EXAMPLE_H__
+#define __GST_E2EE_EXAMPLE_H__
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+/* The environment variable that turns on the examples' --slow. */
+#define GST_E2EE_EXAMPLE_SLOW_ENV "GST_E2EE_EXAMPLES_SLOW"
+
+gboolean gst_e2ee_example_slow_from_env (void);
+
+void gst_e2ee_example_drop_feedback_retention (GstElement * rtpbin);
+
+G_END_DECLS
+
+#endif /* __GST_E2EE_EXAMPLE_H__ */
