@@ -1221,6 +1221,8 @@ gst_e2ee_enc_prepare_output_buffer (GstBaseTransform * trans, GstBuffer * inbuf,
    * output buffer, no copy. The room checked is for the largest header this KID can
    * have, so that the counter the key hands out always fits. */
   if (!self->rtp && self->codec == GST_E2EE_LAYOUT_CODEC_NONE &&
+      /* the cheap test first: a frame upstream still holds is the common miss */
+      GST_MINI_OBJECT_REFCOUNT_VALUE (inbuf) == 1 &&
       gst_e2ee_buffer_has_room (inbuf,
           gst_e2ee_sframe_header_size (gst_e2ee_sframe_key_get_kid (self->frame.key),
               G_MAXUINT64), gst_e2ee_cipher_suite_get_tag_size
