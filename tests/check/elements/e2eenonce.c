@@ -286,6 +286,7 @@ run_push (Run * r, guint64 * kid_out, guint64 * ctr_out)
     *kid_out = pair[0];
   if (ctr_out)
     *ctr_out = pair[1];
+  // cppcheck-suppress memleak ; r->sent owns id (its keys are freed with g_bytes_unref)
   return TRUE;
 }
 

@@ -882,15 +882,18 @@ hex_buffer (const gchar * hex)
 {
   guint8 bytes[128];
   gsize n = 0;
-  guint v;
+  gint hi, lo;
 
   while (*hex) {
     if (*hex == ' ') {
       hex++;
       continue;
     }
-    fail_unless (n < sizeof (bytes) && sscanf (hex, "%2x", &v) == 1);
-    bytes[n++] = (guint8) v;
+    /* Two digits a byte: a lone digit fails here rather than reading past the end. */
+    hi = g_ascii_xdigit_value (hex[0]);
+    lo = g_ascii_xdigit_value (hex[1]);
+    fail_unless (n < sizeof (bytes) && hi >= 0 && lo >= 0, "bad hex at \"%s\"", hex);
+    bytes[n++] = (guint8) (hi << 4 | lo);
     hex += 2;
   }
   return gst_buffer_new_memdup (bytes, n);

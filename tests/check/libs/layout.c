@@ -51,8 +51,8 @@ tag_size (GstE2eeSFrameKey * key)
 }
 
 static guint8 *
-enc (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec, const guint8 * in, gsize in_size,
-    gsize * out_len)
+encrypt_frame (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec, const guint8 * in,
+    gsize in_size, gsize * out_len)
 {
   gsize max = gst_e2ee_layout_get_max_size (codec, key, in_size);
   guint8 *out = g_malloc (max);
@@ -805,7 +805,7 @@ check_real_stream (const Source * src, guint * n_key, guint * n_delta)
     GBytes *in = buffer_bytes (bufs->pdata[i]);
     gsize len;
     guint64 kid = 0, ctr = 99;
-    guint8 *out = enc (key, src->codec, BD (in), BL (in), &len);
+    guint8 *out = encrypt_frame (key, src->codec, BD (in), BL (in), &len);
 
     fail_unless (gst_e2ee_layout_parse_header (src->codec, out, len, &kid, &ctr, NULL));
     fail_unless_equals_uint64 (kid, KID);
@@ -850,7 +850,7 @@ GST_START_TEST (test_vp8_real)
   for (i = 0; i < bufs->len; i++) {
     GBytes *in = buffer_bytes (bufs->pdata[i]);
     gsize len;
-    guint8 *out = enc (key, GST_E2EE_LAYOUT_CODEC_VP8, BD (in), BL (in), &len);
+    guint8 *out = encrypt_frame (key, GST_E2EE_LAYOUT_CODEC_VP8, BD (in), BL (in), &len);
     gboolean is_key = !GST_BUFFER_FLAG_IS_SET (bufs->pdata[i],
         GST_BUFFER_FLAG_DELTA_UNIT);
     gsize n = is_key ? 10 : 3;
@@ -918,7 +918,7 @@ GST_START_TEST (test_vp9_headers)
   for (i = 0; i < bufs->len; i++) {
     GBytes *in = buffer_bytes (bufs->pdata[i]);
 
-    out = enc (key, GST_E2EE_LAYOUT_CODEC_VP9, BD (in), BL (in), &len);
+    out = encrypt_frame (key, GST_E2EE_LAYOUT_CODEC_VP9, BD (in), BL (in), &len);
     n = spec_vp9_clear (BD (in), &w, &h);
     if (!GST_BUFFER_FLAG_IS_SET (bufs->pdata[i], GST_BUFFER_FLAG_DELTA_UNIT)) {
       /* profile 0: 8 bits of marker, profile and flags, 24 of sync code, 4 of colour
@@ -952,14 +952,14 @@ GST_START_TEST (test_vp9_headers)
     };
     g_byte_array_append (sf, idx, sizeof (idx));
   }
-  out = enc (key, GST_E2EE_LAYOUT_CODEC_VP9, sf->data, sf->len, &len);
+  out = encrypt_frame (key, GST_E2EE_LAYOUT_CODEC_VP9, sf->data, sf->len, &len);
   fail_unless (memcmp (out, sf->data, 9) == 0);
   spec_check_prefix (key, GST_E2EE_LAYOUT_CODEC_VP9, sf->data, sf->len, out, len);
   assert_round_trip (key, GST_E2EE_LAYOUT_CODEC_VP9, out, len, sf->data, sf->len);
   g_free (out);
 
   /* show_existing_frame: one byte, all of it clear, then header and tag */
-  out = enc (key, GST_E2EE_LAYOUT_CODEC_VP9, show_existing, 1, &len);
+  out = encrypt_frame (key, GST_E2EE_LAYOUT_CODEC_VP9, show_existing, 1, &len);
   fail_unless_equals_int (out[0], 0x88);
   spec_check_prefix (key, GST_E2EE_LAYOUT_CODEC_VP9, show_existing, 1, out, len);
   assert_round_trip (key, GST_E2EE_LAYOUT_CODEC_VP9, out, len, show_existing, 1);
@@ -998,7 +998,7 @@ GST_START_TEST (test_opus_real)
 
   /* A TOC-only packet (RFC 6716 §3.2.1, a DTX frame) keeps its byte and gains header
    * and tag: with the 32-bit tag suite, 1 + 1 + 4 bytes. */
-  out = enc (key, GST_E2EE_LAYOUT_CODEC_OPUS, toc_only, 1, &len);
+  out = encrypt_frame (key, GST_E2EE_LAYOUT_CODEC_OPUS, toc_only, 1, &len);
   fail_unless_equals_uint64 (len, 6);
   fail_unless_equals_int (out[0], 0xf8);
   fail_unless_equals_int (out[1], 0x30);        /* KID 3, CTR 0 in the config byte */
@@ -1254,7 +1254,7 @@ GST_START_TEST (test_h26x_random_frames)
       g_byte_array_append (frame, nal, size);
       g_free (nal);
     }
-    out = enc (key, codec, frame->data, frame->len, &len);
+    out = encrypt_frame (key, codec, frame->data, frame->len, &len);
     spec_check_h26x (key, h265, frame->data, frame->len, out, len);
     assert_round_trip (key, codec, out, len, frame->data, frame->len);
     g_free (out);
@@ -1299,7 +1299,7 @@ GST_START_TEST (test_bit_flips)
     for (i = 0; i < bufs->len; i++) {
       GBytes *in = buffer_bytes (bufs->pdata[i]);
       gsize len;
-      guint8 *out = enc (key, srcs[s].codec, BD (in), BL (in), &len);
+      guint8 *out = encrypt_frame (key, srcs[s].codec, BD (in), BL (in), &len);
       guint acc = flip_every_bit (key, srcs[s].codec, BD (in), BL (in), out, len);
 
       if (srcs[s].codec == GST_E2EE_LAYOUT_CODEC_H264)
@@ -1455,7 +1455,7 @@ check_rewrites (gboolean h265)
   gsize len;
   guint8 *out;
 
-  out = enc (key, codec, BD (in), BL (in), &len);
+  out = encrypt_frame (key, codec, BD (in), BL (in), &len);
   e = g_bytes_new_take (out, len);
   en = t_all_nals (h265, e);
   sps = find_type (h265, en, sps_t);
@@ -1578,7 +1578,7 @@ GST_START_TEST (test_h26x_carrier)
   guint8 *out;
   gsize len, hl;
 
-  out = enc (key, GST_E2EE_LAYOUT_CODEC_H264, h264, sizeof (h264), &len);
+  out = encrypt_frame (key, GST_E2EE_LAYOUT_CODEC_H264, h264, sizeof (h264), &len);
   fail_unless (memcmp (out, h264, sizeof (h264)) == 0);
   fail_unless (memcmp (out + sizeof (h264), "\x00\x00\x00\x01\x0c", 5) == 0);
   fail_unless (gst_e2ee_sframe_header_parse (out + sizeof (h264) + 5, 17, NULL, NULL,
@@ -1588,7 +1588,7 @@ GST_START_TEST (test_h26x_carrier)
   g_free (out);
 
   /* the trailing zero byte stays framing, before the carrier */
-  out = enc (key, GST_E2EE_LAYOUT_CODEC_H265, h265, sizeof (h265), &len);
+  out = encrypt_frame (key, GST_E2EE_LAYOUT_CODEC_H265, h265, sizeof (h265), &len);
   fail_unless (memcmp (out, h265, sizeof (h265)) == 0);
   fail_unless (memcmp (out + sizeof (h265), "\x00\x00\x00\x01\x4c\x01", 6) == 0);
   spec_check_h26x (key, TRUE, h265, sizeof (h265), out, len);
@@ -1640,7 +1640,8 @@ GST_START_TEST (test_header_sizes)
         for (f = 0; f < G_N_ELEMENTS (frames); f++) {
           guint64 kid, ctr;
           gsize len;
-          guint8 *out = enc (key, frames[f].codec, frames[f].d, frames[f].n, &len);
+          guint8 *out = encrypt_frame (key, frames[f].codec, frames[f].d, frames[f].n,
+              &len);
 
           fail_unless (gst_e2ee_layout_parse_header (frames[f].codec, out, len, &kid,
                   &ctr, NULL));
@@ -1769,7 +1770,7 @@ GST_START_TEST (test_errors)
   fail_unless_equals_uint64 (gst_e2ee_sframe_key_get_next_counter (key), 0);
 
   /* receiving VP8 */
-  e = enc (key, GST_E2EE_LAYOUT_CODEC_VP8, vp8_key, sizeof (vp8_key), &elen);
+  e = encrypt_frame (key, GST_E2EE_LAYOUT_CODEC_VP8, vp8_key, sizeof (vp8_key), &elen);
   assert_decrypt_fails (other, GST_E2EE_LAYOUT_CODEC_VP8, e, elen,
       GST_E2EE_SFRAME_ERROR_UNKNOWN_KID);
   assert_decrypt_fails (key, GST_E2EE_LAYOUT_CODEC_VP8, e, 9,
@@ -1791,7 +1792,7 @@ GST_START_TEST (test_errors)
   g_free (e);
 
   /* receiving H.264 */
-  e = enc (key, GST_E2EE_LAYOUT_CODEC_H264, h264, sizeof (h264), &elen);
+  e = encrypt_frame (key, GST_E2EE_LAYOUT_CODEC_H264, h264, sizeof (h264), &elen);
   assert_decrypt_fails (other, GST_E2EE_LAYOUT_CODEC_H264, e, elen,
       GST_E2EE_SFRAME_ERROR_UNKNOWN_KID);
   memcpy (bad, e, elen);
@@ -1984,7 +1985,7 @@ encrypt_all (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec, GPtrArray * bufs)
   for (i = 0; i < bufs->len; i++) {
     GBytes *in = buffer_bytes (bufs->pdata[i]);
     gsize len;
-    guint8 *out = enc (key, codec, BD (in), BL (in), &len);
+    guint8 *out = encrypt_frame (key, codec, BD (in), BL (in), &len);
 
     g_ptr_array_add (e, buffer_like (g_bytes_new_take (out, len), bufs->pdata[i]));
     g_bytes_unref (in);

@@ -66,7 +66,7 @@ GST_START_TEST (test_e2ee_meta_add_get)
   fail_unless (gst_buffer_remove_meta (buf, (GstMeta *) m));
   fail_unless (gst_buffer_get_e2ee_meta (buf) == NULL);
 
-  m = gst_buffer_add_e2ee_meta (buf, FALSE, 0, 0,
+  gst_buffer_add_e2ee_meta (buf, FALSE, 0, 0,
       GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_32);
   check_e2ee_meta (buf, FALSE, 0, 0, GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_32);
 

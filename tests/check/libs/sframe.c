@@ -81,6 +81,14 @@ to_hex (const guint8 * data, gsize len)
     fail ("%s: got %s, want %s", #got, to_hex (_g, _gl), to_hex (_w, _wl)); \
 } G_STMT_END
 
+/* For two ranges of one length: assert_bytes would compare the length with itself. */
+#define assert_same_bytes(got, want, len) G_STMT_START {                      \
+  const guint8 *_g = (got), *_w = (want);                                     \
+  gsize _l = (len);                                                           \
+  if (memcmp (_g, _w, _l) != 0)                                               \
+    fail ("%s: got %s, want %s", #got, to_hex (_g, _l), to_hex (_w, _l));     \
+} G_STMT_END
+
 #define assert_bytes_eq(got, got_len, want_bytes) \
   assert_bytes ((got), (got_len), D (want_bytes), L (want_bytes))
 
@@ -815,7 +823,7 @@ GST_START_TEST (test_sframe_nonce_and_aad)
   memcpy (expected, D (v->salt), 12);
   for (i = 0; i < 8; i++)
     expected[11 - i] ^= (guint8) (v->ctr >> (8 * i));
-  assert_bytes (nonce, 12, expected, 12);
+  assert_same_bytes (nonce, expected, 12);
   gst_e2ee_sframe_key_compute_nonce (key, 0, nonce);
   assert_bytes_eq (nonce, 12, v->salt);
 
@@ -825,7 +833,7 @@ GST_START_TEST (test_sframe_nonce_and_aad)
           sizeof (aad)), hlen);
   memcpy (aad + hlen, D (v->metadata), L (v->metadata));
   assert_bytes_eq (aad, hlen + L (v->metadata), v->aad);
-  assert_bytes (D (v->ct), hlen, aad, hlen);
+  assert_same_bytes (D (v->ct), aad, hlen);
 
   gst_e2ee_sframe_key_unref (key);
 }
@@ -1282,7 +1290,7 @@ GST_START_TEST (test_counter_exhaustion)
   fail_unless_equals_uint64 (gst_e2ee_sframe_header_encode (v->kid, G_MAXUINT64, aad,
           sizeof (aad)), hlen);
   memcpy (aad + hlen, D (v->metadata), L (v->metadata));
-  assert_bytes (out, hlen, aad, hlen);
+  assert_same_bytes (out, aad, hlen);
   raw = gst_e2ee_sframe_key_new_raw (v->suite, v->kid, D (v->key), D (v->salt), NULL);
   fail_unless (raw != NULL);
   gst_e2ee_sframe_key_compute_nonce (raw, G_MAXUINT64, nonce);
@@ -1379,7 +1387,7 @@ GST_START_TEST (test_in_place)
           buf + hlen, n - hlen, &out_len, &ctr, &err), "%s", err ? err->message : "");
   assert_bytes_eq (buf + hlen, out_len, v->pt);
   fail_unless_equals_uint64 (ctr, v->ctr);
-  assert_bytes (buf, hlen, D (v->ct), hlen);
+  assert_same_bytes (buf, D (v->ct), hlen);
   g_free (buf);
 
   /* A forged frame decrypted in place leaves no plaintext behind: each byte is still
