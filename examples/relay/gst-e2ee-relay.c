@@ -85,6 +85,8 @@ main (int argc, char **argv)
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
     g_printerr ("%s\n", error->message);
+    g_error_free (error);
+    g_option_context_free (ctx);
     return 2;
   }
   g_option_context_free (ctx);

@@ -11,7 +11,7 @@ static const gchar *plain_names[2] = { "application/x-rtp", "application/x-rtcp"
 static const gchar *srtp_names[2] = { "application/x-srtp", "application/x-srtcp" };
 
 static guint
-pad_index (GstSrtpGuard * self, GstPad * pad)
+pad_index (const GstSrtpGuard * self, const GstPad * pad)
 {
   return (pad == self->sinkpad[GUARD_RTCP] || pad == self->srcpad[GUARD_RTCP]) ?
       GUARD_RTCP : GUARD_RTP;
