@@ -11,6 +11,8 @@
 # New inputs the fuzzers find go to build-fuzz/fuzz-corpus/TARGET (kept between runs);
 # a crash is saved as build-fuzz/fuzz-artifacts/TARGET/crash-* and reproduces with
 #   build-fuzz/tests/fuzz/fuzz-TARGET build-fuzz/fuzz-artifacts/TARGET/crash-...
+# Once fixed, a crash input goes to tests/fuzz/regressions/TARGET/ (every run replays
+# those first).
 # Logs: build-fuzz/fuzz-logs/TARGET.log. The last line is "fuzz: N passed, N failed";
 # the exit status is non-zero if any target failed.
 # GST_E2EE_FUZZ_BUILD_DIR overrides the build directory, FUZZ_JOBS the parallelism.
@@ -61,10 +63,13 @@ mkdir -p "$build/fuzz-logs"
 run_one() {
   local t=$1 exe=$build/tests/fuzz/fuzz-$1
   mkdir -p "$build/fuzz-corpus/$t" "$build/fuzz-artifacts/$t"
-  local rc=0
+  local rc=0 regressions=()
+  # Inputs that once failed (tests/fuzz/regressions/TARGET) run with every run.
+  [ -d "tests/fuzz/regressions/$t" ] && regressions=("tests/fuzz/regressions/$t")
   "$exe" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2560 -print_final_stats=1 \
     -artifact_prefix="$build/fuzz-artifacts/$t/" \
-    "$build/fuzz-corpus/$t" "$seeds/$t" >"$build/fuzz-logs/$t.log" 2>&1 || rc=$?
+    "$build/fuzz-corpus/$t" "$seeds/$t" "${regressions[@]}" \
+    >"$build/fuzz-logs/$t.log" 2>&1 || rc=$?
   echo "$rc" >"$build/fuzz-logs/$t.rc"
 }
 

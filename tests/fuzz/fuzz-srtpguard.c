@@ -486,7 +486,10 @@ note_raw (Run * r, guint pad, const guint8 * d, gsize len)
   if (err == srtp_err_status_ok) {
     s = g_new0 (Sent, 1);
     s->rtcp = rtcp;
-    s->ssrc = GST_READ_UINT32_BE (d + (rtcp ? 4 : 8));
+    /* byte by byte: @d is anywhere in the input (GST_READ_UINT32_BE may load it as
+     * one unaligned word) */
+    s->ssrc = ((guint32) d[rtcp ? 4 : 8] << 24) | ((guint32) d[rtcp ? 5 : 9] << 16) |
+        ((guint32) d[rtcp ? 6 : 10] << 8) | d[rtcp ? 7 : 11];
     s->pt = g_bytes_new (buf, n);
     s->wire = g_bytes_new (d, len);
     g_ptr_array_add (r->sent, s);
@@ -623,6 +626,14 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
         r.st[si].in_sync = FALSE;       /* from now on, no telling */
     }
 
+    /* What the guard gets may be a genuine packet of another kind than the sender
+     * made, or none of the sender's at all: the plaintext of a packet the sender
+     * would not protect, or, say, SRTCP bytes from the seed corpus that a NULL SRTP
+     * suite left as they were and that the guard takes for RTCP by their packet
+     * type. They may come out as the genuine packets they are. */
+    if (!protected || (pad == 1 || (pkt_len >= 2 && pkt[1] >= 192 && pkt[1] <= 223)) !=
+        rtcp)
+      note_raw (&r, pad, pkt, pkt_len);
     push (&r, pad, fuzz_buffer (pkt, pkt_len));
     check_outputs (&r, 0, dir == 0 ? must : NULL);
     check_outputs (&r, 1, dir == 1 ? must : NULL);
