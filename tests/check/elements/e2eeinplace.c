@@ -117,6 +117,64 @@ GST_START_TEST (test_in_place_growing_header)
 
 GST_END_TEST;
 
+/* A worn key in place: the frame is the plaintext itself, so past the hard limit it
+ * must be dropped whole, never pushed; frames flow again, in place, once a new key is
+ * set. */
+GST_START_TEST (test_in_place_hard_limit)
+{
+  GstE2eeSFrameKey *ref = reference_key (&keys,
+      GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 8, 8), *ref2;
+  GstElement *enc = make_enc (&keys, GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 8, 8);
+  GstBus *bus;
+  GstHarness *h;
+  GstMessage *msg;
+  GstBuffer *in, *out, *kb;
+  guint i;
+
+  g_object_set (enc, "max-frames-per-key", (guint64) 3, NULL);
+  h = harness_for (enc, &bus, CAPS);
+  for (i = 0; i < 5; i++) {
+    in = frame_with_room (i, 700, GST_E2EE_SFRAME_MAX_HEADER_SIZE,
+        GST_E2EE_SFRAME_MAX_TAG_SIZE);
+    if (i < 3) {
+      GstMemory *mem = gst_buffer_peek_memory (in, 0);
+
+      out = push_encrypted (h, ref, in, "frame within the limit");
+      fail_unless (gst_buffer_peek_memory (out, 0) == mem);
+      gst_buffer_unref (out);
+    } else {
+      fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+      fail_unless (gst_harness_try_pull (h) == NULL,
+          "a frame past the hard limit came out");
+    }
+  }
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT);
+  while (msg && !gst_message_has_name (msg, "e2ee-key-hard-limit")) {
+    gst_message_unref (msg);
+    msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT);
+  }
+  fail_unless (msg != NULL, "no e2ee-key-hard-limit message");
+  gst_message_unref (msg);
+
+  /* A new key: in place again, under the new KID. */
+  ref2 = reference_key (&keys, GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, 9, 9);
+  kb = key_buffer (&keys, 9);
+  g_object_set (h->element, "key-id", (guint64) 9, "key", kb, NULL);
+  gst_buffer_unref (kb);
+  in = frame_with_room (7, 700, GST_E2EE_SFRAME_MAX_HEADER_SIZE,
+      GST_E2EE_SFRAME_MAX_TAG_SIZE);
+  out = push_encrypted (h, ref2, in, "frame under the new key");
+  gst_buffer_unref (out);
+
+  gst_e2ee_sframe_key_unref (ref2);
+  gst_e2ee_sframe_key_unref (ref);
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
 /* Bytes another buffer can see are never written: a frame upstream still holds, a
  * sub-buffer sharing a larger memory, a read-only memory. Each is encrypted into a
  * buffer of e2eeenc's own and stays as it was. */
@@ -322,6 +380,7 @@ e2eeinplace_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_in_place_byte_exact);
   tcase_add_test (tc, test_in_place_growing_header);
+  tcase_add_test (tc, test_in_place_hard_limit);
   tcase_add_test (tc, test_in_place_never_writes_shared);
   tcase_add_test (tc, test_in_place_needs_room);
   tcase_add_test (tc, test_in_place_metas);
