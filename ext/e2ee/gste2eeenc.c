@@ -522,8 +522,9 @@ post_key_switch (GstE2eeEnc * self, const KeySwitch * sw)
             "kid", G_TYPE_UINT64, sw->old_kid, NULL));
 }
 
-/* With the object lock. Configures @kid and @base_key (taken) as the next key and
- * switches to it at once. */
+/* With the object lock. Configures @kid and @base_key (taken; NULL: the key store's
+ * key for @kid) as the next key and switches to it at once, or refuses (@error set)
+ * and keeps encrypting with what was there. */
 static gboolean
 set_next_key_locked (GstE2eeEnc * self, guint64 kid, GBytes * base_key, gboolean retain,
     KeySwitch * sw, GError ** error)
@@ -537,8 +538,7 @@ set_next_key_locked (GstE2eeEnc * self, guint64 kid, GBytes * base_key, gboolean
   self->retain_key = retain;
   self->key_dirty = TRUE;
   if (gst_e2ee_enc_update_key_locked (self, sw, error)) {
-    if (old_key)
-      g_bytes_unref (old_key);
+    g_clear_pointer (&old_key, g_bytes_unref);
     return TRUE;
   }
   /* Refused: keep encrypting with what was there. */
@@ -546,7 +546,7 @@ set_next_key_locked (GstE2eeEnc * self, guint64 kid, GBytes * base_key, gboolean
   self->base_key = old_key;
   self->retain_key = old_retain;
   self->key_dirty = FALSE;
-  g_bytes_unref (base_key);
+  g_clear_pointer (&base_key, g_bytes_unref);
   return FALSE;
 }
 
@@ -555,30 +555,6 @@ clear_pending_locked (GstE2eeEnc * self)
 {
   self->pending_kid_set = self->pending_key_set = self->pending_suite_set = FALSE;
   g_clear_pointer (&self->pending_key, g_bytes_unref);
-}
-
-/* With the object lock. Switches to the key store's key for @kid, an application's
- * KID, or refuses (@error set) and keeps encrypting with what was there. */
-static gboolean
-use_store_key_locked (GstE2eeEnc * self, guint64 kid, KeySwitch * sw, GError ** error)
-{
-  guint64 old_kid = self->kid;
-  GBytes *old_key = self->base_key;
-  gboolean old_retain = self->retain_key;
-
-  self->base_key = NULL;
-  self->kid = kid;
-  self->retain_key = TRUE;
-  self->key_dirty = TRUE;
-  if (gst_e2ee_enc_update_key_locked (self, sw, error)) {
-    g_clear_pointer (&old_key, g_bytes_unref);
-    return TRUE;
-  }
-  self->kid = old_kid;
-  self->base_key = old_key;
-  self->retain_key = old_retain;
-  self->key_dirty = FALSE;
-  return FALSE;
 }
 
 /* With the object lock, while a key is in use. `key-id` and `key` are two writes (two
@@ -618,11 +594,8 @@ apply_pending_locked (GstE2eeEnc * self, KeySwitch * sw, gboolean streaming,
     if (self->pending_suite_set)
       self->suite = self->pending_suite;
     clear_pending_locked (self);
-    if (key == NULL)
-      /* No `key`: the key store's key for the KID. */
-      ok = use_store_key_locked (self, kid, sw, error);
-    else
-      ok = set_next_key_locked (self, kid, key, TRUE, sw, error);
+    /* No `key` (NULL): the key store's key for the KID. */
+    ok = set_next_key_locked (self, kid, key, TRUE, sw, error);
     if (!ok)
       self->suite = old_suite;
     return ok;
@@ -641,7 +614,7 @@ apply_pending_locked (GstE2eeEnc * self, KeySwitch * sw, gboolean streaming,
     gst_e2ee_sframe_key_unref (fresh);
     kid = self->pending_kid;
     clear_pending_locked (self);
-    return use_store_key_locked (self, kid, sw, error);
+    return set_next_key_locked (self, kid, NULL, TRUE, sw, error);
   }
 
   /* Key or suite alone: the key in use given again changes nothing. Only for a key
