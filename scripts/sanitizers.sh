@@ -80,19 +80,5 @@ status=0
 meson test -C "$build" --no-rebuild --print-errorlogs --timeout-multiplier 4 \
   --no-suite peers --wrapper "$here/sanitizers.sh --wrap" "$@" || status=$?
 
-log=$(ls -t "$build"/meson-logs/testlog*.json 2>/dev/null | head -n 1 || true)
-/usr/bin/python3 - "$log" <<'PY' || status=1
-import json, sys
-passed = failed = 0
-if sys.argv[1]:
-    for line in open(sys.argv[1], encoding="utf-8"):
-        if line.strip():
-            r = json.loads(line).get("result")
-            if r in ("OK", "EXPECTEDFAIL", "SKIP"):
-                passed += r != "SKIP"
-            else:
-                failed += 1
-print(f"asan: {passed} passed, {failed} failed")
-sys.exit(1 if failed or passed == 0 else 0)
-PY
+/usr/bin/python3 "$here/testlog-summary.py" "$build" asan || status=1
 exit "$status"

@@ -12,35 +12,6 @@ root=$PWD
 build=${GST_E2EE_BUILD_DIR:-build}
 case $build in /*) ;; *) build=$root/$build ;; esac
 
-summary() {
-  # meson names the log after the test setup or wrapper (testlog-valgrind.json), so
-  # take whichever this run wrote; old ones were removed before it started.
-  local log
-  log=$(ls -t "$build"/meson-logs/testlog*.json 2>/dev/null | head -n 1 || true)
-  /usr/bin/python3 - "$log" <<'PY'
-import json, sys
-passed = failed = skipped = 0
-path = sys.argv[1]
-if path:
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if not line:
-                continue
-            result = json.loads(line).get("result")
-            if result in ("OK", "EXPECTEDFAIL"):
-                passed += 1
-            elif result == "SKIP":
-                skipped += 1
-            else:  # FAIL, ERROR, TIMEOUT, UNEXPECTEDPASS, INTERRUPT
-                failed += 1
-line = f"{passed} passed, {failed} failed"
-if skipped:
-    line += f", {skipped} skipped"
-print(line)
-sys.exit(1 if failed or passed + failed == 0 else 0)
-PY
-}
 
 bash scripts/install-deps.sh
 rm -f "$build"/meson-logs/testlog*.json
@@ -55,5 +26,5 @@ else
   echo "test.sh: the build failed; no test ran" >&2
 fi
 echo
-summary || status=1
+/usr/bin/python3 scripts/testlog-summary.py "$build" || status=1
 exit "$status"

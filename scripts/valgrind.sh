@@ -29,18 +29,6 @@ fi
 rm -f "$build"/meson-logs/testlog-valgrind.json
 meson test -C "$build" --no-rebuild --setup=valgrind --print-errorlogs "$@" || status=$?
 
-/usr/bin/python3 - "$build/meson-logs/testlog-valgrind.json" <<'PY' || status=1
-import json, os, sys
-passed = failed = 0
-if os.path.exists(sys.argv[1]):
-    for line in open(sys.argv[1], encoding="utf-8"):
-        if line.strip():
-            r = json.loads(line).get("result")
-            if r in ("OK", "EXPECTEDFAIL", "SKIP"):
-                passed += r != "SKIP"
-            else:
-                failed += 1
-print(f"valgrind: {passed} passed, {failed} failed")
-sys.exit(1 if failed or passed == 0 else 0)
-PY
+/usr/bin/python3 scripts/testlog-summary.py "$build/meson-logs/testlog-valgrind.json" \
+  valgrind || status=1
 exit "$status"
