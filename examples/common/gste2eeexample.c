@@ -5,6 +5,7 @@
  */
 #include "gste2eeexample.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* The test suite's valgrind setup cannot pass an option to one test only, so it
@@ -43,4 +44,19 @@ gst_e2ee_example_drop_feedback_retention (GstElement * rtpbin)
         NULL);
     g_object_unref (session);
   }
+}
+
+/* rtpbin's recv_rtp_src_SESSION_SSRC_PT: which sender's stream a new pad carries.
+ * FALSE for rtpbin's other pads. */
+gboolean
+gst_e2ee_example_parse_recv_pad (GstPad * pad, guint * session, guint * ssrc, guint * pt)
+{
+  gchar *name = gst_pad_get_name (pad);
+  gboolean ok;
+
+  /* rtpbin names these pads from three guints, so no number can overflow. */
+  // NOLINTNEXTLINE(cert-err34-c)
+  ok = sscanf (name, "recv_rtp_src_%u_%u_%u", session, ssrc, pt) == 3;
+  g_free (name);
+  return ok;
 }

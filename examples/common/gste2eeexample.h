@@ -17,6 +17,9 @@ gboolean gst_e2ee_example_slow_from_env (void);
 
 void gst_e2ee_example_drop_feedback_retention (GstElement * rtpbin);
 
+gboolean gst_e2ee_example_parse_recv_pad (GstPad * pad, guint * session, guint * ssrc,
+    guint * pt);
+
 G_END_DECLS
 
 #endif /* __GST_E2EE_EXAMPLE_H__ */

@@ -557,20 +557,14 @@ on_new_jitterbuffer (GstElement * rtpbin, GstElement * jb, guint session,
 static void
 on_pad_added (GstElement * rtpbin, GstPad * pad, gpointer data)
 {
-  gchar *name = gst_pad_get_name (pad);
   guint session, ssrc, pt;
   SoakStream *st;
   GstElement *bin, *e;
   GstPad *sink;
   GError *error = NULL;
 
-  /* rtpbin names these pads from three guints, so no number can overflow. */
-  // NOLINTNEXTLINE(cert-err34-c)
-  if (sscanf (name, "recv_rtp_src_%u_%u_%u", &session, &ssrc, &pt) != 3) {
-    g_free (name);
+  if (!gst_e2ee_example_parse_recv_pad (pad, &session, &ssrc, &pt))
     return;
-  }
-  g_free (name);
   st = stream_by_ssrc (ssrc, session);
   if (!st) {
     g_atomic_int_inc (&receiver.unknown_streams);
