@@ -49,18 +49,21 @@ shares_a_key (const GstSrtpGuardParams * a, const GstSrtpGuardParams * b)
   return FALSE;
 }
 
+/* srtp_dealloc zeroes the derived session keys */
+static void
+dealloc_context (srtp_t * ctx)
+{
+  if (*ctx) {
+    srtp_dealloc (*ctx);
+    *ctx = NULL;
+  }
+}
+
 static void
 drop_session (GstSrtpGuardStream * stream)
 {
-  /* srtp_dealloc zeroes the derived session keys */
-  if (stream->session) {
-    srtp_dealloc (stream->session);
-    stream->session = NULL;
-  }
-  if (stream->rtcp_session) {
-    srtp_dealloc (stream->rtcp_session);
-    stream->rtcp_session = NULL;
-  }
+  dealloc_context (&stream->session);
+  dealloc_context (&stream->rtcp_session);
 }
 
 /* libsrtp 2.5 finds an SRTCP packet's MKI by the SRTP tag length; when the SRTCP tag
@@ -77,18 +80,14 @@ set_rtcp_session (GstSrtpGuardStream * stream, const GstSrtpGuardParams * params
   srtp_err_status_t err;
 
   if (!gst_srtp_guard_params_srtcp_mki_misplaced (params)) {
-    if (stream->rtcp_session) {
-      srtp_dealloc (stream->rtcp_session);
-      stream->rtcp_session = NULL;
-    }
+    dealloc_context (&stream->rtcp_session);
     return srtp_err_status_ok;
   }
   gst_srtp_guard_params_fill_policy (params, stream->ssrc, window_size, TRUE, &policy,
       mkeys, mkey_ptrs);
   if (update && stream->rtcp_session)
     return srtp_update_stream (stream->rtcp_session, &policy);
-  if (stream->rtcp_session)
-    srtp_dealloc (stream->rtcp_session);
+  dealloc_context (&stream->rtcp_session);
   err = srtp_create (&stream->rtcp_session, &policy);
   if (err != srtp_err_status_ok)
     stream->rtcp_session = NULL;
