@@ -119,6 +119,7 @@
 #include "gste2eeelement.h"
 #include "gste2eertp.h"
 
+#include <gst/e2ee/gste2eekidset-private.h>
 #include <gst/e2ee/gste2eesframe-private.h>
 #include <gst/video/video.h>
 #include <openssl/crypto.h>
@@ -215,8 +216,8 @@ struct _GstE2eeEnc
   /* Every key this element has used, by KID, so a KID never gets a second key and a
    * re-given key continues its counter instead of restarting at 0. */
   GHashTable *used_keys;
-  /* KIDs of generated and ratcheted keys, never to be given another key: sorted,
-   * disjoint KidRange, so that a key change every few seconds costs no memory (see
+  /* KIDs of generated and ratcheted keys, never to be given another key: a KID set
+   * (ranges), so that a key change every few seconds costs no memory (see
    * spend_kids()). */
   GArray *spent_kids;
   gboolean retain_key;          /* the pending key goes into used_keys */
@@ -295,44 +296,10 @@ GST_ELEMENT_REGISTER_DEFINE (e2eeenc, "e2eeenc", GST_RANK_NONE, GST_TYPE_E2EE_EN
  * totals only, so that stats stay bounded with a key change every few seconds. */
 #define MAX_KID_STATS 8
 
-typedef struct
-{
-  guint64 lo, hi;               /* inclusive */
-} KidRange;
-
 static gboolean
 kid_is_spent (GstE2eeEnc * self, guint64 kid)
 {
-  guint i;
-
-  for (i = 0; i < self->spent_kids->len; i++) {
-    const KidRange *r = &g_array_index (self->spent_kids, KidRange, i);
-    if (kid >= r->lo && kid <= r->hi)
-      return TRUE;
-  }
-  return FALSE;
-}
-
-/* Marks [@lo, @hi] spent, merging with the ranges it touches. */
-static void
-spend_kid_range (GstE2eeEnc * self, guint64 lo, guint64 hi)
-{
-  guint i = 0;
-
-  while (i < self->spent_kids->len) {
-    KidRange *r = &g_array_index (self->spent_kids, KidRange, i);
-
-    if (r->hi != G_MAXUINT64 && r->hi + 1 < lo) {
-      i++;
-    } else if (hi != G_MAXUINT64 && hi + 1 < r->lo) {
-      break;
-    } else {
-      lo = MIN (lo, r->lo);
-      hi = MAX (hi, r->hi);
-      g_array_remove_index (self->spent_kids, i);
-    }
-  }
-  g_array_insert_val (self->spent_kids, i, ((KidRange) { lo, hi }));
+  return gst_e2ee_kid_set_contains (self->spent_kids, kid);
 }
 
 /* A generated or ratcheted key takes @kid from @old (the KID of the key in use, if
@@ -344,7 +311,8 @@ spend_kid_range (GstE2eeEnc * self, guint64 lo, guint64 hi)
 static void
 spend_kids (GstE2eeEnc * self, gboolean had_old, guint64 old, guint64 kid)
 {
-  spend_kid_range (self, had_old && old < kid ? old + 1 : kid, kid);
+  gst_e2ee_kid_set_add_range (self->spent_kids, had_old && old < kid ? old + 1 : kid,
+      kid);
 }
 
 /* With the object lock. The counters of @kid, made if needed; the oldest entry goes
@@ -1795,7 +1763,7 @@ gst_e2ee_enc_init (GstE2eeEnc * self)
   self->enabled = DEFAULT_ENABLED;
   self->used_keys = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
       (GDestroyNotify) gst_e2ee_sframe_key_unref);
-  self->spent_kids = g_array_new (FALSE, FALSE, sizeof (KidRange));
+  self->spent_kids = gst_e2ee_kid_set_new ();
   self->retain_key = TRUE;
   self->ratchet_bits = DEFAULT_RATCHET_BITS;
   self->rotation_interval = DEFAULT_ROTATION_INTERVAL;
