@@ -33,12 +33,7 @@ static const KeyRecipe keys = { 41, 7, 3 };
 static void
 store_add (GstE2eeKeyStore * store, guint64 kid, guint seed)
 {
-  guint8 key[KEY_SIZE];
-  GError *err = NULL;
-
-  fill_key (&keys, key, seed);
-  fail_unless (gst_e2ee_key_store_add_key (store, kid, GST_E2EE_KEY_USAGE_ENCRYPT, SUITE,
-          key, KEY_SIZE, &err), "add-key: %s", err ? err->message : "?");
+  store_add_enc_key (&keys, store, SUITE, kid, seed);
 }
 
 /* ---- The application's handler ------------------------------------------ */
@@ -71,36 +66,25 @@ use_element (Watch * w, const gchar * what, guint64 kid)
   g_mutex_unlock (&w->lock);
 }
 
+/* key-added, key-removed and key-expired, logged by name. */
 static void
-on_added (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usage, Watch * w)
+on_key (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usage, Watch * w)
 {
-  use_element (w, "added", kid);
-}
-
-static void
-on_removed (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usage, Watch * w)
-{
-  use_element (w, "removed", kid);
+  use_element (w, g_signal_name (g_signal_get_invocation_hint (store)->signal_id), kid);
 }
 
 static void
 on_retired (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usage,
     guint64 deadline, Watch * w)
 {
-  use_element (w, "retired", kid);
-}
-
-static void
-on_expired (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usage, Watch * w)
-{
-  use_element (w, "expired", kid);
+  use_element (w, "key-retired", kid);
 }
 
 static void
 on_ratchet (GstE2eeKeyStore * store, guint64 old_kid, guint64 new_kid,
     GstE2eeKeyUsage usage, Watch * w)
 {
-  use_element (w, "ratchet", old_kid);
+  use_element (w, "ratchet-advanced", old_kid);
 }
 
 /* Connected once the store holds its keys, so that only what the element causes is
@@ -111,10 +95,10 @@ watch_store (Watch * w, GstE2eeKeyStore * store, GstElement * enc)
   w->enc = enc;
   g_mutex_init (&w->lock);
   w->log = g_string_new (NULL);
-  g_signal_connect (store, "key-added", G_CALLBACK (on_added), w);
-  g_signal_connect (store, "key-removed", G_CALLBACK (on_removed), w);
+  g_signal_connect (store, "key-added", G_CALLBACK (on_key), w);
+  g_signal_connect (store, "key-removed", G_CALLBACK (on_key), w);
   g_signal_connect (store, "key-retired", G_CALLBACK (on_retired), w);
-  g_signal_connect (store, "key-expired", G_CALLBACK (on_expired), w);
+  g_signal_connect (store, "key-expired", G_CALLBACK (on_key), w);
   g_signal_connect (store, "ratchet-advanced", G_CALLBACK (on_ratchet), w);
 }
 
@@ -285,8 +269,8 @@ GST_START_TEST (test_ratchet_signals)
 
   watch_store (&w, store, enc);
   fail_unless (run_guarded ("ratchet", emit_ratchet, enc));
-  assert_watched (&w, "removed 257\nadded 257\nratchet 256\nretired 256\n"
-      "expired 256\n");
+  assert_watched (&w, "key-removed 257\nkey-added 257\nratchet-advanced 256\n"
+      "key-retired 256\nkey-expired 256\n");
   expect_frame (h, 0x101, 0);
 
   watch_clear (&w, store);
@@ -348,7 +332,7 @@ GST_START_TEST (test_lookup_at_start)
   leave_expired_key (f.store, f.clock, 20);
   watch_store (&f.w, f.store, f.enc);
   fail_unless (run_guarded ("start", set_playing, f.enc));
-  assert_watched (&f.w, "expired 20\n");
+  assert_watched (&f.w, "key-expired 20\n");
   f.h = harness_for (gst_object_ref (f.enc), NULL, FRAME_CAPS);
   expect_frame (f.h, 5, 0);
   fixture_clear (&f);
@@ -367,7 +351,7 @@ GST_START_TEST (test_lookup_in_frame)
   g_object_set (f.enc, "key-id", (guint64) 7, NULL);
   leave_expired_key (f.store, f.clock, 21);
   expect_frame (f.h, 7, 0);
-  assert_watched (&f.w, "added 21\nretired 21\nexpired 21\n");
+  assert_watched (&f.w, "key-added 21\nkey-retired 21\nkey-expired 21\n");
   fixture_clear (&f);
 }
 
@@ -382,9 +366,9 @@ GST_START_TEST (test_lookup_in_property_write)
   fixture_init (&f);
   fixture_start (&f);
   leave_expired_key (f.store, f.clock, 22);
-  assert_watched (&f.w, "added 22\nretired 22\n");
+  assert_watched (&f.w, "key-added 22\nkey-retired 22\n");
   fail_unless (run_guarded ("key-id", set_store_kid_6, f.enc));
-  assert_watched (&f.w, "expired 22\n");
+  assert_watched (&f.w, "key-expired 22\n");
   expect_frame (f.h, 6, 0);
   fixture_clear (&f);
 }

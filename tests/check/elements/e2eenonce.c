@@ -50,12 +50,7 @@ static const KeyRecipe keys = { 37, 13, 5 };
 static void
 store_add (GstE2eeKeyStore * store, guint64 kid, guint8 seed)
 {
-  guint8 key[KEY_SIZE];
-  GError *err = NULL;
-
-  fill_key (&keys, key, seed);
-  fail_unless (gst_e2ee_key_store_add_key (store, kid, GST_E2EE_KEY_USAGE_ENCRYPT, SUITE,
-          key, KEY_SIZE, &err), "add-key: %s", err ? err->message : "?");
+  store_add_enc_key (&keys, store, SUITE, kid, seed);
 }
 
 /* The base key @steps ratchet steps after the key of @seed (RFC 9605 §5.1). */
