@@ -115,9 +115,15 @@
  * * `e2ee-unknown-kid`: frames with a KID that has no key: `action` (#gchararray)
  *   is `held` (the first frame of this KID is being held), `recovered` (the key came:
  *   `count` held frames decrypted) or `timed-out` (`count` frames waited too long, or
- *   did not fit, and were dropped; summed per KID and posted at most once per
- *   #GstE2eeDec:drop-message-interval, and not at all without
- *   #GstE2eeDec:post-drop-messages).
+ *   did not fit, and were dropped). KIDs come from the network, so `held` and
+ *   `timed-out` have an overall limit: see #GstE2eeDec:post-drop-messages.
+ *
+ * ## Warnings
+ *
+ * Frames dropped because their key never arrived (reason `unknown-kid`: no key, and not
+ * held, held too long or without room) also give a warning with
+ * %GST_STREAM_ERROR_DECRYPT_NOKEY, with the `e2eedec-drop` message and as often (see
+ * #GstE2eeDec:post-drop-messages); frames of other KIDs still decrypt.
  *
  * ## Example launch line
  * |[
@@ -162,6 +168,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_e2ee_dec_debug);
 #define DEFAULT_REPLAY_WINDOW GST_E2EE_REPLAY_WINDOW_DEFAULT_SIZE
 #define DEFAULT_LAYOUT GST_E2EE_LAYOUT_AUTO
 #define DEFAULT_RTP_METADATA GST_E2EE_RTP_FIELDS_ALL
+/* The most `e2ee-unknown-kid` messages of each action `held` and `timed-out` per
+ * drop-message-interval: KIDs come from the network, unauthenticated, and frames
+ * naming a new KID each must not flood the bus. */
+#define UNKNOWN_KID_MESSAGES_MAX 8
 /* Private to this file: "no key for this KID", which the caller may hold. */
 #define FLOW_UNKNOWN_KID GST_FLOW_CUSTOM_SUCCESS_1
 
@@ -297,8 +307,13 @@ struct _GstE2eeDec
   GstE2eeHold hold;
   GQueue ready;                 /* decrypted held frames waiting to go out */
   gboolean gap;                 /* frames were lost since the last good one */
-  GHashTable *timeouts;         /* guint64 KID -> guint64 frames, not yet reported */
+  /* guint64 KID -> guint64 frames, not yet reported; for at most
+   * UNKNOWN_KID_MESSAGES_MAX - 1 KIDs, the frames of others in timeouts_others. */
+  GHashTable *timeouts;
+  guint64 timeouts_others;
   gint64 last_timeout_message;  /* monotonic µs */
+  gint64 held_messages_since;   /* monotonic µs, 0 = never */
+  guint held_messages;          /* `held` messages posted since then */
 };
 
 /* application/x-sframe, or codec caps in the codec layout; ANY also so that
@@ -737,6 +752,7 @@ report_drop (GstE2eeDec * self, DropReason reason, gboolean have_header,
   gint64 now = g_get_monotonic_time ();
   gboolean post;
   GstClockTime interval;
+  guint64 count = 0, total = 0;
 
   GST_OBJECT_LOCK (self);
   post = self->post_drop_messages;
@@ -778,6 +794,8 @@ report_drop (GstE2eeDec * self, DropReason reason, gboolean have_header,
     if (have_header)
       gst_structure_set (s, "kid", G_TYPE_UINT64, kid, "ctr", G_TYPE_UINT64, ctr, NULL);
     msg = gst_message_new_element (GST_OBJECT (self), s);
+    count = self->drops_pending[reason];
+    total = self->drops[reason];
     self->drops_pending[reason] = 0;
     self->last_drop_message[reason] = now;
   }
@@ -790,6 +808,14 @@ report_drop (GstE2eeDec * self, DropReason reason, gboolean have_header,
         detail);
   if (msg)
     gst_element_post_message (GST_ELEMENT (self), msg);
+  /* What applications watch for a key that never came (as other decryptors post
+   * it); a warning, since frames of other KIDs still decrypt. Rate-limited with the
+   * drop message. */
+  if (msg && reason == DROP_UNKNOWN_KID)
+    GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, DECRYPT_NOKEY, ("No key for KID %"
+            G_GUINT64_FORMAT ": %" G_GUINT64_FORMAT " frame(s) dropped", kid, count),
+        ("%s", detail), ("kid", G_TYPE_UINT64, kid, "count", G_TYPE_UINT64, count,
+            "total", G_TYPE_UINT64, total, NULL));
 }
 
 static void
@@ -1132,17 +1158,22 @@ drop_held (GstE2eeDec * self, GstE2eeHeldFrame * f, const gchar * why)
   g_free (detail);
   {
     guint64 *count = g_hash_table_lookup (self->timeouts, &f->kid);
-    if (count == NULL) {
+    if (count == NULL &&
+        g_hash_table_size (self->timeouts) < UNKNOWN_KID_MESSAGES_MAX - 1) {
       count = g_new0 (guint64, 1);
       g_hash_table_insert (self->timeouts, g_memdup2 (&f->kid, sizeof (guint64)), count);
     }
-    (*count)++;
+    if (count)
+      (*count)++;
+    else
+      self->timeouts_others++;
   }
   gst_e2ee_held_frame_free (f);
 }
 
 /* e2ee-unknown-kid timed-out messages, summed per KID and posted at most once per
- * drop-message-interval: a sender whose key never comes must not flood the bus. */
+ * drop-message-interval, at most UNKNOWN_KID_MESSAGES_MAX at a time: a sender whose
+ * key never comes, or frames naming a new KID each, must not flood the bus. */
 static void
 report_timeouts (GstE2eeDec * self, gboolean force)
 {
@@ -1152,7 +1183,7 @@ report_timeouts (GstE2eeDec * self, gboolean force)
   GstClockTime interval;
   gboolean post;
 
-  if (g_hash_table_size (self->timeouts) == 0)
+  if (g_hash_table_size (self->timeouts) == 0 && self->timeouts_others == 0)
     return;
   GST_OBJECT_LOCK (self);
   interval = self->drop_message_interval;
@@ -1165,8 +1196,32 @@ report_timeouts (GstE2eeDec * self, gboolean force)
   while (g_hash_table_iter_next (&iter, &kid, &count))
     if (post)
       post_unknown_kid (self, *(guint64 *) kid, "timed-out", *(guint64 *) count);
+  if (post && self->timeouts_others > 0)
+    /* The KIDs beyond the first ones together, without a `kid`. */
+    gst_e2ee_post_message (GST_ELEMENT (self), gst_structure_new ("e2ee-unknown-kid",
+            "action", G_TYPE_STRING, "timed-out",
+            "count", G_TYPE_UINT64, self->timeouts_others, NULL));
   g_hash_table_remove_all (self->timeouts);
+  self->timeouts_others = 0;
   self->last_timeout_message = now;
+}
+
+/* Whether a `held` message may go out now: at most UNKNOWN_KID_MESSAGES_MAX per
+ * @interval (each KID's first held frame has one, and KIDs come from the network). */
+static gboolean
+may_post_held (GstE2eeDec * self, GstClockTime interval)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->held_messages_since == 0 ||
+      now - self->held_messages_since >= (gint64) (interval / GST_USECOND)) {
+    self->held_messages_since = now;
+    self->held_messages = 0;
+  }
+  if (self->held_messages >= UNKNOWN_KID_MESSAGES_MAX)
+    return FALSE;
+  self->held_messages++;
+  return TRUE;
 }
 
 /* Takes @buf. */
@@ -1176,10 +1231,12 @@ hold_frame (GstE2eeDec * self, GstBuffer * buf, guint64 kid)
   gboolean first = !gst_e2ee_hold_has_kid (&self->hold, kid);
   guint max_frames;
   guint64 max_bytes;
+  GstClockTime interval;
 
   GST_OBJECT_LOCK (self);
   max_frames = self->hold_max_frames;
   max_bytes = self->hold_max_bytes;
+  interval = self->drop_message_interval;
   GST_OBJECT_UNLOCK (self);
   g_mutex_lock (&self->stats_lock);
   self->held++;
@@ -1192,7 +1249,7 @@ hold_frame (GstE2eeDec * self, GstBuffer * buf, guint64 kid)
   report_timeouts (self, FALSE);
   GST_DEBUG_OBJECT (self, "holding a frame for KID %" G_GUINT64_FORMAT " (%u held)",
       kid, gst_e2ee_hold_length (&self->hold));
-  if (first)
+  if (first && may_post_held (self, interval))
     post_unknown_kid (self, kid, "held", 1);
 }
 
@@ -1346,10 +1403,12 @@ flush_hold (GstE2eeDec * self, gboolean report)
     else
       gst_e2ee_held_frame_free (f);
   }
-  if (report)
+  if (report) {
     report_timeouts (self, TRUE);
-  else
+  } else {
     g_hash_table_remove_all (self->timeouts);
+    self->timeouts_others = 0;
+  }
   g_queue_clear_full (&self->ready, (GDestroyNotify) gst_buffer_unref);
 }
 
@@ -1808,6 +1867,23 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
    * element's description for its fields), at most once per
    * #GstE2eeDec:drop-message-interval for each reason.
    *
+   * Messages about frames with a KID that has no key are bounded too, since KIDs come
+   * from the network: per #GstE2eeDec:drop-message-interval the element posts at most
+   * 8 `e2ee-unknown-kid` messages with action `held` and at most 8 with action
+   * `timed-out`. The latter are posted (when this property is %TRUE) at most once per
+   * interval, and at EOS: one per KID, summing its frames in `count`, for up to 7 KIDs;
+   * the frames of any further KIDs are summed in one more message without `kid`.
+   * Element message `e2ee-unknown-kid`:
+   *
+   * * #guint64 `kid`: the key ID; absent in the message summing further KIDs.
+   * * #gchararray `action`: `held`, `recovered` or `timed-out`.
+   * * #guint64 `count`: frames held (1), recovered or dropped.
+   *
+   * With each `e2eedec-drop` message of reason `unknown-kid` the element also posts a
+   * warning with %GST_STREAM_ERROR_DECRYPT_NOKEY, whose details hold `kid`, `count`
+   * and `total` (#guint64) as the drop message does. The `stats` counters count every
+   * frame whatever was posted.
+   *
    * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_POST_DROP_MESSAGES,
@@ -1821,7 +1897,9 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
    *
    * The shortest time between two `e2eedec-drop` messages for the same reason, in
    * nanoseconds; drops in between are summed into the next message's `count`.
-   * 0 posts a message for every dropped frame.
+   * 0 posts a message for every dropped frame. Also the period of the limits on
+   * `e2ee-unknown-kid` messages and %GST_STREAM_ERROR_DECRYPT_NOKEY warnings (see
+   * #GstE2eeDec:post-drop-messages); 0 lifts those limits too.
    *
    * Since: 0.1
    */

@@ -1422,6 +1422,191 @@ GST_START_TEST (test_dec_codec_layout_refused)
 
 GST_END_TEST;
 
+/* Pops the next message of @type (an error or a warning) and checks its GError's
+ * domain and code and that its text says @text; gives its details, if asked. */
+static void
+expect_gerror (GstBus * bus, GstMessageType type, GQuark domain, gint code,
+    const gchar * text, GstStructure ** ret)
+{
+  GstMessage *msg = gst_bus_pop_filtered (bus, type);
+  const GstStructure *details = NULL;
+  GError *err = NULL;
+  gchar *dbg = NULL;
+
+  fail_unless (msg != NULL, "no %s message on the bus (\"%s\")",
+      gst_message_type_get_name (type), text);
+  if (type == GST_MESSAGE_ERROR) {
+    gst_message_parse_error (msg, &err, &dbg);
+    gst_message_parse_error_details (msg, &details);
+  } else {
+    gst_message_parse_warning (msg, &err, &dbg);
+    gst_message_parse_warning_details (msg, &details);
+  }
+  GST_INFO ("%s: %s (%s)", gst_message_type_get_name (type), err->message, dbg);
+  fail_unless (err->domain == domain && err->code == code, "unexpected %s %s:%d: %s",
+      gst_message_type_get_name (type), g_quark_to_string (err->domain), err->code,
+      err->message);
+  fail_unless (strstr (err->message, text) != NULL, "\"%s\" does not say \"%s\"",
+      err->message, text);
+  if (ret) {
+    fail_unless (details != NULL, "\"%s\" has no details", err->message);
+    *ret = gst_structure_copy (details);
+  }
+  g_error_free (err);
+  g_free (dbg);
+  gst_message_unref (msg);
+}
+
+/* 5,000 frames, each naming a KID of its own without a key: the `held` and
+ * `timed-out` messages stay within their overall bound (8 each per
+ * drop-message-interval, here one hour: 8 `held`; `timed-out` once when the hold first
+ * overflows and 8 more at EOS, 7 KIDs and the rest summed), the counters stay exact. */
+GST_START_TEST (test_dec_unknown_kid_messages_bounded)
+{
+  const guint n = 5000;
+  GstElement *dec = make_dec (DEFAULT_SUITE, KID, 7);
+  GRand *rand = g_rand_new_with_seed (18005);
+  guint held = 0, timed_out = 0, timed_out_kids = 0, drops = 0, nokey = 0;
+  guint64 timed_out_frames = 0;
+  GstStructure *st;
+  GstMessage *msg;
+  GstHarness *h;
+  GstBus *bus;
+  guint i;
+
+  g_object_set (dec, "unknown-kid-hold", (guint64) 3600 * GST_SECOND,
+      "drop-message-interval", (guint64) 3600 * GST_SECOND, NULL);
+  h = harness_for (gst_object_ref (dec), &bus, OPUS_SFRAME_CAPS);
+  for (i = 0; i < n; i++) {
+    guint8 frame[64] = { 0 };
+    /* Random, distinct, and far from KID's ratchet generation. */
+    guint64 kid = ((guint64) g_rand_int (rand) << 16) | i;
+    GstBuffer *buf;
+
+    fail_unless (gst_e2ee_sframe_header_encode (kid, 0, frame, sizeof (frame)) > 0);
+    buf = buffer_from_data (frame, sizeof (frame));
+    GST_BUFFER_PTS (buf) = i * GST_MSECOND;
+    push_bad (h, buf);
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+
+  while ((msg = gst_bus_pop (bus))) {
+    const GstStructure *s = gst_message_get_structure (msg);
+
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+      GError *err = NULL;
+
+      gst_message_parse_warning (msg, &err, NULL);
+      fail_unless (g_error_matches (err, GST_STREAM_ERROR,
+              GST_STREAM_ERROR_DECRYPT_NOKEY), "unexpected warning: %s", err->message);
+      nokey++;
+      g_error_free (err);
+    } else if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ELEMENT) {
+      ;
+    } else if (gst_structure_has_name (s, "e2eedec-drop")) {
+      drops++;
+    } else if (gst_structure_has_name (s, "e2ee-unknown-kid")) {
+      const gchar *action = gst_structure_get_string (s, "action");
+
+      if (g_strcmp0 (action, "held") == 0) {
+        held++;
+      } else {
+        fail_unless_equals_string (action, "timed-out");
+        timed_out++;
+        timed_out_kids += gst_structure_has_field (s, "kid");
+        timed_out_frames += get_u64 (s, "count");
+      }
+    }
+    gst_message_unref (msg);
+  }
+  GST_INFO ("%u held, %u timed-out (%u with a KID), %u drop messages", held, timed_out,
+      timed_out_kids, drops);
+  fail_unless_equals_int (held, 8);
+  fail_unless_equals_int (timed_out, 1 + 8);
+  fail_unless_equals_int (timed_out_kids, 1 + 7);
+  fail_unless_equals_uint64 (timed_out_frames, n);
+  fail_unless_equals_int (drops, 1);
+  fail_unless_equals_int (nokey, 1);
+
+  st = get_stats (dec);
+  fail_unless_equals_uint64 (get_u64 (st, "held"), n);
+  fail_unless_equals_uint64 (get_u64 (st, "dropped-unknown-kid"), n);
+  fail_unless_equals_uint64 (get_u64 (st, "dropped"), n);
+  fail_unless_equals_uint64 (get_u64 (st, "recovered"), 0);
+  gst_structure_free (st);
+
+  g_rand_free (rand);
+  gst_harness_teardown (h);
+  free_bus (dec, bus);
+  gst_object_unref (dec);
+}
+
+GST_END_TEST;
+
+/* Checks a GST_STREAM_ERROR_DECRYPT_NOKEY warning for @kid and its details. */
+static void
+expect_nokey_warning (GstBus * bus, guint64 kid, guint64 count, guint64 total)
+{
+  gchar *text = g_strdup_printf ("No key for KID %" G_GUINT64_FORMAT, kid);
+  GstStructure *details = NULL;
+
+  expect_gerror (bus, GST_MESSAGE_WARNING, GST_STREAM_ERROR,
+      GST_STREAM_ERROR_DECRYPT_NOKEY, text, &details);
+  fail_unless_equals_uint64 (get_u64 (details, "kid"), kid);
+  fail_unless_equals_uint64 (get_u64 (details, "count"), count);
+  fail_unless_equals_uint64 (get_u64 (details, "total"), total);
+  gst_structure_free (details);
+  g_free (text);
+}
+
+/* Frames dropped because their key never came give the warning GStreamer applications
+ * look for, GST_STREAM_ERROR_DECRYPT_NOKEY, rate-limited as the drop messages: dropped
+ * at once (no hold) and held until they timed out. Other drops do not; the stream goes
+ * on. */
+GST_START_TEST (test_dec_nokey_warning)
+{
+  GstE2eeSFrameKey *ref = reference_key (&keys, DEFAULT_SUITE, KID, 7);
+  GstE2eeSFrameKey *stranger = reference_key (&keys, DEFAULT_SUITE, 0x5000, 8);
+  GstE2eeSFrameKey *late = reference_key (&keys, DEFAULT_SUITE, 0x6000, 9);
+  GstElement *dec = make_dec (DEFAULT_SUITE, KID, 7);
+  GBytes *plain = make_plain (40, 70);
+  GstBuffer *in;
+  GstHarness *h;
+  GstBus *bus;
+
+  g_object_set (dec, "drop-message-interval", (guint64) 3600 * GST_SECOND, NULL);
+  h = harness_for (gst_object_ref (dec), &bus, OPUS_SFRAME_CAPS);
+  push_bad (h, encrypt_frame (stranger, plain, NULL));
+  expect_nokey_warning (bus, 0x5000, 1, 1);
+  push_bad (h, encrypt_frame (stranger, plain, NULL));  /* within the interval */
+  push_bad (h, flip_bit (encrypt_frame (ref, plain, NULL), 3, 0));
+  push_good (h, ref, 1, 70);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL);
+
+  /* Held, then timed out: the second frame, held back above, is in the count. */
+  g_object_set (dec, "drop-message-interval", (guint64) 0, "unknown-kid-hold",
+      100 * GST_MSECOND, NULL);
+  in = encrypt_frame (late, plain, NULL);
+  GST_BUFFER_PTS (in) = 0;
+  push_bad (h, in);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL);
+  in = encrypt_frame (ref, plain, NULL);
+  GST_BUFFER_PTS (in) = 200 * GST_MSECOND;
+  gst_buffer_unref (push_pull (h, in));
+  expect_nokey_warning (bus, 0x6000, 2, 3);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL);
+
+  g_bytes_unref (plain);
+  gst_e2ee_sframe_key_unref (ref);
+  gst_e2ee_sframe_key_unref (stranger);
+  gst_e2ee_sframe_key_unref (late);
+  gst_harness_teardown (h);
+  free_bus (dec, bus);
+  gst_object_unref (dec);
+}
+
+GST_END_TEST;
+
 static Suite *
 e2eedec_suite (void)
 {
@@ -1450,6 +1635,8 @@ e2eedec_suite (void)
   tcase_add_test (tc, test_dec_codec_layout);
   tcase_add_test (tc, test_dec_codec_layout_refused);
   tcase_add_test (tc, test_dec_h264_clear_only);
+  tcase_add_test (tc, test_dec_unknown_kid_messages_bounded);
+  tcase_add_test (tc, test_dec_nokey_warning);
   return s;
 }
 
