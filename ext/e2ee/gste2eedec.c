@@ -123,7 +123,9 @@
  * Frames dropped because their key never arrived (reason `unknown-kid`: no key, and not
  * held, held too long or without room) also give a warning with
  * %GST_STREAM_ERROR_DECRYPT_NOKEY, with the `e2eedec-drop` message and as often (see
- * #GstE2eeDec:post-drop-messages); frames of other KIDs still decrypt.
+ * #GstE2eeDec:post-drop-messages); frames of other KIDs still decrypt. A `key` too
+ * short to be safe (under 16 bytes) is an error (%GST_RESOURCE_ERROR_SETTINGS): the
+ * element does not start, or while running keeps its key and posts a warning.
  *
  * ## Example launch line
  * |[
@@ -245,9 +247,19 @@ struct _GstE2eeDec
   gboolean store_shared;        /* offered to / taken from the pipeline */
   gulong store_handlers[N_STORE_SIGNALS];
   guint64 prop_kid;
-  GBytes *prop_key;             /* the `key` property, wiped on release */
-  gboolean prop_key_installed;
+  /* The `key` property's base key, kept to install it where the store, KID or suite
+   * changes before it is used, and wiped (secret_free) once it is superseded in the
+   * store (ratchet, retire-key, remove-key, add-key, grace period over) or in use when
+   * one of those changes: reinstalled then, it would come back current with an empty
+   * replay window and accept its recorded frames again. */
+  GBytes *prop_key;
+  gboolean prop_key_new;        /* written since the last install_prop_key() */
+  gboolean prop_key_spent;      /* wiped as above, until the next `key` */
+  gsize refused_key_size;       /* of a too short `key` written before start() */
+  gboolean key_refused;
+  gboolean started;
   gboolean prop_key_dirty;      /* to be (re)installed by install_prop_key() */
+  GstE2eeKeyStore *prop_store;  /* the store holding the property's key, or NULL */
   guint64 installed_prop_kid;
   gboolean post_drop_messages;
   GstClockTime drop_message_interval;
@@ -345,18 +357,42 @@ on_store_key_added (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usage,
     g_atomic_int_set (&self->keys_changed, 1);
 }
 
+/* The `key` property's key left @store's current keys without install_prop_key()
+ * moving it: superseded for good, so the element's copy goes too (wiped when the last
+ * reference goes, see gst_e2ee_secret_new()) and no later write of `key-id`,
+ * `cipher-suite` or the store brings it back. */
+static void
+forget_prop_key (GstE2eeDec * self, GstE2eeKeyStore * store, guint64 kid)
+{
+  GBytes *key = NULL;
+
+  GST_OBJECT_LOCK (self);
+  if (self->prop_store == store && self->installed_prop_kid == kid) {
+    gst_clear_object (&self->prop_store);
+    key = g_steal_pointer (&self->prop_key);
+    self->prop_key_spent = TRUE;
+  }
+  GST_OBJECT_UNLOCK (self);
+  if (key) {
+    GST_INFO_OBJECT (self, "the 'key' property's key (KID %" G_GUINT64_FORMAT ") was "
+        "superseded: wiped", kid);
+    g_bytes_unref (key);
+  }
+}
+
 /* A key gone for good: its replay window and its `kid-stats` entry go with it, so the
  * same KID with a new key starts afresh and per-KID state stays bounded by the keys in
  * the store (the totals keep counting). Messages only for KIDs this element used: with
  * a store shared by 200 receivers, each reports its own senders. */
 static void
-on_store_key_gone (GstE2eeDec * self, guint64 kid, GstE2eeKeyUsage usage,
-    gboolean expired)
+on_store_key_gone (GstE2eeDec * self, GstE2eeKeyStore * store, guint64 kid,
+    GstE2eeKeyUsage usage, gboolean expired)
 {
   gboolean ours;
 
   if (usage != GST_E2EE_KEY_USAGE_DECRYPT)
     return;
+  forget_prop_key (self, store, kid);
   g_mutex_lock (&self->stats_lock);
   g_hash_table_remove (self->windows, &kid);
   self->last_window = NULL;
@@ -394,14 +430,14 @@ static void
 on_store_key_removed (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usage,
     GstE2eeDec * self)
 {
-  on_store_key_gone (self, kid, usage, FALSE);
+  on_store_key_gone (self, store, kid, usage, FALSE);
 }
 
 static void
 on_store_key_expired (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usage,
     GstE2eeDec * self)
 {
-  on_store_key_gone (self, kid, usage, TRUE);
+  on_store_key_gone (self, store, kid, usage, TRUE);
 }
 
 static void
@@ -412,6 +448,7 @@ on_store_key_retired (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usag
 
   if (usage != GST_E2EE_KEY_USAGE_DECRYPT)
     return;
+  forget_prop_key (self, store, kid);
   g_mutex_lock (&self->stats_lock);
   ours = kid_is_ours_locked (self, kid);
   g_mutex_unlock (&self->stats_lock);
@@ -438,18 +475,45 @@ on_store_ratchet_advanced (GstE2eeKeyStore * store, guint64 old_kid, guint64 new
             "new-kid", G_TYPE_UINT64, new_kid, NULL));
 }
 
+/* With the object lock. Whether the `key` property's key, installed, has decrypted a
+ * frame: moved to another KID, suite or store it would start there with an empty
+ * replay window. */
+static gboolean
+prop_key_used_locked (GstE2eeDec * self)
+{
+  gboolean used;
+
+  if (self->prop_store == NULL)
+    return FALSE;
+  g_mutex_lock (&self->stats_lock);
+  used = kid_is_ours_locked (self, self->installed_prop_kid);
+  g_mutex_unlock (&self->stats_lock);
+  return used;
+}
+
+/* With the object lock. The `key` property's key stays where it is (in use, or
+ * superseded) and the element's copy is wiped. Returns the copy to unref once the
+ * lock is released. */
+static GBytes *
+spend_prop_key_locked (GstE2eeDec * self)
+{
+  self->prop_key_spent = TRUE;
+  self->prop_key_dirty = FALSE;
+  return g_steal_pointer (&self->prop_key);
+}
+
 /* Without the object lock: the store signals while adding and removing, and the
  * handlers post messages, which takes it. Installs the `key`/`key-id` pair in the
  * current store when it changed; they may come in either order on a gst-launch line,
  * and the store may change under them (a context arriving), so the element keeps the
- * property's key to reinstall. */
+ * property's key to reinstall until it is used or superseded (see prop_key). */
 static void
 install_prop_key (GstE2eeDec * self)
 {
-  GstE2eeKeyStore *store;
+  GstE2eeKeyStore *store, *old_store;
   GBytes *key;
   GError *error = NULL;
-  gboolean remove_old, ok = FALSE;
+  gboolean ok = FALSE;
   guint64 old_kid, kid;
   GstE2eeCipherSuite suite;
 
@@ -460,32 +524,30 @@ install_prop_key (GstE2eeDec * self)
   }
   self->prop_key_dirty = FALSE;
   store = g_object_ref (self->store);
-  remove_old = self->prop_key_installed;
+  /* Taken before removing it, so that forget_prop_key() leaves the copy alone. */
+  old_store = g_steal_pointer (&self->prop_store);
   old_kid = self->installed_prop_kid;
-  self->prop_key_installed = FALSE;
   key = self->prop_key ? g_bytes_ref (self->prop_key) : NULL;
   kid = self->prop_kid;
   suite = self->suite;
   GST_OBJECT_UNLOCK (self);
 
-  if (remove_old)
-    gst_e2ee_key_store_remove_key (store, old_kid, GST_E2EE_KEY_USAGE_DECRYPT);
-  if (key && g_bytes_get_size (key) < GST_E2EE_MIN_BASE_KEY_SIZE) {
-    GST_WARNING_OBJECT (self, "refusing the 'key' property: %" G_GSIZE_FORMAT
-        " bytes, at least %d are needed", g_bytes_get_size (key),
-        GST_E2EE_MIN_BASE_KEY_SIZE);
-  } else if (key) {
+  if (old_store) {
+    gst_e2ee_key_store_remove_key (old_store, old_kid, GST_E2EE_KEY_USAGE_DECRYPT);
+    g_object_unref (old_store);
+  }
+  if (key) {
     ok = gst_e2ee_key_store_add_key_bytes (store, kid, GST_E2EE_KEY_USAGE_DECRYPT, suite,
         key, &error);
     if (!ok) {
-      GST_WARNING_OBJECT (self, "cannot add the 'key' property's key for KID %"
-          G_GUINT64_FORMAT ": %s", kid, error->message);
+      GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("Cannot use the 'key' property's "
+              "key for KID %" G_GUINT64_FORMAT ": %s", kid, error->message), (NULL));
       g_clear_error (&error);
     }
   }
   GST_OBJECT_LOCK (self);
-  if (ok && self->store == store) {
-    self->prop_key_installed = TRUE;
+  if (ok && self->store == store && self->prop_store == NULL) {
+    self->prop_store = g_object_ref (store);
     self->installed_prop_kid = kid;
   }
   GST_OBJECT_UNLOCK (self);
@@ -516,9 +578,18 @@ set_store_locked (GstE2eeDec * self, GstE2eeKeyStore * store)
   g_mutex_unlock (&self->stats_lock);
   self->store = store;
   g_atomic_int_inc (&self->settings_cookie);
-  /* The property's key was in the old store: install_prop_key() adds it to this one. */
-  self->prop_key_installed = FALSE;
-  self->prop_key_dirty = TRUE;
+  /* The property's key was in the old store: install_prop_key() moves it to this one,
+   * unless it decrypted frames there. */
+  if (prop_key_used_locked (self)) {
+    GBytes *key = spend_prop_key_locked (self);
+
+    GST_INFO_OBJECT (self, "the 'key' property's key was in use: not moved to the "
+        "new key store");
+    if (key)
+      g_bytes_unref (key);
+  } else {
+    self->prop_key_dirty = TRUE;
+  }
   if (store == NULL)
     return;
   self->store_handlers[STORE_KEY_ADDED] = g_signal_connect (store, "key-added",
@@ -599,12 +670,9 @@ gst_e2ee_dec_remove_key (GstE2eeDec * self, guint64 kid)
   GstE2eeKeyStore *store = get_store (self);
   gboolean removed;
 
+  /* The `key` property's key, if that is the one, goes for good (forget_prop_key()). */
   removed = gst_e2ee_key_store_remove_key (store, kid, GST_E2EE_KEY_USAGE_DECRYPT);
   g_object_unref (store);
-  GST_OBJECT_LOCK (self);
-  if (removed && self->prop_key_installed && self->installed_prop_kid == kid)
-    self->prop_key_installed = FALSE;
-  GST_OBJECT_UNLOCK (self);
   GST_INFO_OBJECT (self, "key for KID %" G_GUINT64_FORMAT " %s", kid,
       removed ? "removed" : "was not there");
   return removed;
@@ -1437,6 +1505,22 @@ static gboolean
 gst_e2ee_dec_start (GstBaseTransform * trans)
 {
   GstE2eeDec *self = GST_E2EE_DEC (trans);
+  gboolean refused;
+  gsize size;
+
+  GST_OBJECT_LOCK (self);
+  refused = self->key_refused;
+  size = self->refused_key_size;
+  self->started = !refused;
+  GST_OBJECT_UNLOCK (self);
+  if (refused) {
+    /* As e2eeenc: a key too short to be safe is a mistake to show, not to skip. */
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Cannot decrypt: the base key has %"
+            G_GSIZE_FORMAT " bytes; at least %d are needed (32 random bytes "
+            "recommended)", size, GST_E2EE_MIN_BASE_KEY_SIZE), ("the 'key' property "
+            "was refused"));
+    return FALSE;
+  }
 
   g_mutex_lock (&self->stats_lock);
   memset (self->drops_pending, 0, sizeof (self->drops_pending));
@@ -1451,6 +1535,9 @@ gst_e2ee_dec_stop (GstBaseTransform * trans)
 {
   GstE2eeDec *self = GST_E2EE_DEC (trans);
 
+  GST_OBJECT_LOCK (self);
+  self->started = FALSE;
+  GST_OBJECT_UNLOCK (self);
   flush_hold (self, FALSE);
   g_clear_pointer (&self->scratch, g_free);
   self->scratch_size = 0;
@@ -1576,29 +1663,75 @@ gst_e2ee_dec_get_stats (GstE2eeDec * self)
   return s;
 }
 
+/* Gives every KID's replay window @size, keeping what it knows: a counter it saw, or
+ * is too old to tell, counts as seen in the new window. Emptied instead, the windows
+ * would let every frame recorded under a current key in again. */
+static void
+resize_windows (GstE2eeDec * self, guint size)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_mutex_lock (&self->stats_lock);
+  g_hash_table_iter_init (&iter, self->windows);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    const GstE2eeReplayWindow *old = value;
+    GstE2eeReplayWindow *w = gst_e2ee_replay_window_new (size);
+    guint64 highest, ctr;
+
+    if (gst_e2ee_replay_window_get_highest (old, &highest)) {
+      gst_e2ee_replay_window_commit (w, highest);
+      for (ctr = highest - MIN (highest, (guint64) size - 1); ctr < highest; ctr++)
+        if (gst_e2ee_replay_window_check (old, ctr) != GST_E2EE_REPLAY_STATUS_OK)
+          gst_e2ee_replay_window_commit (w, ctr);
+    }
+    g_hash_table_iter_replace (&iter, w);
+  }
+  self->last_window = NULL;
+  g_mutex_unlock (&self->stats_lock);
+}
+
 static void
 gst_e2ee_dec_set_property (GObject * object, guint prop_id, const GValue * value,
     GParamSpec * pspec)
 {
   GstE2eeDec *self = GST_E2EE_DEC (object);
+  GBytes *old_key = NULL;
+  gboolean moved = FALSE, refused = FALSE;
+  gsize key_size = 0;
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_CIPHER_SUITE:
+      moved = self->suite != (GstE2eeCipherSuite) g_value_get_enum (value);
       self->suite = g_value_get_enum (value);
-      self->prop_key_dirty = TRUE;
       break;
     case PROP_KEY_ID:
+      moved = self->prop_kid != g_value_get_uint64 (value);
       self->prop_kid = g_value_get_uint64 (value);
-      self->prop_key_dirty = TRUE;
       break;
-    case PROP_KEY:
-      g_clear_pointer (&self->prop_key, g_bytes_unref);
-      self->prop_key = gst_e2ee_secret_from_buffer (g_value_get_boxed (value));
+    case PROP_KEY:{
+      GBytes *key = gst_e2ee_secret_from_buffer (g_value_get_boxed (value));
+
+      key_size = key ? g_bytes_get_size (key) : 0;
+      if (key && key_size < GST_E2EE_MIN_BASE_KEY_SIZE) {
+        /* Refused whole: the key in use (if any) stays. start() fails on it, or while
+         * running a warning says so, as e2eeenc does. */
+        g_bytes_unref (key);
+        refused = self->started;
+        self->key_refused = !self->started;
+        self->refused_key_size = key_size;
+        break;
+      }
+      old_key = g_steal_pointer (&self->prop_key);
+      self->prop_key = key;
+      self->prop_key_spent = FALSE;
+      self->key_refused = FALSE;
       if (self->store == NULL)
         set_store_locked (self, gst_e2ee_key_store_new ());
       self->prop_key_dirty = TRUE;
       break;
+    }
     case PROP_POST_DROP_MESSAGES:
       self->post_drop_messages = g_value_get_boolean (value);
       break;
@@ -1641,17 +1774,35 @@ gst_e2ee_dec_set_property (GObject * object, guint prop_id, const GValue * value
       break;
     case PROP_REPLAY_WINDOW:
       self->replay_window_size = g_value_get_uint (value);
-      g_mutex_lock (&self->stats_lock);
-      g_hash_table_remove_all (self->windows);
-      self->last_window = NULL;
-      g_mutex_unlock (&self->stats_lock);
+      /* 0 leaves them unused, to be resized when it is turned on again. */
+      if (self->replay_window_size > 0)
+        resize_windows (self, self->replay_window_size);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
+  if (moved && (self->prop_key_spent || prop_key_used_locked (self))) {
+    /* Moved, the key would come back under its old KID and suite with an empty replay
+     * window the next time they are written (even with the same values). */
+    old_key = spend_prop_key_locked (self);
+  } else if (moved) {
+    self->prop_key_dirty = TRUE;
+    moved = FALSE;
+  }
   g_atomic_int_inc (&self->settings_cookie);
   GST_OBJECT_UNLOCK (self);
+  if (old_key)
+    g_bytes_unref (old_key);
+  if (moved)
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("The 'key' property's key does not "
+            "follow a new %s once it decrypted frames or was superseded: set 'key' "
+            "again", pspec->name), ("the element's copy of the key is wiped; the key "
+            "stays in the key store as long as the store keeps it"));
+  if (refused)
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("Cannot change the key: the base "
+            "key has %" G_GSIZE_FORMAT " bytes; at least %d are needed (32 random bytes "
+            "recommended)", key_size, GST_E2EE_MIN_BASE_KEY_SIZE), (NULL));
   install_prop_key (self);
 }
 
@@ -1727,6 +1878,7 @@ gst_e2ee_dec_dispose (GObject * object)
 
   GST_OBJECT_LOCK (self);
   set_store_locked (self, NULL);
+  gst_clear_object (&self->prop_store);
   GST_OBJECT_UNLOCK (self);
   clear_settings (self);
   G_OBJECT_CLASS (parent_class)->dispose (object);
@@ -1794,7 +1946,9 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
    *
    * The SFrame cipher suite the senders use. Keys are derived for it when they are
    * added, so set it before adding keys; changing it re-derives only the `key`
-   * property's key.
+   * property's key, and that only until the key has decrypted a frame or was
+   * superseded (see #GstE2eeDec:key): after that a change posts a warning and applies
+   * to the next `key`.
    *
    * Since: 0.1
    */
@@ -1808,7 +1962,10 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
    * GstE2eeDec:key-id:
    *
    * The key ID (KID) of the #GstE2eeDec:key property's key: the single-sender case on
-   * a gst-launch line. Use the #GstE2eeDec::add-key signal for more senders.
+   * a gst-launch line. Use the #GstE2eeDec::add-key signal for more senders. Changing
+   * it moves the key to the new KID until the key has decrypted a frame or was
+   * superseded (see #GstE2eeDec:key); after that a change posts a warning and applies
+   * to the next `key`.
    *
    * Since: 0.1
    */
@@ -1824,6 +1981,19 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
    * The sender's SFrame base key, as hex on a gst-launch line, for frames with the
    * #GstE2eeDec:key-id KID. Write-only: never readable, wiped when replaced or when
    * the element is freed.
+   *
+   * At least 16 bytes (32 random bytes recommended): a shorter key is refused with an
+   * error (%GST_RESOURCE_ERROR_SETTINGS) when the element starts, or while it runs
+   * with a warning, keeping the key in use.
+   *
+   * Forward secrecy: once the key is superseded in the key store (the sender's ratchet
+   * moved on, #GstE2eeDec::retire-key, #GstE2eeDec::remove-key, another key for its
+   * KID, its grace period over), the element wipes its copy too, and nothing brings
+   * the key back: not a write of #GstE2eeDec:key-id or #GstE2eeDec:cipher-suite (even
+   * of the same value), a restart, or another key store. Once it has decrypted a
+   * frame, it is not moved to another KID, suite or store either (it would start
+   * there with an empty replay window). A new `key` is needed; do not give a
+   * superseded one again, which would bring its recorded frames back.
    *
    * Since: 0.1
    */
@@ -2066,7 +2236,8 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
    *
    * The size of the per-KID replay window in frames: a counter seen before, or
    * older than the newest minus this, is dropped as `replay-duplicate` or
-   * `replay-too-old`. 0 turns replay protection off.
+   * `replay-too-old`. 0 turns replay protection off. A change keeps what the windows
+   * know: counters already received (or too old to tell) stay refused.
    *
    * Since: 0.1
    */
