@@ -152,6 +152,7 @@
 
 #include <string.h>
 #include <gst/video/video.h>
+#include <openssl/crypto.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_e2ee_dec_debug);
 #define GST_CAT_DEFAULT gst_e2ee_dec_debug
@@ -249,18 +250,18 @@ struct _GstE2eeDec
   guint64 prop_kid;
   /* The `key` property's base key, kept to install it where the store, KID or suite
    * changes before it is used, and wiped (secret_free) once it is superseded in the
-   * store (ratchet, retire-key, remove-key, add-key, grace period over) or in use when
-   * one of those changes: reinstalled then, it would come back current with an empty
+   * store (ratchet, retire-key, remove-key, add-key, grace period over), or in use when
+   * the store changes: reinstalled then, it would come back current with an empty
    * replay window and accept its recorded frames again. */
   GBytes *prop_key;
-  gboolean prop_key_new;        /* written since the last install_prop_key() */
-  gboolean prop_key_spent;      /* wiped as above, until the next `key` */
-  gsize refused_key_size;       /* of a too short `key` written before start() */
-  gboolean key_refused;
-  gboolean started;
-  gboolean prop_key_dirty;      /* to be (re)installed by install_prop_key() */
   GstE2eeKeyStore *prop_store;  /* the store holding the property's key, or NULL */
   guint64 installed_prop_kid;
+  gsize refused_key_size;       /* of a too short `key` written before start() */
+  GstE2eeCipherSuite installed_prop_suite;
+  gboolean prop_key_spent;      /* wiped as above, until the next `key` */
+  gboolean prop_key_dirty;      /* to be (re)installed by install_prop_key() */
+  gboolean key_refused;
+  gboolean started;
   gboolean post_drop_messages;
   GstClockTime drop_message_interval;
   gboolean allow_plaintext;
@@ -319,13 +320,13 @@ struct _GstE2eeDec
   GstE2eeHold hold;
   GQueue ready;                 /* decrypted held frames waiting to go out */
   gboolean gap;                 /* frames were lost since the last good one */
+  guint held_messages;          /* `held` messages posted since held_messages_since */
+  gint64 held_messages_since;   /* monotonic µs, 0 = never */
   /* guint64 KID -> guint64 frames, not yet reported; for at most
    * UNKNOWN_KID_MESSAGES_MAX - 1 KIDs, the frames of others in timeouts_others. */
   GHashTable *timeouts;
   guint64 timeouts_others;
   gint64 last_timeout_message;  /* monotonic µs */
-  gint64 held_messages_since;   /* monotonic µs, 0 = never */
-  guint held_messages;          /* `held` messages posted since then */
 };
 
 /* application/x-sframe, or codec caps in the codec layout; ANY also so that
@@ -362,7 +363,7 @@ on_store_key_added (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usage,
  * reference goes, see gst_e2ee_secret_new()) and no later write of `key-id`,
  * `cipher-suite` or the store brings it back. */
 static void
-forget_prop_key (GstE2eeDec * self, GstE2eeKeyStore * store, guint64 kid)
+forget_prop_key (GstE2eeDec * self, const GstE2eeKeyStore * store, guint64 kid)
 {
   GBytes *key = NULL;
 
@@ -491,6 +492,16 @@ prop_key_used_locked (GstE2eeDec * self)
   return used;
 }
 
+/* With the object lock. Whether the properties name the `key` property's key as
+ * installed in the current store. */
+static gboolean
+prop_key_in_place_locked (GstE2eeDec * self)
+{
+  return self->prop_store != NULL && self->prop_store == self->store &&
+      self->prop_kid == self->installed_prop_kid &&
+      self->suite == self->installed_prop_suite;
+}
+
 /* With the object lock. The `key` property's key stays where it is (in use, or
  * superseded) and the element's copy is wiped. Returns the copy to unref once the
  * lock is released. */
@@ -549,6 +560,7 @@ install_prop_key (GstE2eeDec * self)
   if (ok && self->store == store && self->prop_store == NULL) {
     self->prop_store = g_object_ref (store);
     self->installed_prop_kid = kid;
+    self->installed_prop_suite = suite;
   }
   GST_OBJECT_UNLOCK (self);
   if (key)
@@ -1723,6 +1735,15 @@ gst_e2ee_dec_set_property (GObject * object, guint prop_id, const GValue * value
         self->refused_key_size = key_size;
         break;
       }
+      if (key && self->prop_key && prop_key_in_place_locked (self) &&
+          g_bytes_get_size (key) == g_bytes_get_size (self->prop_key) &&
+          CRYPTO_memcmp (g_bytes_get_data (key, NULL), g_bytes_get_data (self->prop_key,
+                  NULL), key_size) == 0) {
+        /* The key in use, given again (re-sent by key management): reinstalled, it
+         * would start with an empty replay window. */
+        old_key = key;
+        break;
+      }
       old_key = g_steal_pointer (&self->prop_key);
       self->prop_key = key;
       self->prop_key_spent = FALSE;
@@ -1783,9 +1804,10 @@ gst_e2ee_dec_set_property (GObject * object, guint prop_id, const GValue * value
       break;
   }
   if (moved && (self->prop_key_spent || prop_key_used_locked (self))) {
-    /* Moved, the key would come back under its old KID and suite with an empty replay
-     * window the next time they are written (even with the same values). */
-    old_key = spend_prop_key_locked (self);
+    /* Moved, the key would start with an empty replay window under the new KID or
+     * suite, and come back so under its old ones when they are written again. It stays
+     * where it is; back there, nothing is to be said. */
+    moved = !prop_key_in_place_locked (self);
   } else if (moved) {
     self->prop_key_dirty = TRUE;
     moved = FALSE;
@@ -1797,8 +1819,8 @@ gst_e2ee_dec_set_property (GObject * object, guint prop_id, const GValue * value
   if (moved)
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("The 'key' property's key does not "
             "follow a new %s once it decrypted frames or was superseded: set 'key' "
-            "again", pspec->name), ("the element's copy of the key is wiped; the key "
-            "stays in the key store as long as the store keeps it"));
+            "again", pspec->name), ("the key stays in use under its KID and suite as "
+            "long as the key store keeps it"));
   if (refused)
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("Cannot change the key: the base "
             "key has %" G_GSIZE_FORMAT " bytes; at least %d are needed (32 random bytes "
@@ -1992,8 +2014,9 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
    * the key back: not a write of #GstE2eeDec:key-id or #GstE2eeDec:cipher-suite (even
    * of the same value), a restart, or another key store. Once it has decrypted a
    * frame, it is not moved to another KID, suite or store either (it would start
-   * there with an empty replay window). A new `key` is needed; do not give a
-   * superseded one again, which would bring its recorded frames back.
+   * there with an empty replay window), and the same key written again changes
+   * nothing. A new `key` is needed; do not give a superseded one again, which would
+   * bring its recorded frames back.
    *
    * Since: 0.1
    */
