@@ -21,7 +21,11 @@
  * silence.
  *
  * A stream's level comes from its last buffer: #GstE2eeMeta with authenticated=TRUE
- * (put by e2eedec) makes it end to end; #GstE2eeTransportMeta (put by srtpguard) gives
+ * (put by e2eedec) makes it end to end, and so does #GstE2eeSenderMeta (put by e2eeenc
+ * on what it encrypted) on a buffer without #GstE2eeMeta: a sender's own outgoing
+ * stream, with encstatus after e2eeenc. A buffer with #GstE2eeMeta is judged by it
+ * alone, so a received stream still needs e2eedec's authenticated meta.
+ * #GstE2eeTransportMeta (put by srtpguard) gives
  * its hop's media encryption, signaling encryption and TLS certificate; for buffers
  * carrying neither, #GstEncStatus:stream-kind says what the stream is. Phone, SIP,
  * H.323, RTMP and recording streams are never end to end: the gateway or the service
@@ -302,7 +306,13 @@ gst_enc_status_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   gboolean overlay;
   guint size;
 
-  obs.e2ee = e2ee != NULL && e2ee->authenticated;
+  /* A received buffer is end to end only as e2eedec's meta says; e2eeenc's mark,
+   * which a frame encrypted and decrypted in one process still carries, only speaks
+   * for a buffer on its way out. */
+  if (e2ee)
+    obs.e2ee = e2ee->authenticated;
+  else
+    obs.e2ee = gst_buffer_get_e2ee_sender_meta (buf) != NULL;
   if (t) {
     obs.transport = TRUE;
     obs.media_encrypted = t->media_encrypted;
