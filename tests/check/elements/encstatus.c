@@ -604,6 +604,45 @@ GST_START_TEST (test_downgrade)
 
 GST_END_TEST;
 
+/* A GstE2eeMeta whose tag did not verify is not end to end: two streams, one of them
+ * carrying such a meta, each judged on its own, and the meeting by both. */
+GST_START_TEST (test_unauthenticated_meta)
+{
+  Stream a = stream_new ("unauthenticated", "alice", "e2ee");
+  Stream b = stream_new_full ("unauthenticated", "bob", "e2ee", a.bus);
+  GstE2eeEncryptionLevel stream_level;
+  GValue exc = G_VALUE_INIT;
+  const GstStructure *e;
+  gint level = -1;
+
+  assert_level (push_levels (&b, e2ee_buffer (TRUE), &stream_level), E2EE);
+  assert_level (stream_level, E2EE);
+
+  /* alice's meta says the tag did not verify: her transport is all there is */
+  assert_level (push_levels (&a, e2ee_buffer (FALSE), &stream_level), ENCRYPTED);
+  assert_level (stream_level, ENCRYPTED);
+  assert_level (status_of (&a), ENCRYPTED);
+
+  /* bob stays end to end, and is no exception */
+  assert_level (push_levels (&b, e2ee_buffer (TRUE), &stream_level), ENCRYPTED);
+  assert_level (stream_level, E2EE);
+  get_exceptions (&a, &exc);
+  fail_unless_equals_int (gst_value_array_get_size (&exc), 1);
+  fail_unless (exception_for (&exc, "bob") == NULL);
+  e = exception_for (&exc, "alice");
+  fail_unless (e != NULL);
+  fail_unless (gst_structure_get_enum (e, "level", GST_TYPE_E2EE_ENCRYPTION_LEVEL,
+          &level));
+  assert_level (level, ENCRYPTED);
+  assert_lacks (e, "end-to-end-encryption");
+  g_value_unset (&exc);
+
+  stream_free (&a);
+  stream_free (&b);
+}
+
+GST_END_TEST;
+
 /* A buffer e2eeenc encrypted, a sender's own outgoing stream, is end to end. Its mark
  * never speaks for a received buffer: one with a GstE2eeMeta is judged by that alone,
  * whichever of the two metas came first. */
@@ -1685,6 +1724,7 @@ encstatus_suite (void)
   tcase_add_test (tc, test_mixed_meeting_h323);
   tcase_add_test (tc, test_exceptions_next_level_up);
   tcase_add_test (tc, test_downgrade);
+  tcase_add_test (tc, test_unauthenticated_meta);
   tcase_add_test (tc, test_sender_mark);
   tcase_add_test (tc, test_stale_stream);
   tcase_add_test (tc, test_eos_leaves);
