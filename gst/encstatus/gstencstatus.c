@@ -35,8 +35,8 @@
  * stream has encrypted media and signaling with a valid TLS certificate, `unencrypted`
  * when no stream is encrypted at all, and `partially-encrypted` otherwise.
  *
- * A stream that carried end-to-end encrypted buffers and then passes one without
- * #GstE2eeMeta while the meeting's E2EE is on is downgraded at once: it counts as
+ * A stream that carried end-to-end encrypted buffers and then passes one that is not
+ * while the meeting's E2EE is on is downgraded at once: it counts as
  * partially encrypted, and the `encstatus` message says `reason=downgrade`. It is
  * upgraded again by its next end-to-end buffer.
  *
@@ -44,9 +44,9 @@
  *
  * A meeting is an E2EE meeting while E2EE is on (#GstEncStatus:e2ee-enabled, %TRUE
  * until the host turns it off) and at least one of its streams is declared `e2ee` or
- * has carried #GstE2eeMeta. #GstEncStatus:restricted-features then lists what such a
- * meeting must not offer, and streams declared `pstn`, `sip`, `h323`, `rtmp` or
- * `recording` are flagged in the exceptions with the feature they stand for.
+ * has carried end-to-end buffers. #GstEncStatus:restricted-features then lists what
+ * such a meeting must not offer, and streams declared `pstn`, `sip`, `h323`, `rtmp`
+ * or `recording` are flagged in the exceptions with the feature they stand for.
  *
  * Only the host may turn E2EE off and on during the meeting: set
  * #GstEncStatus:is-host on the host's side and emit #GstEncStatus::request-e2ee. A
@@ -670,8 +670,8 @@ gst_enc_status_class_init (GstEncStatusClass * klass)
   /**
    * GstEncStatus:stream-kind:
    *
-   * What the stream is, for buffers that carry neither #GstE2eeMeta nor
-   * #GstE2eeTransportMeta: `e2ee` and `srtp` streams travel over the service's
+   * What the stream is, for buffers that carry no end-to-end mark (#GstE2eeMeta with
+   * authenticated=TRUE, or #GstE2eeSenderMeta alone) nor #GstE2eeTransportMeta: `e2ee` and `srtp` streams travel over the service's
    * encrypted transport, `recording` too but never end to end; `pstn`, `sip`, `h323`
    * and `rtmp` legs count as connections without media encryption, signaling
    * encryption or TLS (orange); `auto` (the default) and `plain` buffers as
