@@ -671,13 +671,14 @@ gst_enc_status_class_init (GstEncStatusClass * klass)
    * GstEncStatus:stream-kind:
    *
    * What the stream is, for buffers that carry no end-to-end mark (#GstE2eeMeta with
-   * authenticated=TRUE, or #GstE2eeSenderMeta alone) nor #GstE2eeTransportMeta: `e2ee` and `srtp` streams travel over the service's
-   * encrypted transport, `recording` too but never end to end; `pstn`, `sip`, `h323`
-   * and `rtmp` legs count as connections without media encryption, signaling
-   * encryption or TLS (orange); `auto` (the default) and `plain` buffers as
-   * unencrypted. `pstn`, `sip`, `h323`, `rtmp` and `recording` streams are never end
-   * to end, and are flagged in an E2EE meeting. An `h323` stream never has encrypted
-   * signaling, whatever its metadata says.
+   * authenticated=TRUE, or #GstE2eeSenderMeta alone) nor #GstE2eeTransportMeta:
+   * `e2ee` and `srtp` streams travel over the service's encrypted transport,
+   * `recording` too but never end to end; `pstn`, `sip`, `h323` and `rtmp` legs
+   * count as connections without media encryption, signaling encryption or TLS
+   * (orange); `auto` (the default) and `plain` buffers as unencrypted. `pstn`, `sip`,
+   * `h323`, `rtmp` and `recording` streams are never end to end, and are flagged in
+   * an E2EE meeting. An `h323` stream never has encrypted signaling, whatever its
+   * metadata says.
    *
    * Since: 0.1
    */

@@ -275,7 +275,6 @@ GST_START_TEST (test_in_place_metas)
       GST_E2EE_SFRAME_MAX_TAG_SIZE), *out;
   GstMemory *mem = gst_buffer_peek_memory (in, 0);
   GstCaps *ref_caps = gst_caps_new_empty_simple ("timestamp/x-test");
-
   GstE2eeSenderMeta *sent;
 
   gst_buffer_add_e2ee_meta (in, TRUE, 9, 1, GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128);

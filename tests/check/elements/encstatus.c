@@ -140,7 +140,8 @@ sent_buffer (void)
 {
   GstBuffer *buf = new_buffer ();
 
-  gst_buffer_add_e2ee_sender_meta (buf, 7, 1, GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128);
+  gst_buffer_add_e2ee_sender_meta (buf, 7, 1,
+      GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128);
   return buf;
 }
 
@@ -671,19 +672,22 @@ GST_START_TEST (test_sender_mark)
 
   /* e2eedec's meta first, the mark after */
   buf = e2ee_buffer (FALSE);
-  gst_buffer_add_e2ee_sender_meta (buf, 7, 1, GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128);
+  gst_buffer_add_e2ee_sender_meta (buf, 7, 1,
+      GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128);
   assert_level (push_levels (&peer, buf, &stream_level), ENCRYPTED);
   assert_level (stream_level, ENCRYPTED);
 
   /* the mark first */
   buf = sent_buffer ();
-  gst_buffer_add_e2ee_meta (buf, FALSE, 7, 2, GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128);
+  gst_buffer_add_e2ee_meta (buf, FALSE, 7, 2,
+      GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128);
   assert_level (push_levels (&peer, buf, &stream_level), ENCRYPTED);
   assert_level (stream_level, ENCRYPTED);
 
   /* a frame encrypted and decrypted in one process carries both: the lock */
   buf = sent_buffer ();
-  gst_buffer_add_e2ee_meta (buf, TRUE, 7, 3, GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128);
+  gst_buffer_add_e2ee_meta (buf, TRUE, 7, 3,
+      GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128);
   assert_level (push_levels (&peer, buf, &stream_level), E2EE);
   assert_level (stream_level, E2EE);
 
