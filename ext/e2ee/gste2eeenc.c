@@ -1117,10 +1117,12 @@ gst_e2ee_enc_transform_meta (GstBaseTransform * trans, GstBuffer * outbuf,
 {
   GType api = meta->info->api;
 
-  /* The output is ciphertext: a claim about the plaintext's origin does not apply.
-   * Every other meta describes the frame itself (e.g. Opus clipping), which e2eedec
-   * gives back unchanged, so it travels with the frame. */
-  return api != GST_E2EE_META_API_TYPE && api != GST_E2EE_TRANSPORT_META_API_TYPE;
+  /* The output is ciphertext: a claim about the plaintext's origin does not apply,
+   * nor an earlier e2eeenc's mark (this element adds its own). Every other meta
+   * describes the frame itself (e.g. Opus clipping), which e2eedec gives back
+   * unchanged, so it travels with the frame. */
+  return api != GST_E2EE_META_API_TYPE && api != GST_E2EE_TRANSPORT_META_API_TYPE &&
+      api != GST_E2EE_SENDER_META_API_TYPE;
 }
 
 /* What the base class does, minus its walk over the input's metas when it has none
@@ -1584,6 +1586,9 @@ encrypted:
   GST_LOG_OBJECT (self, "frame of %" G_GSIZE_FORMAT " bytes -> KID %" G_GUINT64_FORMAT
       " CTR %" G_GUINT64_FORMAT ", %" G_GSIZE_FORMAT " bytes", gst_buffer_get_size (inbuf),
       gst_e2ee_sframe_key_get_kid (key), ctr, out_len);
+  /* What leaves here is end to end encrypted: encstatus after this element shows it. */
+  gst_buffer_add_e2ee_sender_meta (outbuf, gst_e2ee_sframe_key_get_kid (key), ctr,
+      gst_e2ee_sframe_key_get_cipher_suite (key));
 
   GST_OBJECT_LOCK (self);
   st = self->last_stats;
