@@ -697,17 +697,18 @@ usage_name (GstE2eeKeyUsage usage)
  * removed; the caller should wipe its own copy.
  *
  * A KID held for the other usage is refused with
- * %GST_E2EE_KEY_STORE_ERROR_USAGE_CONFLICT. A decryption key already held under @kid
- * is replaced (#GstE2eeKeyStore::key-removed, then #GstE2eeKeyStore::key-added).
+ * %GST_E2EE_KEY_STORE_ERROR_USAGE_CONFLICT. The same base key and cipher suite again
+ * under @kid (compared in constant time), for either usage, keep the key object the
+ * store holds: nothing changes and no signal is emitted (a key superseded and still
+ * within its grace period becomes current again, #GstE2eeKeyStore::key-added), so a
+ * decryptor keeps the key's replay window. Another decryption key under @kid replaces
+ * it (#GstE2eeKeyStore::key-removed, then #GstE2eeKeyStore::key-added).
  *
  * An encryption key's counter lives in its key object, which every encryptor that
  * looked it up shares, so that no (key, CTR) pair is used twice. Hence, for
  * encryption:
  *
- * * The same base key and cipher suite again under @kid (compared in constant time)
- *   keep the key object the store holds, with its counter: nothing changes and no
- *   signal is emitted. A key superseded and still within its grace period becomes
- *   current again (#GstE2eeKeyStore::key-added).
+ * * The same base key and cipher suite again keep the key object, with its counter.
  * * Another key under a @kid whose key was used (handed out by
  *   gst_e2ee_key_store_lookup(), or its counter moved) is refused with
  *   %GST_E2EE_KEY_STORE_ERROR_KID_USED; a key never used is replaced.
@@ -759,26 +760,27 @@ gst_e2ee_key_store_add_key (GstE2eeKeyStore * store, guint64 kid,
     emit_events (store, events);
     return FALSE;
   }
-  if (usage == GST_E2EE_KEY_USAGE_ENCRYPT) {
-    /* The same key again (re-sent by key management): the key object encryptors
-     * hold, and its counter, stay. A second object would count from where the first
-     * was at this moment while the first goes on counting. */
-    if (old && gst_e2ee_sframe_key_same_secret (old->key, e->key)) {
-      revive_locked (old, g_steal_pointer (&e->base_key), e->base_key_size, &events);
-      e->base_key_size = 0;
-      g_rw_lock_writer_unlock (&store->lock);
-      GST_DEBUG_OBJECT (store, "KID %" G_GUINT64_FORMAT " added again with the same "
-          "key: its key and counter stay", kid);
-      entry_free (e);
-      emit_events (store, events);
-      return TRUE;
-    }
-    if (kid_refuses_locked (store, kid, old, e->key, error)) {
-      g_rw_lock_writer_unlock (&store->lock);
-      entry_free (e);
-      emit_events (store, events);
-      return FALSE;
-    }
+  /* The same key again (re-sent by key management): the key object stays. For
+   * encryption, encryptors hold it and its counter: a second object would count from
+   * where the first was at this moment while the first goes on counting. For
+   * decryption, replacing it would tell decryptors the key was removed, and they would
+   * drop its replay window and accept its recorded frames again. */
+  if (old && gst_e2ee_sframe_key_same_secret (old->key, e->key)) {
+    revive_locked (old, g_steal_pointer (&e->base_key), e->base_key_size, &events);
+    e->base_key_size = 0;
+    g_rw_lock_writer_unlock (&store->lock);
+    GST_DEBUG_OBJECT (store, "%s KID %" G_GUINT64_FORMAT " added again with the same "
+        "key: its key object stays", usage_name (usage), kid);
+    entry_free (e);
+    emit_events (store, events);
+    return TRUE;
+  }
+  if (usage == GST_E2EE_KEY_USAGE_ENCRYPT &&
+      kid_refuses_locked (store, kid, old, e->key, error)) {
+    g_rw_lock_writer_unlock (&store->lock);
+    entry_free (e);
+    emit_events (store, events);
+    return FALSE;
   }
   if (old)
     remove_locked (store, old, EVENT_REMOVED, &events);

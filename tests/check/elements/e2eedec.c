@@ -1646,6 +1646,54 @@ GST_START_TEST (test_dec_superseded_key_stays_gone)
 
 GST_END_TEST;
 
+/* Key management re-sending a decryption key it already gave (the same bytes through
+ * `add-key`, as it would after a reconnect) must not reset that key's replay window:
+ * the store keeps the key object and says nothing, so recorded frames stay dead. */
+GST_START_TEST (test_dec_same_key_added_again)
+{
+  GstE2eeSFrameKey *ref = reference_key (&keys, DEFAULT_SUITE, 4, 7);
+  GstElement *dec = make_dec (DEFAULT_SUITE, 4, 7);
+  GBytes *plain = make_plain (30, 90);
+  GstBuffer *recorded[3], *key;
+  GstStructure *st;
+  gboolean ok = FALSE;
+  GstBus *bus;
+  GstHarness *h;
+  guint i, round;
+
+  h = harness_for (gst_object_ref (dec), &bus, OPUS_SFRAME_CAPS);
+  for (i = 0; i < G_N_ELEMENTS (recorded); i++) {
+    recorded[i] = encrypt_frame (ref, plain, NULL);
+    gst_buffer_unref (push_pull (h, gst_buffer_copy_deep (recorded[i])));
+  }
+  for (round = 0; round < 2; round++) {
+    key = key_buffer (&keys, 7);
+    g_signal_emit_by_name (dec, "add-key", (guint64) 4, key, &ok);
+    gst_buffer_unref (key);
+    fail_unless (ok, "the same key again was refused");
+    for (i = 0; i < G_N_ELEMENTS (recorded); i++)
+      push_bad (h, gst_buffer_copy_deep (recorded[i]));
+  }
+  st = get_stats (dec);
+  fail_unless_equals_uint64 (get_u64 (st, "frames"), G_N_ELEMENTS (recorded));
+  fail_unless_equals_uint64 (get_u64 (st, "dropped-replay-duplicate"),
+      2 * G_N_ELEMENTS (recorded));
+  fail_unless_equals_int (g_value_get_uint (gst_structure_get_value (st, "keys")), 1);
+  gst_structure_free (st);
+  /* The key goes on decrypting new frames. */
+  push_good (h, ref, 5, 90);
+
+  for (i = 0; i < G_N_ELEMENTS (recorded); i++)
+    gst_buffer_unref (recorded[i]);
+  g_bytes_unref (plain);
+  gst_e2ee_sframe_key_unref (ref);
+  gst_harness_teardown (h);
+  free_bus (dec, bus);
+  gst_object_unref (dec);
+}
+
+GST_END_TEST;
+
 /* A `key` too short to be safe is an error on the bus and the element does not start,
  * as with e2eeenc: not a debug line while every frame is dropped as unknown-kid. While
  * running, a short key is refused with a warning and the key in use stays. On a
@@ -1954,6 +2002,7 @@ e2eedec_suite (void)
   tcase_add_test (tc, test_dec_h264_clear_only);
   tcase_add_loop_test (tc, test_dec_superseded_key_stays_gone, 0, N_SUPERSEDE);
   tcase_add_test (tc, test_dec_short_key);
+  tcase_add_test (tc, test_dec_same_key_added_again);
   tcase_add_test (tc, test_dec_replay_window_resized);
   tcase_add_test (tc, test_dec_unknown_kid_messages_bounded);
   tcase_add_test (tc, test_dec_nokey_warning);

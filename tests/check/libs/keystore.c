@@ -396,10 +396,20 @@ GST_START_TEST (test_readd_keeps_key_object)
   fail_unless (gst_e2ee_key_store_ratchet (store, 3, ENC, 8, 0, &new_kid, NULL));
   fail_unless_equals_uint64 (new_kid, 4);
 
-  /* A decryption key is simply replaced. */
+  /* A decryption key given again keeps its object too (a decryptor would otherwise
+   * drop its replay window); another decryption key replaces it. */
   fail_unless (gst_e2ee_key_store_add_key (store, 4 + 0x100, DEC, GCM128, base, 16,
           NULL));
+  key2 = gst_e2ee_key_store_lookup (store, 4 + 0x100, DEC);
   g_string_truncate (log, 0);
+  fail_unless (gst_e2ee_key_store_add_key (store, 4 + 0x100, DEC, GCM128, base, 16,
+          NULL));
+  assert_log (log, "");
+  fail_unless (gst_e2ee_key_store_lookup (store, 4 + 0x100, DEC) == key2,
+      "adding the same decryption key again made a second key object");
+  gst_e2ee_sframe_key_unref (key2);
+  gst_e2ee_sframe_key_unref (key2);
+  fill_key (base, sizeof (base), 6);
   fail_unless (gst_e2ee_key_store_add_key (store, 4 + 0x100, DEC, GCM128, base, 16,
           NULL));
   assert_log (log, "removed 260 dec\nadded 260 dec\n");
