@@ -17,6 +17,8 @@ typedef struct
   JsonArray *entries;
   guint passed, skipped, failed;
   GString *skips;
+  /* Printed after the tally when set: what the file holds that does not apply. */
+  gchar *note;
   /* Values read for the current entry, freed when it is counted. */
   GPtrArray *scratch;
 } MlsVectors;
@@ -84,6 +86,7 @@ static G_GNUC_UNUSED void
 mls_vectors_free (MlsVectors * v)
 {
   g_string_free (v->skips, TRUE);
+  g_free (v->note);
   g_ptr_array_unref (v->scratch);
   g_object_unref (v->parser);
   g_free (v->name);
@@ -115,6 +118,8 @@ mls_vectors_close (MlsVectors * v)
   if (n_other > 0)
     g_print ("; %u entries of suites %s not applicable (suite 1 only)", n_other,
         other->str);
+  if (v->note != NULL)
+    g_print ("; %s", v->note);
   g_print ("\n");
   g_string_free (other, TRUE);
   mls_vectors_free (v);

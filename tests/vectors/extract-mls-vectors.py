@@ -74,7 +74,7 @@ def extract_hpke(src_dir, out_dir):
                     out.append(cur)
                 cur, key = {}, None
                 continue
-            m = re.match(r'^([a-z_ ]+):\s*(.*)$', line)
+            m = re.match(r'^([A-Za-z_ ]+):\s*(.*)$', line)
             if m:
                 key = m.group(1).replace(' ', '_')
                 cur[key] = m.group(2).strip()
@@ -82,6 +82,9 @@ def extract_hpke(src_dir, out_dir):
                 cur[key] += line.strip()
         if cur:
             out.append(cur)
+        for rec in out:
+            for k, val in rec.items():
+                assert re.fullmatch(r'[0-9a-f]*', val), (k, val)
         return out
 
     setup = records(blocks[0])
