@@ -148,7 +148,7 @@ mls_hex (MlsVectors * v, JsonObject * o, const gchar * name)
   for (i = 0; i < len / 2; i++) {
     gint hi = g_ascii_xdigit_value (s[2 * i]), lo = g_ascii_xdigit_value (s[2 * i + 1]);
     fail_unless (hi >= 0 && lo >= 0, "%s: member \"%s\" is not hex", v->name, name);
-    buf[i] = (guint8) (hi << 4 | lo);
+    buf[i] = (guint8) ((guint) hi << 4 | (guint) lo);
   }
   b = g_bytes_new_take (buf, len / 2);
   g_ptr_array_add (v->scratch, b);

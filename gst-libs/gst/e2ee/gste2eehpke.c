@@ -56,7 +56,8 @@ labeled_input (const GstE2eeMlsSuite * s, gboolean kem, const guint8 * prefix,
   gsize len = prefix_len + strlen (VERSION_LABEL) + sid_len + label_len + data_len;
   guint8 *buf = g_malloc (len + 1), *p = buf;
 
-  memcpy (p, prefix, prefix_len);
+  if (prefix_len > 0)
+    memcpy (p, prefix, prefix_len);
   p += prefix_len;
   memcpy (p, VERSION_LABEL, strlen (VERSION_LABEL));
   p += strlen (VERSION_LABEL);

@@ -107,7 +107,10 @@ gst_e2ee_mls_read_u64 (GstE2eeMlsReader * r, guint64 * v, GError ** error)
 gboolean
 gst_e2ee_mls_read_varint (GstE2eeMlsReader * r, guint32 * v, GError ** error)
 {
-  static const guint32 min_value[3] = { 0, 64, 16384 };
+  /* Per prefix 00, 01, 10: the size, the value bits, the smallest minimal value. */
+  static const gsize size[3] = { 1, 2, 4 };
+  static const guint64 mask[3] = { 0x3f, 0x3fff, 0x3fffffff };
+  static const guint64 min_value[3] = { 0, 64, 16384 };
   guint prefix;
   gsize n;
   guint64 value;
@@ -120,10 +123,10 @@ gst_e2ee_mls_read_varint (GstE2eeMlsReader * r, guint32 * v, GError ** error)
         "length prefix 0x%02x uses the reserved 8-byte form", r->data[r->pos]);
     return FALSE;
   }
-  n = (gsize) 1 << prefix;
+  n = size[prefix];
   if (!need (r, n, "a length prefix", error))
     return FALSE;
-  value = read_be (r, n) & ((G_GUINT64_CONSTANT (1) << (8 * n - 2)) - 1);
+  value = read_be (r, n) & mask[prefix];
   if (value < min_value[prefix]) {
     r->pos -= n;
     g_set_error (error, GST_E2EE_MLS_ERROR, GST_E2EE_MLS_ERROR_DECODE,

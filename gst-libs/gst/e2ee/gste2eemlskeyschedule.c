@@ -26,12 +26,14 @@
 #include <string.h>
 #include <openssl/crypto.h>
 
-/* RFC 9420 Table 4. */
-static const struct
+typedef struct
 {
   const gchar *label;
   gsize offset;
-} derived[] = {
+} DerivedSecret;
+
+/* RFC 9420 Table 4. */
+static const DerivedSecret derived[] = {
   {"sender data", offsetof (GstE2eeMlsEpochSecrets, sender_data_secret)},
   {"encryption", offsetof (GstE2eeMlsEpochSecrets, encryption_secret)},
   {"exporter", offsetof (GstE2eeMlsEpochSecrets, exporter_secret)},

@@ -12,8 +12,8 @@ G_BEGIN_DECLS
  * MAX_FORWARD_DISTANCE past the next expected one is refused (a forged generation
  * would otherwise cost 2^32 derivations), and the keys of up to OUT_OF_ORDER_TOLERANCE
  * skipped generations are kept for late messages, the oldest dropped first. */
-#define GST_E2EE_MLS_MAX_FORWARD_DISTANCE 1024
-#define GST_E2EE_MLS_OUT_OF_ORDER_TOLERANCE 32
+#define GST_E2EE_MLS_MAX_FORWARD_DISTANCE 1024u
+#define GST_E2EE_MLS_OUT_OF_ORDER_TOLERANCE 32u
 
 typedef enum
 {
