@@ -26,7 +26,13 @@ G_BEGIN_DECLS
  * @GST_E2EE_MLS_ERROR_GENERATION: a secret-tree generation already consumed, or
  *   beyond the last one a ratchet can reach
  * @GST_E2EE_MLS_ERROR_UNSUPPORTED: a feature out of scope (PSKs, external commits,
- *   ReInit, external senders)
+ *   ReInit, external senders) or not implemented yet
+ * @GST_E2EE_MLS_ERROR_WRONG_GROUP: a message for another group
+ * @GST_E2EE_MLS_ERROR_WRONG_EPOCH: a message for another epoch of the group
+ * @GST_E2EE_MLS_ERROR_UNKNOWN_SENDER: a sender that is not a member (a leaf outside
+ *   the tree, a sender type this operation does not accept)
+ * @GST_E2EE_MLS_ERROR_WIRE_FORMAT: content in a wire format not allowed for it (an
+ *   application message as a PublicMessage), or a wire format other than expected
  *
  * What went wrong, so that a program can act on it (drop a message, refuse a peer,
  * report a bug). Codes are only added, never renumbered.
@@ -43,6 +49,10 @@ typedef enum
   GST_E2EE_MLS_ERROR_BAD_TAG,
   GST_E2EE_MLS_ERROR_GENERATION,
   GST_E2EE_MLS_ERROR_UNSUPPORTED,
+  GST_E2EE_MLS_ERROR_WRONG_GROUP,
+  GST_E2EE_MLS_ERROR_WRONG_EPOCH,
+  GST_E2EE_MLS_ERROR_UNKNOWN_SENDER,
+  GST_E2EE_MLS_ERROR_WIRE_FORMAT,
 } GstE2eeMlsError;
 
 GQuark gst_e2ee_mls_error_quark (void);

@@ -107,6 +107,12 @@ gst_e2ee_mls_secret_tree_free (GstE2eeMlsSecretTree * tree)
   g_free (tree);
 }
 
+guint32
+gst_e2ee_mls_secret_tree_n_leaves (const GstE2eeMlsSecretTree * tree)
+{
+  return tree->n_leaves;
+}
+
 /* Derives down from the one node on the path from the root to leaf that still holds
  * its secret, to the leaf; FALSE with no error if none does (the leaf's ratchets
  * were started already). */

@@ -27,6 +27,7 @@ GstE2eeMlsSecretTree * gst_e2ee_mls_secret_tree_new (const GstE2eeMlsSuite *s,
                                                      const guint8 *encryption_secret,
                                                      guint32 n_leaves, GError **error);
 void     gst_e2ee_mls_secret_tree_free (GstE2eeMlsSecretTree *tree);
+guint32  gst_e2ee_mls_secret_tree_n_leaves (const GstE2eeMlsSecretTree *tree);
 gboolean gst_e2ee_mls_secret_tree_get  (GstE2eeMlsSecretTree *tree, guint32 leaf,
                                         GstE2eeMlsRatchetType type, guint32 generation,
                                         guint8 *key, guint8 *nonce, GError **error);
