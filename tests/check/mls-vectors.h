@@ -221,6 +221,44 @@ mls_to_hex (const guint8 * data, gsize len)
   }                                                                           \
 } G_STMT_END
 
+typedef gboolean (*MlsEntryCheck) (MlsVectors * v, JsonObject * o);
+
+/* Checks every entry of the file (there must be n_entries), prints the tally with
+ * note (may be NULL) and fails the test if an entry failed. */
+static G_GNUC_UNUSED void
+mls_vectors_run (const gchar * name, guint n_entries, MlsEntryCheck check,
+    const gchar * note)
+{
+  MlsVectors *v = mls_vectors_open (name);
+  guint i;
+
+  fail_unless_equals_int (mls_vectors_count (v), n_entries);
+  v->note = g_strdup (note);
+  for (i = 0; i < mls_vectors_count (v); i++)
+    mls_vectors_tally (v, i, check (v, mls_vectors_entry (v, i)));
+  mls_vectors_close (v);
+}
+
+static void mls_flip (JsonObject * o, const gchar * path);
+
+/* For each path, a fresh copy of the file with that field of entry `entry` changed
+ * (mls_flip()) must fail the check. */
+static G_GNUC_UNUSED void
+mls_vectors_expect_detected (const gchar * name, guint entry,
+    const gchar * const *paths, guint n_paths, MlsEntryCheck check)
+{
+  guint i;
+
+  for (i = 0; i < n_paths; i++) {
+    MlsVectors *v = mls_vectors_open (name);
+    JsonObject *o = mls_vectors_entry (v, entry);
+
+    mls_flip (o, paths[i]);
+    fail_if (check (v, o), "%s: %s changed, entry %u passed", name, paths[i], entry);
+    mls_vectors_free (v);
+  }
+}
+
 /* Changes the first byte of a hex member reached by a dotted path
  * ("ref_hash.out", "leaves.0.1.handshake_key": numbers index arrays), in place: the
  * tests check that their checker then fails, so no vector check can pass vacuously. */

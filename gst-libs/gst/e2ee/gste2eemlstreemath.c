@@ -51,26 +51,29 @@ gst_e2ee_mls_tree_root (guint32 n_leaves, guint32 * out)
   return TRUE;
 }
 
-gboolean
-gst_e2ee_mls_tree_left (guint32 x, guint32 * out)
+/* The left child flips the bit below x's run of ones, the right one that bit and the
+ * lowest bit of the run: bits is 1 or 3. */
+static gboolean
+child (guint32 x, guint32 bits, guint32 * out)
 {
   guint32 k = gst_e2ee_mls_tree_level (x);
 
   if (k == 0 || k >= 32)
     return FALSE;
-  *out = x ^ (((guint32) 1u) << (k - 1));
+  *out = x ^ (bits << (k - 1));
   return TRUE;
+}
+
+gboolean
+gst_e2ee_mls_tree_left (guint32 x, guint32 * out)
+{
+  return child (x, 1, out);
 }
 
 gboolean
 gst_e2ee_mls_tree_right (guint32 x, guint32 * out)
 {
-  guint32 k = gst_e2ee_mls_tree_level (x);
-
-  if (k == 0 || k >= 32)
-    return FALSE;
-  *out = x ^ (((guint32) 3u) << (k - 1));
-  return TRUE;
+  return child (x, 3, out);
 }
 
 gboolean
