@@ -659,6 +659,76 @@ GST_START_TEST (test_weak_srtp_refused)
 
 GST_END_TEST;
 
+/* RTCP the policy refuses, on rtcp_sink: plain RTCP under application/x-rtcp caps,
+ * and SRTCP whose own suite (not SRTP's, which is strong here) has the NULL cipher or
+ * a 32-bit tag. Nothing passes, one warning names the SSRC and the reason, and every
+ * packet is counted. */
+GST_START_TEST (test_weak_rtcp_refused)
+{
+  static const struct {
+    const gchar *cipher, *auth;   /* SRTCP's suite; NULL: plain RTCP */
+    const gchar *reason;
+  } cases[] = {
+    {NULL, NULL, "plain-rtp"},
+    {"null", "hmac-sha1-80", "null-cipher"},
+    {"aes-128-icm", "hmac-sha1-32", "weak-auth-tag"},
+  };
+  guint i, n;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    GstBus *bus = gst_bus_new ();
+    GstElement *guard = new_guard ("unprotect", bus);
+    GstBuffer *key = make_key (30, 6);
+    GstHarness *henc = NULL, *hg;
+    gchar *field;
+
+    /* keys for any SSRC: the refusal must not depend on a missing key */
+    g_object_set (guard, "key", key, NULL);
+    hg = harness_for (guard, TRUE, FALSE);
+    if (cases[i].cipher) {
+      GstElement *enc = gst_element_factory_make ("srtpenc", NULL);
+
+      set_suite (enc, &suites[0]);
+      gst_util_set_object_arg (G_OBJECT (enc), "rtcp-cipher", cases[i].cipher);
+      gst_util_set_object_arg (G_OBJECT (enc), "rtcp-auth", cases[i].auth);
+      g_object_set (enc, "key", key, NULL);
+      henc = harness_for (enc, TRUE, TRUE);
+      gst_object_unref (enc);
+      gst_harness_set_src_caps_str (henc, plain_caps_str (TRUE));
+    } else {
+      gst_harness_set_src_caps_str (hg, plain_caps_str (TRUE));
+    }
+    for (n = 0; n < 5; n++) {
+      GstBuffer *pkt = make_rtcp (SSRC, n);
+
+      if (henc) {
+        fail_unless_equals_int (gst_harness_push (henc, pkt), GST_FLOW_OK);
+        pkt = gst_harness_pull (henc);
+        if (n == 0)
+          gst_harness_set_src_caps (hg, gst_pad_get_current_caps (henc->sinkpad));
+      }
+      fail_unless_equals_int (gst_harness_push (hg, pkt), GST_FLOW_OK);
+    }
+    fail_unless (gst_harness_buffers_received (hg) == 0, "%s: %u buffers passed",
+        cases[i].reason, gst_harness_buffers_received (hg));
+    check_violation (bus, GST_MESSAGE_WARNING, SSRC, cases[i].reason);
+    field = g_strconcat ("dropped-", cases[i].reason, NULL);
+    fail_unless_equals_uint64 (stats_u64 (guard, SSRC, field), 5);
+    fail_unless_equals_uint64 (stats_u64 (guard, -1, "dropped"), 5);
+    g_free (field);
+
+    gst_harness_teardown (hg);
+    if (henc)
+      gst_harness_teardown (henc);
+    gst_element_set_bus (guard, NULL);
+    gst_object_unref (guard);
+    gst_object_unref (bus);
+    gst_buffer_unref (key);
+  }
+}
+
+GST_END_TEST;
+
 static guint
 count_drops (GstBus * bus, const gchar * reason, guint ssrc)
 {
@@ -1642,6 +1712,7 @@ srtpguard_suite (void)
   tcase_add_test (tc, test_rekey_srtcp_from_srtpenc);
   tcase_add_test (tc, test_plain_rtp_refused);
   tcase_add_test (tc, test_weak_srtp_refused);
+  tcase_add_test (tc, test_weak_rtcp_refused);
   tcase_add_test (tc, test_replay_and_tamper);
   tcase_add_test (tc, test_mki_switch);
   tcase_add_test (tc, test_mixed_suites);
