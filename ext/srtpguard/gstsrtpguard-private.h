@@ -70,6 +70,11 @@ struct _GstSrtpGuard {
   gboolean src_caps_dirty[2];
 
   GHashTable *streams;          /* ssrc -> GstSrtpGuardStream */
+  /* Protect mode: every (master key, SSRC) pair that protected a packet, as GBytes
+   * digests, for the element's lifetime (restarts, clear-keys and remove-key
+   * included), so that none protects in new SRTP state again (see
+   * gst_srtp_guard_stream_set_params()). */
+  GHashTable *used_keys;
   guint64 untracked_dropped[GST_SRTP_GUARD_N_REASONS];
   GstSrtpGuardDropLog untracked_log;
 

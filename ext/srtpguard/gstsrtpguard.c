@@ -63,8 +63,8 @@
  * * `srtpguard-drop`: packets were dropped (see #GstSrtpGuard:post-drop-messages).
  *   Fields: `ssrc` (guint, absent when the packet was too malformed to name one),
  *   `reason` (string: `plain-rtp`, `null-cipher`, `null-auth`, `weak-auth-tag`,
- *   `authentication`, `replay`, `bad-mki`, `no-key`, `key-expired`, `malformed`,
- *   `other`), `count` (guint64: drops of this SSRC for this reason since the previous
+ *   `authentication`, `replay`, `bad-mki`, `no-key`, `key-expired`, `key-reused`,
+ *   `malformed`, `other`), `count` (guint64: drops of this SSRC for this reason since the previous
  *   message, this one included).
  * * `srtpguard-key-limit`: a master key reached a usage limit. Fields: `ssrc`
  *   (guint), `limit` (string: `soft` or `hard`), `packets` (guint64 protected or
@@ -77,6 +77,17 @@
  * mode) whose text starts with "Media encryption required" and names the SSRC, with
  * a details structure `srtpguard-violation`: `ssrc` (guint), `reason` (string, as
  * above). Invalid keys or SRTP fields post a %GST_LIBRARY_ERROR warning.
+ *
+ * In protect mode the guard never protects two packets with the same master key,
+ * SSRC and packet index (RTP or SRTCP), which would repeat keystream (with AES-GCM,
+ * nonces). libsrtp starts the indices again with every new context, so a (key, SSRC)
+ * pair that protected packets is refused once its context is gone or would be reset:
+ * after PLAYING → NULL → PLAYING, #GstSrtpGuard::clear-keys or
+ * #GstSrtpGuard::remove-key, and when that key comes back after another one or with
+ * another suite or MKI. The SSRC's packets are then dropped (`key-reused`) until it
+ * gets a new key, with one message as for a policy violation (#GstSrtpGuard:on-violation)
+ * whose text starts with "Key reuse refused" and whose details' `reason` is
+ * `key-reused`. GStreamer's srtpenc repeats indices after a restart.
  *
  * ## Example launch lines
  * |[
@@ -242,6 +253,7 @@ gst_srtp_guard_finalize (GObject * object)
   guint i;
 
   g_hash_table_unref (self->streams);
+  g_hash_table_unref (self->used_keys);
   for (i = 0; i < 2; i++)
     gst_srtp_guard_params_free (self->caps_params[i]);
   gst_srtp_guard_params_free (self->prop_params);
@@ -268,6 +280,8 @@ gst_srtp_guard_init (GstSrtpGuard * self)
   self->drop_message_interval = DEFAULT_DROP_MESSAGE_INTERVAL;
   self->streams = g_hash_table_new_full (NULL, NULL, NULL,
       (GDestroyNotify) gst_srtp_guard_stream_free);
+  self->used_keys = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+      (GDestroyNotify) g_bytes_unref, NULL);
   gst_srtp_guard_init_pads (self);
 }
 

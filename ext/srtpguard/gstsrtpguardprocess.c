@@ -154,8 +154,14 @@ violation_locked (GstSrtpGuard * self, GstSrtpGuardStream * stream, guint32 ssrc
 {
   gboolean error = self->on_violation == GST_SRTP_GUARD_VIOLATION_ERROR;
   gboolean protect = self->mode == GST_SRTP_GUARD_MODE_PROTECT;
+  gboolean reuse = reason == GST_SRTP_GUARD_REASON_KEY_REUSED;
 
-  if (stream && !is_rtcp) {
+  if (stream && !is_rtcp && reuse) {
+    /* the suite is fine, the key is spent */
+    saw_media_locked (self, stream,
+        stream->params->rtp_cipher != GST_SRTP_GUARD_CIPHER_NULL, bits > 0, bits, TRUE,
+        ctx);
+  } else if (stream && !is_rtcp) {
     saw_media_locked (self, stream, reason != GST_SRTP_GUARD_REASON_PLAIN_RTP &&
         reason != GST_SRTP_GUARD_REASON_NULL_CIPHER,
         reason == GST_SRTP_GUARD_REASON_NULL_CIPHER ||
@@ -177,6 +183,10 @@ violation_locked (GstSrtpGuard * self, GstSrtpGuardStream * stream, guint32 ssrc
       case GST_SRTP_GUARD_REASON_NULL_AUTH:
         what = g_strdup ("no authentication");
         break;
+      case GST_SRTP_GUARD_REASON_KEY_REUSED:
+        what = g_strdup ("this master key already protected packets of this SSRC; "
+            "it needs a new key");
+        break;
       default:
         what = g_strdup_printf ("%u-bit authentication tag, min-auth-tag-bits is %u",
             bits, self->min_auth_tag_bits);
@@ -184,8 +194,15 @@ violation_locked (GstSrtpGuard * self, GstSrtpGuardStream * stream, guint32 ssrc
     }
     err = g_error_new (GST_STREAM_ERROR,
         protect ? GST_STREAM_ERROR_ENCODE : GST_STREAM_ERROR_DECRYPT,
-        "Media encryption required: SSRC %u (0x%08x): %s", ssrc, ssrc, what);
-    debug = g_strdup_printf ("require-encryption is TRUE; %s packets of this SSRC are "
+        "%s: SSRC %u (0x%08x): %s", reuse ? "Key reuse refused" :
+        "Media encryption required", ssrc, ssrc, what);
+    debug = reuse ?
+        g_strdup_printf ("its SRTP state is gone (restart, clear-keys, remove-key) "
+        "or would be reset (the key came back after another one, or with another "
+        "suite or MKI), and the packet indices would repeat, and with them the "
+        "keystream (GCM: nonces); outgoing packets of this SSRC are dropped until "
+        "it gets a new key (on-violation=%s)", error ? "error" : "drop") :
+        g_strdup_printf ("require-encryption is TRUE; %s packets of this SSRC are "
         "dropped (on-violation=%s)", protect ? "outgoing" : "incoming",
         error ? "error" : "drop");
     details = gst_structure_new ("srtpguard-violation",
@@ -376,7 +393,7 @@ gst_srtp_guard_apply_params_locked (GstSrtpGuard * self,
     if (stream->params && gst_srtp_guard_params_equal (stream->params, params))
       continue;
     if (gst_srtp_guard_stream_set_params (stream, gst_srtp_guard_params_copy (params),
-            source, self->replay_window_size, &err)) {
+            source, self->replay_window_size, self->used_keys, &err)) {
       GST_INFO_OBJECT (self, "new keys for SSRC %u, packet index kept", stream->ssrc);
     } else {
       g_queue_push_tail (msgs, gst_message_new_warning (GST_OBJECT (self), err,
@@ -456,9 +473,16 @@ process_locked (GstSrtpGuard * self, guint idx, GstBuffer * buf, gboolean is_rtc
       stream = gst_srtp_guard_stream_new (ssrc, !protect);
       /* Keys meant for any SSRC: keep state only once a packet authenticates. */
       tracked = (specific || protect) && track_locked (self, stream);
+      if (protect && !tracked) {
+        /* a context per packet would start its indices again every time */
+        GST_DEBUG_OBJECT (self, "no room to track SSRC %u", ssrc);
+        gst_srtp_guard_params_free (params);
+        record_drop_locked (self, NULL, TRUE, ssrc, GST_SRTP_GUARD_REASON_OTHER, ctx);
+        goto drop;
+      }
     }
     if (!gst_srtp_guard_stream_set_params (stream, params, source,
-            self->replay_window_size, &gerr)) {
+            self->replay_window_size, self->used_keys, &gerr)) {
       g_queue_push_tail (&ctx->msgs, gst_message_new_warning (GST_OBJECT (self), gerr,
               "no usable keys for this SSRC"));
       g_error_free (gerr);
@@ -485,6 +509,11 @@ have_keys:
         GST_SRTP_GUARD_REASON_KEY_EXPIRED, ctx);
     goto drop;
   }
+  if (stream->key_spent) {
+    *flow = violation_locked (self, stream, ssrc, GST_SRTP_GUARD_REASON_KEY_REUSED,
+        is_rtcp, bits, ctx);
+    goto drop;
+  }
   if (stream->session == NULL)  /* NULL/NULL suite, allowed by the policy */
     goto pass;
 
@@ -506,7 +535,9 @@ have_keys:
   }
   if (!tracked)
     tracked = track_locked (self, stream);
-  if (!protect && !is_rtcp)
+  if (protect)
+    gst_srtp_guard_stream_record_key_use (stream, self->used_keys);
+  else if (!is_rtcp)
     gst_srtp_guard_stream_rtp_passed (stream, seq);
 
   stream->key_packets++;
@@ -575,7 +606,8 @@ handle_key_limit (GstSrtpGuard * self, Ctx * ctx)
             gst_srtp_guard_params_equal (stream->params, params))) {
       gst_srtp_guard_params_free (params);
     } else if (!gst_srtp_guard_stream_set_params (stream, params,
-            GST_SRTP_GUARD_SOURCE_SIGNAL, self->replay_window_size, &err)) {
+            GST_SRTP_GUARD_SOURCE_SIGNAL, self->replay_window_size, self->used_keys,
+            &err)) {
       g_queue_push_tail (&msgs, gst_message_new_warning (GST_OBJECT (self), err,
               "could not rekey after a key limit"));
       g_error_free (err);

@@ -306,7 +306,10 @@ gst_srtp_guard_install_properties (GObjectClass * gobject_class)
    * longer of the RTP and RTCP suites'). On a launch line, as hex. Reads back as
    * %NULL: keys are never readable. A change applies to running streams at once, keeping
    * their rollover counters; set #GstSrtpGuard:mki in the same g_object_set() call
-   * to change both together.
+   * to change both together. In protect mode a key that already protected an
+   * SSRC's packets is not used for that SSRC again after its SRTP state is gone
+   * (restart, #GstSrtpGuard::clear-keys, #GstSrtpGuard::remove-key) or when it comes
+   * back after another key: set a new one (see the element documentation).
    *
    * Since: 0.1
    */
@@ -415,7 +418,8 @@ gst_srtp_guard_install_properties (GObjectClass * gobject_class)
    *
    * What a policy violation does besides dropping the packets: `drop` posts a
    * warning message once per SSRC and keeps running, `error` posts an error message
-   * and returns a flow error.
+   * and returns a flow error. The same goes for a protecting guard's refusal of a
+   * key that already protected the SSRC's packets (`key-reused`).
    *
    * Since: 0.1
    */
@@ -606,6 +610,8 @@ gst_srtp_guard_install_signals (GstSrtpGuardClass * klass)
    * @guard: the srtpguard
    *
    * Action signal: forget every SSRC's keys and SRTP state (their statistics too).
+   * In protect mode a key that protected an SSRC's packets is then refused for that
+   * SSRC (`key-reused`): its packet indices would start again.
    *
    * Since: 0.1
    */
@@ -617,7 +623,8 @@ gst_srtp_guard_install_signals (GstSrtpGuardClass * klass)
    * @guard: the srtpguard
    * @ssrc: an SSRC
    *
-   * Action signal: forget the keys and SRTP state of @ssrc.
+   * Action signal: forget the keys and SRTP state of @ssrc. In protect mode a key
+   * that protected packets of @ssrc is then refused for it (`key-reused`).
    *
    * Since: 0.1
    */

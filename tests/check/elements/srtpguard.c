@@ -491,6 +491,278 @@ GST_START_TEST (test_rekey_keeps_roc)
 
 GST_END_TEST;
 
+/* Every (key, SSRC, packet index) a protecting guard sent, RTP and SRTCP apart. */
+typedef struct {
+  GHashTable *seen;
+  const CryptoSuite *suite;
+  guint rtp, rtcp;
+} SentIndices;
+
+/* Pulls what the guard output, and fails on a (key, SSRC, index) sent twice: the
+ * same keystream (AES-CM) or GCM nonce twice. @key_label names the key in use. */
+static void
+collect_sent (SentIndices * sent, GstElement * guard, GstHarness * h, gboolean rtcp,
+    const gchar * key_label)
+{
+  GstBuffer *buf;
+
+  while ((buf = gst_harness_try_pull (h))) {
+    GstMapInfo map;
+    guint32 ssrc, index;
+    gchar *id;
+
+    fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
+    if (rtcp) {
+      /* E flag and SRTCP index: after the tag with GCM (RFC 7714 §17), before it
+       * with AES-CM (RFC 3711 §3.4); no MKI here */
+      gsize at = map.size - 4 - (g_str_has_suffix (sent->suite->cipher, "gcm") ? 0 :
+          sent->suite->tag_bits / 8);
+
+      ssrc = GST_READ_UINT32_BE (map.data + 4);
+      index = GST_READ_UINT32_BE (map.data + at) & 0x7fffffffu;
+      sent->rtcp++;
+    } else {
+      ssrc = GST_READ_UINT32_BE (map.data + 8);
+      /* the sender's ROC is in its stats; nothing here wraps the sequence number */
+      index = (guint32) (stats_u64 (guard, ssrc, "roc") << 16) |
+          GST_READ_UINT16_BE (map.data + 2);
+      sent->rtp++;
+    }
+    gst_buffer_unmap (buf, &map);
+    gst_buffer_unref (buf);
+    id = g_strdup_printf ("key %s, SSRC %u, %s index %u", key_label, ssrc,
+        rtcp ? "SRTCP" : "RTP", index);
+    fail_if (g_hash_table_contains (sent->seen, id), "%s protected twice", id);
+    g_hash_table_add (sent->seen, id);
+  }
+}
+
+static void
+check_key_reuse_refused (GstBus * bus, guint ssrc)
+{
+  GList *msgs = take_messages (bus, GST_MESSAGE_WARNING, NULL);
+  const GstStructure *details = NULL;
+  GError *err = NULL;
+  guint v;
+
+  fail_unless_equals_int (g_list_length (msgs), 1);
+  gst_message_parse_warning (msgs->data, &err, NULL);
+  gst_message_parse_warning_details (msgs->data, &details);
+  fail_unless (g_str_has_prefix (err->message, "Key reuse refused"), "message: %s",
+      err->message);
+  fail_unless (details != NULL);
+  fail_unless (gst_structure_get_uint (details, "ssrc", &v));
+  fail_unless_equals_int (v, ssrc);
+  fail_unless_equals_string (gst_structure_get_string (details, "reason"),
+      "key-reused");
+  g_error_free (err);
+  g_list_free_full (msgs, (GDestroyNotify) gst_message_unref);
+}
+
+static GstCaps *
+plain_caps_with_key (const CryptoSuite * s, GstBuffer * key)
+{
+  GstCaps *caps = gst_caps_from_string (plain_caps_str (FALSE));
+
+  gst_caps_set_simple (caps, "srtp-key", GST_TYPE_BUFFER, key,
+      "srtp-cipher", G_TYPE_STRING, s->cipher, "srtp-auth", G_TYPE_STRING, s->auth,
+      "srtcp-cipher", G_TYPE_STRING, s->cipher, "srtcp-auth", G_TYPE_STRING, s->auth,
+      NULL);
+  return caps;
+}
+
+enum {
+  REUSE_RESTART, REUSE_CLEAR_KEYS, REUSE_REMOVE_KEY, REUSE_KEY_BACK, REUSE_CAPS_BACK,
+  N_REUSE
+};
+
+static void
+push_rtp_and_rtcp (GstHarness * hrtp, GstHarness * hrtcp, guint16 first_seq)
+{
+  guint i;
+
+  for (i = 0; i < 10; i++)
+    fail_unless_equals_int (gst_harness_push (hrtp, make_rtp (first_seq + i, SSRC, 20)),
+        GST_FLOW_OK);
+  for (i = 0; i < 3; i++)
+    fail_unless_equals_int (gst_harness_push (hrtcp, make_rtcp (SSRC, i)), GST_FLOW_OK);
+}
+
+/* A protecting guard never sends two packets under one (key, SSRC, index): not after
+ * PLAYING -> NULL -> PLAYING with a fixed seqnum-offset, clear-keys, remove-key, nor
+ * when the key property or the caps come back to a key that already protected
+ * packets. It refuses such a key (one warning, nothing sent) until it gets a new one. */
+GST_START_TEST (test_protect_no_index_reuse)
+{
+  const CryptoSuite *test_suites[] = { &suites[0], &suites[4] };
+  guint si, sc;
+
+  for (si = 0; si < G_N_ELEMENTS (test_suites); si++) {
+    for (sc = 0; sc < N_REUSE; sc++) {
+      const CryptoSuite *s = test_suites[si];
+      GstBus *bus = gst_bus_new ();
+      GstElement *guard = new_guard ("protect", bus);
+      GstBuffer *k1 = make_key (s->key_len, 21), *k2 = make_key (s->key_len, 22);
+      GstBuffer *k3 = make_key (s->key_len, 23);
+      SentIndices sent = { g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+            NULL), s, 0, 0 };
+      gboolean by_caps = sc == REUSE_CAPS_BACK;
+      GstHarness *hrtp, *hrtcp;
+
+      set_suite (guard, s);
+      if (!by_caps)
+        g_object_set (guard, "key", k1, NULL);
+      hrtp = harness_for (guard, FALSE, FALSE);
+      hrtcp = harness_for (guard, TRUE, FALSE);
+      if (by_caps)
+        gst_harness_set_src_caps (hrtp, plain_caps_with_key (s, k1));
+      else
+        gst_harness_set_src_caps_str (hrtp, plain_caps_str (FALSE));
+      gst_harness_set_src_caps_str (hrtcp, plain_caps_str (TRUE));
+
+      push_rtp_and_rtcp (hrtp, hrtcp, 1000);
+      collect_sent (&sent, guard, hrtp, FALSE, "1");
+      collect_sent (&sent, guard, hrtcp, TRUE, "1");
+      fail_unless_equals_int (sent.rtp, 10);
+      fail_unless_equals_int (sent.rtcp, 3);
+      gst_check_drop_buffers ();
+      g_list_free_full (take_messages (bus, GST_MESSAGE_WARNING, NULL),
+          (GDestroyNotify) gst_message_unref);
+
+      switch (sc) {
+        case REUSE_RESTART:
+          fail_unless_equals_int (gst_element_set_state (guard, GST_STATE_NULL),
+              GST_STATE_CHANGE_SUCCESS);
+          fail_unless_equals_int (gst_element_set_state (guard, GST_STATE_PLAYING),
+              GST_STATE_CHANGE_SUCCESS);
+          gst_harness_push_event (hrtp, gst_event_new_stream_start ("rtp"));
+          gst_harness_push_event (hrtcp, gst_event_new_stream_start ("rtcp"));
+          gst_harness_set_src_caps_str (hrtp, plain_caps_str (FALSE));
+          gst_harness_set_src_caps_str (hrtcp, plain_caps_str (TRUE));
+          break;
+        case REUSE_CLEAR_KEYS:
+          g_signal_emit_by_name (guard, "clear-keys");
+          break;
+        case REUSE_REMOVE_KEY:
+          g_signal_emit_by_name (guard, "remove-key", SSRC);
+          break;
+        case REUSE_KEY_BACK:
+        case REUSE_CAPS_BACK:
+          /* a few packets under another key, then back to the first one */
+          if (by_caps)
+            gst_harness_set_src_caps (hrtp, plain_caps_with_key (s, k2));
+          else
+            g_object_set (guard, "key", k2, NULL);
+          push_rtp_and_rtcp (hrtp, hrtcp, 1010);
+          collect_sent (&sent, guard, hrtp, FALSE, "2");
+          collect_sent (&sent, guard, hrtcp, TRUE, "2");
+          fail_unless_equals_int (sent.rtp, 20);
+          if (by_caps)
+            gst_harness_set_src_caps (hrtp, plain_caps_with_key (s, k1));
+          else
+            g_object_set (guard, "key", k1, NULL);
+          break;
+        default:
+          g_assert_not_reached ();
+      }
+
+      /* the same SSRC and sequence numbers again (a fixed seqnum-offset) */
+      push_rtp_and_rtcp (hrtp, hrtcp, 1000);
+      collect_sent (&sent, guard, hrtp, FALSE, "1");
+      collect_sent (&sent, guard, hrtcp, TRUE, "1");
+      check_key_reuse_refused (bus, SSRC);
+      fail_unless_equals_uint64 (stats_u64 (guard, SSRC, "dropped-key-reused"), 13);
+
+      /* a new key: everything goes out again */
+      if (by_caps)
+        gst_harness_set_src_caps (hrtp, plain_caps_with_key (s, k3));
+      else
+        g_object_set (guard, "key", k3, NULL);
+      push_rtp_and_rtcp (hrtp, hrtcp, 1000);
+      collect_sent (&sent, guard, hrtp, FALSE, "3");
+      collect_sent (&sent, guard, hrtcp, TRUE, "3");
+      fail_unless_equals_int (sent.rtp, sc >= REUSE_KEY_BACK ? 30 : 20);
+      fail_unless_equals_int (sent.rtcp, sc >= REUSE_KEY_BACK ? 9 : 6);
+      fail_unless_equals_int (g_list_length (take_messages (bus, GST_MESSAGE_WARNING,
+                  NULL)), 0);
+
+      gst_harness_teardown (hrtcp);
+      gst_harness_teardown (hrtp);
+      gst_element_set_bus (guard, NULL);
+      gst_object_unref (guard);
+      gst_object_unref (bus);
+      g_hash_table_unref (sent.seen);
+      gst_buffer_unref (k1);
+      gst_buffer_unref (k2);
+      gst_buffer_unref (k3);
+    }
+  }
+}
+
+GST_END_TEST;
+
+/* Changes around the key a protecting guard uses. More keys in its MKI set leave
+ * the context as it is: a packet repeating the last index is still refused as a
+ * replay, where srtp_update_stream() would have forgotten it was sent. Another suite
+ * with the same key would repeat indices: refused as key reuse. */
+GST_START_TEST (test_protect_same_key_changes)
+{
+  static const guint8 mki1[] = { 1 }, mki2[] = { 2 };
+  GstBus *bus = gst_bus_new ();
+  GstElement *guard = new_guard ("protect", bus);
+  GstBuffer *k1 = make_key (30, 31), *k2 = make_key (30, 32);
+  GstBuffer *m1 = make_bytes (mki1, 1), *m2 = make_bytes (mki2, 1);
+  SentIndices sent = { g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL),
+    &suites[0], 0, 0
+  };
+  GstHarness *hrtp, *hrtcp;
+  GstCaps *caps;
+
+  hrtp = harness_for (guard, FALSE, FALSE);
+  hrtcp = harness_for (guard, TRUE, FALSE);
+  caps = plain_caps_with_key (&suites[0], k1);
+  gst_caps_set_simple (caps, "mki", GST_TYPE_BUFFER, m1, NULL);
+  gst_harness_set_src_caps (hrtp, gst_caps_copy (caps));
+  gst_harness_set_src_caps_str (hrtcp, plain_caps_str (TRUE));
+  push_rtp_and_rtcp (hrtp, hrtcp, 1000);
+
+  /* a second key for the MKI set; the first one stays in use */
+  gst_caps_set_simple (caps, "srtp-key2", GST_TYPE_BUFFER, k2, "mki2", GST_TYPE_BUFFER,
+      m2, NULL);
+  gst_harness_set_src_caps (hrtp, caps);
+  fail_unless_equals_int (gst_harness_push (hrtp, make_rtp (1009, SSRC, 20)),
+      GST_FLOW_OK);
+  fail_unless_equals_uint64 (stats_u64 (guard, SSRC, "dropped-replay"), 1);
+  push_rtp_and_rtcp (hrtp, hrtcp, 1010);
+  collect_sent (&sent, guard, hrtp, FALSE, "1");
+  fail_unless_equals_int (sent.rtp, 20);
+  fail_unless_equals_int (gst_harness_buffers_received (hrtcp), 6);
+  fail_unless_equals_int (g_list_length (take_messages (bus, GST_MESSAGE_WARNING,
+              NULL)), 0);
+
+  /* the same key with a shorter tag: the same keystream from index 1020 on */
+  caps = plain_caps_with_key (&suites[1], k1);
+  gst_caps_set_simple (caps, "mki", GST_TYPE_BUFFER, m1, NULL);
+  gst_harness_set_src_caps (hrtp, caps);
+  g_object_set (guard, "min-auth-tag-bits", 32, NULL);
+  push_rtp_and_rtcp (hrtp, hrtcp, 1020);
+  fail_unless_equals_int (gst_harness_buffers_received (hrtp), 20);
+  check_key_reuse_refused (bus, SSRC);
+
+  gst_harness_teardown (hrtcp);
+  gst_harness_teardown (hrtp);
+  gst_element_set_bus (guard, NULL);
+  gst_object_unref (guard);
+  gst_object_unref (bus);
+  g_hash_table_unref (sent.seen);
+  gst_buffer_unref (k1);
+  gst_buffer_unref (k2);
+  gst_buffer_unref (m1);
+  gst_buffer_unref (m2);
+}
+
+GST_END_TEST;
+
 /* GStreamer 1.22's srtpenc restarts its SRTCP index when its key changes. A guard
  * that gets the new keys starts a fresh SRTCP replay window (nothing sent under the
  * old keys authenticates any more), so that SRTCP keeps flowing. */
@@ -1710,6 +1982,8 @@ srtpguard_suite (void)
   tcase_add_test (tc, test_key_in_caps);
   tcase_add_test (tc, test_rekey_keeps_roc);
   tcase_add_test (tc, test_rekey_srtcp_from_srtpenc);
+  tcase_add_test (tc, test_protect_no_index_reuse);
+  tcase_add_test (tc, test_protect_same_key_changes);
   tcase_add_test (tc, test_plain_rtp_refused);
   tcase_add_test (tc, test_weak_srtp_refused);
   tcase_add_test (tc, test_weak_rtcp_refused);
