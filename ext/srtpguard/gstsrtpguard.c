@@ -57,9 +57,13 @@
  *   `signaling-encryption`, `tls-certificate`; empty when green) and `streams`
  *   (#GstValueArray of `srtpguard-stream-status` structures: `ssrc` (guint),
  *   `media-encrypted`, `media-authenticated` (gboolean), `auth-tag-bits` (guint),
- *   `refused` (gboolean: the policy refused this SSRC)). Media counts as encrypted
- *   once the guard has seen RTP and every SSRC it saw was encrypted and
- *   authenticated.
+ *   `refused` (gboolean: the policy refused this SSRC)), at most 16 of them, those
+ *   refused or not encrypted and authenticated first, in SSRC order;
+ *   `streams-seen` (guint: SSRCs whose RTP the guard saw), `streams-refused`
+ *   (guint), `streams-unlisted` (guint: seen SSRCs not in `streams`). Media counts
+ *   as encrypted once the guard has seen RTP and every SSRC it saw was encrypted and
+ *   authenticated. A change of one SSRC's status only is posted within the limit
+ *   below; a change of the connection's status always at once.
  * * `srtpguard-drop`: packets were dropped (see #GstSrtpGuard:post-drop-messages).
  *   Fields: `ssrc` (guint, absent when the packet was too malformed to name one),
  *   `reason` (string: `plain-rtp`, `null-cipher`, `null-auth`, `weak-auth-tag`,
@@ -77,6 +81,12 @@
  * mode) whose text starts with "Media encryption required" and names the SSRC, with
  * a details structure `srtpguard-violation`: `ssrc` (guint), `reason` (string, as
  * above). Invalid keys or SRTP fields post a %GST_LIBRARY_ERROR warning.
+ *
+ * However many SSRCs the input brings, the packet path posts at most 32 messages of
+ * each kind (warnings and errors, status messages for an SSRC's change, drop
+ * messages) at once, then one every 100 ms. Held-back status changes and drop
+ * counts are posted later (at the latest at EOS or stop); the statistics count
+ * everything.
  *
  * In protect mode the guard never protects two packets with the same master key,
  * SSRC and packet index (RTP or SRTCP), which would repeat keystream (with AES-GCM,
@@ -193,10 +203,7 @@ clear_streams (GstSrtpGuard * self, gboolean has_ssrc, guint32 ssrc)
   GQueue msgs = G_QUEUE_INIT;
 
   g_mutex_lock (&self->lock);
-  if (has_ssrc)
-    g_hash_table_remove (self->streams, GUINT_TO_POINTER (ssrc));
-  else
-    g_hash_table_remove_all (self->streams);
+  gst_srtp_guard_forget_streams_locked (self, !has_ssrc, ssrc);
   gst_srtp_guard_update_status_locked (self, TRUE, &msgs);
   g_mutex_unlock (&self->lock);
   gst_srtp_guard_post_messages (self, &msgs);
@@ -231,7 +238,7 @@ gst_srtp_guard_change_state (GstElement * element, GstStateChange transition)
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
     gst_srtp_guard_flush_drop_messages (self);
     g_mutex_lock (&self->lock);
-    g_hash_table_remove_all (self->streams);
+    gst_srtp_guard_forget_streams_locked (self, TRUE, 0);
     for (i = 0; i < 2; i++) {
       g_clear_pointer (&self->caps_params[i], gst_srtp_guard_params_free);
       self->caps_plain[i] = FALSE;
@@ -240,7 +247,10 @@ gst_srtp_guard_change_state (GstElement * element, GstStateChange transition)
     memset (self->untracked_dropped, 0, sizeof (self->untracked_dropped));
     memset (&self->untracked_log, 0, sizeof (self->untracked_log));
     memset (&self->status, 0, sizeof (self->status));
-    self->status_posted = FALSE;
+    self->status_posted = self->status_pending = FALSE;
+    memset (&self->warning_limit, 0, sizeof (self->warning_limit));
+    memset (&self->status_limit, 0, sizeof (self->status_limit));
+    memset (&self->drop_limit, 0, sizeof (self->drop_limit));
     g_mutex_unlock (&self->lock);
   }
   return ret;

@@ -252,9 +252,10 @@ gst_srtp_guard_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_boolean (value, self->tls_certificate_valid);
       break;
     case PROP_STATUS:
-      gst_srtp_guard_status_compute (self->streams, self->signaling_encrypted,
+      gst_srtp_guard_status_compute (&self->counts, self->signaling_encrypted,
           self->tls_certificate_valid, &st);
-      g_value_take_boxed (value, gst_srtp_guard_status_to_structure (&st, self->streams));
+      g_value_take_boxed (value, gst_srtp_guard_status_to_structure (&st, &self->counts,
+              self->streams));
       break;
     case PROP_STATS:
       g_value_take_boxed (value, create_stats_locked (self));
@@ -515,7 +516,8 @@ gst_srtp_guard_install_properties (GObjectClass * gobject_class)
    *
    * Post a `srtpguard-drop` element message for dropped packets, at most one per
    * SSRC and reason every #GstSrtpGuard:drop-message-interval, with the number of
-   * drops it covers. Pending counts are posted at EOS and when stopping.
+   * drops it covers, and overall at most 32 at once, then one every 100 ms. Pending
+   * counts are posted at EOS and when stopping.
    *
    * Since: 0.1
    */

@@ -1001,6 +1001,111 @@ GST_START_TEST (test_weak_rtcp_refused)
 
 GST_END_TEST;
 
+/* The packet path's bus messages per kind: 32 at once, then one every 100 ms
+ * (docs/srtpguard.md, "Bus messages and their limits"). */
+#define MESSAGE_BURST 32
+#define MESSAGE_PERIOD_MS 100
+#define STATUS_MAX_STREAMS 16
+
+static guint
+status_streams (const GstStructure * st, guint * seen, guint * refused,
+    guint * unlisted)
+{
+  fail_unless (gst_structure_get_uint (st, "streams-seen", seen));
+  fail_unless (gst_structure_get_uint (st, "streams-refused", refused));
+  fail_unless (gst_structure_get_uint (st, "streams-unlisted", unlisted));
+  return gst_value_array_get_size (gst_structure_get_value (st, "streams"));
+}
+
+/* Plain RTP of many SSRCs with nobody draining the bus (the refusal path): a bounded
+ * number of warnings, status and drop messages, status messages of bounded size, and
+ * counters that still count every SSRC and packet. */
+GST_START_TEST (test_many_ssrcs_bounded)
+{
+  const guint n = 1000;
+  GstBus *bus = gst_bus_new ();
+  GstElement *guard = new_guard ("unprotect", bus);
+  GstHarness *h = harness_for (guard, FALSE, FALSE);
+  GstStructure *st;
+  GstMessage *msg;
+  guint i, bound, n_warnings = 0, n_status = 0, n_drop = 0, seen, refused, unlisted;
+  guint max_listed = 0;
+  guint64 dropped = 0, count;
+  gint64 start;
+
+  gst_harness_set_src_caps_str (h, plain_caps_str (FALSE));
+  start = g_get_monotonic_time ();
+  for (i = 0; i < n; i++)
+    fail_unless_equals_int (gst_harness_push (h, make_rtp (i, 0x1000 + i, 20)),
+        GST_FLOW_OK);
+  bound = MESSAGE_BURST + 1 +
+      (g_get_monotonic_time () - start) / (MESSAGE_PERIOD_MS * 1000);
+  fail_unless_equals_int (gst_harness_buffers_received (h), 0);
+
+  while ((msg = gst_bus_pop (bus))) {
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+      n_warnings++;
+    } else if (gst_message_has_name (msg, "srtpguard-status")) {
+      n_status++;
+      max_listed = MAX (max_listed, gst_value_array_get_size (gst_structure_get_value
+              (gst_message_get_structure (msg), "streams")));
+    } else if (gst_message_has_name (msg, "srtpguard-drop")) {
+      n_drop++;
+      fail_unless (gst_structure_get_uint64 (gst_message_get_structure (msg), "count",
+              &count));
+      dropped += count;
+    }
+    gst_message_unref (msg);
+  }
+  fail_unless (n_warnings <= bound, "%u warnings for %u SSRCs (at most %u)", n_warnings,
+      n, bound);
+  fail_unless (n_status <= bound, "%u status messages (at most %u)", n_status, bound);
+  fail_unless (n_drop <= bound, "%u drop messages (at most %u)", n_drop, bound);
+  fail_unless (n_warnings > 0 && n_status > 0 && n_drop > 0);
+  fail_unless (max_listed <= STATUS_MAX_STREAMS, "a status lists %u streams",
+      max_listed);
+
+  /* the status and the stats still know every SSRC */
+  g_object_get (guard, "status", &st, NULL);
+  fail_unless_equals_int (status_streams (st, &seen, &refused, &unlisted),
+      STATUS_MAX_STREAMS);
+  fail_unless_equals_int (seen, n);
+  fail_unless_equals_int (refused, n);
+  fail_unless_equals_int (unlisted, n - STATUS_MAX_STREAMS);
+  gst_structure_free (st);
+  fail_unless_equals_uint64 (stats_u64 (guard, -1, "dropped-plain-rtp"), n);
+  g_object_get (guard, "stats", &st, NULL);
+  fail_unless_equals_int (gst_value_array_get_size (gst_structure_get_value (st,
+              "streams")), n);
+  gst_structure_free (st);
+
+  /* EOS posts what the limit held back: every drop is in some message, and the last
+   * status counts every SSRC */
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  n_status = 0;
+  while ((msg = gst_bus_pop (bus))) {
+    if (gst_message_has_name (msg, "srtpguard-drop")) {
+      fail_unless (gst_structure_get_uint64 (gst_message_get_structure (msg), "count",
+              &count));
+      dropped += count;
+    } else if (gst_message_has_name (msg, "srtpguard-status")) {
+      n_status++;
+      status_streams (gst_message_get_structure (msg), &seen, &refused, &unlisted);
+      fail_unless_equals_int (seen, n);
+    }
+    gst_message_unref (msg);
+  }
+  fail_unless_equals_uint64 (dropped, n);
+  fail_unless_equals_int (n_status, 1);
+
+  gst_harness_teardown (h);
+  gst_element_set_bus (guard, NULL);
+  gst_object_unref (guard);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
 static guint
 count_drops (GstBus * bus, const gchar * reason, guint ssrc)
 {
@@ -1987,6 +2092,7 @@ srtpguard_suite (void)
   tcase_add_test (tc, test_plain_rtp_refused);
   tcase_add_test (tc, test_weak_srtp_refused);
   tcase_add_test (tc, test_weak_rtcp_refused);
+  tcase_add_test (tc, test_many_ssrcs_bounded);
   tcase_add_test (tc, test_replay_and_tamper);
   tcase_add_test (tc, test_mki_switch);
   tcase_add_test (tc, test_mixed_suites);
