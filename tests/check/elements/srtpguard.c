@@ -522,9 +522,13 @@ collect_sent (SentIndices * sent, GstElement * guard, GstHarness * h, gboolean r
       index = GST_READ_UINT32_BE (map.data + at) & 0x7fffffffu;
       sent->rtcp++;
     } else {
+      guint64 roc;
+
       ssrc = GST_READ_UINT32_BE (map.data + 8);
-      /* the sender's ROC is in its stats; nothing here wraps the sequence number */
-      index = (guint32) (stats_u64 (guard, ssrc, "roc") << 16) |
+      /* the sender's ROC is in its stats (an SSRC it does not track has none: a
+       * fresh context starts at 0); nothing here wraps the sequence number */
+      roc = stats_u64 (guard, ssrc, "roc");
+      index = (guint32) ((roc == G_MAXUINT64 ? 0 : roc) << 16) |
           GST_READ_UINT16_BE (map.data + 2);
       sent->rtp++;
     }
@@ -759,6 +763,47 @@ GST_START_TEST (test_protect_same_key_changes)
   gst_buffer_unref (k2);
   gst_buffer_unref (m1);
   gst_buffer_unref (m2);
+}
+
+GST_END_TEST;
+
+/* A protecting guard tracks 4096 SSRCs. One more would need a context per packet,
+ * each starting its indices again: its packets are dropped instead. (The 4096 use
+ * the NULL suites, which need no libsrtp context: 4096 contexts take seconds.) */
+GST_START_TEST (test_protect_untracked_ssrcs)
+{
+  static const CryptoSuite null_suite = { "null", "null", 0, 0 };
+  GstElement *guard = new_guard ("protect", NULL);
+  GstBuffer *key = make_key (30, 41);
+  SentIndices sent = { g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL),
+    &suites[0], 0, 0
+  };
+  GstHarness *h;
+  GstBuffer *out;
+  guint i;
+
+  set_suite (guard, &null_suite);
+  g_object_set (guard, "require-encryption", FALSE, NULL);
+  h = harness_for (guard, FALSE, FALSE);
+  /* keys for SSRC only */
+  gst_harness_set_src_caps (h, plain_caps_with_key (&suites[0], key));
+  for (i = 0; i < 4096; i++) {
+    fail_unless_equals_int (gst_harness_push (h, make_rtp (7, 0x1000 + i, 4)),
+        GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    fail_unless (out != NULL);
+    gst_buffer_unref (out);
+  }
+  for (i = 0; i < 2; i++)
+    fail_unless_equals_int (gst_harness_push (h, make_rtp (7, SSRC, 4)), GST_FLOW_OK);
+  collect_sent (&sent, guard, h, FALSE, "1");
+  fail_unless_equals_int (sent.rtp, 0);
+  fail_unless_equals_uint64 (stats_u64 (guard, -1, "dropped-other"), 2);
+
+  gst_harness_teardown (h);
+  gst_object_unref (guard);
+  g_hash_table_unref (sent.seen);
+  gst_buffer_unref (key);
 }
 
 GST_END_TEST;
@@ -2089,6 +2134,7 @@ srtpguard_suite (void)
   tcase_add_test (tc, test_rekey_srtcp_from_srtpenc);
   tcase_add_test (tc, test_protect_no_index_reuse);
   tcase_add_test (tc, test_protect_same_key_changes);
+  tcase_add_test (tc, test_protect_untracked_ssrcs);
   tcase_add_test (tc, test_plain_rtp_refused);
   tcase_add_test (tc, test_weak_srtp_refused);
   tcase_add_test (tc, test_weak_rtcp_refused);
