@@ -132,6 +132,15 @@ new_guard (const gchar * mode, GstBus * bus)
   return guard;
 }
 
+/* Gives back a guard made with new_guard() and its bus */
+static void
+release_guard (GstElement * guard, GstBus * bus)
+{
+  gst_element_set_bus (guard, NULL);
+  gst_object_unref (guard);
+  gst_object_unref (bus);
+}
+
 static void
 set_suite (GstElement * el, const CryptoSuite * s)
 {
@@ -592,6 +601,36 @@ push_rtp_and_rtcp (GstHarness * hrtp, GstHarness * hrtcp, guint16 first_seq)
     fail_unless_equals_int (gst_harness_push (hrtcp, make_rtcp (SSRC, i)), GST_FLOW_OK);
 }
 
+static void
+teardown_protect (GstHarness * hrtp, GstHarness * hrtcp, GstElement * guard,
+    GstBus * bus, SentIndices * sent)
+{
+  gst_harness_teardown (hrtcp);
+  gst_harness_teardown (hrtp);
+  release_guard (guard, bus);
+  g_hash_table_unref (sent->seen);
+}
+
+static void
+push_and_collect (SentIndices * sent, GstElement * guard, GstHarness * hrtp,
+    GstHarness * hrtcp, guint16 first_seq, const gchar * key_label)
+{
+  push_rtp_and_rtcp (hrtp, hrtcp, first_seq);
+  collect_sent (sent, guard, hrtp, FALSE, key_label);
+  collect_sent (sent, guard, hrtcp, TRUE, key_label);
+}
+
+/* A protecting guard's key, from the key property or from its input caps */
+static void
+set_protect_key (GstElement * guard, GstHarness * hrtp, const CryptoSuite * s,
+    GstBuffer * key, gboolean by_caps)
+{
+  if (by_caps)
+    gst_harness_set_src_caps (hrtp, plain_caps_with_key (s, key));
+  else
+    g_object_set (guard, "key", key, NULL);
+}
+
 /* A protecting guard never sends two packets under one (key, SSRC, index): not after
  * PLAYING -> NULL -> PLAYING with a fixed seqnum-offset, clear-keys, remove-key, nor
  * when the key property or the caps come back to a key that already protected
@@ -624,9 +663,7 @@ GST_START_TEST (test_protect_no_index_reuse)
         gst_harness_set_src_caps_str (hrtp, plain_caps_str (FALSE));
       gst_harness_set_src_caps_str (hrtcp, plain_caps_str (TRUE));
 
-      push_rtp_and_rtcp (hrtp, hrtcp, 1000);
-      collect_sent (&sent, guard, hrtp, FALSE, "1");
-      collect_sent (&sent, guard, hrtcp, TRUE, "1");
+      push_and_collect (&sent, guard, hrtp, hrtcp, 1000, "1");
       fail_unless_equals_int (sent.rtp, 10);
       fail_unless_equals_int (sent.rtcp, 3);
       gst_check_drop_buffers ();
@@ -653,49 +690,29 @@ GST_START_TEST (test_protect_no_index_reuse)
         case REUSE_KEY_BACK:
         case REUSE_CAPS_BACK:
           /* a few packets under another key, then back to the first one */
-          if (by_caps)
-            gst_harness_set_src_caps (hrtp, plain_caps_with_key (s, k2));
-          else
-            g_object_set (guard, "key", k2, NULL);
-          push_rtp_and_rtcp (hrtp, hrtcp, 1010);
-          collect_sent (&sent, guard, hrtp, FALSE, "2");
-          collect_sent (&sent, guard, hrtcp, TRUE, "2");
+          set_protect_key (guard, hrtp, s, k2, by_caps);
+          push_and_collect (&sent, guard, hrtp, hrtcp, 1010, "2");
           fail_unless_equals_int (sent.rtp, 20);
-          if (by_caps)
-            gst_harness_set_src_caps (hrtp, plain_caps_with_key (s, k1));
-          else
-            g_object_set (guard, "key", k1, NULL);
+          set_protect_key (guard, hrtp, s, k1, by_caps);
           break;
         default:
           g_assert_not_reached ();
       }
 
       /* the same SSRC and sequence numbers again (a fixed seqnum-offset) */
-      push_rtp_and_rtcp (hrtp, hrtcp, 1000);
-      collect_sent (&sent, guard, hrtp, FALSE, "1");
-      collect_sent (&sent, guard, hrtcp, TRUE, "1");
+      push_and_collect (&sent, guard, hrtp, hrtcp, 1000, "1");
       check_key_reuse_refused (bus, SSRC);
       fail_unless_equals_uint64 (stats_u64 (guard, SSRC, "dropped-key-reused"), 13);
 
       /* a new key: everything goes out again */
-      if (by_caps)
-        gst_harness_set_src_caps (hrtp, plain_caps_with_key (s, k3));
-      else
-        g_object_set (guard, "key", k3, NULL);
-      push_rtp_and_rtcp (hrtp, hrtcp, 1000);
-      collect_sent (&sent, guard, hrtp, FALSE, "3");
-      collect_sent (&sent, guard, hrtcp, TRUE, "3");
+      set_protect_key (guard, hrtp, s, k3, by_caps);
+      push_and_collect (&sent, guard, hrtp, hrtcp, 1000, "3");
       fail_unless_equals_int (sent.rtp, sc >= REUSE_KEY_BACK ? 30 : 20);
       fail_unless_equals_int (sent.rtcp, sc >= REUSE_KEY_BACK ? 9 : 6);
       fail_unless_equals_int (g_list_length (take_messages (bus, GST_MESSAGE_WARNING,
                   NULL)), 0);
 
-      gst_harness_teardown (hrtcp);
-      gst_harness_teardown (hrtp);
-      gst_element_set_bus (guard, NULL);
-      gst_object_unref (guard);
-      gst_object_unref (bus);
-      g_hash_table_unref (sent.seen);
+      teardown_protect (hrtp, hrtcp, guard, bus, &sent);
       gst_buffer_unref (k1);
       gst_buffer_unref (k2);
       gst_buffer_unref (k3);
@@ -753,12 +770,7 @@ GST_START_TEST (test_protect_same_key_changes)
   fail_unless_equals_int (gst_harness_buffers_received (hrtp), 20);
   check_key_reuse_refused (bus, SSRC);
 
-  gst_harness_teardown (hrtcp);
-  gst_harness_teardown (hrtp);
-  gst_element_set_bus (guard, NULL);
-  gst_object_unref (guard);
-  gst_object_unref (bus);
-  g_hash_table_unref (sent.seen);
+  teardown_protect (hrtp, hrtcp, guard, bus, &sent);
   gst_buffer_unref (k1);
   gst_buffer_unref (k2);
   gst_buffer_unref (m1);
@@ -1037,9 +1049,7 @@ GST_START_TEST (test_weak_rtcp_refused)
     gst_harness_teardown (hg);
     if (henc)
       gst_harness_teardown (henc);
-    gst_element_set_bus (guard, NULL);
-    gst_object_unref (guard);
-    gst_object_unref (bus);
+    release_guard (guard, bus);
     gst_buffer_unref (key);
   }
 }
@@ -1144,9 +1154,7 @@ GST_START_TEST (test_many_ssrcs_bounded)
   fail_unless_equals_int (n_status, 1);
 
   gst_harness_teardown (h);
-  gst_element_set_bus (guard, NULL);
-  gst_object_unref (guard);
-  gst_object_unref (bus);
+  release_guard (guard, bus);
 }
 
 GST_END_TEST;
