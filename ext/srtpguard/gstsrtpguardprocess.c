@@ -604,8 +604,8 @@ have_keys:
     goto drop;
   }
   if (stream->key_spent) {
-    *flow = violation_locked (self, stream, ssrc, GST_SRTP_GUARD_REASON_KEY_REUSED,
-        is_rtcp, bits, ctx);
+    *flow = violation_locked (self, tracked ? stream : NULL, ssrc,
+        GST_SRTP_GUARD_REASON_KEY_REUSED, is_rtcp, bits, ctx);
     goto drop;
   }
   if (stream->session == NULL)  /* NULL/NULL suite, allowed by the policy */
