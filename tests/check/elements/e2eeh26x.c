@@ -26,6 +26,7 @@
 #include "../hangguard.h"
 #include "../e2eecheck.h"
 #include "../x265memcheck.h"
+#include <valgrind/valgrind.h>
 
 #define KID 42
 
@@ -34,10 +35,10 @@ static const KeyRecipe keys = { 41, 3, 5 };
 typedef struct
 {
   const gchar *name;
-  gboolean h265;
   const gchar *encoder;
   const gchar *pay;
   guint min_joined;             /* frames e2eedec must have joined from pieces */
+  gboolean h265;
 } H26xCase;
 
 #define X264_SLICED "x264enc tune=zerolatency sliced-threads=true threads=4 " \
@@ -48,22 +49,22 @@ typedef struct
 /* 30 frames, key frames every 10: 3 IDR frames. */
 static const H26xCase cases[] = {
   /* The case: every IDR frame reaches e2eedec in 4 pieces. */
-  {"h264 config-interval=-1 sliced-threads", FALSE, X264_SLICED,
-      "rtph264pay config-interval=-1", 3},
-  {"h264 config-interval=-1 one slice", FALSE,
+  {"h264 config-interval=-1 sliced-threads", X264_SLICED,
+      "rtph264pay config-interval=-1", 3, FALSE},
+  {"h264 config-interval=-1 one slice",
       "x264enc tune=zerolatency threads=1 speed-preset=ultrafast key-int-max=10",
-      "rtph264pay config-interval=-1", 0},
-  {"h264 config-interval=-1 slices=4 fragmented", FALSE,
+      "rtph264pay config-interval=-1", 0, FALSE},
+  {"h264 config-interval=-1 slices=4 fragmented",
         "x264enc speed-preset=ultrafast bframes=0 key-int-max=10 option-string=slices=4",
-      "rtph264pay config-interval=-1 mtu=400", 3},
-  {"h264 config-interval=0 sliced-threads", FALSE, X264_SLICED,
-      "rtph264pay config-interval=0", 0},
-  {"h264 config-interval=1 sliced-threads", FALSE, X264_SLICED,
-      "rtph264pay config-interval=1", 0},
-  {"h265 config-interval=-1 slices=4", TRUE, X265_SLICES,
-      "rtph265pay config-interval=-1", 0},
-  {"h265 config-interval=0 slices=4", TRUE, X265_SLICES,
-      "rtph265pay config-interval=0", 0},
+      "rtph264pay config-interval=-1 mtu=400", 3, FALSE},
+  {"h264 config-interval=0 sliced-threads", X264_SLICED,
+      "rtph264pay config-interval=0", 0, FALSE},
+  {"h264 config-interval=1 sliced-threads", X264_SLICED,
+      "rtph264pay config-interval=1", 0, FALSE},
+  {"h265 config-interval=-1 slices=4", X265_SLICES,
+      "rtph265pay config-interval=-1", 0, TRUE},
+  {"h265 config-interval=0 slices=4", X265_SLICES,
+      "rtph265pay config-interval=0", 0, TRUE},
 };
 
 static const gchar *const needed[] = {
@@ -221,15 +222,14 @@ key_hex (guint8 seed)
   return g_string_free (s, FALSE);
 }
 
+/* A field of @el's `stats`. */
 static guint64
-stat_of (GstElement * pipeline, const gchar * name, const gchar * field)
+stat_of (GstElement * el, const gchar * field)
 {
-  GstElement *el = gst_bin_get_by_name (GST_BIN (pipeline), name);
   GstStructure *s = NULL;
   guint64 v;
 
   g_object_get (el, "stats", &s, NULL);
-  gst_object_unref (el);
   fail_unless (s != NULL);
   v = get_u64 (s, field);
   gst_structure_free (s);
@@ -269,23 +269,29 @@ run_to_eos (GstElement * pipeline)
 GST_START_TEST (test_rtp_h26x)
 {
   const H26xCase *c = &cases[__i__];
-  const gchar *decoder = c->h265 ? "libde265dec" : h264_decoder ();
+  /* Under memcheck, libde265 reads memory it never set, and gives pictures with
+   * bytes it never set: the H.265 pictures are compared outside valgrind only. */
+  const gchar *decoder = !c->h265 ? h264_decoder () : RUNNING_ON_VALGRIND ?
+      "fakesink sync=false" : "libde265dec";
+  gboolean pictures = !g_str_has_prefix (decoder, "fakesink");
   const gchar *codec = c->h265 ? "h265" : "h264";
   gchar *hex = key_hex (1);
   gchar *desc = g_strdup_printf ("videotestsrc num-buffers=30 pattern=ball ! "
       "video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! %s ! %sparse ! "
       "video/x-%s,stream-format=byte-stream,alignment=au ! tee name=t "
-      "t. ! queue ! %s ! appsink name=sink_a sync=false "
+      "t. ! queue ! %s%s "
       "t. ! queue ! e2eeenc name=enc key-id=%d key=%s ! %s ! rtp%sdepay ! "
       "video/x-%s,stream-format=byte-stream,alignment=au ! "
       "e2eedec name=dec layout=codec key-id=%d key=%s ! tee name=u "
       "u. ! queue ! appsink name=frames sync=false "
-      "u. ! queue ! %s ! appsink name=sink_b sync=false",
-      c->encoder, codec, codec, decoder, KID, hex, c->pay, codec, codec, KID, hex,
-      decoder);
+      "u. ! queue ! %s%s",
+      c->encoder, codec, codec, decoder, pictures ? " ! appsink name=sink_a sync=false" :
+      "", KID, hex, c->pay, codec, codec, KID, hex, decoder,
+      pictures ? " ! appsink name=sink_b sync=false" : "");
   GError *err = NULL;
   GstElement *pipeline = gst_parse_launch (desc, &err);
   Capture plain, frames, pics_a, pics_b;
+  GstElement *dec;
   guint i, j, joined;
 
   GST_INFO ("%s: %s", c->name, desc);
@@ -297,8 +303,10 @@ GST_START_TEST (test_rtp_h26x)
   capture_init (&pics_b);
   collect (pipeline, "enc", &plain);
   collect (pipeline, "frames", &frames);
-  collect (pipeline, "sink_a", &pics_a);
-  collect (pipeline, "sink_b", &pics_b);
+  if (pictures) {
+    collect (pipeline, "sink_a", &pics_a);
+    collect (pipeline, "sink_b", &pics_b);
+  }
 
   run_to_eos (pipeline);
 
@@ -319,19 +327,24 @@ GST_START_TEST (test_rtp_h26x)
     g_ptr_array_unref (got);
   }
   /* ... and decodes to exactly the picture the plain stream gives. */
-  fail_unless_equals_int (pics_a.frames->len, plain.frames->len);
-  fail_unless_equals_int (pics_b.frames->len, pics_a.frames->len);
+  if (pictures) {
+    fail_unless_equals_int (pics_a.frames->len, plain.frames->len);
+    fail_unless_equals_int (pics_b.frames->len, pics_a.frames->len);
+  }
   for (i = 0; i < pics_a.frames->len; i++)
     fail_unless (buffers_equal (pics_a.frames->pdata[i], pics_b.frames->pdata[i]),
         "%s: picture %u differs", c->name, i);
 
-  fail_unless_equals_uint64 (stat_of (pipeline, "dec", "frames"), plain.frames->len);
-  fail_unless_equals_uint64 (stat_of (pipeline, "dec", "dropped"), 0);
-  joined = stat_of (pipeline, "dec", "joined");
+  dec = gst_bin_get_by_name (GST_BIN (pipeline), "dec");
+  fail_unless_equals_uint64 (stat_of (dec, "frames"), plain.frames->len);
+  fail_unless_equals_uint64 (stat_of (dec, "dropped"), 0);
+  joined = stat_of (dec, "joined");
   fail_unless (joined >= c->min_joined, "%u frames joined", joined);
-  g_printerr ("%s: %u frames decrypted and decoded, %u joined from pieces, %"
-      G_GUINT64_FORMAT " NAL units removed\n", c->name, plain.frames->len, joined,
-      stat_of (pipeline, "dec", "nal-units-removed"));
+  g_printerr ("%s: %u frames decrypted%s, %u joined from pieces, %"
+      G_GUINT64_FORMAT " NAL units removed\n", c->name, plain.frames->len,
+      pictures ? " and decoded" : " (not decoded under valgrind)", joined,
+      stat_of (dec, "nal-units-removed"));
+  gst_object_unref (dec);
 
   fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
       GST_STATE_CHANGE_SUCCESS);
@@ -459,19 +472,6 @@ dec_harness (GstBus ** bus)
   return harness_for (dec, bus, CAPS_H264);
 }
 
-static guint64
-harness_stat (GstHarness * h, const gchar * field)
-{
-  GstStructure *s = NULL;
-  guint64 v;
-
-  g_object_get (h->element, "stats", &s, NULL);
-  fail_unless (s != NULL);
-  v = get_u64 (s, field);
-  gst_structure_free (s);
-  return v;
-}
-
 static void
 assert_frame (GstBuffer * buf, GPtrArray * want_nals, const gchar * what)
 {
@@ -495,7 +495,7 @@ GST_START_TEST (test_injected_nal_units_removed)
 
   e = encrypted_example (key);
   assert_frame (push_pull (h, annex_b (e, 0)), want, "the frame as sent");
-  fail_unless_equals_uint64 (harness_stat (h, "nal-units-removed"), 1);
+  fail_unless_equals_uint64 (stat_of (h->element, "nal-units-removed"), 1);
   g_ptr_array_unref (e);
 
   /* AUD(0) SPS(1) PPS(2) IDR(3) IDR(4) */
@@ -512,9 +512,9 @@ GST_START_TEST (test_injected_nal_units_removed)
   fail_unless_equals_int (e->len, n_sps + 3);
   assert_frame (push_pull (h, annex_b (e, 40 * GST_MSECOND)), want, "injected");
   /* 1 + the AUD sent, the AUD, EOS and EOS added, the end of stream, 2 PPS copies */
-  fail_unless_equals_uint64 (harness_stat (h, "nal-units-removed"), 1 + 7);
-  fail_unless_equals_uint64 (harness_stat (h, "frames"), 2);
-  fail_unless_equals_uint64 (harness_stat (h, "dropped"), 0);
+  fail_unless_equals_uint64 (stat_of (h->element, "nal-units-removed"), 1 + 7);
+  fail_unless_equals_uint64 (stat_of (h->element, "frames"), 2);
+  fail_unless_equals_uint64 (stat_of (h->element, "dropped"), 0);
   g_ptr_array_unref (e);
 
   g_ptr_array_unref (want);
@@ -558,8 +558,8 @@ GST_START_TEST (test_pieces_joined)
   fail_unless_equals_int (gst_harness_push (h, annex_b (a, 0)), GST_FLOW_OK);
   fail_unless (gst_harness_try_pull (h) == NULL);
   assert_frame (push_pull (h, annex_b (b, 0)), want, "joined");
-  fail_unless_equals_uint64 (harness_stat (h, "joined"), 1);
-  fail_unless_equals_uint64 (harness_stat (h, "dropped"), 0);
+  fail_unless_equals_uint64 (stat_of (h->element, "joined"), 1);
+  fail_unless_equals_uint64 (stat_of (h->element, "dropped"), 0);
   g_ptr_array_unref (a);
   g_ptr_array_unref (b);
   g_ptr_array_unref (e);
@@ -574,8 +574,8 @@ GST_START_TEST (test_pieces_joined)
   g_ptr_array_unref (e);
   e = encrypted_example (key);
   assert_frame (push_pull (h, annex_b (e, 80 * GST_MSECOND)), want, "next frame");
-  fail_unless_equals_uint64 (harness_stat (h, "dropped-authentication"), 1);
-  fail_unless_equals_uint64 (harness_stat (h, "frames"), 2);
+  fail_unless_equals_uint64 (stat_of (h->element, "dropped-authentication"), 1);
+  fail_unless_equals_uint64 (stat_of (h->element, "frames"), 2);
   while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT)) &&
       !gst_message_has_name (msg, "e2eedec-drop"))
     gst_message_unref (msg);
@@ -592,16 +592,16 @@ GST_START_TEST (test_pieces_joined)
   fail_unless_equals_int (gst_harness_push (h, annex_b (b, 160 * GST_MSECOND)),
       GST_FLOW_OK);
   fail_unless (gst_harness_try_pull (h) == NULL);
-  fail_unless_equals_uint64 (harness_stat (h, "dropped-authentication"), 2);
+  fail_unless_equals_uint64 (stat_of (h->element, "dropped-authentication"), 2);
   /* A piece still kept at EOS is dropped then. */
   fail_unless_equals_int (gst_harness_push (h, annex_b (a, 200 * GST_MSECOND)),
       GST_FLOW_OK);
-  fail_unless_equals_uint64 (harness_stat (h, "dropped-authentication"), 2);
+  fail_unless_equals_uint64 (stat_of (h->element, "dropped-authentication"), 2);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   fail_unless (gst_harness_try_pull (h) == NULL);
-  fail_unless_equals_uint64 (harness_stat (h, "dropped-authentication"), 3);
-  fail_unless_equals_uint64 (harness_stat (h, "joined"), 1);
-  fail_unless_equals_uint64 (harness_stat (h, "frames"), 2);
+  fail_unless_equals_uint64 (stat_of (h->element, "dropped-authentication"), 3);
+  fail_unless_equals_uint64 (stat_of (h->element, "joined"), 1);
+  fail_unless_equals_uint64 (stat_of (h->element, "frames"), 2);
 
   g_ptr_array_unref (a);
   g_ptr_array_unref (b);

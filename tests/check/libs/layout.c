@@ -517,10 +517,18 @@ t_ps_rank (gboolean h265, const guint8 * nal)
 
 typedef struct
 {
-  GBytes *nal;
+  const guint8 *nal;
+  gsize size, framing, pos;
   guint rank;
-  gsize framing, pos;
 } TPs;
+
+static gint
+t_ps_bytes (const TPs * x, const TPs * y)
+{
+  gint c = memcmp (x->nal, y->nal, MIN (x->size, y->size));
+
+  return c != 0 ? c : x->size < y->size ? -1 : x->size > y->size ? 1 : 0;
+}
 
 static gint
 cmp_ps_out (gconstpointer a, gconstpointer b)
@@ -530,7 +538,7 @@ cmp_ps_out (gconstpointer a, gconstpointer b)
 
   if (x->rank != y->rank)
     return x->rank < y->rank ? -1 : 1;
-  c = g_bytes_compare (x->nal, y->nal);
+  c = t_ps_bytes (x, y);
   if (c != 0)
     return c;
   return x->pos < y->pos ? -1 : 1;
@@ -564,11 +572,10 @@ t_output (gboolean h265, const guint8 * d, gsize n, guint * removed)
   fail_unless (a != NULL && a->len > 0);
   for (i = 0; i < a->len; i++) {
     TNal *t = &g_array_index (a, TNal, i);
-    TPs p = { NULL, 0, t->start - t->lead, i };
+    TPs p = { d + t->start, t->size, t->start - t->lead, i, 0 };
 
     if (t->cls != T_PARAM)
       continue;
-    p.nal = g_bytes_new (d + t->start, t->size);
     p.rank = t_ps_rank (h265, d + t->start);
     g_array_append_val (ps, p);
   }
@@ -576,12 +583,12 @@ t_output (gboolean h265, const guint8 * d, gsize n, guint * removed)
   for (i = 0; i < ps->len; i++) {
     TPs *p = &g_array_index (ps, TPs, i);
 
-    if (i > 0 && g_bytes_equal (g_array_index (ps, TPs, i - 1).nal, p->nal)) {
+    if (i > 0 && t_ps_bytes (&g_array_index (ps, TPs, i - 1), p) == 0) {
       gone++;
       continue;
     }
-    t_put_nal (o, o->len == 0 ? g_array_index (a, TNal, 0).start : p->framing,
-        BD (p->nal), BL (p->nal));
+    t_put_nal (o, o->len == 0 ? g_array_index (a, TNal, 0).start : p->framing, p->nal,
+        p->size);
   }
   for (i = 0; i < a->len; i++) {
     TNal *t = &g_array_index (a, TNal, i);
@@ -593,8 +600,6 @@ t_output (gboolean h265, const guint8 * d, gsize n, guint * removed)
     t_put_nal (o, o->len == 0 ? g_array_index (a, TNal, 0).start : t->start - t->lead,
         d + t->start, t->size);
   }
-  for (i = 0; i < ps->len; i++)
-    g_bytes_unref (g_array_index (ps, TPs, i).nal);
   g_array_unref (ps);
   g_array_unref (a);
   if (removed)
