@@ -148,6 +148,7 @@
 #include "gste2eebuffer.h"
 #include "gste2eeelement.h"
 #include "gste2eehold.h"
+#include "gste2eejoin.h"
 #include "gste2eertp.h"
 
 #include <string.h>
@@ -287,6 +288,8 @@ struct _GstE2eeDec
   guint64 bytes;
   guint64 held;
   guint64 recovered;
+  guint64 joined;               /* frames that came in pieces (docs/layout.md) */
+  guint64 nal_units_removed;    /* H.26x NAL units not authenticated, not passed on */
   guint64 drops[N_DROP_REASONS];
   guint64 drops_pending[N_DROP_REASONS];
   gint64 last_drop_message[N_DROP_REASONS];     /* monotonic µs, 0 = never */
@@ -319,6 +322,8 @@ struct _GstE2eeDec
   gsize scratch_size;
   GstE2eeHold hold;
   GQueue ready;                 /* decrypted held frames waiting to go out */
+  GstE2eeJoin join;             /* an H.26x frame that may continue in the next buffer */
+  guint pieces;                 /* pieces in the frame being decrypted; 0: not joinable */
   gboolean gap;                 /* frames were lost since the last good one */
   guint held_messages;          /* `held` messages posted since held_messages_since */
   gint64 held_messages_since;   /* monotonic µs, 0 = never */
@@ -1074,6 +1079,7 @@ decrypt_frame (GstE2eeDec * self, GstE2eeBufferMap * map, guint64 kid, guint64 c
   GError *error = NULL;
   gboolean derived = FALSE, ok, first_use, resumed, created = FALSE;
   gsize hlen, pt_len, out_size;
+  guint removed = 0;
 
   /* No lock for the settings: this runs for every frame. */
   refresh_settings (self);
@@ -1128,8 +1134,8 @@ decrypt_frame (GstE2eeDec * self, GstE2eeBufferMap * map, guint64 kid, guint64 c
       self->scratch_size = MAX (map->info.size, 2048);
       self->scratch = g_malloc (self->scratch_size);
     }
-    ok = gst_e2ee_layout_decrypt (key, self->codec, map->info.data, map->info.size,
-        self->scratch, map->info.size, &pt_len, NULL, &error);
+    ok = gst_e2ee_layout_decrypt_full (key, self->codec, map->info.data,
+        map->info.size, self->scratch, map->info.size, &pt_len, NULL, &removed, &error);
     if (ok)
       memcpy (map->info.data, self->scratch, pt_len);
     out_size = pt_len;
@@ -1152,6 +1158,17 @@ decrypt_frame (GstE2eeDec * self, GstE2eeBufferMap * map, guint64 kid, guint64 c
       g_clear_error (&error);
       gst_e2ee_sframe_key_unref (key);
       return GST_FLOW_ERROR;
+    }
+    /* Perhaps only the first pieces of a frame: reported once the next buffer
+     * shows that it is not the rest (gste2eejoin.c). */
+    if (self->pieces > 0 && reason != DROP_MALFORMED_HEADER &&
+        gst_e2ee_join_keep (&self->join, buf, self->pieces, kid, ctr, reason,
+            error->message)) {
+      GST_DEBUG_OBJECT (self, "KID %" G_GUINT64_FORMAT " CTR %" G_GUINT64_FORMAT
+          ": %u piece(s) do not authenticate, kept for the next buffer", kid, ctr,
+          self->pieces);
+      g_clear_error (&error);
+      goto dropped;
     }
     report_drop (self, reason, TRUE, kid, ctr, error->message);
     g_clear_error (&error);
@@ -1187,7 +1204,13 @@ decrypt_frame (GstE2eeDec * self, GstE2eeBufferMap * map, guint64 kid, guint64 c
   st->bytes += pt_len;
   self->frames++;
   self->bytes += pt_len;
+  self->nal_units_removed += removed;
+  if (self->pieces > 1)
+    self->joined++;
   g_mutex_unlock (&self->stats_lock);
+  if (removed > 0)
+    GST_LOG_OBJECT (self, "KID %" G_GUINT64_FORMAT " CTR %" G_GUINT64_FORMAT ": %u "
+        "NAL unit(s) not authenticated, not passed on", kid, ctr, removed);
   /* The key may have gone between the decryption and the lines above, its
    * key-removed/key-expired handler finding nothing to remove: what was just made for
    * it would then stay forever. Checked only when something was made, not per frame. */
@@ -1403,6 +1426,17 @@ expire:
   report_timeouts (self, FALSE);
 }
 
+/* The kept pieces of a frame, if any, were all there was of it. */
+static void
+drop_pieces (GstE2eeDec * self)
+{
+  if (self->join.pieces == NULL)
+    return;
+  report_drop (self, (DropReason) self->join.reason, TRUE, self->join.kid,
+      self->join.ctr, self->join.detail);
+  gst_e2ee_join_clear (&self->join);
+}
+
 static GstFlowReturn
 gst_e2ee_dec_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
@@ -1411,6 +1445,16 @@ gst_e2ee_dec_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   GstE2eeBufferMap map;
   GstFlowReturn ret;
   guint64 kid, ctr;
+  guint pieces = 0;
+
+  if (!self->rtp && (self->codec == GST_E2EE_LAYOUT_CODEC_H264 ||
+          self->codec == GST_E2EE_LAYOUT_CODEC_H265)) {
+    if (gst_e2ee_join_continues (&self->join, self->codec, buf))
+      pieces = gst_e2ee_join_prepend (&self->join, buf);
+    else
+      pieces = 1;
+    drop_pieces (self);
+  }
 
   ret = map_frame (self, buf, &map, &kid, &ctr);
   if (ret != GST_FLOW_OK)
@@ -1424,7 +1468,10 @@ gst_e2ee_dec_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
   }
 
+  /* Only here: frames from the hold are whole frames or nothing. */
+  self->pieces = pieces;
   ret = decrypt_frame (self, &map, kid, ctr);
+  self->pieces = 0;
   if (ret != FLOW_UNKNOWN_KID)
     return ret;
 
@@ -1484,8 +1531,10 @@ flush_hold (GstE2eeDec * self, gboolean report)
       gst_e2ee_held_frame_free (f);
   }
   if (report) {
+    drop_pieces (self);
     report_timeouts (self, TRUE);
   } else {
+    gst_e2ee_join_clear (&self->join);
     g_hash_table_remove_all (self->timeouts);
     self->timeouts_others = 0;
   }
@@ -1668,6 +1717,8 @@ gst_e2ee_dec_get_stats (GstE2eeDec * self)
       "dropped-clear-only", G_TYPE_UINT64, self->drops[DROP_CLEAR_ONLY],
       "held", G_TYPE_UINT64, self->held,
       "recovered", G_TYPE_UINT64, self->recovered,
+      "joined", G_TYPE_UINT64, self->joined,
+      "nal-units-removed", G_TYPE_UINT64, self->nal_units_removed,
       "keys", G_TYPE_UINT, n_keys, NULL);
   gst_e2ee_kid_stats_to_array (self->stats, TRUE, &kids);
   g_mutex_unlock (&self->stats_lock);
@@ -1944,6 +1995,7 @@ gst_e2ee_dec_init (GstE2eeDec * self)
   g_mutex_init (&self->stats_lock);
   self->settings_cookie = 1;
   gst_e2ee_hold_init (&self->hold);
+  gst_e2ee_join_init (&self->join);
   self->timeouts = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   g_queue_init (&self->ready);
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
@@ -2038,6 +2090,12 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
    *   `dropped-replay-too-old`, `dropped-clear-only` (#guint64): drops by reason.
    * * `held` (#guint64): frames held waiting for their key; `recovered` (#guint64):
    *   held frames decrypted once it came.
+   * * `joined` (#guint64): H.264/H.265 frames that arrived in pieces (one buffer per
+   *   slice after `rtph264pay config-interval=-1`) and decrypted once joined.
+   * * `nal-units-removed` (#guint64): H.264/H.265 NAL units received but not passed on
+   *   because nothing authenticates them: access unit delimiters, end of
+   *   sequence/stream NAL units, further copies of parameter sets, whether the sender,
+   *   the payloaders or an attacker put them there (docs/layout.md).
    * * `keys` (#guint): keys in the key store (shared with the pipeline's other
    *   e2eeenc/e2eedec elements).
    * * `kids` (#GstValueArray of #GstStructure `kid-stats`): per KID that decrypted a

@@ -55,10 +55,9 @@ CODECS = {
         enc="x264enc name=encoder tune=zerolatency speed-preset=ultrafast bitrate=600 "
             "key-int-max=600 ! video/x-h264,profile=constrained-baseline ! h264parse ! "
             "video/x-h264,stream-format=byte-stream,alignment=au",
-        # x264enc repeats SPS and PPS in every IDR access unit. config-interval=-1 would
-        # insert another copy right before the IDR slice, after the SEI, where
-        # rtph264depay takes the SPS for the start of a new access unit and cuts the
-        # frame in two pieces that cannot be decrypted.
+        # x264enc repeats SPS and PPS in every IDR access unit: nothing to insert.
+        # (config-interval=-1 would make rtph264depay cut IDR frames in pieces, which
+        # e2eedec joins: docs/layout.md.)
         pay="rtph264pay name=pay config-interval=0 aggregate-mode=zero-latency mtu=1200",
         depay="rtph264depay name=depay ! video/x-h264,stream-format=byte-stream,alignment=au",
         # One thread: frame threading would hold frames back until more arrive.

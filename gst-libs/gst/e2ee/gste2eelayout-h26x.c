@@ -12,6 +12,11 @@
  * inserts them before IDR frames) and may add or drop access unit delimiters. So the
  * metadata authenticates the NAL units that carry content, in order, and the parameter
  * sets as a set (sorted, duplicates removed), and nothing of the framing.
+ *
+ * What the metadata does not authenticate must not reach a decoder either: the receiver
+ * passes on only the authenticated NAL units, in a form that depends on nothing else
+ * (each distinct parameter set once, ahead of the rest), and drops AUDs, end of
+ * sequence/stream NAL units and extra parameter-set copies, whoever inserted them.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -55,6 +60,7 @@ typedef struct
 {
   const guint8 *data;
   gsize size;
+  gsize lead;                   /* framing bytes before it in the received frame */
 } PsRef;
 
 #define PS_STACK 16
@@ -170,22 +176,28 @@ rbsp_skip_ue (Rbsp * r)
  * picture parameter set ID to check they hold the parameter sets an IDR picture needs.
  * Returns the raw payload bytes that hold them, 0 if the NAL unit type has no slice
  * header, or -1 if the fields run past the NAL unit. */
+static gboolean
+is_slice (gboolean h265, guint type)
+{
+  if (h265)
+    return type <= 9 || (type >= 16 && type <= 21);
+  return type == 1 || type == 2 || type == 5 || type == 20 || type == 21;
+}
+
 static gssize
 slice_prefix (gboolean h265, guint type, const guint8 * payload, gsize size)
 {
   Rbsp r = { payload, size, 0, 0, 0, 0 };
   guint b;
 
+  if (!is_slice (h265, type))
+    return 0;
   if (h265) {
-    if (!(type <= 9 || (type >= 16 && type <= 21)))
-      return 0;
     /* first_slice_segment_in_pic_flag, no_output_of_prior_pics_flag (IRAP),
      * slice_pic_parameter_set_id */
     if (!rbsp_bit (&r, &b) || (type >= 16 && !rbsp_bit (&r, &b)) || !rbsp_skip_ue (&r))
       return -1;
   } else {
-    if (!(type == 1 || type == 2 || type == 5 || type == 20 || type == 21))
-      return 0;
     /* first_mb_in_slice, slice_type, pic_parameter_set_id */
     if (!rbsp_skip_ue (&r) || !rbsp_skip_ue (&r) || !rbsp_skip_ue (&r))
       return -1;
@@ -397,13 +409,63 @@ ps_compare (const void *a, const void *b)
   return x->size < y->size ? -1 : x->size > y->size ? 1 : 0;
 }
 
+/* Where a parameter set goes in the receiver's output: the ones others refer to first
+ * (H.264 SPS, SPS extension, subset SPS, then PPS; H.265 VPS, SPS, PPS). */
+static guint
+ps_rank (gboolean h265, const guint8 * nal)
+{
+  if (h265)
+    return ((nal[0] >> 1) & 0x3f) - 32;
+  switch (nal[0] & 0x1f) {
+    case 7:
+      return 0;
+    case 13:
+      return 1;
+    case 15:
+      return 2;
+    default:
+      return 3;
+  }
+}
+
+/* Output order: by rank, then bytewise; copies of one set in the order received, so
+ * that the first copy is the one kept (with its framing). */
+static int
+ps_compare_out (gboolean h265, const PsRef * x, const PsRef * y)
+{
+  guint rx = ps_rank (h265, x->data), ry = ps_rank (h265, y->data);
+  int c;
+
+  if (rx != ry)
+    return rx < ry ? -1 : 1;
+  c = ps_compare (x, y);
+  if (c != 0)
+    return c;
+  return x->data < y->data ? -1 : x->data > y->data ? 1 : 0;
+}
+
+static int
+ps_compare_h264_out (const void *a, const void *b)
+{
+  return ps_compare_out (FALSE, a, b);
+}
+
+static int
+ps_compare_h265_out (const void *a, const void *b)
+{
+  return ps_compare_out (TRUE, a, b);
+}
+
 /* Parameter-set block: u32(count) || count x (u32(size) || NAL unit), the distinct
  * parameter-set NAL units sorted bytewise. */
-static void
-put_parameter_sets (LayoutMetadata * m, const guint8 * d, const NalList * l)
+/* The parameter sets of @l, sorted with @cmp, in @stack if they fit, else in a new
+ * array (free it if it is not @stack). Returns how many. */
+static gsize
+collect_parameter_sets (const guint8 * d, const NalList * l, PsRef * stack,
+    int (*cmp) (const void *, const void *), PsRef ** out)
 {
-  PsRef stack[PS_STACK], *ps = stack;
-  gsize i, n = 0, distinct = 0;
+  PsRef *ps = stack;
+  gsize i, n = 0;
 
   for (i = 0; i < l->n; i++)
     if (l->v[i].cls == NAL_PARAM)
@@ -415,11 +477,25 @@ put_parameter_sets (LayoutMetadata * m, const guint8 * d, const NalList * l)
     if (l->v[i].cls == NAL_PARAM) {
       ps[n].data = d + l->v[i].start;
       ps[n].size = l->v[i].size;
+      ps[n].lead = l->v[i].start - l->v[i].lead;
       n++;
     }
   }
   if (n > 1)
-    qsort (ps, n, sizeof (PsRef), ps_compare);
+    qsort (ps, n, sizeof (PsRef), cmp);
+  *out = ps;
+  return n;
+}
+
+/* Parameter-set block: u32(count) || count x (u32(size) || NAL unit), the distinct
+ * parameter-set NAL units sorted bytewise. */
+static void
+put_parameter_sets (LayoutMetadata * m, const guint8 * d, const NalList * l)
+{
+  PsRef stack[PS_STACK], *ps;
+  gsize i, n, distinct = 0;
+
+  n = collect_parameter_sets (d, l, stack, ps_compare, &ps);
   for (i = 0; i < n; i++)
     if (i == 0 || ps_compare (&ps[i - 1], &ps[i]) != 0)
       distinct++;
@@ -678,11 +754,64 @@ layout_h26x_is_clear_only (gboolean h265, const guint8 * frame, gsize frame_size
   return clear_only;
 }
 
+/* Whether the first slice of @frame does not start a picture (H.264 first_mb_in_slice
+ * > 0, H.265 first_slice_segment_in_pic_flag 0): the rest of an access unit that a
+ * depayloader cut, which these clear fields let it do (docs/layout.md). */
+gboolean
+layout_h26x_is_continuation (gboolean h265, const guint8 * frame, gsize frame_size)
+{
+  const gchar *why = NULL;
+  gboolean cont = FALSE;
+  NalList l;
+  gsize i;
+
+  nal_list_init (&l);
+  if (!parse_nals (h265, frame, frame_size, &l, &why))
+    goto out;
+  for (i = 0; i < l.n; i++) {
+    const Nal *nal = &l.v[i];
+    const guint8 *d = frame + nal->start;
+    guint type = h265 ? (d[0] >> 1) & 0x3f : d[0] & 0x1f, hdr = h265 ? 2 : 1, b;
+    Rbsp r = { NULL, 0, 0, 0, 0, 0 };
+
+    if (!is_slice (h265, type))
+      continue;
+    if (!h265 && type >= 20)
+      hdr = 4;
+    /* The first bit: the flag itself, or ue(v) first_mb_in_slice, 0 only if it is 1.
+     * parse_nals() checked that the fields are there. */
+    r.data = d + hdr;
+    r.size = nal->size - hdr;
+    cont = rbsp_bit (&r, &b) && b == 0;
+    break;
+  }
+
+out:
+  nal_list_clear (&l);
+  return cont;
+}
+
+/* Writes a 4-byte start code if the NAL unit came with @framing of at least 4 bytes
+ * (zero bytes included), else a 3-byte one. Returns the new write position. */
+static gsize
+put_start_code (guint8 * out, gsize w, gsize framing)
+{
+  if (framing >= 4)
+    out[w++] = 0x00;
+  out[w++] = 0x00;
+  out[w++] = 0x00;
+  out[w++] = 0x01;
+  return w;
+}
+
 gboolean
 layout_h26x_decrypt (GstE2eeSFrameKey * key, gboolean h265, const guint8 * in,
     gsize in_size, guint8 * out, gsize out_size, gsize * out_len, guint64 * ctr,
-    GError ** error)
+    guint * removed, GError ** error)
 {
+  PsRef ps_stack[PS_STACK], *ps;
+  gsize n_ps;
+  guint dropped = 0;
   NalList l;
   LayoutMetadata m;
   gsize i, k, regions, s_total, escaped = 0, non_s, p, hl, tag, first = 0, last = 0;
@@ -760,24 +889,36 @@ layout_h26x_decrypt (GstE2eeSFrameKey * key, gboolean h265, const guint8 * in,
           s_total - hl, &len, ctr, error))
     goto out;
 
-  /* Rebuild the frame from the start of @out; the plaintext behind it moves forward. */
+  /* Only the authenticated NAL units go out, in a form that depends on them alone:
+   * each distinct parameter set once, ahead of everything (where the sender's encoder
+   * puts them, and where decoders need them), then the protected NAL units in order.
+   * AUDs, end of sequence/stream NAL units and further parameter-set copies are not
+   * authenticated: whoever added or moved them, the decoder does not see them. Each
+   * NAL unit keeps its 3- or 4-byte start code (the first one the frame's), so the
+   * output is never longer than the input: the plaintext behind it moves forward. */
   src = out + p + hl;
   w = 0;
+  n_ps = collect_parameter_sets (in, &l, ps_stack, h265 ? ps_compare_h265_out :
+      ps_compare_h264_out, &ps);
+  for (i = 0; i < n_ps; i++) {
+    if (i > 0 && ps_compare (&ps[i - 1], &ps[i]) == 0) {
+      dropped++;
+      continue;
+    }
+    w = put_start_code (out, w, w == 0 ? l.v[0].start : ps[i].lead);
+    memcpy (out + w, ps[i].data, ps[i].size);
+    w += ps[i].size;
+  }
+  if (ps != ps_stack)
+    g_free (ps);
   for (i = 0; i < l.n; i++) {
     const Nal *nal = &l.v[i];
 
-    if (carried && i == last) {
-      /* The carrier goes with its start code, 00 00 01 and one zero byte before it;
-       * zero bytes further back were framing of the sender's frame. */
-      gsize f = nal->start - nal->lead;
-
-      f -= f > 3 ? 4 : 3;
-      memcpy (out + w, in + nal->lead, f);
-      w += f;
+    if (nal->cls == NAL_FRAMING)
+      dropped++;
+    if (nal->cls != NAL_PROTECTED || (carried && i == last))
       continue;
-    }
-    memcpy (out + w, in + nal->lead, nal->start - nal->lead);
-    w += nal->start - nal->lead;
+    w = put_start_code (out, w, w == 0 ? l.v[0].start : nal->start - nal->lead);
     if (nal_has_region (nal)) {
       pt_len = nal->piece - (i == first ? hl : 0) - (i == last ? tag : 0);
       memcpy (out + w, in + nal->start, nal->clear);
@@ -790,8 +931,9 @@ layout_h26x_decrypt (GstE2eeSFrameKey * key, gboolean h265, const guint8 * in,
       w += nal->size;
     }
   }
-  memcpy (out + w, in + l.tail, in_size - l.tail);
-  w += in_size - l.tail;
+  g_assert (w <= out_size);
+  if (removed)
+    *removed = dropped;
 
   *out_len = w;
   ok = TRUE;

@@ -46,6 +46,10 @@ G_GNUC_INTERNAL gboolean layout_h26x_decrypt (GstE2eeSFrameKey * key, gboolean h
                                               const guint8 * in, gsize in_size,
                                               guint8 * out, gsize out_size,
                                               gsize * out_len, guint64 * ctr,
-                                              GError ** error);
+                                              guint * removed, GError ** error);
+
+G_GNUC_INTERNAL gboolean layout_h26x_is_continuation (gboolean h265,
+                                                      const guint8 * frame,
+                                                      gsize frame_size);
 
 G_END_DECLS

@@ -572,12 +572,46 @@ gst_e2ee_layout_is_clear_only (GstE2eeLayoutCodec codec, const guint8 * frame,
  * @ctr: (out) (optional): the frame's counter
  * @error: return location for a #GError
  *
+ * Checks and decrypts one frame encrypted with gst_e2ee_layout_encrypt(), as
+ * gst_e2ee_layout_decrypt_full() without the count of removed NAL units.
+ *
+ * Returns: %TRUE if the frame authenticated.
+ *
+ * Since: 0.1
+ */
+gboolean
+gst_e2ee_layout_decrypt (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec,
+    const guint8 * in, gsize in_size, guint8 * out, gsize out_size, gsize * out_len,
+    guint64 * ctr, GError ** error)
+{
+  return gst_e2ee_layout_decrypt_full (key, codec, in, in_size, out, out_size, out_len,
+      ctr, NULL, error);
+}
+
+/**
+ * gst_e2ee_layout_decrypt_full:
+ * @key: the #GstE2eeSFrameKey of the frame's KID (see gst_e2ee_layout_parse_header())
+ * @codec: the layout the sender used
+ * @in: (array length=in_size): the encrypted frame
+ * @in_size: its size
+ * @out: (out caller-allocates) (array length=out_size): where to write the frame; it
+ *   must not overlap @in
+ * @out_size: the size of @out; @in_size is always enough
+ * @out_len: (out): the size of the decrypted frame
+ * @ctr: (out) (optional): the frame's counter
+ * @removed: (out) (optional): how many NAL units of @in are not in the output
+ *   (H.264/H.265: access unit delimiters, end of sequence/stream NAL units and copies
+ *   of parameter sets; 0 for the other codecs)
+ * @error: return location for a #GError
+ *
  * Checks and decrypts one frame encrypted with gst_e2ee_layout_encrypt(). The result is
- * the sender's frame, except that for H.264/H.265 the Annex B framing (start code
- * lengths, zero bytes between NAL units), access unit delimiters and end-of-sequence/stream
- * NAL units, and copies of authenticated parameter sets are as received: RTP
- * depayloaders rewrite them (see docs/layout.md). On failure @out holds no plaintext
- * and @out_len is not set.
+ * the sender's frame, made only of what the tag authenticated. For H.264/H.265 that is
+ * each distinct parameter set once, first, then every other NAL unit of the sender in
+ * order, each after the 3- or 4-byte start code it came with: access unit delimiters,
+ * end of sequence/stream NAL units and further parameter-set copies are not
+ * authenticated (RTP payloaders and depayloaders add, drop and move them, see
+ * docs/layout.md), so they are removed, whoever added them. On failure @out holds no
+ * plaintext and @out_len is not set.
  *
  * Errors (#GST_E2EE_SFRAME_ERROR): %GST_E2EE_SFRAME_ERROR_MALFORMED_HEADER if the layout
  * or the SFrame header does not parse, %GST_E2EE_SFRAME_ERROR_TRUNCATED,
@@ -589,9 +623,9 @@ gst_e2ee_layout_is_clear_only (GstE2eeLayoutCodec codec, const guint8 * frame,
  * Since: 0.1
  */
 gboolean
-gst_e2ee_layout_decrypt (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec,
+gst_e2ee_layout_decrypt_full (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec,
     const guint8 * in, gsize in_size, guint8 * out, gsize out_size, gsize * out_len,
-    guint64 * ctr, GError ** error)
+    guint64 * ctr, guint * removed, GError ** error)
 {
   g_return_val_if_fail (key != NULL, FALSE);
   g_return_val_if_fail (codec_is_valid (codec), FALSE);
@@ -599,6 +633,8 @@ gst_e2ee_layout_decrypt (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec,
   g_return_val_if_fail (out != NULL, FALSE);
   g_return_val_if_fail (out_len != NULL, FALSE);
 
+  if (removed)
+    *removed = 0;
   if (!check_in_out (in, in_size, out, out_size, error))
     return FALSE;
 
@@ -609,10 +645,41 @@ gst_e2ee_layout_decrypt (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec,
     case GST_E2EE_LAYOUT_CODEC_H264:
     case GST_E2EE_LAYOUT_CODEC_H265:
       return layout_h26x_decrypt (key, codec == GST_E2EE_LAYOUT_CODEC_H265, in, in_size,
-          out, out_size, out_len, ctr, error);
+          out, out_size, out_len, ctr, removed, error);
     default:
       return prefix_decrypt (key, codec, in, in_size, out, out_size, out_len, ctr, error);
   }
+}
+
+/**
+ * gst_e2ee_layout_is_continuation:
+ * @codec: the layout the sender used
+ * @frame: (array length=frame_size): a received frame
+ * @frame_size: its size
+ *
+ * Tells whether a received H.264/H.265 access unit is the rest of a frame rather than
+ * a frame: its first slice does not start a picture (first_mb_in_slice is not 0,
+ * first_slice_segment_in_pic_flag is 0; the layout leaves both clear). `rtph264depay`
+ * ends an access unit at every parameter set that follows a slice, so with
+ * `rtph264pay config-interval=-1`, which inserts the parameter sets before every IDR
+ * slice, an IDR frame of several slices reaches the receiver in pieces, all with the
+ * frame's timestamp. Joined in order, they decrypt (see docs/layout.md).
+ *
+ * Returns: %TRUE if @codec is H.264 or H.265 and the first slice of @frame does not
+ *   start a picture.
+ *
+ * Since: 0.1
+ */
+gboolean
+gst_e2ee_layout_is_continuation (GstE2eeLayoutCodec codec, const guint8 * frame,
+    gsize frame_size)
+{
+  g_return_val_if_fail (frame != NULL || frame_size == 0, FALSE);
+
+  if (codec != GST_E2EE_LAYOUT_CODEC_H264 && codec != GST_E2EE_LAYOUT_CODEC_H265)
+    return FALSE;
+  return layout_h26x_is_continuation (codec == GST_E2EE_LAYOUT_CODEC_H265, frame,
+      frame_size);
 }
 
 /**

@@ -100,6 +100,19 @@ gboolean           gst_e2ee_layout_decrypt (GstE2eeSFrameKey *key, GstE2eeLayout
                                             guint64 *ctr, GError **error);
 
 GST_E2EE_API
+gboolean           gst_e2ee_layout_decrypt_full (GstE2eeSFrameKey *key,
+                                                 GstE2eeLayoutCodec codec,
+                                                 const guint8 *in, gsize in_size,
+                                                 guint8 *out, gsize out_size,
+                                                 gsize *out_len, guint64 *ctr,
+                                                 guint *removed, GError **error);
+
+GST_E2EE_API
+gboolean           gst_e2ee_layout_is_continuation (GstE2eeLayoutCodec codec,
+                                                    const guint8 *frame,
+                                                    gsize frame_size);
+
+GST_E2EE_API
 GBytes *           gst_e2ee_layout_encrypt_bytes (GstE2eeSFrameKey *key,
                                                   GstE2eeLayoutCodec codec,
                                                   GBytes *frame, GError **error);

@@ -14,13 +14,13 @@
 #include <gst/app/gstappsink.h>
 #include <gst/e2ee/e2ee.h>
 #include <string.h>
-#include <valgrind/memcheck.h>
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/lsan_interface.h>
 #endif
 #include "../hangguard.h"
 #include "../e2eecheck.h"
 #include "../skips.h"
+#include "../x265memcheck.h"
 
 
 #define SUITE GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128
@@ -66,74 +66,31 @@ encrypt_frame (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec, const guint8 * 
   return out;
 }
 
-/* Decrypts and checks that the result is @want, byte for byte. */
+static GBytes *t_output (gboolean h265, const guint8 * d, gsize n, guint * removed);
+
+/* Decrypts and checks that the result is @want, byte for byte: for H.264/H.265, what
+ * the page says a receiver makes of the sender's frame @want (t_output()). */
 static void
 assert_round_trip (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec,
     const guint8 * frame, gsize frame_size, const guint8 * want, gsize want_size)
 {
   guint8 *out = g_malloc (MAX (frame_size, 1));
+  GBytes *expect = NULL;
   GError *err = NULL;
   gsize len;
 
+  if (codec == GST_E2EE_LAYOUT_CODEC_H264 || codec == GST_E2EE_LAYOUT_CODEC_H265) {
+    expect = t_output (codec == GST_E2EE_LAYOUT_CODEC_H265, want, want_size, NULL);
+    want = g_bytes_get_data (expect, &want_size);
+  }
   if (!gst_e2ee_layout_decrypt (key, codec, frame, frame_size, out, frame_size, &len,
           NULL, &err))
     fail ("decrypt (codec %d): %s", codec, err->message);
   fail_unless_equals_uint64 (len, want_size);
   fail_unless (memcmp (out, want, want_size) == 0, "decrypted frame differs");
   g_free (out);
-}
-
-/* Memcheck sees bytes of libx265's output as uninitialised (with its assembly and
- * without: the encoder writes its bitstream from memory it never fully sets), and
- * x265enc gives the frames it drains at EOS timestamps it never set. The taint reaches
- * the sink and every byte of the layout code that reads the frames. The encoded frames
- * are this test's input, not what it tests: as they leave x265enc, tell memcheck they
- * are defined. A no-op outside valgrind. (What memcheck sees inside x265enc itself is
- * in tests/valgrind/gst.supp.) */
-static GstPadProbeReturn
-x265_output_defined (GstPad * pad, GstPadProbeInfo * info, gpointer unused)
-{
-  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
-  guint i;
-
-  VALGRIND_MAKE_MEM_DEFINED (&GST_BUFFER_PTS (buf), sizeof (GstClockTime));
-  VALGRIND_MAKE_MEM_DEFINED (&GST_BUFFER_DTS (buf), sizeof (GstClockTime));
-  VALGRIND_MAKE_MEM_DEFINED (&GST_BUFFER_DURATION (buf), sizeof (GstClockTime));
-  VALGRIND_MAKE_MEM_DEFINED (&GST_BUFFER_OFFSET (buf), sizeof (guint64));
-  VALGRIND_MAKE_MEM_DEFINED (&GST_BUFFER_OFFSET_END (buf), sizeof (guint64));
-  /* Memory by memory: mapping a buffer of several would mark a merged copy. */
-  for (i = 0; i < gst_buffer_n_memory (buf); i++) {
-    GstMemory *mem = gst_buffer_peek_memory (buf, i);
-    GstMapInfo map;
-
-    fail_unless (gst_memory_map (mem, &map, GST_MAP_READ));
-    VALGRIND_MAKE_MEM_DEFINED (map.data, map.size);
-    gst_memory_unmap (mem, &map);
-  }
-  return GST_PAD_PROBE_OK;
-}
-
-static void
-probe_x265enc (GstElement * pipe)
-{
-  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (pipe));
-  GValue v = G_VALUE_INIT;
-
-  while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
-    GstElement *e = g_value_get_object (&v);
-    GstElementFactory *f = gst_element_get_factory (e);
-
-    if (f && strcmp (GST_OBJECT_NAME (f), "x265enc") == 0) {
-      GstPad *src = gst_element_get_static_pad (e, "src");
-
-      gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, x265_output_defined, NULL,
-          NULL);
-      gst_object_unref (src);
-    }
-    g_value_reset (&v);
-  }
-  g_value_unset (&v);
-  gst_iterator_free (it);
+  if (expect)
+    g_bytes_unref (expect);
 }
 
 /* Runs "@desc ! appsink" to EOS; returns the buffers, and the caps in @caps. */
@@ -527,6 +484,108 @@ t_parameter_sets (GByteArray * md, gboolean h265, const guint8 * d, GArray * nal
   g_ptr_array_unref (ps);
 }
 
+static guint
+t_ps_rank (gboolean h265, const guint8 * nal)
+{
+  guint t = t_type (h265, nal);
+
+  if (h265)
+    return t - 32;
+  return t == 7 ? 0 : t == 13 ? 1 : t == 15 ? 2 : 3;
+}
+
+typedef struct
+{
+  const guint8 *nal;
+  gsize size, framing, pos;
+  guint rank;
+} TPs;
+
+static gint
+t_ps_bytes (const TPs * x, const TPs * y)
+{
+  gint c = memcmp (x->nal, y->nal, MIN (x->size, y->size));
+
+  return c != 0 ? c : x->size < y->size ? -1 : x->size > y->size ? 1 : 0;
+}
+
+static gint
+cmp_ps_out (gconstpointer a, gconstpointer b)
+{
+  const TPs *x = a, *y = b;
+  gint c;
+
+  if (x->rank != y->rank)
+    return x->rank < y->rank ? -1 : 1;
+  c = t_ps_bytes (x, y);
+  if (c != 0)
+    return c;
+  return x->pos < y->pos ? -1 : 1;
+}
+
+static void
+t_put_nal (GByteArray * o, gsize framing, const guint8 * nal, gsize size)
+{
+  if (framing >= 4)
+    g_byte_array_append (o, (const guint8 *) "\x00", 1);
+  g_byte_array_append (o, (const guint8 *) "\x00\x00\x01", 3);
+  g_byte_array_append (o, nal, size);
+}
+
+/* What the page's Decryption section says a receiver outputs for the plaintext frame
+ * @d (received with this framing): the distinct parameter sets, by rank (H.264 SPS,
+ * SPS extension, subset SPS, PPS; H.265 VPS, SPS, PPS) then bytewise, each once with
+ * the framing of its first copy; then the protected NAL units in order. The first
+ * NAL unit out gets the frame's leading framing; 4 bytes of start code where the NAL
+ * unit came with at least 4 bytes of framing, else 3. @removed: the NAL units left
+ * out. */
+static GBytes *
+t_output (gboolean h265, const guint8 * d, gsize n, guint * removed)
+{
+  GByteArray *o = g_byte_array_new ();
+  GArray *ps = g_array_new (FALSE, FALSE, sizeof (TPs));
+  gsize tail;
+  GArray *a = t_split (h265, d, n, &tail);
+  guint i, gone = 0;
+
+  fail_unless (a != NULL && a->len > 0);
+  for (i = 0; i < a->len; i++) {
+    TNal *t = &g_array_index (a, TNal, i);
+    TPs p = { d + t->start, t->size, t->start - t->lead, i, 0 };
+
+    if (t->cls != T_PARAM)
+      continue;
+    p.rank = t_ps_rank (h265, d + t->start);
+    g_array_append_val (ps, p);
+  }
+  g_array_sort (ps, cmp_ps_out);
+  for (i = 0; i < ps->len; i++) {
+    TPs *p = &g_array_index (ps, TPs, i);
+
+    if (i > 0 && t_ps_bytes (&g_array_index (ps, TPs, i - 1), p) == 0) {
+      gone++;
+      continue;
+    }
+    t_put_nal (o, o->len == 0 ? g_array_index (a, TNal, 0).start : p->framing, p->nal,
+        p->size);
+  }
+  for (i = 0; i < a->len; i++) {
+    TNal *t = &g_array_index (a, TNal, i);
+
+    if (t->cls == T_FRAMING)
+      gone++;
+    if (t->cls != T_PROT)
+      continue;
+    t_put_nal (o, o->len == 0 ? g_array_index (a, TNal, 0).start : t->start - t->lead,
+        d + t->start, t->size);
+  }
+  g_array_unref (ps);
+  g_array_unref (a);
+  if (removed)
+    *removed = gone;
+  return g_byte_array_free_to_bytes (o);
+}
+
 /* Checks an encrypted H.264/H.265 frame against the page: same NAL units with clear
  * headers, parameter sets and framing untouched, encrypted regions canonically escaped
  * with no start code or 00 00 00/02 anywhere in a NAL unit, and a decryption with only
@@ -704,7 +763,7 @@ t_all_nals (gboolean h265, GBytes * d)
 
 /* Flips each bit of @e in turn. Only bits of unauthenticated H.26x framing (start-code
  * zero bytes, access unit delimiters, end-of-sequence/stream NAL units) may be
- * accepted, and then the frame's content must be the original's. */
+ * accepted, and then the output must hold exactly the NAL units of an untouched one. */
 static guint
 flip_every_bit (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec, const guint8 * in,
     gsize in_size, const guint8 * e, gsize e_size)
@@ -722,7 +781,11 @@ flip_every_bit (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec, const guint8 *
     gsize tail, i, j;
     GArray *a = t_split (h265, e, e_size, &tail);
 
-    orig = t_content (h265, in, in_size);
+    GBytes *want = t_output (h265, in, in_size, NULL);
+
+    /* What goes out, in order: the frame's own NAL units, nothing of the framing */
+    orig = t_content (h265, BD (want), BL (want));
+    g_bytes_unref (want);
     for (i = 0; i < a->len; i++) {
       TNal *t = &g_array_index (a, TNal, i);
 
@@ -1300,35 +1363,6 @@ GST_END_TEST;
 
 /* ---- What depayloaders do to H.264, and what an attacker may not ----------- */
 
-/* Protected NAL units in order, then the distinct parameter sets sorted: what the
- * layout authenticates. */
-static GPtrArray *
-t_canon (gboolean h265, const guint8 * d, gsize n)
-{
-  GPtrArray *c = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  GPtrArray *ps = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  gsize tail;
-  GArray *a = t_split (h265, d, n, &tail);
-  guint i;
-
-  fail_unless (a != NULL);
-  for (i = 0; i < a->len; i++) {
-    TNal *t = &g_array_index (a, TNal, i);
-
-    if (t->cls == T_PROT)
-      g_ptr_array_add (c, g_bytes_new (d + t->start, t->size));
-    else if (t->cls == T_PARAM)
-      g_ptr_array_add (ps, g_bytes_new (d + t->start, t->size));
-  }
-  g_ptr_array_sort (ps, cmp_bytes);
-  for (i = 0; i < ps->len; i++)
-    if (i == 0 || !g_bytes_equal (ps->pdata[i - 1], ps->pdata[i]))
-      g_ptr_array_add (c, g_bytes_ref (ps->pdata[i]));
-  g_ptr_array_unref (ps);
-  g_array_unref (a);
-  return c;
-}
-
 static GBytes *
 first_idr (gboolean h265)
 {
@@ -1390,25 +1424,29 @@ altered (GBytes * b, gsize at, guint8 x)
 }
 
 /* Decrypts the NAL units @v (consumed) joined with 4-byte start codes. Accepted: the
- * result must carry the original's authenticated content. Rejected: with @code. */
+ * output must be @want byte for byte, whatever was added, dropped or moved, and the
+ * removed count what the page says of this frame. Rejected: with @code. */
 static void
-try_variant (GstE2eeSFrameKey * key, gboolean h265, GPtrArray * v, GPtrArray * canon,
+try_variant (GstE2eeSFrameKey * key, gboolean h265, GPtrArray * v, GBytes * want,
     gint code, const gchar * what)
 {
   GBytes *f = t_join (v);
   guint8 *out = g_malloc (BL (f));
   GError *err = NULL;
   gsize len;
-  gboolean ok = gst_e2ee_layout_decrypt (key, h265 ? GST_E2EE_LAYOUT_CODEC_H265 :
-      GST_E2EE_LAYOUT_CODEC_H264, BD (f), BL (f), out, BL (f), &len, NULL, &err);
+  guint removed = 12345, want_removed;
+  gboolean ok = gst_e2ee_layout_decrypt_full (key, h265 ? GST_E2EE_LAYOUT_CODEC_H265 :
+      GST_E2EE_LAYOUT_CODEC_H264, BD (f), BL (f), out, BL (f), &len, NULL, &removed,
+      &err);
 
   if (code < 0) {
-    GPtrArray *c;
+    GBytes *gone = t_output (h265, BD (f), BL (f), &want_removed);
 
     fail_unless (ok, "%s: %s", what, err ? err->message : "");
-    c = t_canon (h265, out, len);
-    fail_unless (same_content (c, canon), "%s: content differs", what);
-    g_ptr_array_unref (c);
+    fail_unless (len == BL (want) && memcmp (out, BD (want), len) == 0,
+        "%s: the output is not the authenticated frame", what);
+    fail_unless_equals_int (removed, want_removed);
+    g_bytes_unref (gone);
   } else {
     fail_if (ok, "%s was accepted", what);
     fail_unless (g_error_matches (err, GST_E2EE_SFRAME_ERROR, code), "%s: %s", what,
@@ -1420,6 +1458,27 @@ try_variant (GstE2eeSFrameKey * key, gboolean h265, GPtrArray * v, GPtrArray * c
   g_ptr_array_unref (v);
 }
 
+/* A NAL unit of @type (AUD, end of sequence or stream) of @size bytes of any content:
+ * never 00 00 0x, never ending in 00, so it stays one NAL unit. */
+static GBytes *
+junk_nal (gboolean h265, guint type, gsize size, guint32 seed)
+{
+  GRand *rand = g_rand_new_with_seed (seed);
+  guint8 *d = g_malloc (size);
+  gsize i;
+
+  for (i = 0; i < size; i++)
+    d[i] = g_rand_int_range (rand, 1, 256);
+  if (h265) {
+    d[0] = type << 1;
+    d[1] = 0x01;
+  } else {
+    d[0] = 0x60 | type;
+  }
+  g_rand_free (rand);
+  return g_bytes_new_take (d, size);
+}
+
 static void
 check_rewrites (gboolean h265)
 {
@@ -1429,8 +1488,9 @@ check_rewrites (gboolean h265)
   guint sps_t = h265 ? 33 : 7, pps_t = h265 ? 34 : 8, slice_t = h265 ? 20 : 5;
   guint hdr = h265 ? 2 : 1, sps, pps, slice;
   GstE2eeSFrameKey *key = new_key (SUITE, KID);
-  GBytes *in = first_idr (h265), *e;
-  GPtrArray *en, *v, *canon = t_canon (h265, BD (in), BL (in));
+  guint aud_t = h265 ? 35 : 9, eos_t = h265 ? 36 : 10, eob_t = h265 ? 37 : 11;
+  GBytes *in = first_idr (h265), *e, *plain, *want;
+  GPtrArray *en, *v, *pn;
   gsize len;
   guint8 *out;
 
@@ -1441,54 +1501,94 @@ check_rewrites (gboolean h265)
   pps = find_type (h265, en, pps_t);
   slice = find_type (h265, en, slice_t);
   fail_unless (slice + 1 < en->len && t_type (h265, BD (en->pdata[slice + 1])) == slice_t);
+  /* Every accepted variant below decrypts to exactly this: the sender's frame as the
+   * variants frame it (4-byte start codes), less its AUD. */
+  pn = t_all_nals (h265, in);
+  plain = t_join (pn);
+  want = t_output (h265, BD (plain), BL (plain), NULL);
+  g_ptr_array_unref (pn);
 
   /* What depayloaders and payloaders do: accepted. 4-byte start codes everywhere and no
    * zero padding (rtph264depay), t_join's framing: */
-  try_variant (key, h265, copy_nals (en), canon, -1, "4-byte start codes");
+  try_variant (key, h265, copy_nals (en), want, -1, "4-byte start codes");
   /* sprop-parameter-sets prepended (rtph264depay, first access unit) */
   v = copy_nals (en);
   g_ptr_array_insert (v, 0, g_bytes_ref (en->pdata[pps]));
   g_ptr_array_insert (v, 0, g_bytes_ref (en->pdata[sps]));
-  try_variant (key, h265, v, canon, -1, "parameter sets prepended");
+  try_variant (key, h265, v, want, -1, "parameter sets prepended");
   /* parameter sets inserted before the IDR slice (rtph264pay config-interval) */
   v = copy_nals (en);
   g_ptr_array_insert (v, slice, g_bytes_ref (en->pdata[pps]));
   g_ptr_array_insert (v, slice, g_bytes_ref (en->pdata[sps]));
-  try_variant (key, h265, v, canon, -1, "parameter sets inserted");
+  try_variant (key, h265, v, want, -1, "parameter sets inserted");
   /* an access unit delimiter added, or dropped */
   v = copy_nals (en);
   g_ptr_array_insert (v, 0, g_bytes_new_static (h265 ? "\x46\x01\x10" : "\x09\x10",
           h265 ? 3 : 2));
-  try_variant (key, h265, v, canon, -1, "AUD added");
+  try_variant (key, h265, v, want, -1, "AUD added");
   if (!h265) {
     v = copy_nals (en);
     g_ptr_array_remove_index (v, find_type (FALSE, v, 9));
-    try_variant (key, h265, v, canon, -1, "AUD dropped");
+    try_variant (key, h265, v, want, -1, "AUD dropped");
+  }
+
+  /* What an attacker may do, as the layout authenticates neither framing NAL units
+   * nor where parameter sets are: accepted, but none of it reaches the output. */
+  v = copy_nals (en);
+  g_ptr_array_insert (v, slice + 1, junk_nal (h265, eos_t, 40, 1));
+  try_variant (key, h265, v, want, -1, "end of sequence of 40 bytes between slices");
+  v = copy_nals (en);
+  g_ptr_array_add (v, junk_nal (h265, eob_t, 7, 2));
+  try_variant (key, h265, v, want, -1, "end of stream of 7 bytes at the end");
+  v = copy_nals (en);
+  g_ptr_array_insert (v, slice, junk_nal (h265, aud_t, 300, 3));
+  g_ptr_array_insert (v, 0, junk_nal (h265, eos_t, h265 ? 2 : 1, 4));
+  try_variant (key, h265, v, want, -1, "AUD of 300 bytes before a slice, EOS first");
+  v = copy_nals (en);
+  g_ptr_array_add (v, g_bytes_ref (en->pdata[sps]));
+  g_ptr_array_remove_index (v, sps);
+  try_variant (key, h265, v, want, -1, "SPS moved after the slices");
+  v = copy_nals (en);
+  g_ptr_array_insert (v, slice + 1, g_bytes_ref (en->pdata[pps]));
+  g_ptr_array_insert (v, 0, g_bytes_ref (en->pdata[pps]));
+  g_ptr_array_add (v, g_bytes_ref (en->pdata[pps]));
+  try_variant (key, h265, v, want, -1, "PPS three more times");
+  v = copy_nals (en);
+  v->pdata[sps] = en->pdata[pps];
+  v->pdata[pps] = en->pdata[sps];
+  try_variant (key, h265, v, want, -1, "PPS before SPS");
+  if (h265) {
+    guint vps = find_type (TRUE, en, 32);
+
+    v = copy_nals (en);
+    g_ptr_array_add (v, g_bytes_ref (en->pdata[vps]));
+    g_ptr_array_remove_index (v, vps);
+    try_variant (key, h265, v, want, -1, "VPS moved after the slices");
   }
 
   /* What an attacker may not do: rejected. */
   v = copy_nals (en);
   g_ptr_array_insert (v, 0, altered (en->pdata[sps], BL (en->pdata[sps]) - 2, 0x10));
-  try_variant (key, h265, v, canon, AUTH, "an altered SPS added");
+  try_variant (key, h265, v, want, AUTH, "an altered SPS added");
   v = copy_nals (en);
   replace_nal (v, sps, altered (en->pdata[sps], BL (en->pdata[sps]) - 2, 0x10));
-  try_variant (key, h265, v, canon, AUTH, "SPS altered");
+  try_variant (key, h265, v, want, AUTH, "SPS altered");
   v = copy_nals (en);
   g_ptr_array_remove_index (v, pps);
-  try_variant (key, h265, v, canon, AUTH, "PPS dropped");
+  try_variant (key, h265, v, want, AUTH, "PPS dropped");
   v = copy_nals (en);
   v->pdata[slice] = en->pdata[slice + 1];
   v->pdata[slice + 1] = en->pdata[slice];
-  try_variant (key, h265, v, canon, AUTH, "slices swapped");
+  try_variant (key, h265, v, want, AUTH, "slices swapped");
   v = copy_nals (en);
   g_ptr_array_insert (v, slice, g_bytes_ref (en->pdata[slice]));
-  try_variant (key, h265, v, canon, AUTH, "slice duplicated");
+  try_variant (key, h265, v, want, AUTH, "slice duplicated");
   v = copy_nals (en);
   g_ptr_array_remove_index (v, slice + 1);
-  try_variant (key, h265, v, canon, AUTH, "slice dropped");
+  try_variant (key, h265, v, want, AUTH, "slice dropped");
   v = copy_nals (en);
   replace_nal (v, slice, altered (en->pdata[slice], hdr - 1, h265 ? 0x01 : 0x20));
-  try_variant (key, h265, v, canon, AUTH, "NAL header altered");
+  try_variant (key, h265, v, want, AUTH, "NAL header altered");
 
   /* The last ciphertext byte of one slice moved to the front of the next, both
    * re-escaped canonically: the concatenated ciphertext and the clear bytes are what
@@ -1512,12 +1612,13 @@ check_rewrites (gboolean h265)
     v = copy_nals (en);
     replace_nal (v, slice, g_byte_array_free_to_bytes (n0));
     replace_nal (v, slice + 1, g_byte_array_free_to_bytes (n1));
-    try_variant (key, h265, v, canon, AUTH, "region boundary moved");
+    try_variant (key, h265, v, want, AUTH, "region boundary moved");
     g_byte_array_unref (p0);
     g_byte_array_unref (p1);
   }
 
-  g_ptr_array_unref (canon);
+  g_bytes_unref (want);
+  g_bytes_unref (plain);
   g_ptr_array_unref (en);
   g_bytes_unref (e);
   g_bytes_unref (in);
