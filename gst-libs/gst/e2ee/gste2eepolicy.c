@@ -260,6 +260,37 @@ entry_clear (Entry * e)
   g_free (e->key);
 }
 
+/* No brackets and no control characters: what GKeyFile takes in a section name. */
+static gboolean
+plain_text (const gchar * name)
+{
+  const gchar *c;
+
+  for (c = name; *c != '\0'; c++)
+    if (*c == '[' || *c == ']' || g_ascii_iscntrl (*c))
+      return FALSE;
+  return TRUE;
+}
+
+/* Every setting name is lower-case letters, digits and '-'; so is "locked". A
+ * localised key (`name[de]`) is taken by GKeyFile and refused as an unknown setting
+ * later; anything else is refused here. */
+static gboolean
+is_key_name (const gchar * key)
+{
+  const gchar *c = key;
+
+  while (g_ascii_isalnum (*c) || *c == '-')
+    c++;
+  if (*c == '[') {
+    c++;
+    while (g_ascii_isalnum (*c) || *c == '_' || *c == '@' || *c == '.')
+      c++;
+    return c[0] == ']' && c[1] == '\0';
+  }
+  return *c == '\0';
+}
+
 /* GKeyFile reads the values but keeps no line numbers, and silently merges a section
  * or a key given twice: this pass over the text finds the lines, and refuses what
  * GKeyFile would accept without telling. */
@@ -307,7 +338,7 @@ scan_lines (const gchar * text, PolicyData * d, GArray * entries, Problems * p)
         table = d->users;
       }
       if (kind == GST_E2EE_POLICY_LEVEL_DEFAULT || (sub != NULL && sub[0] == '\0') ||
-          strpbrk (name, "[]") != NULL) {
+          !plain_text (name)) {
         problem (p, GST_E2EE_POLICY_ERROR_UNKNOWN_SECTION, lineno,
             "unknown section [%s]: expected [account], [group:NAME] or [user:NAME]",
             name);
@@ -340,6 +371,13 @@ scan_lines (const gchar * text, PolicyData * d, GArray * entries, Problems * p)
     g_strchomp (line);
     if (line[0] == '\0') {
       problem (p, GST_E2EE_POLICY_ERROR_SYNTAX, lineno, "a value without a key");
+      continue;
+    }
+    if (current != NULL && !is_key_name (line)) {
+      /* Named here, with its line: GKeyFile would refuse the whole file without one. */
+      problem (p, GST_E2EE_POLICY_ERROR_UNKNOWN_SETTING, lineno,
+          "[%s] unknown setting '%s' (settings: see docs/policy.md)", current->section,
+          line);
       continue;
     }
     if (current == NULL) {

@@ -13,7 +13,7 @@
 
 /* Largest max-e2ee-participants accepted: far above any service's cap, low enough
  * that a typo of a few extra digits is refused rather than taken for "no cap". */
-#define MAX_PARTICIPANTS 100000
+#define MAX_PARTICIPANTS 100000u
 
 static gboolean
 parse_boolean (const gchar * text, GValue * value, gchar ** why)
