@@ -720,6 +720,65 @@ GST_START_TEST (test_suite_minimum)
 
 GST_END_TEST;
 
+/* ---- The sample in docs/policy.md ------------------------------------------------ */
+
+GST_START_TEST (test_docs_sample)
+{
+  const gchar *root = g_getenv ("GST_E2EE_SOURCE_ROOT");
+  gchar *doc_path, *doc = NULL, *path;
+  const gchar *start, *end;
+  GstE2eePolicy *policy;
+  GstE2eeResolvedPolicy *r;
+  gchar **warnings;
+  guint kinds = 99;
+
+  fail_unless (root != NULL, "meson sets GST_E2EE_SOURCE_ROOT");
+  doc_path = g_build_filename (root, "docs", "policy.md", NULL);
+  fail_unless (g_file_get_contents (doc_path, &doc, NULL, NULL), "%s", doc_path);
+  start = strstr (doc, "```ini\n");
+  fail_unless (start != NULL);
+  start += strlen ("```ini\n");
+  end = strstr (start, "```");
+  fail_unless (end != NULL);
+  {
+    gchar *sample = g_strndup (start, end - start);
+    path = write_policy ("sample.conf", sample);
+    g_free (sample);
+  }
+  policy = load_ok (path);
+  warnings = gst_e2ee_policy_get_warnings (policy);
+  fail_unless_equals_int (g_strv_length (warnings), 0);
+  g_strfreev (warnings);
+
+  /* E2EE required and locked at account level; no phone legs but in support. */
+  r = gst_e2ee_policy_resolve (policy, "sales", "bob");
+  fail_unless_equals_int (get_bool (r, "e2ee-default"), TRUE);
+  assert_origin (r, "e2ee-default", ACCOUNT, TRUE);
+  assert_origin (r, "host-may-toggle-e2ee", ACCOUNT, TRUE);
+  fail_unless (gst_structure_get_flags (gst_e2ee_resolved_policy_get_settings (r),
+          "allowed-stream-kinds", GST_TYPE_E2EE_STREAM_KINDS, &kinds));
+  fail_unless_equals_int (kinds, GST_E2EE_STREAM_KINDS_NONE);
+  assert_origin (r, "allowed-stream-kinds", ACCOUNT, FALSE);
+  gst_e2ee_resolved_policy_unref (r);
+
+  r = gst_e2ee_policy_resolve (policy, "support", "alice");
+  fail_unless (gst_structure_get_flags (gst_e2ee_resolved_policy_get_settings (r),
+          "allowed-stream-kinds", GST_TYPE_E2EE_STREAM_KINDS, &kinds));
+  fail_unless_equals_int (kinds, GST_E2EE_STREAM_KINDS_PSTN);
+  assert_origin (r, "allowed-stream-kinds", GROUP, FALSE);
+  fail_unless_equals_uint64 (get_uint64 (r, "key-rotation-interval"), 600 * GST_SECOND);
+  assert_origin (r, "key-rotation-interval", USER, FALSE);
+  fail_unless_equals_int (count_warnings (gst_e2ee_resolved_policy_get_warnings (r)), 0);
+  gst_e2ee_resolved_policy_unref (r);
+
+  g_object_unref (policy);
+  g_free (path);
+  g_free (doc);
+  g_free (doc_path);
+}
+
+GST_END_TEST;
+
 static Suite *
 policy_suite (void)
 {
@@ -737,6 +796,7 @@ policy_suite (void)
   tcase_add_test (tc, test_bad_file_every_line);
   tcase_add_test (tc, test_reload);
   tcase_add_test (tc, test_suite_minimum);
+  tcase_add_test (tc, test_docs_sample);
   return s;
 }
 
