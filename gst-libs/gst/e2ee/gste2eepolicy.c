@@ -312,7 +312,7 @@ scan_lines (const gchar * text, PolicyData * d, GArray * entries, Problems * p)
 
     if (line[0] == '[') {
       gsize len = strlen (line);
-      gchar *name;
+      const gchar *name;
       const gchar *sub = NULL;
       GstE2eePolicyLevel kind = GST_E2EE_POLICY_LEVEL_DEFAULT;
       GHashTable *table = NULL;
@@ -325,7 +325,8 @@ scan_lines (const gchar * text, PolicyData * d, GArray * entries, Problems * p)
             "[user:NAME]", line);
         continue;
       }
-      name = g_strndup (line + 1, len - 2);
+      line[len - 1] = '\0';
+      name = line + 1;
       if (g_strcmp0 (name, "account") == 0) {
         kind = GST_E2EE_POLICY_LEVEL_ACCOUNT;
       } else if (g_str_has_prefix (name, GROUP_PREFIX)) {
@@ -357,7 +358,6 @@ scan_lines (const gchar * text, PolicyData * d, GArray * entries, Problems * p)
           d->account = current;
         in_bad_section = FALSE;
       }
-      g_free (name);
       continue;
     }
 
@@ -495,6 +495,15 @@ account_lock_warnings (PolicyData * d, const gchar * path)
   g_ptr_array_add (d->warnings, NULL);
 }
 
+static void
+add_empty_account (PolicyData * d)
+{
+  if (d->account == NULL) {
+    d->account = level_new ("account", GST_E2EE_POLICY_LEVEL_ACCOUNT, 0);
+    g_ptr_array_insert (d->levels, 0, d->account);
+  }
+}
+
 static PolicyData *
 policy_data_load (const gchar * path, GError ** error)
 {
@@ -508,6 +517,11 @@ policy_data_load (const gchar * path, GError ** error)
   Problems p = { path, NULL, -1 };
   guint i;
 
+  if (path == NULL) {
+    g_set_error_literal (error, GST_E2EE_POLICY_ERROR, GST_E2EE_POLICY_ERROR_READ,
+        "no policy file: the policy was not made by gst_e2ee_policy_new_from_file()");
+    return NULL;
+  }
   if (!g_file_get_contents (path, &text, &len, &err)) {
     g_set_error (error, GST_E2EE_POLICY_ERROR, GST_E2EE_POLICY_ERROR_READ, "%s",
         err->message);
@@ -550,10 +564,7 @@ policy_data_load (const gchar * path, GError ** error)
     }
   }
   if (p.first_code < 0) {
-    if (d->account == NULL) {
-      d->account = level_new ("account", GST_E2EE_POLICY_LEVEL_ACCOUNT, 0);
-      g_ptr_array_insert (d->levels, 0, d->account);
-    }
+    add_empty_account (d);
     account_lock_warnings (d, path);
   } else {
     g_set_error_literal (error, GST_E2EE_POLICY_ERROR, p.first_code, p.text->str);
@@ -635,6 +646,11 @@ static void
 gst_e2ee_policy_init (GstE2eePolicy * policy)
 {
   g_mutex_init (&policy->lock);
+  /* Made without a file (g_object_new() from a binding): only the defaults, until a
+   * reload reads a file. */
+  policy->data = policy_data_new ();
+  add_empty_account (policy->data);
+  g_ptr_array_add (policy->data->warnings, NULL);
 }
 
 static void
@@ -746,16 +762,17 @@ GstE2eePolicy *
 gst_e2ee_policy_new_from_file (const gchar * path, GError ** error)
 {
   GstE2eePolicy *policy;
+  PolicyData *d;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  policy = g_object_new (GST_E2EE_TYPE_POLICY, "path", path, NULL);
-  policy->data = policy_data_load (path, error);
-  if (policy->data == NULL) {
-    g_object_unref (policy);
+  d = policy_data_load (path, error);
+  if (d == NULL)
     return NULL;
-  }
+  policy = g_object_new (GST_E2EE_TYPE_POLICY, "path", path, NULL);
+  policy_data_free (policy->data);
+  policy->data = d;
   GST_INFO_OBJECT (policy, "read policy %s", path);
   log_warnings (policy, policy->data);
   return policy;

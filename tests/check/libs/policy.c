@@ -696,6 +696,32 @@ GST_START_TEST (test_reload)
 
 GST_END_TEST;
 
+GST_START_TEST (test_no_file)
+{
+  /* What a binding's GstE2ee.Policy() makes: defaults, and a reload that says why it
+   * cannot read anything. */
+  GstE2eePolicy *policy = g_object_new (GST_E2EE_TYPE_POLICY, NULL);
+  GstE2eeResolvedPolicy *r = gst_e2ee_policy_resolve (policy, "g", "u");
+  GError *error = NULL;
+  gchar **warnings = gst_e2ee_policy_get_warnings (policy);
+
+  fail_unless_equals_int (g_strv_length (warnings), 0);
+  assert_origin (r, "e2ee-default", DEFAULT, FALSE);
+  fail_unless_equals_int (get_uint (r, "max-e2ee-participants"), 200);
+  fail_if (gst_e2ee_policy_reload (policy, &error));
+  fail_unless (g_error_matches (error, GST_E2EE_POLICY_ERROR, GST_E2EE_POLICY_ERROR_READ));
+  fail_unless_equals_string (error->message, "no policy file: the policy was not made "
+      "by gst_e2ee_policy_new_from_file()");
+  fail_unless (gst_e2ee_policy_get_path (policy) == NULL);
+
+  g_error_free (error);
+  g_strfreev (warnings);
+  gst_e2ee_resolved_policy_unref (r);
+  g_object_unref (policy);
+}
+
+GST_END_TEST;
+
 /* ---- Cipher suite order ---------------------------------------------------------- */
 
 GST_START_TEST (test_suite_minimum)
@@ -795,6 +821,7 @@ policy_suite (void)
   tcase_add_loop_test (tc, test_bad_file, 0, G_N_ELEMENTS (bad_files));
   tcase_add_test (tc, test_bad_file_every_line);
   tcase_add_test (tc, test_reload);
+  tcase_add_test (tc, test_no_file);
   tcase_add_test (tc, test_suite_minimum);
   tcase_add_test (tc, test_docs_sample);
   return s;
