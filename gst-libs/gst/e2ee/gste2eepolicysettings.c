@@ -78,19 +78,29 @@ parse_cipher_suite (const gchar * text, GValue * value, gchar ** why)
   return TRUE;
 }
 
+/* A whole number from min to max as a guint GValue; @value is untouched otherwise. */
 static gboolean
-parse_tag_bits (const gchar * text, GValue * value, gchar ** why)
+uint_value (const gchar * text, guint min, guint max, GValue * value)
 {
   guint64 v = 0;
 
-  /* The SRTP tag lengths libsrtp2 offers: HMAC-SHA1-32, HMAC-SHA1-80, GCM. */
-  if (!parse_digits (text, strlen (text), 128, &v) || (v != 32 && v != 80 && v != 128)) {
-    *why = g_strdup ("expected 32, 80 or 128");
+  if (!parse_digits (text, strlen (text), max, &v) || v < min)
     return FALSE;
-  }
   g_value_init (value, G_TYPE_UINT);
   g_value_set_uint (value, (guint) v);
   return TRUE;
+}
+
+static gboolean
+parse_tag_bits (const gchar * text, GValue * value, gchar ** why)
+{
+  /* The SRTP tag lengths libsrtp2 offers: HMAC-SHA1-32, HMAC-SHA1-80, GCM. */
+  static const gchar *const lengths[] = { "32", "80", "128", NULL };
+
+  if (g_strv_contains (lengths, text) && uint_value (text, 32, 128, value))
+    return TRUE;
+  *why = g_strdup ("expected 32, 80 or 128");
+  return FALSE;
 }
 
 static gboolean
@@ -132,15 +142,10 @@ parse_time (const gchar * text, GValue * value, gchar ** why)
 static gboolean
 parse_participants (const gchar * text, GValue * value, gchar ** why)
 {
-  guint64 v = 0;
-
-  if (!parse_digits (text, strlen (text), MAX_PARTICIPANTS, &v) || v < 2) {
-    *why = g_strdup_printf ("expected a whole number from 2 to %u", MAX_PARTICIPANTS);
-    return FALSE;
-  }
-  g_value_init (value, G_TYPE_UINT);
-  g_value_set_uint (value, (guint) v);
-  return TRUE;
+  if (uint_value (text, 2, MAX_PARTICIPANTS, value))
+    return TRUE;
+  *why = g_strdup_printf ("expected a whole number from 2 to %u", MAX_PARTICIPANTS);
+  return FALSE;
 }
 
 static gboolean

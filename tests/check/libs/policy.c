@@ -110,6 +110,15 @@ get_uint64 (GstE2eeResolvedPolicy * r, const gchar * name)
   return v;
 }
 
+static guint
+get_kinds (GstE2eeResolvedPolicy * r)
+{
+  guint v = 99;
+  fail_unless (gst_structure_get_flags (gst_e2ee_resolved_policy_get_settings (r),
+          "allowed-stream-kinds", GST_TYPE_E2EE_STREAM_KINDS, &v));
+  return v;
+}
+
 /* ---- Defaults and values ---------------------------------------------------- */
 
 GST_START_TEST (test_defaults)
@@ -120,7 +129,7 @@ GST_START_TEST (test_defaults)
   const GstStructure *s = gst_e2ee_resolved_policy_get_settings (r);
   const gchar *const *names = gst_e2ee_policy_list_settings ();
   gint suite = 0;
-  guint kinds = 99, i;
+  guint i;
   gchar **warnings = gst_e2ee_policy_get_warnings (policy);
 
   fail_unless_equals_int (g_strv_length ((gchar **) names), 11);
@@ -140,9 +149,7 @@ GST_START_TEST (test_defaults)
   fail_unless_equals_int (get_uint (r, "min-srtp-auth-tag-bits"), 80);
   fail_unless_equals_uint64 (get_uint64 (r, "key-rotation-interval"), 0);
   fail_unless_equals_int (get_uint (r, "max-e2ee-participants"), 200);
-  fail_unless (gst_structure_get_flags (s, "allowed-stream-kinds",
-          GST_TYPE_E2EE_STREAM_KINDS, &kinds));
-  fail_unless_equals_int (kinds, GST_E2EE_STREAM_KINDS_NONE);
+  fail_unless_equals_int (get_kinds (r), GST_E2EE_STREAM_KINDS_NONE);
   fail_unless_equals_int (get_bool (r, "cloud-recording"), FALSE);
   fail_unless_equals_int (get_bool (r, "local-recording"), FALSE);
   fail_unless_equals_int (count_warnings (gst_e2ee_resolved_policy_get_warnings (r)), 0);
@@ -181,7 +188,6 @@ GST_START_TEST (test_values)
   GstE2eeResolvedPolicy *r = gst_e2ee_policy_resolve (policy, NULL, NULL);
   const GstStructure *s = gst_e2ee_resolved_policy_get_settings (r);
   gint suite = 0;
-  guint kinds = 0;
 
   fail_unless_equals_int (get_bool (r, "require-media-encryption-third-party"), FALSE);
   fail_unless_equals_int (get_bool (r, "e2ee-default"), FALSE);
@@ -193,9 +199,7 @@ GST_START_TEST (test_values)
   fail_unless_equals_int (get_uint (r, "min-srtp-auth-tag-bits"), 128);
   fail_unless_equals_uint64 (get_uint64 (r, "key-rotation-interval"), 300 * GST_SECOND);
   fail_unless_equals_int (get_uint (r, "max-e2ee-participants"), 1000);
-  fail_unless (gst_structure_get_flags (s, "allowed-stream-kinds",
-          GST_TYPE_E2EE_STREAM_KINDS, &kinds));
-  fail_unless_equals_int (kinds, GST_E2EE_STREAM_KINDS_RTMP | GST_E2EE_STREAM_KINDS_SIP);
+  fail_unless_equals_int (get_kinds (r), GST_E2EE_STREAM_KINDS_RTMP | GST_E2EE_STREAM_KINDS_SIP);
   fail_unless_equals_int (get_bool (r, "cloud-recording"), TRUE);
   fail_unless_equals_int (get_bool (r, "local-recording"), TRUE);
   assert_origin (r, "min-srtp-auth-tag-bits", ACCOUNT, FALSE);
@@ -203,17 +207,13 @@ GST_START_TEST (test_values)
 
   r = gst_e2ee_policy_resolve (policy, NULL, "a");
   fail_unless_equals_uint64 (get_uint64 (r, "key-rotation-interval"), 250 * GST_MSECOND);
-  fail_unless (gst_structure_get_flags (gst_e2ee_resolved_policy_get_settings (r),
-          "allowed-stream-kinds", GST_TYPE_E2EE_STREAM_KINDS, &kinds));
-  fail_unless_equals_int (kinds, GST_E2EE_STREAM_KINDS_H323 | GST_E2EE_STREAM_KINDS_PSTN);
+  fail_unless_equals_int (get_kinds (r), GST_E2EE_STREAM_KINDS_H323 | GST_E2EE_STREAM_KINDS_PSTN);
   assert_origin (r, "key-rotation-interval", USER, FALSE);
   gst_e2ee_resolved_policy_unref (r);
 
   r = gst_e2ee_policy_resolve (policy, NULL, "b");
   fail_unless_equals_uint64 (get_uint64 (r, "key-rotation-interval"), 300 * GST_SECOND);
-  fail_unless (gst_structure_get_flags (gst_e2ee_resolved_policy_get_settings (r),
-          "allowed-stream-kinds", GST_TYPE_E2EE_STREAM_KINDS, &kinds));
-  fail_unless_equals_int (kinds, GST_E2EE_STREAM_KINDS_NONE);
+  fail_unless_equals_int (get_kinds (r), GST_E2EE_STREAM_KINDS_NONE);
   assert_origin (r, "allowed-stream-kinds", USER, FALSE);
   gst_e2ee_resolved_policy_unref (r);
 
@@ -339,7 +339,6 @@ GST_START_TEST (test_levels)
   gchar *path = write_policy ("levels.conf", levels_text);
   GstE2eePolicy *policy = load_ok (path);
   GstE2eeResolvedPolicy *r;
-  guint kinds = 0;
 
   /* Account only. */
   r = gst_e2ee_policy_resolve (policy, NULL, NULL);
@@ -362,9 +361,7 @@ GST_START_TEST (test_levels)
 
   /* bob in sales: the group's lock holds the kinds, bob's own count applies. */
   r = gst_e2ee_policy_resolve (policy, "sales", "bob");
-  fail_unless (gst_structure_get_flags (gst_e2ee_resolved_policy_get_settings (r),
-          "allowed-stream-kinds", GST_TYPE_E2EE_STREAM_KINDS, &kinds));
-  fail_unless_equals_int (kinds, GST_E2EE_STREAM_KINDS_PSTN);
+  fail_unless_equals_int (get_kinds (r), GST_E2EE_STREAM_KINDS_PSTN);
   assert_origin (r, "allowed-stream-kinds", GROUP, TRUE);
   fail_unless_equals_int (get_uint (r, "max-e2ee-participants"), 20);
   assert_origin (r, "max-e2ee-participants", USER, FALSE);
@@ -377,9 +374,7 @@ GST_START_TEST (test_levels)
 
   /* bob in dev: no group lock, so bob's kinds apply; dev's count is overridden. */
   r = gst_e2ee_policy_resolve (policy, "dev", "bob");
-  fail_unless (gst_structure_get_flags (gst_e2ee_resolved_policy_get_settings (r),
-          "allowed-stream-kinds", GST_TYPE_E2EE_STREAM_KINDS, &kinds));
-  fail_unless_equals_int (kinds, GST_E2EE_STREAM_KINDS_SIP);
+  fail_unless_equals_int (get_kinds (r), GST_E2EE_STREAM_KINDS_SIP);
   assert_origin (r, "allowed-stream-kinds", USER, FALSE);
   fail_unless_equals_int (get_uint (r, "max-e2ee-participants"), 20);
   fail_unless_equals_int (count_warnings (gst_e2ee_resolved_policy_get_warnings (r)), 1);
@@ -403,6 +398,25 @@ GST_START_TEST (test_levels)
 
 GST_END_TEST;
 
+/* Expected messages, with @ standing for the file's path. */
+#define SALES_8 "@:8: [group:sales] e2ee-default is ignored: locked at account level " \
+    "by [account] (@:4)"
+#define BOB_16 "@:16: [user:bob] e2ee-default is ignored: locked at account level " \
+    "by [account] (@:4)"
+#define BOB_15 "@:15: [user:bob] allowed-stream-kinds is ignored: locked at group " \
+    "level by [group:sales] (@:10)"
+
+static void
+assert_message (const gchar * got, const gchar * path, const gchar * templ)
+{
+  gchar **parts = g_strsplit (templ, "@", -1);
+  gchar *expect = g_strjoinv (path, parts);
+
+  fail_unless_equals_string (got, expect);
+  g_free (expect);
+  g_strfreev (parts);
+}
+
 GST_START_TEST (test_warning_text)
 {
   gchar *path = write_policy ("levels.conf", levels_text);
@@ -410,50 +424,30 @@ GST_START_TEST (test_warning_text)
   gchar **warnings = gst_e2ee_policy_get_warnings (policy);
   GstE2eeResolvedPolicy *r;
   const gchar *const *rw;
-  gchar *expect;
 
   /* At load: the account lock over sales (line 8) and bob (line 16), in file order.
    * The group lock over bob depends on bob's group: not here. */
   fail_unless_equals_int (g_strv_length (warnings), 2);
-  expect = g_strdup_printf ("%s:8: [group:sales] e2ee-default is ignored: locked at "
-      "account level by [account] (%s:4)", path, path);
-  fail_unless_equals_string (warnings[0], expect);
-  g_free (expect);
-  expect = g_strdup_printf ("%s:16: [user:bob] e2ee-default is ignored: locked at "
-      "account level by [account] (%s:4)", path, path);
-  fail_unless_equals_string (warnings[1], expect);
-  g_free (expect);
+  assert_message (warnings[0], path, SALES_8);
+  assert_message (warnings[1], path, BOB_16);
   g_strfreev (warnings);
 
   r = gst_e2ee_policy_resolve (policy, "sales", "bob");
   rw = gst_e2ee_resolved_policy_get_warnings (r);
   fail_unless_equals_int (count_warnings (rw), 3);
-  expect = g_strdup_printf ("%s:8: [group:sales] e2ee-default is ignored: locked at "
-      "account level by [account] (%s:4)", path, path);
-  fail_unless_equals_string (rw[0], expect);
-  g_free (expect);
-  expect = g_strdup_printf ("%s:16: [user:bob] e2ee-default is ignored: locked at "
-      "account level by [account] (%s:4)", path, path);
-  fail_unless_equals_string (rw[1], expect);
-  g_free (expect);
-  expect = g_strdup_printf ("%s:15: [user:bob] allowed-stream-kinds is ignored: "
-      "locked at group level by [group:sales] (%s:10)", path, path);
-  fail_unless_equals_string (rw[2], expect);
-  g_free (expect);
+  assert_message (rw[0], path, SALES_8);
+  assert_message (rw[1], path, BOB_16);
+  assert_message (rw[2], path, BOB_15);
   gst_e2ee_resolved_policy_unref (r);
 
   /* A group or user without a section is named, not silently taken for empty. */
   r = gst_e2ee_policy_resolve (policy, "nosuch", "alice");
   rw = gst_e2ee_resolved_policy_get_warnings (r);
   fail_unless_equals_int (count_warnings (rw), 2);
-  expect = g_strdup_printf ("%s: no section [group:nosuch]: the account settings "
-      "apply to this group", path);
-  fail_unless_equals_string (rw[0], expect);
-  g_free (expect);
-  expect = g_strdup_printf ("%s: no section [user:alice]: the group and account "
-      "settings apply to this user", path);
-  fail_unless_equals_string (rw[1], expect);
-  g_free (expect);
+  assert_message (rw[0], path,
+      "@: no section [group:nosuch]: the account settings apply to this group");
+  assert_message (rw[1], path,
+      "@: no section [user:alice]: the group and account settings apply to this user");
   assert_origin (r, "e2ee-default", ACCOUNT, TRUE);
   assert_origin (r, "max-e2ee-participants", DEFAULT, FALSE);
   gst_e2ee_resolved_policy_unref (r);
@@ -756,7 +750,6 @@ GST_START_TEST (test_docs_sample)
   GstE2eePolicy *policy;
   GstE2eeResolvedPolicy *r;
   gchar **warnings;
-  guint kinds = 99;
 
   fail_unless (root != NULL, "meson sets GST_E2EE_SOURCE_ROOT");
   doc_path = g_build_filename (root, "docs", "policy.md", NULL);
@@ -781,16 +774,12 @@ GST_START_TEST (test_docs_sample)
   fail_unless_equals_int (get_bool (r, "e2ee-default"), TRUE);
   assert_origin (r, "e2ee-default", ACCOUNT, TRUE);
   assert_origin (r, "host-may-toggle-e2ee", ACCOUNT, TRUE);
-  fail_unless (gst_structure_get_flags (gst_e2ee_resolved_policy_get_settings (r),
-          "allowed-stream-kinds", GST_TYPE_E2EE_STREAM_KINDS, &kinds));
-  fail_unless_equals_int (kinds, GST_E2EE_STREAM_KINDS_NONE);
+  fail_unless_equals_int (get_kinds (r), GST_E2EE_STREAM_KINDS_NONE);
   assert_origin (r, "allowed-stream-kinds", ACCOUNT, FALSE);
   gst_e2ee_resolved_policy_unref (r);
 
   r = gst_e2ee_policy_resolve (policy, "support", "alice");
-  fail_unless (gst_structure_get_flags (gst_e2ee_resolved_policy_get_settings (r),
-          "allowed-stream-kinds", GST_TYPE_E2EE_STREAM_KINDS, &kinds));
-  fail_unless_equals_int (kinds, GST_E2EE_STREAM_KINDS_PSTN);
+  fail_unless_equals_int (get_kinds (r), GST_E2EE_STREAM_KINDS_PSTN);
   assert_origin (r, "allowed-stream-kinds", GROUP, FALSE);
   fail_unless_equals_uint64 (get_uint64 (r, "key-rotation-interval"), 600 * GST_SECOND);
   assert_origin (r, "key-rotation-interval", USER, FALSE);
