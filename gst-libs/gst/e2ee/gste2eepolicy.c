@@ -392,10 +392,14 @@ scan_lines (const gchar * text, PolicyData * d, GArray * entries, Problems * p)
       guint i;
       gboolean twice = FALSE;
 
-      for (i = 0; i < entries->len && !twice; i++) {
-        const Entry *e = &g_array_index (entries, Entry, i);
+      /* A section is given once, so its entries are the last ones: the search stays
+       * within it, not quadratic in the number of users. */
+      for (i = entries->len; i > 0 && !twice; i--) {
+        const Entry *e = &g_array_index (entries, Entry, i - 1);
 
-        if (e->level == current && g_strcmp0 (e->key, line) == 0) {
+        if (e->level != current)
+          break;
+        if (g_strcmp0 (e->key, line) == 0) {
           problem (p, GST_E2EE_POLICY_ERROR_SYNTAX, lineno,
               "[%s] sets %s twice (first on line %u)", current->section, line, e->line);
           twice = TRUE;
