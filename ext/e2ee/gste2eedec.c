@@ -115,9 +115,17 @@
  * * `e2ee-unknown-kid`: frames with a KID that has no key: `action` (#gchararray)
  *   is `held` (the first frame of this KID is being held), `recovered` (the key came:
  *   `count` held frames decrypted) or `timed-out` (`count` frames waited too long, or
- *   did not fit, and were dropped; summed per KID and posted at most once per
- *   #GstE2eeDec:drop-message-interval, and not at all without
- *   #GstE2eeDec:post-drop-messages).
+ *   did not fit, and were dropped). KIDs come from the network, so `held` and
+ *   `timed-out` have an overall limit: see #GstE2eeDec:post-drop-messages.
+ *
+ * ## Warnings
+ *
+ * Frames dropped because their key never arrived (reason `unknown-kid`: no key, and not
+ * held, held too long or without room) also give a warning with
+ * %GST_STREAM_ERROR_DECRYPT_NOKEY, with the `e2eedec-drop` message and as often (see
+ * #GstE2eeDec:post-drop-messages); frames of other KIDs still decrypt. A `key` too
+ * short to be safe (under 16 bytes) is an error (%GST_RESOURCE_ERROR_SETTINGS): the
+ * element does not start, or while running keeps its key and posts a warning.
  *
  * ## Example launch line
  * |[
@@ -144,6 +152,7 @@
 
 #include <string.h>
 #include <gst/video/video.h>
+#include <openssl/crypto.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_e2ee_dec_debug);
 #define GST_CAT_DEFAULT gst_e2ee_dec_debug
@@ -162,6 +171,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_e2ee_dec_debug);
 #define DEFAULT_REPLAY_WINDOW GST_E2EE_REPLAY_WINDOW_DEFAULT_SIZE
 #define DEFAULT_LAYOUT GST_E2EE_LAYOUT_AUTO
 #define DEFAULT_RTP_METADATA GST_E2EE_RTP_FIELDS_ALL
+/* The most `e2ee-unknown-kid` messages of each action `held` and `timed-out` per
+ * drop-message-interval: KIDs come from the network, unauthenticated, and frames
+ * naming a new KID each must not flood the bus. */
+#define UNKNOWN_KID_MESSAGES_MAX 8
 /* Private to this file: "no key for this KID", which the caller may hold. */
 #define FLOW_UNKNOWN_KID GST_FLOW_CUSTOM_SUCCESS_1
 
@@ -235,10 +248,20 @@ struct _GstE2eeDec
   gboolean store_shared;        /* offered to / taken from the pipeline */
   gulong store_handlers[N_STORE_SIGNALS];
   guint64 prop_kid;
-  GBytes *prop_key;             /* the `key` property, wiped on release */
-  gboolean prop_key_installed;
-  gboolean prop_key_dirty;      /* to be (re)installed by install_prop_key() */
+  /* The `key` property's base key, kept to install it where the store, KID or suite
+   * changes before it is used, and wiped (secret_free) once it is superseded in the
+   * store (ratchet, retire-key, remove-key, add-key, grace period over), or in use when
+   * the store changes: reinstalled then, it would come back current with an empty
+   * replay window and accept its recorded frames again. */
+  GBytes *prop_key;
+  GstE2eeKeyStore *prop_store;  /* the store holding the property's key, or NULL */
   guint64 installed_prop_kid;
+  gsize refused_key_size;       /* of a too short `key` written before start() */
+  GstE2eeCipherSuite installed_prop_suite;
+  gboolean prop_key_spent;      /* wiped as above, until the next `key` */
+  gboolean prop_key_dirty;      /* to be (re)installed by install_prop_key() */
+  gboolean key_refused;
+  gboolean started;
   gboolean post_drop_messages;
   GstClockTime drop_message_interval;
   gboolean allow_plaintext;
@@ -297,7 +320,12 @@ struct _GstE2eeDec
   GstE2eeHold hold;
   GQueue ready;                 /* decrypted held frames waiting to go out */
   gboolean gap;                 /* frames were lost since the last good one */
-  GHashTable *timeouts;         /* guint64 KID -> guint64 frames, not yet reported */
+  guint held_messages;          /* `held` messages posted since held_messages_since */
+  gint64 held_messages_since;   /* monotonic µs, 0 = never */
+  /* guint64 KID -> guint64 frames, not yet reported; for at most
+   * UNKNOWN_KID_MESSAGES_MAX - 1 KIDs, the frames of others in timeouts_others. */
+  GHashTable *timeouts;
+  guint64 timeouts_others;
   gint64 last_timeout_message;  /* monotonic µs */
 };
 
@@ -330,18 +358,42 @@ on_store_key_added (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usage,
     g_atomic_int_set (&self->keys_changed, 1);
 }
 
+/* The `key` property's key left @store's current keys without install_prop_key()
+ * moving it: superseded for good, so the element's copy goes too (wiped when the last
+ * reference goes, see gst_e2ee_secret_new()) and no later write of `key-id`,
+ * `cipher-suite` or the store brings it back. */
+static void
+forget_prop_key (GstE2eeDec * self, const GstE2eeKeyStore * store, guint64 kid)
+{
+  GBytes *key = NULL;
+
+  GST_OBJECT_LOCK (self);
+  if (self->prop_store == store && self->installed_prop_kid == kid) {
+    gst_clear_object (&self->prop_store);
+    key = g_steal_pointer (&self->prop_key);
+    self->prop_key_spent = TRUE;
+  }
+  GST_OBJECT_UNLOCK (self);
+  if (key) {
+    GST_INFO_OBJECT (self, "the 'key' property's key (KID %" G_GUINT64_FORMAT ") was "
+        "superseded: wiped", kid);
+    g_bytes_unref (key);
+  }
+}
+
 /* A key gone for good: its replay window and its `kid-stats` entry go with it, so the
  * same KID with a new key starts afresh and per-KID state stays bounded by the keys in
  * the store (the totals keep counting). Messages only for KIDs this element used: with
  * a store shared by 200 receivers, each reports its own senders. */
 static void
-on_store_key_gone (GstE2eeDec * self, guint64 kid, GstE2eeKeyUsage usage,
-    gboolean expired)
+on_store_key_gone (GstE2eeDec * self, GstE2eeKeyStore * store, guint64 kid,
+    GstE2eeKeyUsage usage, gboolean expired)
 {
   gboolean ours;
 
   if (usage != GST_E2EE_KEY_USAGE_DECRYPT)
     return;
+  forget_prop_key (self, store, kid);
   g_mutex_lock (&self->stats_lock);
   g_hash_table_remove (self->windows, &kid);
   self->last_window = NULL;
@@ -379,14 +431,14 @@ static void
 on_store_key_removed (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usage,
     GstE2eeDec * self)
 {
-  on_store_key_gone (self, kid, usage, FALSE);
+  on_store_key_gone (self, store, kid, usage, FALSE);
 }
 
 static void
 on_store_key_expired (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usage,
     GstE2eeDec * self)
 {
-  on_store_key_gone (self, kid, usage, TRUE);
+  on_store_key_gone (self, store, kid, usage, TRUE);
 }
 
 static void
@@ -397,6 +449,7 @@ on_store_key_retired (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usag
 
   if (usage != GST_E2EE_KEY_USAGE_DECRYPT)
     return;
+  forget_prop_key (self, store, kid);
   g_mutex_lock (&self->stats_lock);
   ours = kid_is_ours_locked (self, kid);
   g_mutex_unlock (&self->stats_lock);
@@ -423,18 +476,55 @@ on_store_ratchet_advanced (GstE2eeKeyStore * store, guint64 old_kid, guint64 new
             "new-kid", G_TYPE_UINT64, new_kid, NULL));
 }
 
+/* With the object lock. Whether the `key` property's key, installed, has decrypted a
+ * frame: moved to another KID, suite or store it would start there with an empty
+ * replay window. */
+static gboolean
+prop_key_used_locked (GstE2eeDec * self)
+{
+  gboolean used;
+
+  if (self->prop_store == NULL)
+    return FALSE;
+  g_mutex_lock (&self->stats_lock);
+  used = kid_is_ours_locked (self, self->installed_prop_kid);
+  g_mutex_unlock (&self->stats_lock);
+  return used;
+}
+
+/* With the object lock. Whether the properties name the `key` property's key as
+ * installed in the current store. */
+static gboolean
+prop_key_in_place_locked (GstE2eeDec * self)
+{
+  return self->prop_store != NULL && self->prop_store == self->store &&
+      self->prop_kid == self->installed_prop_kid &&
+      self->suite == self->installed_prop_suite;
+}
+
+/* With the object lock. The `key` property's key stays where it is (in use, or
+ * superseded) and the element's copy is wiped. Returns the copy to unref once the
+ * lock is released. */
+static GBytes *
+spend_prop_key_locked (GstE2eeDec * self)
+{
+  self->prop_key_spent = TRUE;
+  self->prop_key_dirty = FALSE;
+  return g_steal_pointer (&self->prop_key);
+}
+
 /* Without the object lock: the store signals while adding and removing, and the
  * handlers post messages, which takes it. Installs the `key`/`key-id` pair in the
  * current store when it changed; they may come in either order on a gst-launch line,
  * and the store may change under them (a context arriving), so the element keeps the
- * property's key to reinstall. */
+ * property's key to reinstall until it is used or superseded (see prop_key). */
 static void
 install_prop_key (GstE2eeDec * self)
 {
-  GstE2eeKeyStore *store;
+  GstE2eeKeyStore *store, *old_store;
   GBytes *key;
   GError *error = NULL;
-  gboolean remove_old, ok = FALSE;
+  gboolean ok = FALSE;
   guint64 old_kid, kid;
   GstE2eeCipherSuite suite;
 
@@ -445,33 +535,32 @@ install_prop_key (GstE2eeDec * self)
   }
   self->prop_key_dirty = FALSE;
   store = g_object_ref (self->store);
-  remove_old = self->prop_key_installed;
+  /* Taken before removing it, so that forget_prop_key() leaves the copy alone. */
+  old_store = g_steal_pointer (&self->prop_store);
   old_kid = self->installed_prop_kid;
-  self->prop_key_installed = FALSE;
   key = self->prop_key ? g_bytes_ref (self->prop_key) : NULL;
   kid = self->prop_kid;
   suite = self->suite;
   GST_OBJECT_UNLOCK (self);
 
-  if (remove_old)
-    gst_e2ee_key_store_remove_key (store, old_kid, GST_E2EE_KEY_USAGE_DECRYPT);
-  if (key && g_bytes_get_size (key) < GST_E2EE_MIN_BASE_KEY_SIZE) {
-    GST_WARNING_OBJECT (self, "refusing the 'key' property: %" G_GSIZE_FORMAT
-        " bytes, at least %d are needed", g_bytes_get_size (key),
-        GST_E2EE_MIN_BASE_KEY_SIZE);
-  } else if (key) {
+  if (old_store) {
+    gst_e2ee_key_store_remove_key (old_store, old_kid, GST_E2EE_KEY_USAGE_DECRYPT);
+    g_object_unref (old_store);
+  }
+  if (key) {
     ok = gst_e2ee_key_store_add_key_bytes (store, kid, GST_E2EE_KEY_USAGE_DECRYPT, suite,
         key, &error);
     if (!ok) {
-      GST_WARNING_OBJECT (self, "cannot add the 'key' property's key for KID %"
-          G_GUINT64_FORMAT ": %s", kid, error->message);
+      GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("Cannot use the 'key' property's "
+              "key for KID %" G_GUINT64_FORMAT ": %s", kid, error->message), (NULL));
       g_clear_error (&error);
     }
   }
   GST_OBJECT_LOCK (self);
-  if (ok && self->store == store) {
-    self->prop_key_installed = TRUE;
+  if (ok && self->store == store && self->prop_store == NULL) {
+    self->prop_store = g_object_ref (store);
     self->installed_prop_kid = kid;
+    self->installed_prop_suite = suite;
   }
   GST_OBJECT_UNLOCK (self);
   if (key)
@@ -501,9 +590,18 @@ set_store_locked (GstE2eeDec * self, GstE2eeKeyStore * store)
   g_mutex_unlock (&self->stats_lock);
   self->store = store;
   g_atomic_int_inc (&self->settings_cookie);
-  /* The property's key was in the old store: install_prop_key() adds it to this one. */
-  self->prop_key_installed = FALSE;
-  self->prop_key_dirty = TRUE;
+  /* The property's key was in the old store: install_prop_key() moves it to this one,
+   * unless it decrypted frames there. */
+  if (prop_key_used_locked (self)) {
+    GBytes *key = spend_prop_key_locked (self);
+
+    GST_INFO_OBJECT (self, "the 'key' property's key was in use: not moved to the "
+        "new key store");
+    if (key)
+      g_bytes_unref (key);
+  } else {
+    self->prop_key_dirty = TRUE;
+  }
   if (store == NULL)
     return;
   self->store_handlers[STORE_KEY_ADDED] = g_signal_connect (store, "key-added",
@@ -584,12 +682,9 @@ gst_e2ee_dec_remove_key (GstE2eeDec * self, guint64 kid)
   GstE2eeKeyStore *store = get_store (self);
   gboolean removed;
 
+  /* The `key` property's key, if that is the one, goes for good (forget_prop_key()). */
   removed = gst_e2ee_key_store_remove_key (store, kid, GST_E2EE_KEY_USAGE_DECRYPT);
   g_object_unref (store);
-  GST_OBJECT_LOCK (self);
-  if (removed && self->prop_key_installed && self->installed_prop_kid == kid)
-    self->prop_key_installed = FALSE;
-  GST_OBJECT_UNLOCK (self);
   GST_INFO_OBJECT (self, "key for KID %" G_GUINT64_FORMAT " %s", kid,
       removed ? "removed" : "was not there");
   return removed;
@@ -737,6 +832,7 @@ report_drop (GstE2eeDec * self, DropReason reason, gboolean have_header,
   gint64 now = g_get_monotonic_time ();
   gboolean post;
   GstClockTime interval;
+  guint64 count = 0, total = 0;
 
   GST_OBJECT_LOCK (self);
   post = self->post_drop_messages;
@@ -778,6 +874,8 @@ report_drop (GstE2eeDec * self, DropReason reason, gboolean have_header,
     if (have_header)
       gst_structure_set (s, "kid", G_TYPE_UINT64, kid, "ctr", G_TYPE_UINT64, ctr, NULL);
     msg = gst_message_new_element (GST_OBJECT (self), s);
+    count = self->drops_pending[reason];
+    total = self->drops[reason];
     self->drops_pending[reason] = 0;
     self->last_drop_message[reason] = now;
   }
@@ -790,6 +888,14 @@ report_drop (GstE2eeDec * self, DropReason reason, gboolean have_header,
         detail);
   if (msg)
     gst_element_post_message (GST_ELEMENT (self), msg);
+  /* What applications watch for a key that never came (as other decryptors post
+   * it); a warning, since frames of other KIDs still decrypt. Rate-limited with the
+   * drop message. */
+  if (msg && reason == DROP_UNKNOWN_KID)
+    GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, DECRYPT_NOKEY, ("No key for KID %"
+            G_GUINT64_FORMAT ": %" G_GUINT64_FORMAT " frame(s) dropped", kid, count),
+        ("%s", detail), ("kid", G_TYPE_UINT64, kid, "count", G_TYPE_UINT64, count,
+            "total", G_TYPE_UINT64, total, NULL));
 }
 
 static void
@@ -1132,17 +1238,22 @@ drop_held (GstE2eeDec * self, GstE2eeHeldFrame * f, const gchar * why)
   g_free (detail);
   {
     guint64 *count = g_hash_table_lookup (self->timeouts, &f->kid);
-    if (count == NULL) {
+    if (count == NULL &&
+        g_hash_table_size (self->timeouts) < UNKNOWN_KID_MESSAGES_MAX - 1) {
       count = g_new0 (guint64, 1);
       g_hash_table_insert (self->timeouts, g_memdup2 (&f->kid, sizeof (guint64)), count);
     }
-    (*count)++;
+    if (count)
+      (*count)++;
+    else
+      self->timeouts_others++;
   }
   gst_e2ee_held_frame_free (f);
 }
 
 /* e2ee-unknown-kid timed-out messages, summed per KID and posted at most once per
- * drop-message-interval: a sender whose key never comes must not flood the bus. */
+ * drop-message-interval, at most UNKNOWN_KID_MESSAGES_MAX at a time: a sender whose
+ * key never comes, or frames naming a new KID each, must not flood the bus. */
 static void
 report_timeouts (GstE2eeDec * self, gboolean force)
 {
@@ -1152,7 +1263,7 @@ report_timeouts (GstE2eeDec * self, gboolean force)
   GstClockTime interval;
   gboolean post;
 
-  if (g_hash_table_size (self->timeouts) == 0)
+  if (g_hash_table_size (self->timeouts) == 0 && self->timeouts_others == 0)
     return;
   GST_OBJECT_LOCK (self);
   interval = self->drop_message_interval;
@@ -1165,8 +1276,32 @@ report_timeouts (GstE2eeDec * self, gboolean force)
   while (g_hash_table_iter_next (&iter, &kid, &count))
     if (post)
       post_unknown_kid (self, *(guint64 *) kid, "timed-out", *(guint64 *) count);
+  if (post && self->timeouts_others > 0)
+    /* The KIDs beyond the first ones together, without a `kid`. */
+    gst_e2ee_post_message (GST_ELEMENT (self), gst_structure_new ("e2ee-unknown-kid",
+            "action", G_TYPE_STRING, "timed-out",
+            "count", G_TYPE_UINT64, self->timeouts_others, NULL));
   g_hash_table_remove_all (self->timeouts);
+  self->timeouts_others = 0;
   self->last_timeout_message = now;
+}
+
+/* Whether a `held` message may go out now: at most UNKNOWN_KID_MESSAGES_MAX per
+ * @interval (each KID's first held frame has one, and KIDs come from the network). */
+static gboolean
+may_post_held (GstE2eeDec * self, GstClockTime interval)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->held_messages_since == 0 ||
+      now - self->held_messages_since >= (gint64) (interval / GST_USECOND)) {
+    self->held_messages_since = now;
+    self->held_messages = 0;
+  }
+  if (self->held_messages >= UNKNOWN_KID_MESSAGES_MAX)
+    return FALSE;
+  self->held_messages++;
+  return TRUE;
 }
 
 /* Takes @buf. */
@@ -1176,10 +1311,12 @@ hold_frame (GstE2eeDec * self, GstBuffer * buf, guint64 kid)
   gboolean first = !gst_e2ee_hold_has_kid (&self->hold, kid);
   guint max_frames;
   guint64 max_bytes;
+  GstClockTime interval;
 
   GST_OBJECT_LOCK (self);
   max_frames = self->hold_max_frames;
   max_bytes = self->hold_max_bytes;
+  interval = self->drop_message_interval;
   GST_OBJECT_UNLOCK (self);
   g_mutex_lock (&self->stats_lock);
   self->held++;
@@ -1192,7 +1329,7 @@ hold_frame (GstE2eeDec * self, GstBuffer * buf, guint64 kid)
   report_timeouts (self, FALSE);
   GST_DEBUG_OBJECT (self, "holding a frame for KID %" G_GUINT64_FORMAT " (%u held)",
       kid, gst_e2ee_hold_length (&self->hold));
-  if (first)
+  if (first && may_post_held (self, interval))
     post_unknown_kid (self, kid, "held", 1);
 }
 
@@ -1346,10 +1483,12 @@ flush_hold (GstE2eeDec * self, gboolean report)
     else
       gst_e2ee_held_frame_free (f);
   }
-  if (report)
+  if (report) {
     report_timeouts (self, TRUE);
-  else
+  } else {
     g_hash_table_remove_all (self->timeouts);
+    self->timeouts_others = 0;
+  }
   g_queue_clear_full (&self->ready, (GDestroyNotify) gst_buffer_unref);
 }
 
@@ -1378,6 +1517,22 @@ static gboolean
 gst_e2ee_dec_start (GstBaseTransform * trans)
 {
   GstE2eeDec *self = GST_E2EE_DEC (trans);
+  gboolean refused;
+  gsize size;
+
+  GST_OBJECT_LOCK (self);
+  refused = self->key_refused;
+  size = self->refused_key_size;
+  self->started = !refused;
+  GST_OBJECT_UNLOCK (self);
+  if (refused) {
+    /* As e2eeenc: a key too short to be safe is a mistake to show, not to skip. */
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Cannot decrypt: the base key has %"
+            G_GSIZE_FORMAT " bytes; at least %d are needed (32 random bytes "
+            "recommended)", size, GST_E2EE_MIN_BASE_KEY_SIZE), ("the 'key' property "
+            "was refused"));
+    return FALSE;
+  }
 
   g_mutex_lock (&self->stats_lock);
   memset (self->drops_pending, 0, sizeof (self->drops_pending));
@@ -1392,6 +1547,9 @@ gst_e2ee_dec_stop (GstBaseTransform * trans)
 {
   GstE2eeDec *self = GST_E2EE_DEC (trans);
 
+  GST_OBJECT_LOCK (self);
+  self->started = FALSE;
+  GST_OBJECT_UNLOCK (self);
   flush_hold (self, FALSE);
   g_clear_pointer (&self->scratch, g_free);
   self->scratch_size = 0;
@@ -1517,29 +1675,84 @@ gst_e2ee_dec_get_stats (GstE2eeDec * self)
   return s;
 }
 
+/* Gives every KID's replay window @size, keeping what it knows: a counter it saw, or
+ * is too old to tell, counts as seen in the new window. Emptied instead, the windows
+ * would let every frame recorded under a current key in again. */
+static void
+resize_windows (GstE2eeDec * self, guint size)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_mutex_lock (&self->stats_lock);
+  g_hash_table_iter_init (&iter, self->windows);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    const GstE2eeReplayWindow *old = value;
+    GstE2eeReplayWindow *w = gst_e2ee_replay_window_new (size);
+    guint64 highest, ctr;
+
+    if (gst_e2ee_replay_window_get_highest (old, &highest)) {
+      gst_e2ee_replay_window_commit (w, highest);
+      for (ctr = highest - MIN (highest, (guint64) size - 1); ctr < highest; ctr++)
+        if (gst_e2ee_replay_window_check (old, ctr) != GST_E2EE_REPLAY_STATUS_OK)
+          gst_e2ee_replay_window_commit (w, ctr);
+    }
+    g_hash_table_iter_replace (&iter, w);
+  }
+  self->last_window = NULL;
+  g_mutex_unlock (&self->stats_lock);
+}
+
 static void
 gst_e2ee_dec_set_property (GObject * object, guint prop_id, const GValue * value,
     GParamSpec * pspec)
 {
   GstE2eeDec *self = GST_E2EE_DEC (object);
+  GBytes *old_key = NULL;
+  gboolean moved = FALSE, refused = FALSE;
+  gsize key_size = 0;
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_CIPHER_SUITE:
+      moved = self->suite != (GstE2eeCipherSuite) g_value_get_enum (value);
       self->suite = g_value_get_enum (value);
-      self->prop_key_dirty = TRUE;
       break;
     case PROP_KEY_ID:
+      moved = self->prop_kid != g_value_get_uint64 (value);
       self->prop_kid = g_value_get_uint64 (value);
-      self->prop_key_dirty = TRUE;
       break;
-    case PROP_KEY:
-      g_clear_pointer (&self->prop_key, g_bytes_unref);
-      self->prop_key = gst_e2ee_secret_from_buffer (g_value_get_boxed (value));
+    case PROP_KEY:{
+      GBytes *key = gst_e2ee_secret_from_buffer (g_value_get_boxed (value));
+
+      key_size = key ? g_bytes_get_size (key) : 0;
+      if (key && key_size < GST_E2EE_MIN_BASE_KEY_SIZE) {
+        /* Refused whole: the key in use (if any) stays. start() fails on it, or while
+         * running a warning says so, as e2eeenc does. */
+        g_bytes_unref (key);
+        refused = self->started;
+        self->key_refused = !self->started;
+        self->refused_key_size = key_size;
+        break;
+      }
+      if (key && self->prop_key && prop_key_in_place_locked (self) &&
+          g_bytes_get_size (key) == g_bytes_get_size (self->prop_key) &&
+          CRYPTO_memcmp (g_bytes_get_data (key, NULL), g_bytes_get_data (self->prop_key,
+                  NULL), key_size) == 0) {
+        /* The key in use, given again (re-sent by key management): reinstalled, it
+         * would start with an empty replay window. */
+        old_key = key;
+        break;
+      }
+      old_key = g_steal_pointer (&self->prop_key);
+      self->prop_key = key;
+      self->prop_key_spent = FALSE;
+      self->key_refused = FALSE;
       if (self->store == NULL)
         set_store_locked (self, gst_e2ee_key_store_new ());
       self->prop_key_dirty = TRUE;
       break;
+    }
     case PROP_POST_DROP_MESSAGES:
       self->post_drop_messages = g_value_get_boolean (value);
       break;
@@ -1582,17 +1795,36 @@ gst_e2ee_dec_set_property (GObject * object, guint prop_id, const GValue * value
       break;
     case PROP_REPLAY_WINDOW:
       self->replay_window_size = g_value_get_uint (value);
-      g_mutex_lock (&self->stats_lock);
-      g_hash_table_remove_all (self->windows);
-      self->last_window = NULL;
-      g_mutex_unlock (&self->stats_lock);
+      /* 0 leaves them unused, to be resized when it is turned on again. */
+      if (self->replay_window_size > 0)
+        resize_windows (self, self->replay_window_size);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
+  if (moved && (self->prop_key_spent || prop_key_used_locked (self))) {
+    /* Moved, the key would start with an empty replay window under the new KID or
+     * suite, and come back so under its old ones when they are written again. It stays
+     * where it is; back there, nothing is to be said. */
+    moved = !prop_key_in_place_locked (self);
+  } else if (moved) {
+    self->prop_key_dirty = TRUE;
+    moved = FALSE;
+  }
   g_atomic_int_inc (&self->settings_cookie);
   GST_OBJECT_UNLOCK (self);
+  if (old_key)
+    g_bytes_unref (old_key);
+  if (moved)
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("The 'key' property's key does not "
+            "follow a new %s once it decrypted frames or was superseded: set 'key' "
+            "again", pspec->name), ("the key stays in use under its KID and suite as "
+            "long as the key store keeps it"));
+  if (refused)
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("Cannot change the key: the base "
+            "key has %" G_GSIZE_FORMAT " bytes; at least %d are needed (32 random bytes "
+            "recommended)", key_size, GST_E2EE_MIN_BASE_KEY_SIZE), (NULL));
   install_prop_key (self);
 }
 
@@ -1668,6 +1900,7 @@ gst_e2ee_dec_dispose (GObject * object)
 
   GST_OBJECT_LOCK (self);
   set_store_locked (self, NULL);
+  gst_clear_object (&self->prop_store);
   GST_OBJECT_UNLOCK (self);
   clear_settings (self);
   G_OBJECT_CLASS (parent_class)->dispose (object);
@@ -1735,7 +1968,9 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
    *
    * The SFrame cipher suite the senders use. Keys are derived for it when they are
    * added, so set it before adding keys; changing it re-derives only the `key`
-   * property's key.
+   * property's key, and that only until the key has decrypted a frame or was
+   * superseded (see #GstE2eeDec:key): after that a change posts a warning and applies
+   * to the next `key`.
    *
    * Since: 0.1
    */
@@ -1749,7 +1984,10 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
    * GstE2eeDec:key-id:
    *
    * The key ID (KID) of the #GstE2eeDec:key property's key: the single-sender case on
-   * a gst-launch line. Use the #GstE2eeDec::add-key signal for more senders.
+   * a gst-launch line. Use the #GstE2eeDec::add-key signal for more senders. Changing
+   * it moves the key to the new KID until the key has decrypted a frame or was
+   * superseded (see #GstE2eeDec:key); after that a change posts a warning and applies
+   * to the next `key`.
    *
    * Since: 0.1
    */
@@ -1765,6 +2003,20 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
    * The sender's SFrame base key, as hex on a gst-launch line, for frames with the
    * #GstE2eeDec:key-id KID. Write-only: never readable, wiped when replaced or when
    * the element is freed.
+   *
+   * At least 16 bytes (32 random bytes recommended): a shorter key is refused with an
+   * error (%GST_RESOURCE_ERROR_SETTINGS) when the element starts, or while it runs
+   * with a warning, keeping the key in use.
+   *
+   * Forward secrecy: once the key is superseded in the key store (the sender's ratchet
+   * moved on, #GstE2eeDec::retire-key, #GstE2eeDec::remove-key, another key for its
+   * KID, its grace period over), the element wipes its copy too, and nothing brings
+   * the key back: not a write of #GstE2eeDec:key-id or #GstE2eeDec:cipher-suite (even
+   * of the same value), a restart, or another key store. Once it has decrypted a
+   * frame, it is not moved to another KID, suite or store either (it would start
+   * there with an empty replay window), and the same key written again changes
+   * nothing. A new `key` is needed; do not give a superseded one again, which would
+   * bring its recorded frames back.
    *
    * Since: 0.1
    */
@@ -1808,6 +2060,23 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
    * element's description for its fields), at most once per
    * #GstE2eeDec:drop-message-interval for each reason.
    *
+   * Messages about frames with a KID that has no key are bounded too, since KIDs come
+   * from the network: per #GstE2eeDec:drop-message-interval the element posts at most
+   * 8 `e2ee-unknown-kid` messages with action `held` and at most 8 with action
+   * `timed-out`. The latter are posted (when this property is %TRUE) at most once per
+   * interval, and at EOS: one per KID, summing its frames in `count`, for up to 7 KIDs;
+   * the frames of any further KIDs are summed in one more message without `kid`.
+   * Element message `e2ee-unknown-kid`:
+   *
+   * * #guint64 `kid`: the key ID; absent in the message summing further KIDs.
+   * * #gchararray `action`: `held`, `recovered` or `timed-out`.
+   * * #guint64 `count`: frames held (1), recovered or dropped.
+   *
+   * With each `e2eedec-drop` message of reason `unknown-kid` the element also posts a
+   * warning with %GST_STREAM_ERROR_DECRYPT_NOKEY, whose details hold `kid`, `count`
+   * and `total` (#guint64) as the drop message does. The `stats` counters count every
+   * frame whatever was posted.
+   *
    * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_POST_DROP_MESSAGES,
@@ -1821,7 +2090,9 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
    *
    * The shortest time between two `e2eedec-drop` messages for the same reason, in
    * nanoseconds; drops in between are summed into the next message's `count`.
-   * 0 posts a message for every dropped frame.
+   * 0 posts a message for every dropped frame. Also the period of the limits on
+   * `e2ee-unknown-kid` messages and %GST_STREAM_ERROR_DECRYPT_NOKEY warnings (see
+   * #GstE2eeDec:post-drop-messages); 0 lifts those limits too.
    *
    * Since: 0.1
    */
@@ -1988,7 +2259,8 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
    *
    * The size of the per-KID replay window in frames: a counter seen before, or
    * older than the newest minus this, is dropped as `replay-duplicate` or
-   * `replay-too-old`. 0 turns replay protection off.
+   * `replay-too-old`. 0 turns replay protection off. A change keeps what the windows
+   * know: counters already received (or too old to tell) stay refused.
    *
    * Since: 0.1
    */

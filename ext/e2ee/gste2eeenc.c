@@ -119,6 +119,7 @@
 #include "gste2eeelement.h"
 #include "gste2eertp.h"
 
+#include <gst/e2ee/gste2eekidset-private.h>
 #include <gst/e2ee/gste2eesframe-private.h>
 #include <gst/video/video.h>
 #include <openssl/crypto.h>
@@ -215,8 +216,8 @@ struct _GstE2eeEnc
   /* Every key this element has used, by KID, so a KID never gets a second key and a
    * re-given key continues its counter instead of restarting at 0. */
   GHashTable *used_keys;
-  /* KIDs of generated and ratcheted keys, never to be given another key: sorted,
-   * disjoint KidRange, so that a key change every few seconds costs no memory (see
+  /* KIDs of generated and ratcheted keys, never to be given another key: a KID set
+   * (ranges), so that a key change every few seconds costs no memory (see
    * spend_kids()). */
   GArray *spent_kids;
   gboolean retain_key;          /* the pending key goes into used_keys */
@@ -295,44 +296,10 @@ GST_ELEMENT_REGISTER_DEFINE (e2eeenc, "e2eeenc", GST_RANK_NONE, GST_TYPE_E2EE_EN
  * totals only, so that stats stay bounded with a key change every few seconds. */
 #define MAX_KID_STATS 8
 
-typedef struct
-{
-  guint64 lo, hi;               /* inclusive */
-} KidRange;
-
 static gboolean
 kid_is_spent (GstE2eeEnc * self, guint64 kid)
 {
-  guint i;
-
-  for (i = 0; i < self->spent_kids->len; i++) {
-    const KidRange *r = &g_array_index (self->spent_kids, KidRange, i);
-    if (kid >= r->lo && kid <= r->hi)
-      return TRUE;
-  }
-  return FALSE;
-}
-
-/* Marks [@lo, @hi] spent, merging with the ranges it touches. */
-static void
-spend_kid_range (GstE2eeEnc * self, guint64 lo, guint64 hi)
-{
-  guint i = 0;
-
-  while (i < self->spent_kids->len) {
-    KidRange *r = &g_array_index (self->spent_kids, KidRange, i);
-
-    if (r->hi != G_MAXUINT64 && r->hi + 1 < lo) {
-      i++;
-    } else if (hi != G_MAXUINT64 && hi + 1 < r->lo) {
-      break;
-    } else {
-      lo = MIN (lo, r->lo);
-      hi = MAX (hi, r->hi);
-      g_array_remove_index (self->spent_kids, i);
-    }
-  }
-  g_array_insert_val (self->spent_kids, i, ((KidRange) { lo, hi }));
+  return gst_e2ee_kid_set_contains (self->spent_kids, kid);
 }
 
 /* A generated or ratcheted key takes @kid from @old (the KID of the key in use, if
@@ -344,7 +311,8 @@ spend_kid_range (GstE2eeEnc * self, guint64 lo, guint64 hi)
 static void
 spend_kids (GstE2eeEnc * self, gboolean had_old, guint64 old, guint64 kid)
 {
-  spend_kid_range (self, had_old && old < kid ? old + 1 : kid, kid);
+  gst_e2ee_kid_set_add_range (self->spent_kids, had_old && old < kid ? old + 1 : kid,
+      kid);
 }
 
 /* With the object lock. The counters of @kid, made if needed; the oldest entry goes
@@ -401,6 +369,114 @@ switch_key_locked (GstE2eeEnc * self, GstE2eeSFrameKey * fresh, KeySwitch * sw)
   GST_INFO_OBJECT (self, "encrypting with KID %" G_GUINT64_FORMAT ", next CTR %"
       G_GUINT64_FORMAT, gst_e2ee_sframe_key_get_kid (fresh),
       gst_e2ee_sframe_key_get_next_counter (fresh));
+}
+
+/* The key store's keys for the KIDs a key change may need, looked up without the
+ * object lock: the store emits its signals synchronously (a lookup can expire keys,
+ * a ratchet adds and retires them), and an application's handler may read or set this
+ * element's properties, which take the lock. The code that runs under the lock then
+ * takes the keys from here (store_key_locked()). */
+typedef struct
+{
+  GstE2eeKeyStore *store;
+  guint n;
+  guint64 kids[3];
+  GstE2eeSFrameKey *keys[3];    /* NULL: the store holds no encryption key */
+} StoreKeys;
+
+/* Tries at looking up, before the lock is held again, what another thread changed
+ * meanwhile. */
+#define STORE_KEYS_ATTEMPTS 8
+
+static void
+store_keys_clear (StoreKeys * sk)
+{
+  guint i;
+
+  for (i = 0; i < sk->n; i++)
+    g_clear_pointer (&sk->keys[i], gst_e2ee_sframe_key_unref);
+  gst_clear_object (&sk->store);
+  sk->n = 0;
+}
+
+static void
+store_keys_want (StoreKeys * want, guint64 kid)
+{
+  guint i;
+
+  for (i = 0; i < want->n; i++)
+    if (want->kids[i] == kid)
+      return;
+  want->kids[want->n++] = kid;
+}
+
+/* With the object lock: the KIDs the key code may ask the store for: the configured
+ * KID while the store's key is to be (re)taken, a `key-id` waiting for the store's
+ * key, and @kid (when @with_kid), a `key-id` being written while playing. */
+static void
+store_keys_wanted_locked (GstE2eeEnc * self, gboolean with_kid, guint64 kid,
+    StoreKeys * want)
+{
+  want->store = self->store;
+  want->n = 0;
+  if (self->store == NULL)
+    return;
+  if (self->base_key == NULL && (self->key_dirty || self->key == NULL))
+    store_keys_want (want, self->kid);
+  if (self->pending_kid_set)
+    store_keys_want (want, self->pending_kid);
+  if (with_kid && self->started && self->key)
+    store_keys_want (want, kid);
+}
+
+/* Takes the object lock, with @sk holding the store's keys for what
+ * store_keys_wanted_locked() names, looked up without the lock and checked again
+ * under it; in the common case (no key to take from the store) it only takes the
+ * lock. Clear @sk after the unlock. */
+static void
+lock_with_store_keys (GstE2eeEnc * self, gboolean with_kid, guint64 kid, StoreKeys * sk)
+{
+  guint attempt, i;
+
+  for (attempt = 0;; attempt++) {
+    StoreKeys want = { 0, };
+
+    GST_OBJECT_LOCK (self);
+    store_keys_wanted_locked (self, with_kid, kid, &want);
+    if (want.n == 0 || (want.store == sk->store && want.n == sk->n &&
+            memcmp (want.kids, sk->kids, want.n * sizeof (guint64)) == 0))
+      return;
+    if (attempt == STORE_KEYS_ATTEMPTS) {
+      /* Someone keeps changing the key meanwhile: the code under the lock finds no
+       * store key this time, as if it had not been added yet. */
+      GST_WARNING_OBJECT (self, "the key settings kept changing while looking up "
+          "the key store");
+      return;
+    }
+    want.store = g_object_ref (want.store);
+    GST_OBJECT_UNLOCK (self);
+
+    store_keys_clear (sk);
+    *sk = want;
+    for (i = 0; i < sk->n; i++)
+      sk->keys[i] = gst_e2ee_key_store_lookup (sk->store, sk->kids[i],
+          GST_E2EE_KEY_USAGE_ENCRYPT);
+  }
+}
+
+/* With the object lock. The store's encryption key for @kid, as @sk looked it up
+ * (a new reference), or NULL. */
+static GstE2eeSFrameKey *
+store_key_locked (GstE2eeEnc * self, const StoreKeys * sk, guint64 kid)
+{
+  guint i;
+
+  if (sk == NULL || sk->store == NULL || sk->store != self->store)
+    return NULL;
+  for (i = 0; i < sk->n; i++)
+    if (sk->kids[i] == kid)
+      return sk->keys[i] ? gst_e2ee_sframe_key_ref (sk->keys[i]) : NULL;
+  return NULL;
 }
 
 /* With the object lock. Binds *@key (owned), a key for self->kid, to that KID and
@@ -468,10 +544,11 @@ refused:
 
 /* With the object lock. Makes self->key match the configured key, KID and suite:
  * the `key` property (or a rotated, generated or ratcheted key), else the key store's
- * encryption key for the KID. Returns FALSE with @error set when there is no key or
- * the KID was already used with a different key. */
+ * encryption key for the KID, from @sk. Returns FALSE with @error set when there is no
+ * key or the KID was already used with a different key. */
 static gboolean
-gst_e2ee_enc_update_key_locked (GstE2eeEnc * self, KeySwitch * sw, GError ** error)
+gst_e2ee_enc_update_key_locked (GstE2eeEnc * self, const StoreKeys * sk, KeySwitch * sw,
+    GError ** error)
 {
   GstE2eeSFrameKey *fresh;
   const guint8 *data;
@@ -481,8 +558,7 @@ gst_e2ee_enc_update_key_locked (GstE2eeEnc * self, KeySwitch * sw, GError ** err
     return TRUE;
 
   if (self->base_key == NULL) {
-    fresh = self->store ? gst_e2ee_key_store_lookup (self->store, self->kid,
-        GST_E2EE_KEY_USAGE_ENCRYPT) : NULL;
+    fresh = store_key_locked (self, sk, self->kid);
     if (fresh == NULL) {
       g_set_error_literal (error, GST_E2EE_SFRAME_ERROR,
           GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
@@ -523,11 +599,11 @@ post_key_switch (GstE2eeEnc * self, const KeySwitch * sw)
 }
 
 /* With the object lock. Configures @kid and @base_key (taken; NULL: the key store's
- * key for @kid) as the next key and switches to it at once, or refuses (@error set)
- * and keeps encrypting with what was there. */
+ * key for @kid, from @sk) as the next key and switches to it at once, or refuses
+ * (@error set) and keeps encrypting with what was there. */
 static gboolean
 set_next_key_locked (GstE2eeEnc * self, guint64 kid, GBytes * base_key, gboolean retain,
-    KeySwitch * sw, GError ** error)
+    const StoreKeys * sk, KeySwitch * sw, GError ** error)
 {
   guint64 old_kid = self->kid;
   GBytes *old_key = self->base_key;
@@ -537,7 +613,7 @@ set_next_key_locked (GstE2eeEnc * self, guint64 kid, GBytes * base_key, gboolean
   self->base_key = base_key;
   self->retain_key = retain;
   self->key_dirty = TRUE;
-  if (gst_e2ee_enc_update_key_locked (self, sw, error)) {
+  if (gst_e2ee_enc_update_key_locked (self, sk, sw, error)) {
     g_clear_pointer (&old_key, g_bytes_unref);
     return TRUE;
   }
@@ -573,10 +649,11 @@ clear_pending_locked (GstE2eeEnc * self)
  * * key or cipher-suite alone: nothing to do if it is the key in use; else it waits
  *   for key-id.
  *
- * Returns FALSE only for a refused change. */
+ * The key store's keys come from @sk (lock_with_store_keys()). Returns FALSE only for
+ * a refused change. */
 static gboolean
-apply_pending_locked (GstE2eeEnc * self, KeySwitch * sw, gboolean streaming,
-    GError ** error)
+apply_pending_locked (GstE2eeEnc * self, const StoreKeys * sk, KeySwitch * sw,
+    gboolean streaming, GError ** error)
 {
   GstE2eeCipherSuite old_suite = self->suite;
   GstE2eeSFrameKey *fresh;
@@ -595,7 +672,7 @@ apply_pending_locked (GstE2eeEnc * self, KeySwitch * sw, gboolean streaming,
       self->suite = self->pending_suite;
     clear_pending_locked (self);
     /* No `key` (NULL): the key store's key for the KID. */
-    ok = set_next_key_locked (self, kid, key, TRUE, sw, error);
+    ok = set_next_key_locked (self, kid, key, TRUE, sk, sw, error);
     if (!ok)
       self->suite = old_suite;
     return ok;
@@ -607,14 +684,13 @@ apply_pending_locked (GstE2eeEnc * self, KeySwitch * sw, gboolean streaming,
      * with whatever KID is written after it. */
     if (!streaming || self->base_key || self->store == NULL)
       return TRUE;
-    fresh = gst_e2ee_key_store_lookup (self->store, self->pending_kid,
-        GST_E2EE_KEY_USAGE_ENCRYPT);
+    fresh = store_key_locked (self, sk, self->pending_kid);
     if (fresh == NULL)
       return TRUE;
     gst_e2ee_sframe_key_unref (fresh);
     kid = self->pending_kid;
     clear_pending_locked (self);
-    return set_next_key_locked (self, kid, NULL, TRUE, sw, error);
+    return set_next_key_locked (self, kid, NULL, TRUE, sk, sw, error);
   }
 
   /* Key or suite alone: the key in use given again changes nothing. Only for a key
@@ -654,8 +730,8 @@ gst_e2ee_enc_rotate (GstE2eeEnc * self, guint64 kid, GstBuffer * base_key)
   if (base_key == NULL)
     return FALSE;
   GST_OBJECT_LOCK (self);
-  ok = set_next_key_locked (self, kid, gst_e2ee_secret_from_buffer (base_key), TRUE, &sw,
-      &error);
+  ok = set_next_key_locked (self, kid, gst_e2ee_secret_from_buffer (base_key), TRUE, NULL,
+      &sw, &error);
   GST_OBJECT_UNLOCK (self);
   if (!ok) {
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("Cannot rotate to KID %"
@@ -694,7 +770,7 @@ gst_e2ee_enc_generate_key (GstE2eeEnc * self)
   generation = gst_e2ee_ratchet_kid_get_generation (self->kid, bits);
   kid = gst_e2ee_ratchet_kid (generation + 1, 0, bits);
   ok = set_next_key_locked (self, kid, gst_e2ee_secret_new (raw, GENERATED_KEY_SIZE),
-      FALSE, &sw, &error);
+      FALSE, NULL, &sw, &error);
   GST_OBJECT_UNLOCK (self);
   if (!ok) {
     OPENSSL_cleanse (raw, sizeof (raw));
@@ -728,6 +804,8 @@ gst_e2ee_enc_ratchet (GstE2eeEnc * self)
 {
   KeySwitch sw = { 0, };
   GError *error = NULL;
+  StoreKeys sk = { 0, };
+  GstE2eeKeyStore *store = NULL;
   guint8 next[64];
   guint64 old_kid, new_kid = G_MAXUINT64;
   gsize nh;
@@ -736,26 +814,47 @@ gst_e2ee_enc_ratchet (GstE2eeEnc * self)
   GST_OBJECT_LOCK (self);
   old_kid = self->kid;
   if (self->base_key == NULL && self->store) {
-    gboolean old_retain = self->retain_key;
+    guint bits = self->ratchet_bits;
+
+    store = g_object_ref (self->store);
 
     /* A key the application put in the store: the store ratchets it, replacing any
      * key it holds for the next step, so the step is checked here first. */
-    if (self->ratchet_bits > 0)
-      new_kid = gst_e2ee_ratchet_next_kid (old_kid, self->ratchet_bits);
-    if (self->ratchet_bits > 0 && (kid_is_spent (self, new_kid) ||
+    if (bits > 0)
+      new_kid = gst_e2ee_ratchet_next_kid (old_kid, bits);
+    if (bits > 0 && (kid_is_spent (self, new_kid) ||
             g_hash_table_contains (self->used_keys, &new_kid))) {
       g_set_error (&error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
           "key ID %" G_GUINT64_FORMAT " was already used with another key; a "
           "ratcheted key cannot take it", new_kid);
     } else {
-      ok = gst_e2ee_key_store_ratchet (self->store, old_kid,
-          GST_E2EE_KEY_USAGE_ENCRYPT, self->ratchet_bits, 0, &new_kid, &error);
+      /* The store signals synchronously: its handlers may use this element. */
+      GST_OBJECT_UNLOCK (self);
+      ok = gst_e2ee_key_store_ratchet (store, old_kid, GST_E2EE_KEY_USAGE_ENCRYPT, bits,
+          0, &new_kid, &error);
+      if (ok) {
+        sk.store = g_object_ref (store);
+        sk.n = 1;
+        sk.kids[0] = new_kid;
+        sk.keys[0] = gst_e2ee_key_store_lookup (store, new_kid,
+            GST_E2EE_KEY_USAGE_ENCRYPT);
+      }
+      GST_OBJECT_LOCK (self);
     }
-    if (ok) {
+    /* The element may have been given another key meanwhile (by those handlers, or
+     * another thread): that one wins, the store's ratchet stays done. */
+    if (ok && (self->store != store || self->kid != old_kid || self->base_key != NULL)) {
+      g_set_error_literal (&error, GST_E2EE_SFRAME_ERROR,
+          GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT, "the key changed while ratcheting; "
+          "the key store ratcheted, the element keeps the new key");
+      ok = FALSE;
+    } else if (ok) {
+      gboolean old_retain = self->retain_key;
+
       self->kid = new_kid;
       self->retain_key = FALSE;
       self->key_dirty = TRUE;
-      ok = gst_e2ee_enc_update_key_locked (self, &sw, &error);
+      ok = gst_e2ee_enc_update_key_locked (self, &sk, &sw, &error);
       if (!ok) {
         self->kid = old_kid;
         self->retain_key = old_retain;
@@ -775,10 +874,12 @@ gst_e2ee_enc_ratchet (GstE2eeEnc * self)
     if (gst_e2ee_ratchet_base_key (self->suite, g_bytes_get_data (self->base_key, NULL),
             g_bytes_get_size (self->base_key), next, sizeof (next), &error))
       ok = set_next_key_locked (self, new_kid, gst_e2ee_secret_new (next, nh), FALSE,
-          &sw, &error);
+          NULL, &sw, &error);
     OPENSSL_cleanse (next, sizeof (next));
   }
   GST_OBJECT_UNLOCK (self);
+  store_keys_clear (&sk);
+  g_clear_object (&store);
 
   if (!ok) {
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("Cannot ratchet KID %"
@@ -801,13 +902,15 @@ gst_e2ee_enc_start (GstBaseTransform * trans)
 
   gboolean enabled;
   KeySwitch sw = { 0, };
+  StoreKeys sk = { 0, };
 
-  GST_OBJECT_LOCK (self);
+  lock_with_store_keys (self, FALSE, 0, &sk);
   enabled = self->enabled;
   /* A key is needed only to encrypt; a disabled element may get one later. */
-  ok = !enabled || gst_e2ee_enc_update_key_locked (self, &sw, &error);
+  ok = !enabled || gst_e2ee_enc_update_key_locked (self, &sk, &sw, &error);
   self->started = ok;
   GST_OBJECT_UNLOCK (self);
+  store_keys_clear (&sk);
   self->last_rotation = GST_CLOCK_TIME_NONE;
   self->last_malformed_warning = 0;
   post_key_switch (self, &sw);
@@ -1014,10 +1117,12 @@ gst_e2ee_enc_transform_meta (GstBaseTransform * trans, GstBuffer * outbuf,
 {
   GType api = meta->info->api;
 
-  /* The output is ciphertext: a claim about the plaintext's origin does not apply.
-   * Every other meta describes the frame itself (e.g. Opus clipping), which e2eedec
-   * gives back unchanged, so it travels with the frame. */
-  return api != GST_E2EE_META_API_TYPE && api != GST_E2EE_TRANSPORT_META_API_TYPE;
+  /* The output is ciphertext: a claim about the plaintext's origin does not apply,
+   * nor an earlier e2eeenc's mark (this element adds its own). Every other meta
+   * describes the frame itself (e.g. Opus clipping), which e2eedec gives back
+   * unchanged, so it travels with the frame. */
+  return api != GST_E2EE_META_API_TYPE && api != GST_E2EE_TRANSPORT_META_API_TYPE &&
+      api != GST_E2EE_SENDER_META_API_TYPE;
 }
 
 /* What the base class does, minus its walk over the input's metas when it has none
@@ -1100,8 +1205,9 @@ gst_e2ee_enc_rotate_now (GstE2eeEnc * self, GstE2eeRotationMode mode)
 static GstFlowReturn
 gst_e2ee_enc_begin_frame (GstE2eeEnc * self, GstBuffer * inbuf)
 {
-  GError *error = NULL;
+  GError *error = NULL, *refused = NULL;
   KeySwitch sw = { 0, };
+  StoreKeys sk = { 0, };
   GstE2eeSFrameKey *key;
   guint64 max_frames, soft_frames;
   gboolean ok;
@@ -1109,23 +1215,21 @@ gst_e2ee_enc_begin_frame (GstE2eeEnc * self, GstBuffer * inbuf)
   clear_frame (self);
 
   /* One lock section per frame in the common case: the rotation settings are read
-   * with the key. */
-  GST_OBJECT_LOCK (self);
+   * with the key, and the key store is only asked (outside the lock) for a key to
+   * take from it. */
+  lock_with_store_keys (self, FALSE, 0, &sk);
   if (gst_e2ee_enc_rotation_due (self, GST_BUFFER_PTS (inbuf), self->rotation_interval)) {
     GstE2eeRotationMode mode = self->rotation_mode;
 
     GST_OBJECT_UNLOCK (self);
     gst_e2ee_enc_rotate_now (self, mode);
-    GST_OBJECT_LOCK (self);
+    lock_with_store_keys (self, FALSE, 0, &sk);
   }
-  /* A key-id waiting for the key store's key: it may have come. */
-  if (G_UNLIKELY (self->pending_kid_set) && self->key &&
-      !apply_pending_locked (self, &sw, TRUE, &error)) {
-    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("Cannot change the key: %s",
-            error->message), (NULL));
-    g_clear_error (&error);
-  }
-  ok = gst_e2ee_enc_update_key_locked (self, &sw, &error);
+  /* A key-id waiting for the key store's key: it may have come. Refused, it is
+   * reported once the lock is released (posting a message takes it). */
+  if (G_UNLIKELY (self->pending_kid_set) && self->key)
+    apply_pending_locked (self, &sk, &sw, TRUE, &refused);
+  ok = gst_e2ee_enc_update_key_locked (self, &sk, &sw, &error);
   if (ok) {
     key = self->frame.key = gst_e2ee_sframe_key_ref (self->key);
     self->frame.keyframe = self->need_keyframe;
@@ -1147,6 +1251,12 @@ gst_e2ee_enc_begin_frame (GstE2eeEnc * self, GstBuffer * inbuf)
     }
   }
   GST_OBJECT_UNLOCK (self);
+  store_keys_clear (&sk);
+  if (refused) {
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("Cannot change the key: %s",
+            refused->message), (NULL));
+    g_clear_error (&refused);
+  }
   post_key_switch (self, &sw);
   if (!ok) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Cannot encrypt: %s", error->message),
@@ -1476,6 +1586,9 @@ encrypted:
   GST_LOG_OBJECT (self, "frame of %" G_GSIZE_FORMAT " bytes -> KID %" G_GUINT64_FORMAT
       " CTR %" G_GUINT64_FORMAT ", %" G_GSIZE_FORMAT " bytes", gst_buffer_get_size (inbuf),
       gst_e2ee_sframe_key_get_kid (key), ctr, out_len);
+  /* What leaves here is end to end encrypted: encstatus after this element shows it. */
+  gst_buffer_add_e2ee_sender_meta (outbuf, gst_e2ee_sframe_key_get_kid (key), ctr,
+      gst_e2ee_sframe_key_get_cipher_suite (key));
 
   GST_OBJECT_LOCK (self);
   st = self->last_stats;
@@ -1524,9 +1637,16 @@ gst_e2ee_enc_set_property (GObject * object, guint prop_id, const GValue * value
   GstE2eeEnc *self = GST_E2EE_ENC (object);
   gboolean reconfigure = FALSE, pending = FALSE, ok = TRUE;
   KeySwitch sw = { 0, };
+  StoreKeys sk = { 0, };
   GError *error = NULL;
 
-  GST_OBJECT_LOCK (self);
+  /* A key setting may complete a change to the key store's key: that key is looked
+   * up before the lock is taken. */
+  if (prop_id == PROP_KEY_ID || prop_id == PROP_KEY || prop_id == PROP_CIPHER_SUITE)
+    lock_with_store_keys (self, prop_id == PROP_KEY_ID,
+        prop_id == PROP_KEY_ID ? g_value_get_uint64 (value) : 0, &sk);
+  else
+    GST_OBJECT_LOCK (self);
   /* While a key is in use the key settings form one pending change (see
    * apply_pending_locked()); before, they are configuration that start() applies. */
   pending = self->started && self->key != NULL;
@@ -1535,7 +1655,7 @@ gst_e2ee_enc_set_property (GObject * object, guint prop_id, const GValue * value
       if (pending) {
         self->pending_suite = g_value_get_enum (value);
         self->pending_suite_set = TRUE;
-        ok = apply_pending_locked (self, &sw, FALSE, &error);
+        ok = apply_pending_locked (self, &sk, &sw, FALSE, &error);
         break;
       }
       self->suite = g_value_get_enum (value);
@@ -1545,7 +1665,7 @@ gst_e2ee_enc_set_property (GObject * object, guint prop_id, const GValue * value
       if (pending) {
         self->pending_kid = g_value_get_uint64 (value);
         self->pending_kid_set = TRUE;
-        ok = apply_pending_locked (self, &sw, FALSE, &error);
+        ok = apply_pending_locked (self, &sk, &sw, FALSE, &error);
         break;
       }
       self->kid = g_value_get_uint64 (value);
@@ -1557,7 +1677,7 @@ gst_e2ee_enc_set_property (GObject * object, guint prop_id, const GValue * value
         g_clear_pointer (&self->pending_key, g_bytes_unref);
         self->pending_key = gst_e2ee_secret_from_buffer (g_value_get_boxed (value));
         self->pending_key_set = TRUE;
-        ok = apply_pending_locked (self, &sw, FALSE, &error);
+        ok = apply_pending_locked (self, &sk, &sw, FALSE, &error);
         break;
       }
       g_clear_pointer (&self->base_key, g_bytes_unref);
@@ -1605,6 +1725,7 @@ gst_e2ee_enc_set_property (GObject * object, guint prop_id, const GValue * value
       break;
   }
   GST_OBJECT_UNLOCK (self);
+  store_keys_clear (&sk);
 
   post_key_switch (self, &sw);
   if (!ok) {
@@ -1795,7 +1916,7 @@ gst_e2ee_enc_init (GstE2eeEnc * self)
   self->enabled = DEFAULT_ENABLED;
   self->used_keys = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
       (GDestroyNotify) gst_e2ee_sframe_key_unref);
-  self->spent_kids = g_array_new (FALSE, FALSE, sizeof (KidRange));
+  self->spent_kids = gst_e2ee_kid_set_new ();
   self->retain_key = TRUE;
   self->ratchet_bits = DEFAULT_RATCHET_BITS;
   self->rotation_interval = DEFAULT_ROTATION_INTERVAL;

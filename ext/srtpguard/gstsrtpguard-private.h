@@ -28,6 +28,17 @@ enum {
 };
 extern guint gst_srtp_guard_signals[LAST_SIGNAL];
 
+/* A token bucket for bus messages: GST_SRTP_GUARD_MESSAGE_BURST at once, then one
+ * every GST_SRTP_GUARD_MESSAGE_PERIOD. */
+#define GST_SRTP_GUARD_MESSAGE_BURST 32
+#define GST_SRTP_GUARD_MESSAGE_PERIOD (100 * G_TIME_SPAN_MILLISECOND)
+
+typedef struct {
+  gint64 last;                  /* monotonic time of the last refill; 0: never used */
+  guint tokens;
+  guint64 suppressed;           /* messages not posted since the last one posted */
+} GstSrtpGuardRateLimit;
+
 struct _GstSrtpGuard {
   GstElement parent;
 
@@ -70,11 +81,25 @@ struct _GstSrtpGuard {
   gboolean src_caps_dirty[2];
 
   GHashTable *streams;          /* ssrc -> GstSrtpGuardStream */
+  /* Protect mode: every (master key, SSRC) pair that protected a packet, as GBytes
+   * digests, for the element's lifetime (restarts, clear-keys and remove-key
+   * included), so that none protects in new SRTP state again (see
+   * gst_srtp_guard_stream_set_params()). */
+  GHashTable *used_keys;
   guint64 untracked_dropped[GST_SRTP_GUARD_N_REASONS];
   GstSrtpGuardDropLog untracked_log;
 
   GstSrtpGuardStatus status;
   gboolean status_posted;
+  GstSrtpGuardStatusCounts counts;      /* of the streams in the table */
+  gboolean status_pending;      /* an SSRC's change waits for the rate limit */
+
+  /* What input can make the packet path post, limited overall per kind, however
+   * many SSRCs it comes with: violation and other warnings, srtpguard-status
+   * messages for an SSRC's own changes, srtpguard-drop messages. */
+  GstSrtpGuardRateLimit warning_limit;
+  GstSrtpGuardRateLimit status_limit;
+  GstSrtpGuardRateLimit drop_limit;
 };
 
 #define DEFAULT_MODE GST_SRTP_GUARD_MODE_UNPROTECT
@@ -117,5 +142,8 @@ void gst_srtp_guard_apply_params_locked (GstSrtpGuard * self,
 void gst_srtp_guard_update_status_locked (GstSrtpGuard * self, gboolean force,
     GQueue * msgs);
 void gst_srtp_guard_post_messages (GstSrtpGuard * self, GQueue * msgs);
+/* Removes one stream (@all FALSE) or all of them, keeping the status counts right */
+void gst_srtp_guard_forget_streams_locked (GstSrtpGuard * self, gboolean all,
+    guint32 ssrc);
 
 G_END_DECLS

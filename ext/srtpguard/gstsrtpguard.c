@@ -57,14 +57,18 @@
  *   `signaling-encryption`, `tls-certificate`; empty when green) and `streams`
  *   (#GstValueArray of `srtpguard-stream-status` structures: `ssrc` (guint),
  *   `media-encrypted`, `media-authenticated` (gboolean), `auth-tag-bits` (guint),
- *   `refused` (gboolean: the policy refused this SSRC)). Media counts as encrypted
- *   once the guard has seen RTP and every SSRC it saw was encrypted and
- *   authenticated.
+ *   `refused` (gboolean: the policy refused this SSRC)), at most 16 of them, those
+ *   refused or not encrypted and authenticated first, in SSRC order;
+ *   `streams-seen` (guint: SSRCs whose RTP the guard saw), `streams-refused`
+ *   (guint), `streams-unlisted` (guint: seen SSRCs not in `streams`). Media counts
+ *   as encrypted once the guard has seen RTP and every SSRC it saw was encrypted and
+ *   authenticated. A change of one SSRC's status only is posted within the limit
+ *   below; a change of the connection's status always at once.
  * * `srtpguard-drop`: packets were dropped (see #GstSrtpGuard:post-drop-messages).
  *   Fields: `ssrc` (guint, absent when the packet was too malformed to name one),
  *   `reason` (string: `plain-rtp`, `null-cipher`, `null-auth`, `weak-auth-tag`,
- *   `authentication`, `replay`, `bad-mki`, `no-key`, `key-expired`, `malformed`,
- *   `other`), `count` (guint64: drops of this SSRC for this reason since the previous
+ *   `authentication`, `replay`, `bad-mki`, `no-key`, `key-expired`, `key-reused`,
+ *   `malformed`, `other`), `count` (guint64: drops of this SSRC for this reason since the previous
  *   message, this one included).
  * * `srtpguard-key-limit`: a master key reached a usage limit. Fields: `ssrc`
  *   (guint), `limit` (string: `soft` or `hard`), `packets` (guint64 protected or
@@ -77,6 +81,23 @@
  * mode) whose text starts with "Media encryption required" and names the SSRC, with
  * a details structure `srtpguard-violation`: `ssrc` (guint), `reason` (string, as
  * above). Invalid keys or SRTP fields post a %GST_LIBRARY_ERROR warning.
+ *
+ * However many SSRCs the input brings, the packet path posts at most 32 messages of
+ * each kind (warnings and errors, status messages for an SSRC's change, drop
+ * messages) at once, then one every 100 ms. Held-back status changes and drop
+ * counts are posted later (at the latest at EOS or stop); the statistics count
+ * everything.
+ *
+ * In protect mode the guard never protects two packets with the same master key,
+ * SSRC and packet index (RTP or SRTCP), which would repeat keystream (with AES-GCM,
+ * nonces). libsrtp starts the indices again with every new context, so a (key, SSRC)
+ * pair that protected packets is refused once its context is gone or would be reset:
+ * after PLAYING → NULL → PLAYING, #GstSrtpGuard::clear-keys or
+ * #GstSrtpGuard::remove-key, and when that key comes back after another one or with
+ * another suite or MKI. The SSRC's packets are then dropped (`key-reused`) until it
+ * gets a new key, with one message as for a policy violation (#GstSrtpGuard:on-violation)
+ * whose text starts with "Key reuse refused" and whose details' `reason` is
+ * `key-reused`. GStreamer's srtpenc repeats indices after a restart.
  *
  * ## Example launch lines
  * |[
@@ -182,10 +203,7 @@ clear_streams (GstSrtpGuard * self, gboolean has_ssrc, guint32 ssrc)
   GQueue msgs = G_QUEUE_INIT;
 
   g_mutex_lock (&self->lock);
-  if (has_ssrc)
-    g_hash_table_remove (self->streams, GUINT_TO_POINTER (ssrc));
-  else
-    g_hash_table_remove_all (self->streams);
+  gst_srtp_guard_forget_streams_locked (self, !has_ssrc, ssrc);
   gst_srtp_guard_update_status_locked (self, TRUE, &msgs);
   g_mutex_unlock (&self->lock);
   gst_srtp_guard_post_messages (self, &msgs);
@@ -220,7 +238,7 @@ gst_srtp_guard_change_state (GstElement * element, GstStateChange transition)
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
     gst_srtp_guard_flush_drop_messages (self);
     g_mutex_lock (&self->lock);
-    g_hash_table_remove_all (self->streams);
+    gst_srtp_guard_forget_streams_locked (self, TRUE, 0);
     for (i = 0; i < 2; i++) {
       g_clear_pointer (&self->caps_params[i], gst_srtp_guard_params_free);
       self->caps_plain[i] = FALSE;
@@ -229,7 +247,10 @@ gst_srtp_guard_change_state (GstElement * element, GstStateChange transition)
     memset (self->untracked_dropped, 0, sizeof (self->untracked_dropped));
     memset (&self->untracked_log, 0, sizeof (self->untracked_log));
     memset (&self->status, 0, sizeof (self->status));
-    self->status_posted = FALSE;
+    self->status_posted = self->status_pending = FALSE;
+    memset (&self->warning_limit, 0, sizeof (self->warning_limit));
+    memset (&self->status_limit, 0, sizeof (self->status_limit));
+    memset (&self->drop_limit, 0, sizeof (self->drop_limit));
     g_mutex_unlock (&self->lock);
   }
   return ret;
@@ -242,6 +263,7 @@ gst_srtp_guard_finalize (GObject * object)
   guint i;
 
   g_hash_table_unref (self->streams);
+  g_hash_table_unref (self->used_keys);
   for (i = 0; i < 2; i++)
     gst_srtp_guard_params_free (self->caps_params[i]);
   gst_srtp_guard_params_free (self->prop_params);
@@ -268,6 +290,8 @@ gst_srtp_guard_init (GstSrtpGuard * self)
   self->drop_message_interval = DEFAULT_DROP_MESSAGE_INTERVAL;
   self->streams = g_hash_table_new_full (NULL, NULL, NULL,
       (GDestroyNotify) gst_srtp_guard_stream_free);
+  self->used_keys = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+      (GDestroyNotify) g_bytes_unref, NULL);
   gst_srtp_guard_init_pads (self);
 }
 

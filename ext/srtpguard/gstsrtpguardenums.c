@@ -135,6 +135,7 @@ gst_srtp_guard_reason_nick (GstSrtpGuardReason reason)
     [GST_SRTP_GUARD_REASON_BAD_MKI] = "bad-mki",
     [GST_SRTP_GUARD_REASON_NO_KEY] = "no-key",
     [GST_SRTP_GUARD_REASON_KEY_EXPIRED] = "key-expired",
+    [GST_SRTP_GUARD_REASON_KEY_REUSED] = "key-reused",
     [GST_SRTP_GUARD_REASON_MALFORMED] = "malformed",
     [GST_SRTP_GUARD_REASON_OTHER] = "other",
   };

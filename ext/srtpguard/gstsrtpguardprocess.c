@@ -5,6 +5,7 @@
 #include "config.h"
 #endif
 
+#include <string.h>
 #include <gst/e2ee/e2ee.h>
 
 #include "gstsrtpguard-private.h"
@@ -27,6 +28,45 @@ gst_srtp_guard_post_messages (GstSrtpGuard * self, GQueue * msgs)
 
   while ((msg = g_queue_pop_head (msgs)))
     gst_element_post_message (GST_ELEMENT (self), msg);
+}
+
+/* TRUE when a message of @rl's kind may be posted now */
+static gboolean
+rate_limit_take (GstSrtpGuardRateLimit * rl, gint64 now)
+{
+  if (rl->last == 0) {
+    rl->tokens = GST_SRTP_GUARD_MESSAGE_BURST;
+    rl->last = now;
+  } else if (now - rl->last >= GST_SRTP_GUARD_MESSAGE_PERIOD) {
+    gint64 n = (now - rl->last) / GST_SRTP_GUARD_MESSAGE_PERIOD;
+
+    if (n >= GST_SRTP_GUARD_MESSAGE_BURST - rl->tokens) {
+      rl->tokens = GST_SRTP_GUARD_MESSAGE_BURST;
+      rl->last = now;
+    } else {
+      rl->tokens += n;
+      rl->last += n * GST_SRTP_GUARD_MESSAGE_PERIOD;
+    }
+  }
+  if (rl->tokens == 0) {
+    rl->suppressed++;
+    return FALSE;
+  }
+  rl->tokens--;
+  rl->suppressed = 0;
+  return TRUE;
+}
+
+/* A warning the packet path posts; takes @err. */
+static void
+queue_warning_locked (GstSrtpGuard * self, GQueue * msgs, GError * err,
+    const gchar * debug)
+{
+  if (rate_limit_take (&self->warning_limit, g_get_monotonic_time ()))
+    g_queue_push_tail (msgs, gst_message_new_warning (GST_OBJECT (self), err, debug));
+  else
+    GST_DEBUG_OBJECT (self, "warning not posted (rate limit): %s", err->message);
+  g_error_free (err);
 }
 
 static GstMessage *
@@ -57,8 +97,12 @@ record_drop_locked (GstSrtpGuard * self, GstSrtpGuardStream * stream, gboolean h
     return;
   log->unposted[reason]++;
   now = g_get_monotonic_time ();
-  if (log->last_posted[reason] == 0 || self->drop_message_interval == 0 ||
-      now - log->last_posted[reason] >= (gint64) self->drop_message_interval * 1000) {
+  /* a drop the overall limit holds back stays in unposted: the SSRC's next drop or
+   * the flush at EOS or stop posts it */
+  if ((log->last_posted[reason] == 0 || self->drop_message_interval == 0 ||
+          now - log->last_posted[reason] >=
+          (gint64) self->drop_message_interval * 1000) &&
+      rate_limit_take (&self->drop_limit, now)) {
     g_queue_push_tail (&ctx->msgs, drop_message (self, has_ssrc, ssrc, reason,
             log->unposted[reason]));
     log->unposted[reason] = 0;
@@ -80,6 +124,8 @@ flush_log (GstSrtpGuard * self, GstSrtpGuardDropLog * log, gboolean has_ssrc,
   }
 }
 
+static void post_status_locked (GstSrtpGuard * self, GQueue * msgs);
+
 void
 gst_srtp_guard_flush_drop_messages (GstSrtpGuard * self)
 {
@@ -97,40 +143,86 @@ gst_srtp_guard_flush_drop_messages (GstSrtpGuard * self)
     }
   }
   flush_log (self, &self->untracked_log, FALSE, 0, &msgs);
+  if (self->status_pending)
+    post_status_locked (self, &msgs);
   g_mutex_unlock (&self->lock);
   gst_srtp_guard_post_messages (self, &msgs);
 }
 
-/* @force: an SSRC's own status changed, which the message reports too */
+static void
+post_status_locked (GstSrtpGuard * self, GQueue * msgs)
+{
+  gst_srtp_guard_status_compute (&self->counts, self->signaling_encrypted,
+      self->tls_certificate_valid, &self->status);
+  self->status_posted = TRUE;
+  self->status_pending = FALSE;
+  g_queue_push_tail (msgs, gst_message_new_element (GST_OBJECT (self),
+          gst_srtp_guard_status_to_structure (&self->status, &self->counts,
+              self->streams)));
+}
+
+/* @force: an SSRC's own status changed, which the message reports too. Such changes
+ * come with every new SSRC and are rate-limited (the last one is posted later); a
+ * change of the connection's status always goes out at once. */
 void
 gst_srtp_guard_update_status_locked (GstSrtpGuard * self, gboolean force, GQueue * msgs)
 {
   GstSrtpGuardStatus st;
+  gboolean changed, allowed;
 
-  gst_srtp_guard_status_compute (self->streams, self->signaling_encrypted,
+  gst_srtp_guard_status_compute (&self->counts, self->signaling_encrypted,
       self->tls_certificate_valid, &st);
-  if (!force && self->status_posted && gst_srtp_guard_status_equal (&st, &self->status))
+  changed = !self->status_posted || !gst_srtp_guard_status_equal (&st, &self->status);
+  if (!changed && !force)
     return;
-  self->status = st;
-  self->status_posted = TRUE;
-  g_queue_push_tail (msgs, gst_message_new_element (GST_OBJECT (self),
-          gst_srtp_guard_status_to_structure (&st, self->streams)));
+  allowed = rate_limit_take (&self->status_limit, g_get_monotonic_time ());
+  if (!changed && !allowed) {
+    self->status_pending = TRUE;
+    return;
+  }
+  post_status_locked (self, msgs);
+}
+
+void
+gst_srtp_guard_forget_streams_locked (GstSrtpGuard * self, gboolean all, guint32 ssrc)
+{
+  GstSrtpGuardStream *stream;
+
+  if (all) {
+    g_hash_table_remove_all (self->streams);
+    memset (&self->counts, 0, sizeof (self->counts));
+    return;
+  }
+  stream = g_hash_table_lookup (self->streams, GUINT_TO_POINTER (ssrc));
+  if (stream) {
+    gst_srtp_guard_status_counts_add (&self->counts, stream, -1);
+    g_hash_table_remove (self->streams, GUINT_TO_POINTER (ssrc));
+  }
 }
 
 static void
 saw_media_locked (GstSrtpGuard * self, GstSrtpGuardStream * stream, gboolean encrypted,
     gboolean authenticated, guint bits, gboolean refused, Ctx * ctx)
 {
+  /* an untracked stream is gone after this packet: it counts in no status */
+  gboolean tracked = g_hash_table_lookup (self->streams,
+      GUINT_TO_POINTER (stream->ssrc)) == stream;
+
   if (stream->seen && stream->media_encrypted == encrypted &&
       stream->media_authenticated == authenticated && stream->auth_tag_bits == bits &&
       stream->refused == refused)
     return;
+  if (tracked)
+    gst_srtp_guard_status_counts_add (&self->counts, stream, -1);
   stream->seen = TRUE;
   stream->media_encrypted = encrypted;
   stream->media_authenticated = authenticated;
   stream->auth_tag_bits = bits;
   stream->refused = refused;
-  gst_srtp_guard_update_status_locked (self, TRUE, &ctx->msgs);
+  if (tracked) {
+    gst_srtp_guard_status_counts_add (&self->counts, stream, 1);
+    gst_srtp_guard_update_status_locked (self, TRUE, &ctx->msgs);
+  }
 }
 
 static GstSrtpGuardReason
@@ -154,15 +246,28 @@ violation_locked (GstSrtpGuard * self, GstSrtpGuardStream * stream, guint32 ssrc
 {
   gboolean error = self->on_violation == GST_SRTP_GUARD_VIOLATION_ERROR;
   gboolean protect = self->mode == GST_SRTP_GUARD_MODE_PROTECT;
+  gboolean reuse = reason == GST_SRTP_GUARD_REASON_KEY_REUSED;
+  gboolean report = stream == NULL || !stream->violation_reported;
 
-  if (stream && !is_rtcp) {
+  if (stream && !is_rtcp && reuse) {
+    /* the suite is fine, the key is spent */
+    saw_media_locked (self, stream,
+        stream->params->rtp_cipher != GST_SRTP_GUARD_CIPHER_NULL, bits > 0, bits, TRUE,
+        ctx);
+  } else if (stream && !is_rtcp) {
     saw_media_locked (self, stream, reason != GST_SRTP_GUARD_REASON_PLAIN_RTP &&
         reason != GST_SRTP_GUARD_REASON_NULL_CIPHER,
         reason == GST_SRTP_GUARD_REASON_NULL_CIPHER ||
         reason == GST_SRTP_GUARD_REASON_WEAK_AUTH_TAG, bits, TRUE, ctx);
   }
 
-  if (stream == NULL || !stream->violation_reported) {
+  if (stream)
+    stream->violation_reported = TRUE;
+  if (report && !rate_limit_take (&self->warning_limit, g_get_monotonic_time ())) {
+    GST_DEBUG_OBJECT (self, "violation of SSRC %u not posted (rate limit)", ssrc);
+    report = FALSE;
+  }
+  if (report) {
     gchar *what, *debug;
     GError *err;
     GstStructure *details;
@@ -177,6 +282,10 @@ violation_locked (GstSrtpGuard * self, GstSrtpGuardStream * stream, guint32 ssrc
       case GST_SRTP_GUARD_REASON_NULL_AUTH:
         what = g_strdup ("no authentication");
         break;
+      case GST_SRTP_GUARD_REASON_KEY_REUSED:
+        what = g_strdup ("this master key already protected packets of this SSRC; "
+            "it needs a new key");
+        break;
       default:
         what = g_strdup_printf ("%u-bit authentication tag, min-auth-tag-bits is %u",
             bits, self->min_auth_tag_bits);
@@ -184,8 +293,15 @@ violation_locked (GstSrtpGuard * self, GstSrtpGuardStream * stream, guint32 ssrc
     }
     err = g_error_new (GST_STREAM_ERROR,
         protect ? GST_STREAM_ERROR_ENCODE : GST_STREAM_ERROR_DECRYPT,
-        "Media encryption required: SSRC %u (0x%08x): %s", ssrc, ssrc, what);
-    debug = g_strdup_printf ("require-encryption is TRUE; %s packets of this SSRC are "
+        "%s: SSRC %u (0x%08x): %s", reuse ? "Key reuse refused" :
+        "Media encryption required", ssrc, ssrc, what);
+    debug = reuse ?
+        g_strdup_printf ("its SRTP state is gone (restart, clear-keys, remove-key) "
+        "or would be reset (the key came back after another one, or with another "
+        "suite or MKI), and the packet indices would repeat, and with them the "
+        "keystream (GCM: nonces); outgoing packets of this SSRC are dropped until "
+        "it gets a new key (on-violation=%s)", error ? "error" : "drop") :
+        g_strdup_printf ("require-encryption is TRUE; %s packets of this SSRC are "
         "dropped (on-violation=%s)", protect ? "outgoing" : "incoming",
         error ? "error" : "drop");
     details = gst_structure_new ("srtpguard-violation",
@@ -197,8 +313,6 @@ violation_locked (GstSrtpGuard * self, GstSrtpGuardStream * stream, guint32 ssrc
     g_error_free (err);
     g_free (debug);
     g_free (what);
-    if (stream)
-      stream->violation_reported = TRUE;
   }
   record_drop_locked (self, stream, TRUE, ssrc, reason, ctx);
   return error ? GST_FLOW_ERROR : GST_FLOW_OK;
@@ -295,28 +409,24 @@ transform (GstSrtpGuardStream * stream, GstBuffer ** bufp, gboolean is_rtcp,
   return err;
 }
 
+/* Call without the lock; @error: why the handler's caps were ignored */
 static GstSrtpGuardParams *
-request_params (GstSrtpGuard * self, guint signal, guint32 ssrc, GQueue * msgs)
+request_params (GstSrtpGuard * self, guint signal, guint32 ssrc, GError ** error)
 {
   GstSrtpGuardParams *params = NULL;
   GstCaps *caps = NULL;
-  GError *err = NULL;
 
   g_signal_emit (self, gst_srtp_guard_signals[signal], 0, ssrc, &caps);
   if (caps == NULL)
     return NULL;
-  if (!gst_caps_is_empty (caps) && !gst_caps_is_any (caps)) {
+  if (!gst_caps_is_empty (caps) && !gst_caps_is_any (caps))
     params = gst_srtp_guard_params_from_structure (gst_caps_get_structure (caps, 0),
-        &err);
-    if (params == NULL) {
-      g_queue_push_tail (msgs, gst_message_new_warning (GST_OBJECT (self), err,
-              "the caps returned by a key signal handler were ignored"));
-      g_error_free (err);
-    }
-  }
+        error);
   gst_caps_unref (caps);
   return params;
 }
+
+#define IGNORED_CAPS "the caps returned by a key signal handler were ignored"
 
 static GstSrtpGuardParams *
 find_params_locked (GstSrtpGuard * self, guint32 ssrc, GstSrtpGuardSource * source,
@@ -376,7 +486,7 @@ gst_srtp_guard_apply_params_locked (GstSrtpGuard * self,
     if (stream->params && gst_srtp_guard_params_equal (stream->params, params))
       continue;
     if (gst_srtp_guard_stream_set_params (stream, gst_srtp_guard_params_copy (params),
-            source, self->replay_window_size, &err)) {
+            source, self->replay_window_size, self->used_keys, &err)) {
       GST_INFO_OBJECT (self, "new keys for SSRC %u, packet index kept", stream->ssrc);
     } else {
       g_queue_push_tail (msgs, gst_message_new_warning (GST_OBJECT (self), err,
@@ -440,8 +550,10 @@ process_locked (GstSrtpGuard * self, guint idx, GstBuffer * buf, gboolean is_rtc
 
     if (params == NULL) {
       g_mutex_unlock (&self->lock);
-      params = request_params (self, SIGNAL_REQUEST_KEY, ssrc, &ctx->msgs);
+      params = request_params (self, SIGNAL_REQUEST_KEY, ssrc, &gerr);
       g_mutex_lock (&self->lock);
+      if (gerr)
+        queue_warning_locked (self, &ctx->msgs, g_steal_pointer (&gerr), IGNORED_CAPS);
       stream = g_hash_table_lookup (self->streams, GUINT_TO_POINTER (ssrc));
       if (stream && stream->params) {
         gst_srtp_guard_params_free (params);
@@ -456,12 +568,18 @@ process_locked (GstSrtpGuard * self, guint idx, GstBuffer * buf, gboolean is_rtc
       stream = gst_srtp_guard_stream_new (ssrc, !protect);
       /* Keys meant for any SSRC: keep state only once a packet authenticates. */
       tracked = (specific || protect) && track_locked (self, stream);
+      if (protect && !tracked) {
+        /* a context per packet would start its indices again every time */
+        GST_DEBUG_OBJECT (self, "no room to track SSRC %u", ssrc);
+        gst_srtp_guard_params_free (params);
+        record_drop_locked (self, NULL, TRUE, ssrc, GST_SRTP_GUARD_REASON_OTHER, ctx);
+        goto drop;
+      }
     }
     if (!gst_srtp_guard_stream_set_params (stream, params, source,
-            self->replay_window_size, &gerr)) {
-      g_queue_push_tail (&ctx->msgs, gst_message_new_warning (GST_OBJECT (self), gerr,
-              "no usable keys for this SSRC"));
-      g_error_free (gerr);
+            self->replay_window_size, self->used_keys, &gerr)) {
+      queue_warning_locked (self, &ctx->msgs, g_steal_pointer (&gerr),
+          "no usable keys for this SSRC");
       record_drop_locked (self, tracked ? stream : NULL, TRUE, ssrc,
           GST_SRTP_GUARD_REASON_NO_KEY, ctx);
       goto drop;
@@ -485,6 +603,11 @@ have_keys:
         GST_SRTP_GUARD_REASON_KEY_EXPIRED, ctx);
     goto drop;
   }
+  if (stream->key_spent) {
+    *flow = violation_locked (self, tracked ? stream : NULL, ssrc,
+        GST_SRTP_GUARD_REASON_KEY_REUSED, is_rtcp, bits, ctx);
+    goto drop;
+  }
   if (stream->session == NULL)  /* NULL/NULL suite, allowed by the policy */
     goto pass;
 
@@ -506,7 +629,9 @@ have_keys:
   }
   if (!tracked)
     tracked = track_locked (self, stream);
-  if (!protect && !is_rtcp)
+  if (protect)
+    gst_srtp_guard_stream_record_key_use (stream, self->used_keys);
+  else if (!is_rtcp)
     gst_srtp_guard_stream_rtp_passed (stream, seq);
 
   stream->key_packets++;
@@ -555,6 +680,7 @@ handle_key_limit (GstSrtpGuard * self, Ctx * ctx)
   gboolean hard = ctx->limit_signal == SIGNAL_HARD_LIMIT;
   GstSrtpGuardParams *params;
   GQueue msgs = G_QUEUE_INIT;
+  GError *err = NULL;
 
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self),
@@ -563,10 +689,14 @@ handle_key_limit (GstSrtpGuard * self, Ctx * ctx)
               "limit", G_TYPE_STRING, hard ? "hard" : "soft",
               "packets", G_TYPE_UINT64, ctx->limit_packets, NULL)));
 
-  params = request_params (self, ctx->limit_signal, ctx->limit_ssrc, &msgs);
+  params = request_params (self, ctx->limit_signal, ctx->limit_ssrc, &err);
+  if (err) {
+    g_mutex_lock (&self->lock);
+    queue_warning_locked (self, &msgs, g_steal_pointer (&err), IGNORED_CAPS);
+    g_mutex_unlock (&self->lock);
+  }
   if (params) {
     GstSrtpGuardStream *stream;
-    GError *err = NULL;
 
     g_mutex_lock (&self->lock);
     stream = g_hash_table_lookup (self->streams, GUINT_TO_POINTER (ctx->limit_ssrc));
@@ -575,7 +705,8 @@ handle_key_limit (GstSrtpGuard * self, Ctx * ctx)
             gst_srtp_guard_params_equal (stream->params, params))) {
       gst_srtp_guard_params_free (params);
     } else if (!gst_srtp_guard_stream_set_params (stream, params,
-            GST_SRTP_GUARD_SOURCE_SIGNAL, self->replay_window_size, &err)) {
+            GST_SRTP_GUARD_SOURCE_SIGNAL, self->replay_window_size, self->used_keys,
+            &err)) {
       g_queue_push_tail (&msgs, gst_message_new_warning (GST_OBJECT (self), err,
               "could not rekey after a key limit"));
       g_error_free (err);
@@ -613,6 +744,8 @@ gst_srtp_guard_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     buf = process_locked (self, idx, buf, is_rtcp, ssrc, GST_READ_UINT16_BE (hdr + 2),
         &ctx, &flow);
   }
+  if (self->status_pending)
+    gst_srtp_guard_update_status_locked (self, TRUE, &ctx.msgs);
   /* Multiplexed RTCP leaves an unprotecting guard on its RTCP pad, like srtpdec's. */
   out = (!protect && is_rtcp) ? GUARD_RTCP : idx;
   if (buf && protect && self->src_caps_dirty[out]) {

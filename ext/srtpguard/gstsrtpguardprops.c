@@ -252,9 +252,10 @@ gst_srtp_guard_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_boolean (value, self->tls_certificate_valid);
       break;
     case PROP_STATUS:
-      gst_srtp_guard_status_compute (self->streams, self->signaling_encrypted,
+      gst_srtp_guard_status_compute (&self->counts, self->signaling_encrypted,
           self->tls_certificate_valid, &st);
-      g_value_take_boxed (value, gst_srtp_guard_status_to_structure (&st, self->streams));
+      g_value_take_boxed (value, gst_srtp_guard_status_to_structure (&st, &self->counts,
+              self->streams));
       break;
     case PROP_STATS:
       g_value_take_boxed (value, create_stats_locked (self));
@@ -306,7 +307,10 @@ gst_srtp_guard_install_properties (GObjectClass * gobject_class)
    * longer of the RTP and RTCP suites'). On a launch line, as hex. Reads back as
    * %NULL: keys are never readable. A change applies to running streams at once, keeping
    * their rollover counters; set #GstSrtpGuard:mki in the same g_object_set() call
-   * to change both together.
+   * to change both together. In protect mode a key that already protected an
+   * SSRC's packets is not used for that SSRC again after its SRTP state is gone
+   * (restart, #GstSrtpGuard::clear-keys, #GstSrtpGuard::remove-key) or when it comes
+   * back after another key: set a new one (see the element documentation).
    *
    * Since: 0.1
    */
@@ -415,7 +419,8 @@ gst_srtp_guard_install_properties (GObjectClass * gobject_class)
    *
    * What a policy violation does besides dropping the packets: `drop` posts a
    * warning message once per SSRC and keeps running, `error` posts an error message
-   * and returns a flow error.
+   * and returns a flow error. The same goes for a protecting guard's refusal of a
+   * key that already protected the SSRC's packets (`key-reused`).
    *
    * Since: 0.1
    */
@@ -511,7 +516,8 @@ gst_srtp_guard_install_properties (GObjectClass * gobject_class)
    *
    * Post a `srtpguard-drop` element message for dropped packets, at most one per
    * SSRC and reason every #GstSrtpGuard:drop-message-interval, with the number of
-   * drops it covers. Pending counts are posted at EOS and when stopping.
+   * drops it covers, and overall at most 32 at once, then one every 100 ms. Pending
+   * counts are posted at EOS and when stopping.
    *
    * Since: 0.1
    */
@@ -606,6 +612,8 @@ gst_srtp_guard_install_signals (GstSrtpGuardClass * klass)
    * @guard: the srtpguard
    *
    * Action signal: forget every SSRC's keys and SRTP state (their statistics too).
+   * In protect mode a key that protected an SSRC's packets is then refused for that
+   * SSRC (`key-reused`): its packet indices would start again.
    *
    * Since: 0.1
    */
@@ -617,7 +625,8 @@ gst_srtp_guard_install_signals (GstSrtpGuardClass * klass)
    * @guard: the srtpguard
    * @ssrc: an SSRC
    *
-   * Action signal: forget the keys and SRTP state of @ssrc.
+   * Action signal: forget the keys and SRTP state of @ssrc. In protect mode a key
+   * that protected packets of @ssrc is then refused for it (`key-reused`).
    *
    * Since: 0.1
    */

@@ -5,32 +5,29 @@
 #include "config.h"
 #endif
 
+#include <stdlib.h>
+
 #include "gstsrtpguardstatus.h"
-#include "gstsrtpguardstream.h"
 
 void
-gst_srtp_guard_status_compute (GHashTable * streams, gboolean signaling_encrypted,
-    gboolean tls_certificate_valid, GstSrtpGuardStatus * status)
+gst_srtp_guard_status_counts_add (GstSrtpGuardStatusCounts * counts,
+    const GstSrtpGuardStream * stream, gint sign)
 {
-  GHashTableIter iter;
-  gpointer value;
-  guint seen = 0;
+  if (!stream->seen)
+    return;
+  counts->seen += sign;
+  counts->unencrypted += stream->media_encrypted ? 0 : sign;
+  counts->unauthenticated += stream->media_authenticated ? 0 : sign;
+  counts->refused += stream->refused ? sign : 0;
+}
 
-  status->media_encrypted = status->media_authenticated = TRUE;
-  if (streams) {
-    g_hash_table_iter_init (&iter, streams);
-    while (g_hash_table_iter_next (&iter, NULL, &value)) {
-      GstSrtpGuardStream *stream = value;
-
-      if (!stream->seen)
-        continue;
-      seen++;
-      status->media_encrypted &= stream->media_encrypted;
-      status->media_authenticated &= stream->media_authenticated;
-    }
-  }
-  if (seen == 0)
-    status->media_encrypted = status->media_authenticated = FALSE;
+void
+gst_srtp_guard_status_compute (const GstSrtpGuardStatusCounts * counts,
+    gboolean signaling_encrypted, gboolean tls_certificate_valid,
+    GstSrtpGuardStatus * status)
+{
+  status->media_encrypted = counts->seen > 0 && counts->unencrypted == 0;
+  status->media_authenticated = counts->seen > 0 && counts->unauthenticated == 0;
   status->signaling_encrypted = signaling_encrypted;
   status->tls_certificate_valid = tls_certificate_valid;
   status->level = gst_e2ee_encryption_level_for_connection (status->media_encrypted
@@ -57,7 +54,7 @@ append_string (GValue * array, const gchar * str)
 }
 
 static GstStructure *
-stream_status (GstSrtpGuardStream * stream)
+stream_status (const GstSrtpGuardStream * stream)
 {
   return gst_structure_new ("srtpguard-stream-status",
       "ssrc", G_TYPE_UINT, stream->ssrc,
@@ -67,15 +64,61 @@ stream_status (GstSrtpGuardStream * stream)
       "refused", G_TYPE_BOOLEAN, stream->refused, NULL);
 }
 
-GstStructure *
-gst_srtp_guard_status_to_structure (const GstSrtpGuardStatus * st, GHashTable * streams)
+static gboolean
+stream_is_worse (const GstSrtpGuardStream * stream)
 {
-  GValue missing = G_VALUE_INIT, list = G_VALUE_INIT;
-  GString *desc;
-  GstStructure *s;
+  return stream->refused || !stream->media_encrypted || !stream->media_authenticated;
+}
+
+static gint
+compare_ssrc (gconstpointer a, gconstpointer b)
+{
+  const GstSrtpGuardStream *sa = *(const GstSrtpGuardStream * const *) a;
+  const GstSrtpGuardStream *sb = *(const GstSrtpGuardStream * const *) b;
+
+  return sa->ssrc < sb->ssrc ? -1 : sa->ssrc > sb->ssrc;
+}
+
+/* Up to GST_SRTP_GUARD_STATUS_MAX_STREAMS seen streams, those that keep the shield
+ * orange first, in SSRC order: a status of bounded size, however many SSRCs the
+ * guard saw (the stats property lists them all). */
+static guint
+list_streams (GHashTable * streams, const GstSrtpGuardStream ** listed)
+{
+  const GstSrtpGuardStream *others[GST_SRTP_GUARD_STATUS_MAX_STREAMS];
+  guint n = 0, n_others = 0;
   GHashTableIter iter;
   gpointer value;
-  guint n_missing;
+
+  if (streams == NULL)
+    return 0;
+  g_hash_table_iter_init (&iter, streams);
+  while (n < GST_SRTP_GUARD_STATUS_MAX_STREAMS &&
+      g_hash_table_iter_next (&iter, NULL, &value)) {
+    const GstSrtpGuardStream *stream = value;
+
+    if (!stream->seen)
+      continue;
+    if (stream_is_worse (stream))
+      listed[n++] = stream;
+    else if (n_others < GST_SRTP_GUARD_STATUS_MAX_STREAMS)
+      others[n_others++] = stream;
+  }
+  for (guint i = 0; i < n_others && n < GST_SRTP_GUARD_STATUS_MAX_STREAMS; i++)
+    listed[n++] = others[i];
+  qsort (listed, n, sizeof (listed[0]), compare_ssrc);
+  return n;
+}
+
+GstStructure *
+gst_srtp_guard_status_to_structure (const GstSrtpGuardStatus * st,
+    const GstSrtpGuardStatusCounts * counts, GHashTable * streams)
+{
+  GValue missing = G_VALUE_INIT, list = G_VALUE_INIT;
+  const GstSrtpGuardStream *listed[GST_SRTP_GUARD_STATUS_MAX_STREAMS];
+  GString *desc;
+  GstStructure *s;
+  guint n_missing, n_listed;
 
   g_value_init (&missing, GST_TYPE_ARRAY);
   if (!(st->media_encrypted && st->media_authenticated))
@@ -94,18 +137,13 @@ gst_srtp_guard_status_to_structure (const GstSrtpGuardStatus * st, GHashTable * 
   }
 
   g_value_init (&list, GST_TYPE_ARRAY);
-  if (streams) {
-    g_hash_table_iter_init (&iter, streams);
-    while (g_hash_table_iter_next (&iter, NULL, &value)) {
-      GstSrtpGuardStream *stream = value;
-      GValue v = G_VALUE_INIT;
+  n_listed = list_streams (streams, listed);
+  for (guint i = 0; i < n_listed; i++) {
+    GValue v = G_VALUE_INIT;
 
-      if (!stream->seen)
-        continue;
-      g_value_init (&v, GST_TYPE_STRUCTURE);
-      g_value_take_boxed (&v, stream_status (stream));
-      gst_value_array_append_and_take_value (&list, &v);
-    }
+    g_value_init (&v, GST_TYPE_STRUCTURE);
+    g_value_take_boxed (&v, stream_status (listed[i]));
+    gst_value_array_append_and_take_value (&list, &v);
   }
 
   s = gst_structure_new ("srtpguard-status",
@@ -116,7 +154,10 @@ gst_srtp_guard_status_to_structure (const GstSrtpGuardStatus * st, GHashTable * 
       "media-encrypted", G_TYPE_BOOLEAN, st->media_encrypted,
       "media-authenticated", G_TYPE_BOOLEAN, st->media_authenticated,
       "signaling-encrypted", G_TYPE_BOOLEAN, st->signaling_encrypted,
-      "tls-certificate-valid", G_TYPE_BOOLEAN, st->tls_certificate_valid, NULL);
+      "tls-certificate-valid", G_TYPE_BOOLEAN, st->tls_certificate_valid,
+      "streams-seen", G_TYPE_UINT, counts->seen,
+      "streams-refused", G_TYPE_UINT, counts->refused,
+      "streams-unlisted", G_TYPE_UINT, counts->seen - n_listed, NULL);
   gst_structure_take_value (s, "missing", &missing);
   gst_structure_take_value (s, "streams", &list);
   g_string_free (desc, TRUE);

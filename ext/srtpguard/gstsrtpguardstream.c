@@ -5,7 +5,9 @@
 #include "config.h"
 #endif
 
+#include <string.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "gstsrtpguardstream.h"
 
@@ -47,6 +49,76 @@ shares_a_key (const GstSrtpGuardParams * a, const GstSrtpGuardParams * b)
           CRYPTO_memcmp (a->keys[i].key, b->keys[j].key, a->keys[i].key_len) == 0)
         return TRUE;
   return FALSE;
+}
+
+/* A digest naming (@key, @ssrc). libsrtp's KDF reads the master key zero-padded to
+ * 30 or 46 bytes, so a 28-byte GCM key and the same bytes followed by two zeros
+ * derive the same session keys: the padded form is what is named. */
+static void
+key_use_digest (const GstSrtpGuardKey * key, guint32 ssrc, guint8 * out)
+{
+  static const gchar label[] = "srtpguard key use";
+  guint8 padded[SRTP_AES_ICM_256_KEY_LEN_WSALT] = { 0 };
+  const guint8 *data = key->key;
+  gsize len = key->key_len;
+  guint8 ssrc_be[4];
+  EVP_MD_CTX *md = EVP_MD_CTX_new ();
+  unsigned int out_len = GST_SRTP_GUARD_KEY_USE_LEN;
+  gboolean ok;
+
+  if (len <= sizeof (padded)) {
+    memcpy (padded, key->key, len);
+    data = padded;
+    len = len <= SRTP_AES_ICM_128_KEY_LEN_WSALT ? SRTP_AES_ICM_128_KEY_LEN_WSALT :
+        sizeof (padded);
+  }
+  GST_WRITE_UINT32_BE (ssrc_be, ssrc);
+  ok = md != NULL && EVP_DigestInit_ex (md, EVP_sha256 (), NULL) &&
+      EVP_DigestUpdate (md, label, sizeof (label)) &&
+      EVP_DigestUpdate (md, ssrc_be, sizeof (ssrc_be)) &&
+      EVP_DigestUpdate (md, data, len) && EVP_DigestFinal_ex (md, out, &out_len);
+  /* without a digest every key would look alike: all of them count as used */
+  if (!ok)
+    memset (out, 0, GST_SRTP_GUARD_KEY_USE_LEN);
+  EVP_MD_CTX_free (md);
+  OPENSSL_cleanse (padded, sizeof (padded));
+}
+
+static gboolean
+key_use_known (GHashTable * used_keys, const guint8 * use)
+{
+  GBytes *b;
+  gboolean known;
+
+  if (used_keys == NULL)
+    return FALSE;
+  b = g_bytes_new_static (use, GST_SRTP_GUARD_KEY_USE_LEN);
+  known = g_hash_table_contains (used_keys, b);
+  g_bytes_unref (b);
+  return known;
+}
+
+void
+gst_srtp_guard_stream_record_key_use (GstSrtpGuardStream * stream,
+    GHashTable * used_keys)
+{
+  if (stream->receiver || stream->key_use_recorded || used_keys == NULL)
+    return;
+  g_hash_table_add (used_keys, g_bytes_new (stream->key_use,
+          GST_SRTP_GUARD_KEY_USE_LEN));
+  stream->key_use_recorded = TRUE;
+}
+
+/* A sender protects with the first key only: the same suites and the same first key
+ * and MKI protect exactly as before, whatever the other keys are. */
+static gboolean
+protects_alike (const GstSrtpGuardParams * a, const GstSrtpGuardParams * b)
+{
+  GstSrtpGuardParams a0 = *a, b0 = *b;
+
+  a0.n_keys = MIN (a0.n_keys, 1);
+  b0.n_keys = MIN (b0.n_keys, 1);
+  return gst_srtp_guard_params_equal (&a0, &b0);
 }
 
 /* srtp_dealloc zeroes the derived session keys */
@@ -102,6 +174,7 @@ gst_srtp_guard_stream_clear_params (GstSrtpGuardStream * stream)
   stream->params = NULL;
   stream->source = GST_SRTP_GUARD_SOURCE_NONE;
   stream->uses_mki = FALSE;
+  stream->key_spent = FALSE;
   stream->key_packets = 0;
   stream->soft_limit_reached = stream->key_expired = FALSE;
 }
@@ -118,16 +191,43 @@ gst_srtp_guard_stream_free (GstSrtpGuardStream * stream)
 gboolean
 gst_srtp_guard_stream_set_params (GstSrtpGuardStream * stream,
     GstSrtpGuardParams * params, GstSrtpGuardSource source, guint window_size,
-    GError ** error)
+    GHashTable * used_keys, GError ** error)
 {
   srtp_master_key_t mkeys[GST_SRTP_GUARD_MAX_KEYS];
   srtp_master_key_t *mkey_ptrs[GST_SRTP_GUARD_MAX_KEYS];
   srtp_policy_t policy;
   srtp_err_status_t err = srtp_err_status_ok;
+  guint8 use[GST_SRTP_GUARD_KEY_USE_LEN];
+  gboolean crypto = gst_srtp_guard_params_has_crypto (params);
+  gboolean sender = !stream->receiver && crypto && params->n_keys > 0;
 
-  if (!gst_srtp_guard_params_has_crypto (params)) {
+  if (sender && stream->session && !stream->key_spent && stream->params &&
+      protects_alike (stream->params, params)) {
+    /* the context stays: srtp_update_stream() would forget which indices below the
+     * highest were already used, with the same key */
+    gst_srtp_guard_params_free (stream->params);
+    stream->params = params;
+    stream->source = source;
+    return TRUE;
+  }
+  if (sender)
+    key_use_digest (&params->keys[0], stream->ssrc, use);
+
+  stream->key_spent = FALSE;
+  if (!crypto) {
     drop_session (stream);
+  } else if (sender && key_use_known (used_keys, use)) {
+    /* The pair protected packets with state that is gone (a restart, clear-keys,
+     * remove-key) or that srtp_update_stream() would reset (the key comes back after
+     * another one, or with another suite or MKI): a new context would repeat packet
+     * indices, SRTCP's from 1, and with them keystream (GCM: nonces). */
+    drop_session (stream);
+    stream->key_spent = TRUE;
   } else {
+    if (sender) {
+      memcpy (stream->key_use, use, sizeof (use));
+      stream->key_use_recorded = FALSE;
+    }
     gst_srtp_guard_params_fill_policy (params, stream->ssrc, window_size, FALSE,
         &policy, mkeys, mkey_ptrs);
     if (stream->session && (!stream->receiver || shares_a_key (stream->params, params))) {

@@ -10,6 +10,9 @@
 
 G_BEGIN_DECLS
 
+/* SHA-256 digest naming a (master key, SSRC) pair without holding the key */
+#define GST_SRTP_GUARD_KEY_USE_LEN 32
+
 typedef enum {
   GST_SRTP_GUARD_SOURCE_NONE,
   GST_SRTP_GUARD_SOURCE_CAPS,
@@ -40,6 +43,13 @@ typedef struct {
   gboolean have_highest;
   gboolean roc_resync;
 
+  /* senders: which (master key, SSRC) the context protects with, as a digest (see
+   * gst_srtp_guard_stream_set_params()), whether that pair is already in the guard's
+   * set of used pairs, and whether the keys were refused because it was */
+  guint8 key_use[GST_SRTP_GUARD_KEY_USE_LEN];
+  gboolean key_use_recorded;
+  gboolean key_spent;
+
   /* key lifetime: packets protected or unprotected since the keys last changed */
   guint64 key_packets;
   gboolean soft_limit_reached;
@@ -64,10 +74,16 @@ void gst_srtp_guard_stream_free (GstSrtpGuardStream * stream);
 
 /* Takes @params. A stream that already has an SRTP context keeps its rollover
  * counter across the change, as RFC 3711 §3.3.1 requires; the caps' "roc" only seeds
- * a new context. */
+ * a new context. @used_keys (senders): the guard's set of (key, SSRC) pairs that
+ * protected packets (GBytes digests); a sender whose first key is in it gets no
+ * context and key_spent instead, since libsrtp would start its packet indices again
+ * (or forget which it used) and repeat keystream. */
 gboolean gst_srtp_guard_stream_set_params (GstSrtpGuardStream * stream,
     GstSrtpGuardParams * params, GstSrtpGuardSource source, guint window_size,
-    GError ** error);
+    GHashTable * used_keys, GError ** error);
+/* A sender protected a packet: its (key, SSRC) pair goes into @used_keys for good. */
+void gst_srtp_guard_stream_record_key_use (GstSrtpGuardStream * stream,
+    GHashTable * used_keys);
 void gst_srtp_guard_stream_clear_params (GstSrtpGuardStream * stream);
 gboolean gst_srtp_guard_stream_get_roc (GstSrtpGuardStream * stream, guint32 * roc);
 void gst_srtp_guard_stream_before_rtp (GstSrtpGuardStream * stream, guint16 seq);

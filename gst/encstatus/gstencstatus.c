@@ -21,7 +21,11 @@
  * silence.
  *
  * A stream's level comes from its last buffer: #GstE2eeMeta with authenticated=TRUE
- * (put by e2eedec) makes it end to end; #GstE2eeTransportMeta (put by srtpguard) gives
+ * (put by e2eedec) makes it end to end, and so does #GstE2eeSenderMeta (put by e2eeenc
+ * on what it encrypted) on a buffer without #GstE2eeMeta: a sender's own outgoing
+ * stream, with encstatus after e2eeenc. A buffer with #GstE2eeMeta is judged by it
+ * alone, so a received stream still needs e2eedec's authenticated meta.
+ * #GstE2eeTransportMeta (put by srtpguard) gives
  * its hop's media encryption, signaling encryption and TLS certificate; for buffers
  * carrying neither, #GstEncStatus:stream-kind says what the stream is. Phone, SIP,
  * H.323, RTMP and recording streams are never end to end: the gateway or the service
@@ -31,8 +35,8 @@
  * stream has encrypted media and signaling with a valid TLS certificate, `unencrypted`
  * when no stream is encrypted at all, and `partially-encrypted` otherwise.
  *
- * A stream that carried end-to-end encrypted buffers and then passes one without
- * #GstE2eeMeta while the meeting's E2EE is on is downgraded at once: it counts as
+ * A stream that carried end-to-end encrypted buffers and then passes one that is not
+ * while the meeting's E2EE is on is downgraded at once: it counts as
  * partially encrypted, and the `encstatus` message says `reason=downgrade`. It is
  * upgraded again by its next end-to-end buffer.
  *
@@ -40,9 +44,9 @@
  *
  * A meeting is an E2EE meeting while E2EE is on (#GstEncStatus:e2ee-enabled, %TRUE
  * until the host turns it off) and at least one of its streams is declared `e2ee` or
- * has carried #GstE2eeMeta. #GstEncStatus:restricted-features then lists what such a
- * meeting must not offer, and streams declared `pstn`, `sip`, `h323`, `rtmp` or
- * `recording` are flagged in the exceptions with the feature they stand for.
+ * has carried end-to-end buffers. #GstEncStatus:restricted-features then lists what
+ * such a meeting must not offer, and streams declared `pstn`, `sip`, `h323`, `rtmp`
+ * or `recording` are flagged in the exceptions with the feature they stand for.
  *
  * Only the host may turn E2EE off and on during the meeting: set
  * #GstEncStatus:is-host on the host's side and emit #GstEncStatus::request-e2ee. A
@@ -302,7 +306,13 @@ gst_enc_status_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   gboolean overlay;
   guint size;
 
-  obs.e2ee = e2ee != NULL && e2ee->authenticated;
+  /* A received buffer is end to end only as e2eedec's meta says; e2eeenc's mark,
+   * which a frame encrypted and decrypted in one process still carries, only speaks
+   * for a buffer on its way out. */
+  if (e2ee)
+    obs.e2ee = e2ee->authenticated;
+  else
+    obs.e2ee = gst_buffer_get_e2ee_sender_meta (buf) != NULL;
   if (t) {
     obs.transport = TRUE;
     obs.media_encrypted = t->media_encrypted;
@@ -660,14 +670,15 @@ gst_enc_status_class_init (GstEncStatusClass * klass)
   /**
    * GstEncStatus:stream-kind:
    *
-   * What the stream is, for buffers that carry neither #GstE2eeMeta nor
-   * #GstE2eeTransportMeta: `e2ee` and `srtp` streams travel over the service's
-   * encrypted transport, `recording` too but never end to end; `pstn`, `sip`, `h323`
-   * and `rtmp` legs count as connections without media encryption, signaling
-   * encryption or TLS (orange); `auto` (the default) and `plain` buffers as
-   * unencrypted. `pstn`, `sip`, `h323`, `rtmp` and `recording` streams are never end
-   * to end, and are flagged in an E2EE meeting. An `h323` stream never has encrypted
-   * signaling, whatever its metadata says.
+   * What the stream is, for buffers that carry no end-to-end mark (#GstE2eeMeta with
+   * authenticated=TRUE, or #GstE2eeSenderMeta alone) nor #GstE2eeTransportMeta:
+   * `e2ee` and `srtp` streams travel over the service's encrypted transport,
+   * `recording` too but never end to end; `pstn`, `sip`, `h323` and `rtmp` legs
+   * count as connections without media encryption, signaling encryption or TLS
+   * (orange); `auto` (the default) and `plain` buffers as unencrypted. `pstn`, `sip`,
+   * `h323`, `rtmp` and `recording` streams are never end to end, and are flagged in
+   * an E2EE meeting. An `h323` stream never has encrypted signaling, whatever its
+   * metadata says.
    *
    * Since: 0.1
    */

@@ -45,7 +45,7 @@ GType gst_enc_stream_kind_get_type (void);
 
 /* What one buffer carried. */
 typedef struct {
-  gboolean e2ee;                /* a GstE2eeMeta with authenticated=TRUE */
+  gboolean e2ee;                /* end to end: see gst_enc_status_transform_ip () */
   gboolean transport;           /* a GstE2eeTransportMeta; the fields below are its */
   gboolean media_encrypted;
   gboolean media_authenticated;

@@ -93,6 +93,19 @@ reference_key (const KeyRecipe * r, GstE2eeCipherSuite suite, guint64 kid, guint
   return k;
 }
 
+/* Adds the key of @seed to @store, for encryption with @suite under @kid. */
+static inline void
+store_add_enc_key (const KeyRecipe * r, GstE2eeKeyStore * store, GstE2eeCipherSuite suite,
+    guint64 kid, guint seed)
+{
+  guint8 key[KEY_SIZE];
+  GError *err = NULL;
+
+  fill_key (r, key, seed);
+  fail_unless (gst_e2ee_key_store_add_key (store, kid, GST_E2EE_KEY_USAGE_ENCRYPT, suite,
+          key, KEY_SIZE, &err), "add-key: %s", err ? err->message : "?");
+}
+
 /* ---- Elements and harnesses ---------------------------------------------- */
 
 /* An e2eeenc holding the key of @seed under @kid, everything else at its default. */

@@ -35,6 +35,11 @@
  * clock; tests set a #GstTestClock). Expired keys are removed by the first lookup
  * after their deadline, or by gst_e2ee_key_store_expire().
  *
+ * An encryption key's counter lives in the key object, shared by every encryptor that
+ * looked it up, so that no (key, CTR) pair is used twice: the same key added again
+ * keeps that object, and a KID whose key was used never gets another key object (see
+ * gst_e2ee_key_store_add_key()).
+ *
  * ## Ratchet
  *
  * With R ratchet bits (see gst_e2ee_ratchet_kid()), a KID names a generation and a
@@ -77,7 +82,9 @@
 #endif
 
 #include "gste2eekeystore.h"
+#include "gste2eekidset-private.h"
 #include "gste2eeratchet.h"
+#include "gste2eesframe-private.h"
 #include "e2ee-enumtypes.h"
 
 #include <string.h>
@@ -110,6 +117,9 @@ typedef struct
   /* Kept only while current, for ratcheting; wiped when superseded or removed. */
   guint8 *base_key;
   gsize base_key_size;
+  /* Set (atomically, under the reader lock) when an encryption lookup handed the key
+   * out: an encryptor may hold it and move its counter from then on. */
+  gint handed_out;
 } Entry;
 
 typedef enum
@@ -142,6 +152,10 @@ struct _GstE2eeKeyStore
    * just costs one pass of expire(). */
   GstClockTime next_deadline;
   guint64 serial;
+  /* KIDs of encryption keys that were used (entry_key_used()) and are gone: a KID set.
+   * Encryptors may still hold those key objects and move their counters, so no key
+   * object is ever made for these KIDs again. */
+  GArray *spent;
 };
 
 enum
@@ -226,6 +240,17 @@ entry_is_current (const Entry * e)
   return e->deadline == GST_CLOCK_TIME_NONE;
 }
 
+/* An encryption key that an encryptor may hold: handed out by a lookup, or with a
+ * counter that moved. Its KID keeps this key object: a second object for the same
+ * key would count again from where it started, and another key under the KID would
+ * pair it with two keys. */
+static gboolean
+entry_key_used (Entry * e)
+{
+  return e->usage == GST_E2EE_KEY_USAGE_ENCRYPT && (g_atomic_int_get (&e->handed_out) ||
+      gst_e2ee_sframe_key_get_next_counter (e->key) > 0);
+}
+
 static inline GstClockTime
 add_clamped (GstClockTime now, GstClockTime grace)
 {
@@ -293,12 +318,62 @@ insert_locked (GstE2eeKeyStore * store, Entry * e)
     store->next_deadline = e->deadline;
 }
 
+/* Before @e leaves the table: a used encryption key's KID is spent. */
+static void
+spend_if_used_locked (GstE2eeKeyStore * store, Entry * e)
+{
+  if (entry_key_used (e))
+    gst_e2ee_kid_set_add_range (store->spent, e->kid, e->kid);
+}
+
 /* Removes and wipes @e, recording @type (REMOVED or EXPIRED). */
 static void
 remove_locked (GstE2eeKeyStore * store, Entry * e, EventType type, GArray ** events)
 {
   push_event (events, type, e, 0);
+  spend_if_used_locked (store, e);
   g_hash_table_remove (store->entries, &e->kid);
+}
+
+/* The KID of an encryption key that may not be given @key (NULL: any key), with
+ * @error set: it holds a used key that is not @key, or held one that is gone. */
+static gboolean
+kid_refuses_locked (GstE2eeKeyStore * store, guint64 kid, Entry * old,
+    GstE2eeSFrameKey * key, GError ** error)
+{
+  if (old && old->usage == GST_E2EE_KEY_USAGE_ENCRYPT) {
+    if ((key == NULL || !gst_e2ee_sframe_key_same_secret (old->key, key)) &&
+        entry_key_used (old)) {
+      g_set_error (error, GST_E2EE_KEY_STORE_ERROR, GST_E2EE_KEY_STORE_ERROR_KID_USED,
+          "KID %" G_GUINT64_FORMAT " already encrypts with another key (or cipher "
+          "suite); a KID never gets a second key: give the new key a new KID", kid);
+      return TRUE;
+    }
+  } else if (old == NULL && gst_e2ee_kid_set_contains (store->spent, kid)) {
+    g_set_error (error, GST_E2EE_KEY_STORE_ERROR, GST_E2EE_KEY_STORE_ERROR_KID_USED,
+        "KID %" G_GUINT64_FORMAT " encrypted with a key that was removed, superseded "
+        "or ratcheted; its counter may still be in use, so the KID never gets a key "
+        "again: give the key a new KID", kid);
+    return TRUE;
+  }
+  return FALSE;
+}
+
+/* Makes @e, an encryption key added again with the same key, current again, with
+ * @base_key (taken) for ratcheting. The key object and its counter stay. */
+static void
+revive_locked (Entry * e, guint8 * base_key, gsize base_key_size, GArray ** events)
+{
+  if (entry_is_current (e)) {
+    if (base_key)
+      OPENSSL_secure_clear_free (base_key, base_key_size);
+    return;
+  }
+  entry_drop_base_key (e);
+  e->base_key = base_key;
+  e->base_key_size = base_key_size;
+  e->deadline = GST_CLOCK_TIME_NONE;
+  push_event (events, EVENT_ADDED, e, 0);
 }
 
 /* Supersedes @e: wipes its base key and sets its deadline, or removes it at once when
@@ -343,6 +418,7 @@ expire_locked (GstE2eeKeyStore * store, GstClockTime now, GArray ** events)
     if (now >= e->deadline) {
       GST_DEBUG_OBJECT (store, "KID %" G_GUINT64_FORMAT " expired", e->kid);
       push_event (events, EVENT_EXPIRED, e, 0);
+      spend_if_used_locked (store, e);
       g_hash_table_iter_remove (&iter);
       n++;
     } else {
@@ -363,6 +439,7 @@ gst_e2ee_key_store_init (GstE2eeKeyStore * store)
       (GDestroyNotify) entry_free);
   store->clock = gst_system_clock_obtain ();
   store->next_deadline = GST_CLOCK_TIME_NONE;
+  store->spent = gst_e2ee_kid_set_new ();
 }
 
 static void
@@ -371,6 +448,7 @@ gst_e2ee_key_store_finalize (GObject * object)
   GstE2eeKeyStore *store = GST_E2EE_KEY_STORE (object);
 
   g_hash_table_destroy (store->entries);
+  g_array_unref (store->spent);
   gst_object_unref (store->clock);
   g_rw_lock_clear (&store->lock);
 
@@ -619,13 +697,27 @@ usage_name (GstE2eeKeyUsage usage)
  * removed; the caller should wipe its own copy.
  *
  * A KID held for the other usage is refused with
- * %GST_E2EE_KEY_STORE_ERROR_USAGE_CONFLICT. A KID already held for the same usage is
- * replaced (#GstE2eeKeyStore::key-removed, then #GstE2eeKeyStore::key-added); an
- * encryption key then continues from the counter the replaced key reached, so adding
- * the same base key again cannot make a nonce repeat. (Removing a key and adding the
- * same base key later does restart the counter: do not do that.)
+ * %GST_E2EE_KEY_STORE_ERROR_USAGE_CONFLICT. The same base key and cipher suite again
+ * under @kid (compared in constant time), for either usage, keep the key object the
+ * store holds: nothing changes and no signal is emitted (a key superseded and still
+ * within its grace period becomes current again, #GstE2eeKeyStore::key-added), so a
+ * decryptor keeps the key's replay window. Another decryption key under @kid replaces
+ * it (#GstE2eeKeyStore::key-removed, then #GstE2eeKeyStore::key-added).
  *
- * Returns: %TRUE if the key was added.
+ * An encryption key's counter lives in its key object, which every encryptor that
+ * looked it up shares, so that no (key, CTR) pair is used twice. Hence, for
+ * encryption:
+ *
+ * * The same base key and cipher suite again keep the key object, with its counter.
+ * * Another key under a @kid whose key was used (handed out by
+ *   gst_e2ee_key_store_lookup(), or its counter moved) is refused with
+ *   %GST_E2EE_KEY_STORE_ERROR_KID_USED; a key never used is replaced.
+ * * Any key under a @kid whose used key is gone (removed, expired, or superseded by a
+ *   ratchet step) is refused with %GST_E2EE_KEY_STORE_ERROR_KID_USED: encryptors may
+ *   still hold the old object, and a new one would count from 0 again. Give a new key
+ *   a new KID.
+ *
+ * Returns: %TRUE if the key was added, or was already there.
  *
  * Since: 0.1
  */
@@ -668,20 +760,27 @@ gst_e2ee_key_store_add_key (GstE2eeKeyStore * store, guint64 kid,
     emit_events (store, events);
     return FALSE;
   }
-  if (old && usage == GST_E2EE_KEY_USAGE_ENCRYPT) {
-    guint64 next = gst_e2ee_sframe_key_get_next_counter (old->key);
-
-    if (next == G_MAXUINT64) {
-      g_rw_lock_writer_unlock (&store->lock);
-      g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_COUNTER_EXHAUSTED,
-          "KID %" G_GUINT64_FORMAT " has used its counter up; remove it before adding "
-          "a new key under it", kid);
-      entry_free (e);
-      emit_events (store, events);
-      return FALSE;
-    }
-    /* Cannot fail: a fresh key's counter is 0. */
-    gst_e2ee_sframe_key_skip_counter_to (e->key, next, NULL);
+  /* The same key again (re-sent by key management): the key object stays. For
+   * encryption, encryptors hold it and its counter: a second object would count from
+   * where the first was at this moment while the first goes on counting. For
+   * decryption, replacing it would tell decryptors the key was removed, and they would
+   * drop its replay window and accept its recorded frames again. */
+  if (old && gst_e2ee_sframe_key_same_secret (old->key, e->key)) {
+    revive_locked (old, g_steal_pointer (&e->base_key), e->base_key_size, &events);
+    e->base_key_size = 0;
+    g_rw_lock_writer_unlock (&store->lock);
+    GST_DEBUG_OBJECT (store, "%s KID %" G_GUINT64_FORMAT " added again with the same "
+        "key: its key object stays", usage_name (usage), kid);
+    entry_free (e);
+    emit_events (store, events);
+    return TRUE;
+  }
+  if (usage == GST_E2EE_KEY_USAGE_ENCRYPT &&
+      kid_refuses_locked (store, kid, old, e->key, error)) {
+    g_rw_lock_writer_unlock (&store->lock);
+    entry_free (e);
+    emit_events (store, events);
+    return FALSE;
   }
   if (old)
     remove_locked (store, old, EVENT_REMOVED, &events);
@@ -730,7 +829,8 @@ gst_e2ee_key_store_add_key_bytes (GstE2eeKeyStore * store, guint64 kid,
  *
  * Removes a key at once, current or superseded, and wipes its base key. The
  * #GstE2eeSFrameKey is wiped when the last element holding it lets go, which is at the
- * latest when the frame it is working on is done.
+ * latest when the frame it is working on is done. The KID of an encryption key that
+ * was used never gets a key again (see gst_e2ee_key_store_add_key()).
  *
  * Returns: %TRUE if @kid was held for @usage and is now removed.
  *
@@ -882,8 +982,11 @@ lookup_live_locked (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usage,
   Entry *e = lookup_locked (store, kid);
 
   /* An entry superseded after @now was read is still within its grace period. */
-  if (e && e->usage == usage && (entry_is_current (e) || now < e->deadline))
+  if (e && e->usage == usage && (entry_is_current (e) || now < e->deadline)) {
+    if (usage == GST_E2EE_KEY_USAGE_ENCRYPT)
+      g_atomic_int_set (&e->handed_out, TRUE);
     return gst_e2ee_sframe_key_ref (e->key);
+  }
   return NULL;
 }
 
@@ -1125,6 +1228,12 @@ install_steps_locked (GstE2eeKeyStore * store, Entry * head, const Snapshot * sn
         target->kid, usage_name (old->usage));
     return FALSE;
   }
+  /* A sender's step follows the rules of gst_e2ee_key_store_add_key(): it lands on a
+   * KID that encrypted with another key, or with a key now gone, never; on the same
+   * key (the application added the step itself), it keeps that key object. */
+  if (snap->usage == GST_E2EE_KEY_USAGE_ENCRYPT &&
+      kid_refuses_locked (store, target->kid, old, target->key, error))
+    return FALSE;
 
   for (i = 0; i + 1 < snap->steps && grace_period > 0; i++) {
     old = lookup_locked (store, steps[i].kid);
@@ -1150,10 +1259,17 @@ install_steps_locked (GstE2eeKeyStore * store, Entry * head, const Snapshot * sn
   }
   target->key = NULL;
   old = lookup_locked (store, target->kid);
-  if (old)
-    remove_locked (store, old, EVENT_REMOVED, events);
-  insert_locked (store, e);
-  push_event (events, EVENT_ADDED, e, 0);
+  if (old && snap->usage == GST_E2EE_KEY_USAGE_ENCRYPT &&
+      gst_e2ee_sframe_key_same_secret (old->key, e->key)) {
+    revive_locked (old, g_steal_pointer (&e->base_key), e->base_key_size, events);
+    e->base_key_size = 0;
+    entry_free (e);
+  } else {
+    if (old)
+      remove_locked (store, old, EVENT_REMOVED, events);
+    insert_locked (store, e);
+    push_event (events, EVENT_ADDED, e, 0);
+  }
   push_event (events, EVENT_RATCHETED, head, target->kid);
   retire_locked (store, head, now, grace_period, events);
 
@@ -1266,7 +1382,11 @@ find_own_head (GstE2eeKeyStore * store, gpointer data, Snapshot * snap, GError *
  * Moves a key one ratchet step forward (RFC 9605 §5.1): derives the next base key,
  * adds the key for the next step's KID (gst_e2ee_ratchet_next_kid()) as current, and
  * supersedes @kid. A sender ratchets its encryption key with a grace period of 0: it
- * encrypts no frame with the old key afterwards.
+ * encrypts no frame with the old key afterwards. For an encryption key the next
+ * step's KID follows the rules of gst_e2ee_key_store_add_key(): if it holds the same
+ * key already, that key object stays; if it encrypted with another key, or with a
+ * key that is gone, the ratchet is refused with %GST_E2EE_KEY_STORE_ERROR_KID_USED
+ * and nothing changes.
  *
  * Returns: %TRUE if the key was ratcheted.
  *

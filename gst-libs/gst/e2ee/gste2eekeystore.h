@@ -74,6 +74,10 @@ typedef enum {
  *   enough behind it.
  * @GST_E2EE_KEY_STORE_ERROR_INVALID_ARGUMENT: a ratchet-bits value outside 1 to
  *   %GST_E2EE_RATCHET_MAX_BITS, or a similar misuse.
+ * @GST_E2EE_KEY_STORE_ERROR_KID_USED: the KID's encryption key was used (handed to an
+ *   encryptor) and the new key is another one, or that key is gone (removed,
+ *   superseded, ratcheted): a KID never gets a second encryption key, and a used key
+ *   never a second counter. Since: 0.1
  *
  * Since: 0.1
  */
@@ -82,6 +86,7 @@ typedef enum {
   GST_E2EE_KEY_STORE_ERROR_NOT_FOUND,
   GST_E2EE_KEY_STORE_ERROR_NOT_RATCHETABLE,
   GST_E2EE_KEY_STORE_ERROR_INVALID_ARGUMENT,
+  GST_E2EE_KEY_STORE_ERROR_KID_USED,
 } GstE2eeKeyStoreError;
 
 GST_E2EE_API

@@ -1422,6 +1422,556 @@ GST_START_TEST (test_dec_codec_layout_refused)
 
 GST_END_TEST;
 
+/* Pops the next message of @type (an error or a warning) and checks its GError's
+ * domain and code and that its text says @text; gives its details, if asked. */
+static void
+expect_gerror (GstBus * bus, GstMessageType type, GQuark domain, gint code,
+    const gchar * text, GstStructure ** ret)
+{
+  GstMessage *msg = gst_bus_pop_filtered (bus, type);
+  const GstStructure *details = NULL;
+  GError *err = NULL;
+  gchar *dbg = NULL;
+
+  fail_unless (msg != NULL, "no %s message on the bus (\"%s\")",
+      gst_message_type_get_name (type), text);
+  if (type == GST_MESSAGE_ERROR) {
+    gst_message_parse_error (msg, &err, &dbg);
+    gst_message_parse_error_details (msg, &details);
+  } else {
+    gst_message_parse_warning (msg, &err, &dbg);
+    gst_message_parse_warning_details (msg, &details);
+  }
+  GST_INFO ("%s: %s (%s)", gst_message_type_get_name (type), err->message, dbg);
+  fail_unless (err->domain == domain && err->code == code, "unexpected %s %s:%d: %s",
+      gst_message_type_get_name (type), g_quark_to_string (err->domain), err->code,
+      err->message);
+  fail_unless (strstr (err->message, text) != NULL, "\"%s\" does not say \"%s\"",
+      err->message, text);
+  if (ret) {
+    fail_unless (details != NULL, "\"%s\" has no details", err->message);
+    *ret = gst_structure_copy (details);
+  }
+  g_error_free (err);
+  g_free (dbg);
+  gst_message_unref (msg);
+}
+
+/* Pops every warning on @bus and counts the two kinds e2eedec posts for keys: a `key`
+ * property that cannot be used as asked (saying @settings_text), and frames dropped
+ * for want of a key. Fails on any other. */
+static void
+count_key_warnings (GstBus * bus, const gchar * settings_text, guint * settings,
+    guint * nokey)
+{
+  GstMessage *msg;
+
+  *settings = *nokey = 0;
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+    GError *err = NULL;
+
+    gst_message_parse_warning (msg, &err, NULL);
+    if (g_error_matches (err, GST_STREAM_ERROR, GST_STREAM_ERROR_DECRYPT_NOKEY))
+      (*nokey)++;
+    else if (g_error_matches (err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS) &&
+        strstr (err->message, settings_text) != NULL)
+      (*settings)++;
+    else
+      fail ("unexpected warning %s:%d: %s", g_quark_to_string (err->domain), err->code,
+          err->message);
+    g_error_free (err);
+    gst_message_unref (msg);
+  }
+}
+
+/* How the `key` property's KID-0 key stops being current. */
+enum
+{
+  SUPERSEDE_RATCHET,            /* the sender ratchets to KID 1 */
+  SUPERSEDE_RETIRE,             /* retire-key */
+  SUPERSEDE_REMOVE,             /* remove-key */
+  SUPERSEDE_ADD_KEY,            /* add-key gives KID 0 another key */
+  SUPERSEDE_NONE,               /* still current, and has decrypted frames */
+  N_SUPERSEDE
+};
+
+/* A key superseded, or one already used, never comes back from the element's copy of
+ * the `key` property: not on a write of `cipher-suite` or `key-id` (the same values
+ * or others and back), of the same `key` while it is in use, a restart or another key
+ * store. Its recorded frames are dropped
+ * and counted, never decrypted again; a fresh `key` still works. (With key-grace-period
+ * 0, as in the issue: the store wipes KID 0 at once.) */
+GST_START_TEST (test_dec_superseded_key_stays_gone)
+{
+  static const gchar *const replay_reason[N_SUPERSEDE] = {
+    "dropped-unknown-kid", "dropped-unknown-kid", "dropped-unknown-kid",
+    "dropped-authentication", "dropped-replay-duplicate"
+  };
+  static const guint keys_left[N_SUPERSEDE] = { 1, 0, 0, 1, 1 };
+  guint how = __i__;
+  GstE2eeSFrameKey *ref0 = reference_key (&keys, DEFAULT_SUITE, 0, 7);
+  GstE2eeSFrameKey *fresh = reference_key (&keys, DEFAULT_SUITE, 0, 8);
+  GstElement *dec = make_dec (DEFAULT_SUITE, 0, 7);
+  GstBuffer *recorded[3], *key;
+  GstE2eeKeyStore *store, *other;
+  GBytes *plain = make_plain (30, 90);
+  GstStructure *st;
+  gboolean ok = FALSE;
+  guint64 replays = 0, frames = 3;
+  guint settings, nokey;
+  GstBus *bus;
+  GstHarness *h;
+  guint i, round;
+
+  g_object_set (dec, "key-grace-period", (guint64) 0, "drop-message-interval",
+      (guint64) 0, NULL);
+  h = harness_for (gst_object_ref (dec), &bus, OPUS_SFRAME_CAPS);
+  for (i = 0; i < G_N_ELEMENTS (recorded); i++) {
+    recorded[i] = encrypt_frame (ref0, plain, NULL);
+    gst_buffer_unref (push_pull (h, gst_buffer_copy_deep (recorded[i])));
+  }
+
+  switch (how) {
+    case SUPERSEDE_RATCHET:{
+      GBytes *base0 = g_bytes_new_take (g_malloc (KEY_SIZE), KEY_SIZE), *base1;
+      GstE2eeSFrameKey *ref1;
+      GError *err = NULL;
+
+      fill_key (&keys, (guint8 *) g_bytes_get_data (base0, NULL), 7);
+      base1 = gst_e2ee_ratchet_base_key_bytes (DEFAULT_SUITE, base0, &err);
+      fail_unless (base1 != NULL, "%s", err ? err->message : "?");
+      ref1 = gst_e2ee_sframe_key_new (DEFAULT_SUITE, gst_e2ee_ratchet_kid (0, 1, 8),
+          g_bytes_get_data (base1, NULL), g_bytes_get_size (base1), &err);
+      fail_unless (ref1 != NULL, "%s", err ? err->message : "?");
+      push_good (h, ref1, 1, 90);       /* KID 1: KID 0 is retired and wiped */
+      frames++;
+      gst_e2ee_sframe_key_unref (ref1);
+      g_bytes_unref (base0);
+      g_bytes_unref (base1);
+      break;
+    }
+    case SUPERSEDE_RETIRE:
+      g_signal_emit_by_name (dec, "retire-key", (guint64) 0, &ok);
+      fail_unless (ok);
+      break;
+    case SUPERSEDE_REMOVE:
+      g_signal_emit_by_name (dec, "remove-key", (guint64) 0, &ok);
+      fail_unless (ok);
+      break;
+    case SUPERSEDE_ADD_KEY:
+      key = key_buffer (&keys, 9);
+      g_signal_emit_by_name (dec, "add-key", (guint64) 0, key, &ok);
+      fail_unless (ok);
+      gst_buffer_unref (key);
+      break;
+    default:
+      break;
+  }
+
+  /* The same values, then others and back: the issue's writes and their variants; and
+   * a key still in use, given again (as key management may re-send it). */
+  for (round = 0; round < (how == SUPERSEDE_NONE ? 4 : 3); round++) {
+    if (round == 0) {
+      g_object_set (dec, "cipher-suite", DEFAULT_SUITE, "key-id", (guint64) 0, NULL);
+    } else if (round == 1) {
+      g_object_set (dec, "key-id", (guint64) 9, NULL);
+      g_object_set (dec, "key-id", (guint64) 0, NULL);
+    } else if (round == 2) {
+      g_object_set (dec, "cipher-suite", GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128,
+          NULL);
+      g_object_set (dec, "cipher-suite", DEFAULT_SUITE, NULL);
+    } else {
+      key = key_buffer (&keys, 7);
+      g_object_set (dec, "key", key, NULL);
+      gst_buffer_unref (key);
+    }
+    for (i = 0; i < G_N_ELEMENTS (recorded); i++) {
+      push_bad (h, gst_buffer_copy_deep (recorded[i]));
+      replays++;
+    }
+    st = get_stats (dec);
+    fail_unless_equals_uint64 (get_u64 (st, "frames"), frames);
+    fail_unless_equals_uint64 (get_u64 (st, replay_reason[how]), replays);
+    fail_unless_equals_int (g_value_get_uint (gst_structure_get_value (st, "keys")),
+        keys_left[how]);
+    gst_structure_free (st);
+  }
+  /* Each KID or suite that changed said that the key does not follow (not when back
+   * where the key in use is); with drop-message-interval 0, each replay without a key
+   * said that there is none. */
+  count_key_warnings (bus, "set 'key' again", &settings, &nokey);
+  fail_unless_equals_int (settings, how == SUPERSEDE_NONE ? 2 : 4);
+  fail_unless_equals_int (nokey, how <= SUPERSEDE_REMOVE ? replays : 0);
+
+  /* A restart and another store bring nothing back either. */
+  g_object_get (dec, "key-store", &store, NULL);
+  fail_unless_equals_int (gst_element_set_state (dec, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless_equals_int (gst_element_set_state (dec, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless_equals_int (gst_e2ee_key_store_get_n_keys (store), keys_left[how]);
+  other = gst_e2ee_key_store_new ();
+  fail_unless_equals_int (gst_element_set_state (dec, GST_STATE_READY),
+      GST_STATE_CHANGE_SUCCESS);
+  g_object_set (dec, "key-store", other, NULL);
+  fail_unless_equals_int (gst_e2ee_key_store_get_n_keys (other), 0);
+  g_object_set (dec, "key-store", store, NULL);
+  fail_unless_equals_int (gst_e2ee_key_store_get_n_keys (store), keys_left[how]);
+  fail_unless_equals_int (gst_element_set_state (dec, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_SUCCESS);
+  gst_harness_push_event (h, gst_event_new_stream_start ("again"));
+  gst_harness_set_src_caps_str (h, OPUS_SFRAME_CAPS);
+
+  /* A fresh key through `key` works, and the recorded frames stay dead. */
+  key = key_buffer (&keys, 8);
+  g_object_set (dec, "key", key, NULL);
+  gst_buffer_unref (key);
+  push_good (h, fresh, 3, 90);
+  push_bad (h, gst_buffer_copy_deep (recorded[0]));
+  st = get_stats (dec);
+  fail_unless_equals_uint64 (get_u64 (st, "frames"), frames + 1);
+  gst_structure_free (st);
+
+  for (i = 0; i < G_N_ELEMENTS (recorded); i++)
+    gst_buffer_unref (recorded[i]);
+  gst_object_unref (store);
+  gst_object_unref (other);
+  g_bytes_unref (plain);
+  gst_e2ee_sframe_key_unref (ref0);
+  gst_e2ee_sframe_key_unref (fresh);
+  gst_harness_teardown (h);
+  free_bus (dec, bus);
+  gst_object_unref (dec);
+}
+
+GST_END_TEST;
+
+/* Key management re-sending a decryption key it already gave (the same bytes through
+ * `add-key`, as it would after a reconnect) must not reset that key's replay window:
+ * the store keeps the key object and says nothing, so recorded frames stay dead. */
+GST_START_TEST (test_dec_same_key_added_again)
+{
+  GstE2eeSFrameKey *ref = reference_key (&keys, DEFAULT_SUITE, 4, 7);
+  GstElement *dec = make_dec (DEFAULT_SUITE, 4, 7);
+  GBytes *plain = make_plain (30, 90);
+  GstBuffer *recorded[3], *key;
+  GstStructure *st;
+  gboolean ok = FALSE;
+  GstBus *bus;
+  GstHarness *h;
+  guint i, round;
+
+  h = harness_for (gst_object_ref (dec), &bus, OPUS_SFRAME_CAPS);
+  for (i = 0; i < G_N_ELEMENTS (recorded); i++) {
+    recorded[i] = encrypt_frame (ref, plain, NULL);
+    gst_buffer_unref (push_pull (h, gst_buffer_copy_deep (recorded[i])));
+  }
+  for (round = 0; round < 2; round++) {
+    key = key_buffer (&keys, 7);
+    g_signal_emit_by_name (dec, "add-key", (guint64) 4, key, &ok);
+    gst_buffer_unref (key);
+    fail_unless (ok, "the same key again was refused");
+    for (i = 0; i < G_N_ELEMENTS (recorded); i++)
+      push_bad (h, gst_buffer_copy_deep (recorded[i]));
+  }
+  st = get_stats (dec);
+  fail_unless_equals_uint64 (get_u64 (st, "frames"), G_N_ELEMENTS (recorded));
+  fail_unless_equals_uint64 (get_u64 (st, "dropped-replay-duplicate"),
+      2 * G_N_ELEMENTS (recorded));
+  fail_unless_equals_int (g_value_get_uint (gst_structure_get_value (st, "keys")), 1);
+  gst_structure_free (st);
+  /* The key goes on decrypting new frames. */
+  push_good (h, ref, 5, 90);
+
+  for (i = 0; i < G_N_ELEMENTS (recorded); i++)
+    gst_buffer_unref (recorded[i]);
+  g_bytes_unref (plain);
+  gst_e2ee_sframe_key_unref (ref);
+  gst_harness_teardown (h);
+  free_bus (dec, bus);
+  gst_object_unref (dec);
+}
+
+GST_END_TEST;
+
+/* A `key` too short to be safe is an error on the bus and the element does not start,
+ * as with e2eeenc: not a debug line while every frame is dropped as unknown-kid. While
+ * running, a short key is refused with a warning and the key in use stays. On a
+ * gst-launch line, gst-launch-1.0 fails. */
+GST_START_TEST (test_dec_short_key)
+{
+  GstE2eeSFrameKey *ref = reference_key (&keys, DEFAULT_SUITE, KID, 7);
+  GstElement *dec = make_dec (DEFAULT_SUITE, KID, 0);
+  GstBuffer *short_key = gst_buffer_new_allocate (NULL, 4, NULL);
+  GstBuffer *key16 = gst_buffer_new_allocate (NULL, 16, NULL), *key;
+  GstBus *bus = gst_bus_new ();
+  const gchar *argv[] = { "gst-launch-1.0", "fakesrc", "num-buffers=3", "!",
+    "application/x-sframe", "!", "e2eedec", "key-id=1", "key=00010203", "!", "fakesink",
+    NULL
+  };
+  gchar *out = NULL, *err = NULL;
+  GError *error = NULL;
+  GstHarness *h;
+  gint status;
+
+  gst_buffer_memset (short_key, 0, 0x5a, 4);
+  gst_buffer_memset (key16, 0, 0x5a, 16);
+  gst_element_set_bus (dec, bus);
+  g_object_set (dec, "key", short_key, NULL);
+  fail_unless_equals_int (gst_element_set_state (dec, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_FAILURE);
+  expect_gerror (bus, GST_MESSAGE_ERROR, GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_SETTINGS, "the base key has 4 bytes; at least 16 are needed",
+      NULL);
+  fail_unless_equals_int (gst_element_set_state (dec, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+
+  /* 16 bytes are enough. */
+  g_object_set (dec, "key", key16, NULL);
+  fail_unless_equals_int (gst_element_set_state (dec, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR | GST_MESSAGE_WARNING) ==
+      NULL);
+  gst_element_set_state (dec, GST_STATE_NULL);
+
+  /* While running: refused, the key in use stays. */
+  key = key_buffer (&keys, 7);
+  g_object_set (dec, "key-id", (guint64) KID, "key", key, NULL);
+  gst_buffer_unref (key);
+  h = harness_for (gst_object_ref (dec), NULL, OPUS_SFRAME_CAPS);
+  push_good (h, ref, 0, 50);
+  g_object_set (dec, "key", short_key, NULL);
+  expect_gerror (bus, GST_MESSAGE_WARNING, GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_SETTINGS, "the base key has 4 bytes; at least 16 are needed",
+      NULL);
+  push_good (h, ref, 1, 50);
+  gst_harness_teardown (h);
+
+  fail_unless (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL,
+          NULL, &out, &err, &status, &error), "cannot run gst-launch-1.0: %s",
+      error ? error->message : "?");
+  GST_INFO ("gst-launch-1.0: status %d, stdout: %s, stderr: %s", status, out, err);
+  fail_if (g_spawn_check_wait_status (status, NULL), "gst-launch-1.0 with a 4-byte "
+      "key exited 0");
+  fail_unless (strstr (err, "at least 16 are needed") != NULL, "gst-launch-1.0 did not "
+      "say why: %s", err);
+  g_free (out);
+  g_free (err);
+
+  gst_buffer_unref (short_key);
+  gst_buffer_unref (key16);
+  gst_e2ee_sframe_key_unref (ref);
+  free_bus (dec, bus);
+  gst_object_unref (dec);
+}
+
+GST_END_TEST;
+
+/* 5,000 frames, each naming a KID of its own without a key: the `held` and
+ * `timed-out` messages stay within their overall bound (8 each per
+ * drop-message-interval, here one hour: 8 `held`; `timed-out` once when the hold first
+ * overflows and 8 more at EOS, 7 KIDs and the rest summed), the counters stay exact. */
+GST_START_TEST (test_dec_unknown_kid_messages_bounded)
+{
+  const guint n = 5000;
+  GstElement *dec = make_dec (DEFAULT_SUITE, KID, 7);
+  GRand *rand = g_rand_new_with_seed (18005);
+  guint held = 0, timed_out = 0, timed_out_kids = 0, drops = 0, nokey = 0;
+  guint64 timed_out_frames = 0;
+  GstStructure *st;
+  GstMessage *msg;
+  GstHarness *h;
+  GstBus *bus;
+  guint i;
+
+  g_object_set (dec, "unknown-kid-hold", (guint64) 3600 * GST_SECOND,
+      "drop-message-interval", (guint64) 3600 * GST_SECOND, NULL);
+  h = harness_for (gst_object_ref (dec), &bus, OPUS_SFRAME_CAPS);
+  for (i = 0; i < n; i++) {
+    guint8 frame[64] = { 0 };
+    /* Random, distinct, and far from KID's ratchet generation. */
+    guint64 kid = ((guint64) g_rand_int (rand) << 16) | i;
+    GstBuffer *buf;
+
+    fail_unless (gst_e2ee_sframe_header_encode (kid, 0, frame, sizeof (frame)) > 0);
+    buf = buffer_from_data (frame, sizeof (frame));
+    GST_BUFFER_PTS (buf) = i * GST_MSECOND;
+    push_bad (h, buf);
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+
+  while ((msg = gst_bus_pop (bus))) {
+    const GstStructure *s = gst_message_get_structure (msg);
+
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+      GError *err = NULL;
+
+      gst_message_parse_warning (msg, &err, NULL);
+      fail_unless (g_error_matches (err, GST_STREAM_ERROR,
+              GST_STREAM_ERROR_DECRYPT_NOKEY), "unexpected warning: %s", err->message);
+      nokey++;
+      g_error_free (err);
+    } else if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ELEMENT) {
+      ;
+    } else if (gst_structure_has_name (s, "e2eedec-drop")) {
+      drops++;
+    } else if (gst_structure_has_name (s, "e2ee-unknown-kid")) {
+      const gchar *action = gst_structure_get_string (s, "action");
+
+      if (g_strcmp0 (action, "held") == 0) {
+        held++;
+      } else {
+        fail_unless_equals_string (action, "timed-out");
+        timed_out++;
+        timed_out_kids += gst_structure_has_field (s, "kid");
+        timed_out_frames += get_u64 (s, "count");
+      }
+    }
+    gst_message_unref (msg);
+  }
+  GST_INFO ("%u held, %u timed-out (%u with a KID), %u drop messages", held, timed_out,
+      timed_out_kids, drops);
+  fail_unless_equals_int (held, 8);
+  fail_unless_equals_int (timed_out, 1 + 8);
+  fail_unless_equals_int (timed_out_kids, 1 + 7);
+  fail_unless_equals_uint64 (timed_out_frames, n);
+  fail_unless_equals_int (drops, 1);
+  fail_unless_equals_int (nokey, 1);
+
+  st = get_stats (dec);
+  fail_unless_equals_uint64 (get_u64 (st, "held"), n);
+  fail_unless_equals_uint64 (get_u64 (st, "dropped-unknown-kid"), n);
+  fail_unless_equals_uint64 (get_u64 (st, "dropped"), n);
+  fail_unless_equals_uint64 (get_u64 (st, "recovered"), 0);
+  gst_structure_free (st);
+
+  g_rand_free (rand);
+  gst_harness_teardown (h);
+  free_bus (dec, bus);
+  gst_object_unref (dec);
+}
+
+GST_END_TEST;
+
+/* Checks a GST_STREAM_ERROR_DECRYPT_NOKEY warning for @kid and its details. */
+static void
+expect_nokey_warning (GstBus * bus, guint64 kid, guint64 count, guint64 total)
+{
+  gchar *text = g_strdup_printf ("No key for KID %" G_GUINT64_FORMAT, kid);
+  GstStructure *details = NULL;
+
+  expect_gerror (bus, GST_MESSAGE_WARNING, GST_STREAM_ERROR,
+      GST_STREAM_ERROR_DECRYPT_NOKEY, text, &details);
+  fail_unless_equals_uint64 (get_u64 (details, "kid"), kid);
+  fail_unless_equals_uint64 (get_u64 (details, "count"), count);
+  fail_unless_equals_uint64 (get_u64 (details, "total"), total);
+  gst_structure_free (details);
+  g_free (text);
+}
+
+/* Frames dropped because their key never came give the warning GStreamer applications
+ * look for, GST_STREAM_ERROR_DECRYPT_NOKEY, rate-limited as the drop messages: dropped
+ * at once (no hold) and held until they timed out. Other drops do not; the stream goes
+ * on. */
+GST_START_TEST (test_dec_nokey_warning)
+{
+  GstE2eeSFrameKey *ref = reference_key (&keys, DEFAULT_SUITE, KID, 7);
+  GstE2eeSFrameKey *stranger = reference_key (&keys, DEFAULT_SUITE, 0x5000, 8);
+  GstE2eeSFrameKey *late = reference_key (&keys, DEFAULT_SUITE, 0x6000, 9);
+  GstElement *dec = make_dec (DEFAULT_SUITE, KID, 7);
+  GBytes *plain = make_plain (40, 70);
+  GstBuffer *in;
+  GstHarness *h;
+  GstBus *bus;
+
+  g_object_set (dec, "drop-message-interval", (guint64) 3600 * GST_SECOND, NULL);
+  h = harness_for (gst_object_ref (dec), &bus, OPUS_SFRAME_CAPS);
+  push_bad (h, encrypt_frame (stranger, plain, NULL));
+  expect_nokey_warning (bus, 0x5000, 1, 1);
+  push_bad (h, encrypt_frame (stranger, plain, NULL));  /* within the interval */
+  push_bad (h, flip_bit (encrypt_frame (ref, plain, NULL), 3, 0));
+  push_good (h, ref, 1, 70);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL);
+
+  /* Held, then timed out: the second frame, held back above, is in the count. */
+  g_object_set (dec, "drop-message-interval", (guint64) 0, "unknown-kid-hold",
+      100 * GST_MSECOND, NULL);
+  in = encrypt_frame (late, plain, NULL);
+  GST_BUFFER_PTS (in) = 0;
+  push_bad (h, in);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL);
+  in = encrypt_frame (ref, plain, NULL);
+  GST_BUFFER_PTS (in) = 200 * GST_MSECOND;
+  gst_buffer_unref (push_pull (h, in));
+  expect_nokey_warning (bus, 0x6000, 2, 3);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL);
+
+  g_bytes_unref (plain);
+  gst_e2ee_sframe_key_unref (ref);
+  gst_e2ee_sframe_key_unref (stranger);
+  gst_e2ee_sframe_key_unref (late);
+  gst_harness_teardown (h);
+  free_bus (dec, bus);
+  gst_object_unref (dec);
+}
+
+GST_END_TEST;
+
+/* Restarts the harnessed element through READY, where @prop is set to @value. */
+static void
+restart_through_ready (GstHarness * h, const gchar * caps, const gchar * prop,
+    guint value)
+{
+  fail_unless_equals_int (gst_element_set_state (h->element, GST_STATE_READY),
+      GST_STATE_CHANGE_SUCCESS);
+  g_object_set (h->element, prop, value, NULL);
+  fail_unless_equals_int (gst_element_set_state (h->element, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_SUCCESS);
+  gst_harness_push_event (h, gst_event_new_stream_start ("again"));
+  gst_harness_set_src_caps_str (h, caps);
+}
+
+/* A new replay-window keeps what the old one knew, so the frames a current key
+ * decrypted do not come in again; one never received still does. Turning the window off
+ * and on again forgets nothing either. */
+GST_START_TEST (test_dec_replay_window_resized)
+{
+  GstE2eeSFrameKey *ref = reference_key (&keys, DEFAULT_SUITE, KID, 7);
+  GstElement *dec = make_dec (DEFAULT_SUITE, KID, 7);
+  GstHarness *h = harness_for (gst_object_ref (dec), NULL, OPUS_SFRAME_CAPS);
+  GBytes *plain = make_plain (50, 60);
+  GstBuffer *frames[10];
+  GstStructure *st;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (frames); i++) {
+    frames[i] = encrypt_frame (ref, plain, NULL);       /* CTR i */
+    if (i != 5)
+      gst_buffer_unref (push_pull (h, gst_buffer_copy_deep (frames[i])));
+  }
+  restart_through_ready (h, OPUS_SFRAME_CAPS, "replay-window", 64);
+  push_bad (h, gst_buffer_copy_deep (frames[3]));
+  restart_through_ready (h, OPUS_SFRAME_CAPS, "replay-window", 4096);
+  push_bad (h, gst_buffer_copy_deep (frames[9]));
+  restart_through_ready (h, OPUS_SFRAME_CAPS, "replay-window", 0);
+  restart_through_ready (h, OPUS_SFRAME_CAPS, "replay-window", 1024);
+  push_bad (h, gst_buffer_copy_deep (frames[0]));
+  gst_buffer_unref (push_pull (h, gst_buffer_copy_deep (frames[5])));
+  st = get_stats (dec);
+  fail_unless_equals_uint64 (get_u64 (st, "dropped-replay-duplicate"), 3);
+  fail_unless_equals_uint64 (get_u64 (st, "frames"), 10);
+  gst_structure_free (st);
+
+  for (i = 0; i < G_N_ELEMENTS (frames); i++)
+    gst_buffer_unref (frames[i]);
+  g_bytes_unref (plain);
+  gst_e2ee_sframe_key_unref (ref);
+  gst_harness_teardown (h);
+  gst_object_unref (dec);
+}
+
+GST_END_TEST;
+
 static Suite *
 e2eedec_suite (void)
 {
@@ -1450,6 +2000,12 @@ e2eedec_suite (void)
   tcase_add_test (tc, test_dec_codec_layout);
   tcase_add_test (tc, test_dec_codec_layout_refused);
   tcase_add_test (tc, test_dec_h264_clear_only);
+  tcase_add_loop_test (tc, test_dec_superseded_key_stays_gone, 0, N_SUPERSEDE);
+  tcase_add_test (tc, test_dec_short_key);
+  tcase_add_test (tc, test_dec_same_key_added_again);
+  tcase_add_test (tc, test_dec_replay_window_resized);
+  tcase_add_test (tc, test_dec_unknown_kid_messages_bounded);
+  tcase_add_test (tc, test_dec_nokey_warning);
   return s;
 }
 

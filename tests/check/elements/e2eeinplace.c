@@ -275,13 +275,21 @@ GST_START_TEST (test_in_place_metas)
       GST_E2EE_SFRAME_MAX_TAG_SIZE), *out;
   GstMemory *mem = gst_buffer_peek_memory (in, 0);
   GstCaps *ref_caps = gst_caps_new_empty_simple ("timestamp/x-test");
+  GstE2eeSenderMeta *sent;
 
   gst_buffer_add_e2ee_meta (in, TRUE, 9, 1, GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128);
+  /* an earlier e2eeenc's mark: this one's replaces it */
+  gst_buffer_add_e2ee_sender_meta (in, 9, 77, GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128);
   gst_buffer_add_reference_timestamp_meta (in, ref_caps, 42, GST_CLOCK_TIME_NONE);
   GST_BUFFER_FLAG_SET (in, GST_BUFFER_FLAG_GAP);
   out = push_pull (h, in);
   fail_unless (gst_buffer_peek_memory (out, 0) == mem);
   fail_unless (gst_buffer_get_e2ee_meta (out) == NULL);
+  fail_unless_equals_int (gst_buffer_get_n_meta (out, GST_E2EE_SENDER_META_API_TYPE), 1);
+  sent = gst_buffer_get_e2ee_sender_meta (out);
+  fail_unless_equals_uint64 (sent->kid, 5);
+  fail_unless_equals_uint64 (sent->ctr, 0);
+  fail_unless_equals_int (sent->cipher_suite, GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128);
   fail_unless (gst_buffer_get_reference_timestamp_meta (out, ref_caps) != NULL);
   fail_if (GST_BUFFER_FLAG_IS_SET (out, GST_BUFFER_FLAG_GAP));
   gst_buffer_unref (out);

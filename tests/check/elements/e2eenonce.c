@@ -17,10 +17,13 @@
 
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
 #include <gst/rtp/rtp.h>
 #include <gst/e2ee/e2ee.h>
 #include <string.h>
 #include "../e2eecheck.h"
+#include "../hangguard.h"
 
 #define SUITE GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128
 /* An Opus TOC byte (CELT fullband 20 ms, stereo, one frame): the codec layout keeps it
@@ -47,12 +50,7 @@ static const KeyRecipe keys = { 37, 13, 5 };
 static void
 store_add (GstE2eeKeyStore * store, guint64 kid, guint8 seed)
 {
-  guint8 key[KEY_SIZE];
-  GError *err = NULL;
-
-  fill_key (&keys, key, seed);
-  fail_unless (gst_e2ee_key_store_add_key (store, kid, GST_E2EE_KEY_USAGE_ENCRYPT, SUITE,
-          key, KEY_SIZE, &err), "add-key: %s", err ? err->message : "?");
+  store_add_enc_key (&keys, store, SUITE, kid, seed);
 }
 
 /* The base key @steps ratchet steps after the key of @seed (RFC 9605 §5.1). */
@@ -248,6 +246,32 @@ parse_kid_ctr (Mode mode, GstBuffer * out, guint64 * kid, guint64 * ctr)
   fail_unless (ok, "output has no SFrame header: %s", err ? err->message : "?");
 }
 
+/* Frame @idx, @in encrypted as @out: reads its KID and CTR into @pair, fails if the
+ * pair is in @sent (every (KID, CTR) sent so far) or if the key @kid_keys holds for the
+ * KID does not open it, and adds the pair to @sent. */
+static void
+ledger_check (Mode mode, GHashTable * sent, GHashTable * kid_keys, guint idx,
+    GstBuffer * in, GstBuffer * out, guint64 pair[2])
+{
+  GstE2eeSFrameKey *key;
+  GBytes *id;
+
+  parse_kid_ctr (mode, out, &pair[0], &pair[1]);
+  key = g_hash_table_lookup (kid_keys, &pair[0]);
+  fail_unless (key != NULL, "frame %u: KID %" G_GUINT64_FORMAT " was not expected",
+      idx, pair[0]);
+  id = g_bytes_new (pair, 2 * sizeof (guint64));
+  fail_if (g_hash_table_contains (sent, id), "frame %u: KID %" G_GUINT64_FORMAT
+      " CTR %" G_GUINT64_FORMAT " was sent before (%s)", idx, pair[0], pair[1],
+      open_frame (mode, key, in, out) ? "the same key: nonce reused" :
+      "with another key under the same KID");
+  g_hash_table_add (sent, id);
+  fail_unless (open_frame (mode, key, in, out), "frame %u (KID %" G_GUINT64_FORMAT
+      " CTR %" G_GUINT64_FORMAT ") does not open with the key expected for its KID",
+      idx, pair[0], pair[1]);
+  // cppcheck-suppress memleak ; sent owns id (its keys are freed with g_bytes_unref)
+}
+
 /* Pushes the next frame. Returns FALSE if the element dropped it; else the frame's
  * KID and CTR, after checking that the pair is new and that the key the test expects
  * for the KID opens the frame. */
@@ -255,9 +279,7 @@ static gboolean
 run_push (Run * r, guint64 * kid_out, guint64 * ctr_out)
 {
   GstBuffer *in = make_input (r->mode, r->idx++), *out;
-  GstE2eeSFrameKey *key;
   guint64 pair[2];
-  GBytes *id;
   GstFlowReturn ret;
 
   ret = gst_harness_push (r->h, gst_buffer_ref (in));
@@ -267,26 +289,13 @@ run_push (Run * r, guint64 * kid_out, guint64 * ctr_out)
     gst_buffer_unref (in);
     return FALSE;
   }
-  parse_kid_ctr (r->mode, out, &pair[0], &pair[1]);
-  key = g_hash_table_lookup (r->keys, &pair[0]);
-  fail_unless (key != NULL, "frame %u: KID %" G_GUINT64_FORMAT " was not expected",
-      r->idx - 1, pair[0]);
-  id = g_bytes_new (pair, sizeof (pair));
-  fail_if (g_hash_table_contains (r->sent, id), "frame %u: KID %" G_GUINT64_FORMAT
-      " CTR %" G_GUINT64_FORMAT " was sent before (%s)", r->idx - 1, pair[0], pair[1],
-      open_frame (r->mode, key, in, out) ? "the same key: nonce reused" :
-      "with another key under the same KID");
-  g_hash_table_add (r->sent, id);
-  fail_unless (open_frame (r->mode, key, in, out), "frame %u (KID %" G_GUINT64_FORMAT
-      " CTR %" G_GUINT64_FORMAT ") does not open with the key expected for its KID",
-      r->idx - 1, pair[0], pair[1]);
+  ledger_check (r->mode, r->sent, r->keys, r->idx - 1, in, out, pair);
   gst_buffer_unref (out);
   gst_buffer_unref (in);
   if (kid_out)
     *kid_out = pair[0];
   if (ctr_out)
     *ctr_out = pair[1];
-  // cppcheck-suppress memleak ; r->sent owns id (its keys are freed with g_bytes_unref)
   return TRUE;
 }
 
@@ -507,12 +516,16 @@ swap_store (Run * r, gpointer store)
   g_object_set (r->enc, "key-store", store, NULL);
 }
 
-/* The store's key comes back through another store (set in NULL), and through the
- * same store after the application removed it and added it again. */
+/* The store's key comes back through another store (set in NULL). The first store
+ * never gives the KID a key again once the application removed it: the element (and
+ * others) may still count with the old object. */
 GST_START_TEST (test_store_key_comes_back)
 {
   GstE2eeKeyStore *store1 = gst_e2ee_key_store_new ();
   GstE2eeKeyStore *store2 = gst_e2ee_key_store_new ();
+  GstE2eeKeyStore *store3 = gst_e2ee_key_store_new ();
+  guint8 key[KEY_SIZE];
+  GError *err = NULL;
   Run *r;
 
   store_add (store1, 5, 1);
@@ -527,45 +540,48 @@ GST_START_TEST (test_store_key_comes_back)
   run_restart (r, swap_store, store2);
   run_expect (r, 2, 5, 3);
 
-  /* Back to the first store, whose KID 5 the application removed and added again:
-   * the store starts that key at 0, the element goes on. */
-  fail_unless (gst_e2ee_key_store_remove_key (store1, 5, GST_E2EE_KEY_USAGE_ENCRYPT));
-  store_add (store1, 5, 1);
+  /* Back to the first store: its KID 5 is the object the element started with. */
   run_restart (r, swap_store, store1);
   run_expect (r, 2, 5, 5);
   g_object_set (r->enc, "key-id", (guint64) 6, NULL);
   run_expect (r, 2, 6, 0);
+
+  /* The application removes KID 5 and adds it again: refused, so the element finds
+   * no key for KID 5 there and stays with KID 6. */
   fail_unless (gst_e2ee_key_store_remove_key (store1, 5, GST_E2EE_KEY_USAGE_ENCRYPT));
-  store_add (store1, 5, 1);
+  fill_key (&keys, key, 1);
+  fail_if (gst_e2ee_key_store_add_key (store1, 5, GST_E2EE_KEY_USAGE_ENCRYPT, SUITE,
+          key, KEY_SIZE, &err));
+  g_assert_error (err, GST_E2EE_KEY_STORE_ERROR, GST_E2EE_KEY_STORE_ERROR_KID_USED);
+  g_clear_error (&err);
   g_object_set (r->enc, "key-id", (guint64) 5, NULL);
-  run_expect (r, 2, 5, 7);
+  run_expect (r, 2, 6, 2);
 
   /* A store with another key for KID 5: refused at start, as for the properties. */
-  fail_unless (gst_e2ee_key_store_remove_key (store2, 5, GST_E2EE_KEY_USAGE_ENCRYPT));
-  store_add (store2, 5, 9);
+  store_add (store3, 5, 9);
   fail_unless_equals_int (gst_element_set_state (r->enc, GST_STATE_NULL),
       GST_STATE_CHANGE_SUCCESS);
-  g_object_set (r->enc, "key-store", store2, NULL);
+  g_object_set (r->enc, "key-store", store3, "key-id", (guint64) 5, NULL);
   fail_unless_equals_int (gst_element_set_state (r->enc, GST_STATE_PLAYING),
       GST_STATE_CHANGE_FAILURE);
   {
     GstMessage *msg = gst_bus_pop_filtered (r->bus, GST_MESSAGE_ERROR);
-    GError *err = NULL;
 
     fail_unless (msg != NULL);
     gst_message_parse_error (msg, &err, NULL);
     fail_unless (strstr (err->message, "already used with another key") != NULL,
         "%s", err->message);
-    g_error_free (err);
+    g_clear_error (&err);
     gst_message_unref (msg);
   }
-  /* The first store again: the stream goes on where it was. */
-  run_restart (r, swap_store, store1);
-  run_expect (r, 1, 5, 9);
+  /* The second store again: the stream goes on where it was. */
+  run_restart (r, swap_store, store2);
+  run_expect (r, 1, 5, 7);
 
   run_free (r);
   gst_object_unref (store1);
   gst_object_unref (store2);
+  gst_object_unref (store3);
 }
 
 GST_END_TEST;
@@ -872,6 +888,135 @@ GST_START_TEST (test_store_key_shared_by_two_elements)
 
 GST_END_TEST;
 
+/* One appsrc ! e2eeenc ! appsink branch of a pipeline, on KID 5, whole frames. */
+typedef struct
+{
+  GstElement *src, *enc, *sink;
+} Branch;
+
+static void
+branch_add (GstElement * pipeline, Branch * b)
+{
+  GstCaps *caps = mode_caps (MODE_FRAME);
+
+  b->src = gst_element_factory_make ("appsrc", NULL);
+  b->enc = gst_element_factory_make ("e2eeenc", NULL);
+  b->sink = gst_element_factory_make ("appsink", NULL);
+  fail_unless (b->src && b->enc && b->sink);
+  g_object_set (b->src, "caps", caps, "format", GST_FORMAT_TIME, NULL);
+  g_object_set (b->enc, "key-id", (guint64) 5, NULL);
+  gst_util_set_object_arg (G_OBJECT (b->enc), "layout", "frame");
+  g_object_set (b->sink, "sync", FALSE, "async", FALSE, NULL);
+  gst_bin_add_many (GST_BIN (pipeline), b->src, b->enc, b->sink, NULL);
+  fail_unless (gst_element_link_many (b->src, b->enc, b->sink, NULL));
+  gst_caps_unref (caps);
+}
+
+/* Pushes frame @idx through @b; the frame that comes out must carry KID 5 and @ctr,
+ * a pair not sent before, and open with the key of seed 1. */
+static void
+branch_expect (Branch * b, GHashTable * sent, GHashTable * kid_keys, guint idx,
+    guint64 ctr)
+{
+  GstBuffer *in = make_input (MODE_FRAME, idx);
+  GstSample *sample;
+  guint64 pair[2];
+
+  fail_unless_equals_int (gst_app_src_push_buffer (GST_APP_SRC (b->src),
+          gst_buffer_ref (in)), GST_FLOW_OK);
+  sample = gst_app_sink_try_pull_sample (GST_APP_SINK (b->sink), hang_guard (10));
+  fail_unless (sample != NULL, "frame %u did not come out of %s", idx,
+      GST_OBJECT_NAME (b->enc));
+  ledger_check (MODE_FRAME, sent, kid_keys, idx, in, gst_sample_get_buffer (sample),
+      pair);
+  fail_unless_equals_uint64 (pair[0], 5);
+  fail_unless_equals_uint64 (pair[1], ctr);
+  gst_sample_unref (sample);
+  gst_buffer_unref (in);
+}
+
+/* Whether @enc uses @store (any store when @store is NULL); returns a new reference
+ * to the store it uses. */
+static GstE2eeKeyStore *
+store_of (GstElement * enc, GstE2eeKeyStore * store)
+{
+  GstE2eeKeyStore *used = NULL;
+
+  g_object_get (enc, "key-store", &used, NULL);
+  fail_unless (used != NULL, "%s has no key store", GST_OBJECT_NAME (enc));
+  fail_unless (store == NULL || used == store, "%s has another key store",
+      GST_OBJECT_NAME (enc));
+  return used;
+}
+
+/* Issue 18, item 1: two e2eeenc share the pipeline's key store (through its context)
+ * and encrypt with the store's key for KID 5; key management adds the same key for
+ * KID 5 again; then a third e2eeenc starts on KID 5. All three count with the one key
+ * object the store holds: no (KID, CTR) pair twice. */
+GST_START_TEST (test_store_key_added_again_in_pipeline)
+{
+  GstElement *pipeline = gst_pipeline_new (NULL);
+  GHashTable *sent = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+      (GDestroyNotify) g_bytes_unref, NULL);
+  GHashTable *expected = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+      (GDestroyNotify) gst_e2ee_sframe_key_unref);
+  guint8 key[KEY_SIZE];
+  guint64 kid = 5, ctr = 0;
+  GstE2eeKeyStore *store;
+  GstMessage *msg;
+  GstBus *bus;
+  Branch a, b, c;
+  guint idx = 0, i;
+
+  fill_key (&keys, key, 1);
+  g_hash_table_insert (expected, g_memdup2 (&kid, sizeof (kid)),
+      gst_e2ee_sframe_key_new (SUITE, kid, key, KEY_SIZE, NULL));
+  branch_add (pipeline, &a);
+  branch_add (pipeline, &b);
+  /* NULL -> READY: the elements find (or make) the pipeline's store. */
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_READY),
+      GST_STATE_CHANGE_SUCCESS);
+  store = store_of (a.enc, NULL);
+  g_object_unref (store_of (b.enc, store));
+  store_add (store, 5, 1);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_SUCCESS);
+  for (i = 0; i < 3; i++) {
+    branch_expect (&a, sent, expected, idx++, ctr++);
+    branch_expect (&b, sent, expected, idx++, ctr++);
+  }
+
+  /* The same key for KID 5 again, re-sent by key management. */
+  store_add (store, 5, 1);
+  branch_expect (&a, sent, expected, idx++, ctr++);
+
+  /* A third element starts on KID 5, with the pipeline's store. */
+  branch_add (pipeline, &c);
+  fail_unless (gst_element_sync_state_with_parent (c.sink));
+  fail_unless (gst_element_sync_state_with_parent (c.enc));
+  fail_unless (gst_element_sync_state_with_parent (c.src));
+  g_object_unref (store_of (c.enc, store));
+  for (i = 0; i < 3; i++) {
+    branch_expect (&c, sent, expected, idx++, ctr++);
+    branch_expect (&a, sent, expected, idx++, ctr++);
+    branch_expect (&b, sent, expected, idx++, ctr++);
+  }
+
+  bus = gst_element_get_bus (pipeline);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR | GST_MESSAGE_WARNING);
+  fail_if (msg != NULL, "unexpected %s from %s", GST_MESSAGE_TYPE_NAME (msg),
+      msg ? GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)) : "");
+  gst_object_unref (bus);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (pipeline);
+  g_object_unref (store);
+  g_hash_table_unref (sent);
+  g_hash_table_unref (expected);
+}
+
+GST_END_TEST;
+
 static Suite *
 e2eenonce_suite (void)
 {
@@ -892,6 +1037,7 @@ e2eenonce_suite (void)
   tcase_add_loop_test (tc, test_limit_survives_key_path, 0, N_MODES);
   tcase_add_test (tc, test_enabled_toggle);
   tcase_add_test (tc, test_store_key_shared_by_two_elements);
+  tcase_add_test (tc, test_store_key_added_again_in_pipeline);
   return s;
 }
 

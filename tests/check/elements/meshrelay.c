@@ -17,6 +17,7 @@
 
 #include "../hangguard.h"
 #include "../e2eecheck.h"
+#include "../skips.h"
 /* The relay under test is the example's (examples/relay), compiled into this test
  * by tests/check/meson.build. */
 #include "gste2eerelay.h"
@@ -582,40 +583,25 @@ run_mesh (const MeshCodec * codec)
   g_free (m.error);
 }
 
-static gboolean have_elements (void);
+static gboolean have_mesh_elements (void);
 
 GST_START_TEST (test_mesh_relay)
 {
-  fail_unless (have_elements ());
+  if (!have_mesh_elements ())
+    return;
   run_mesh (&mesh_codecs[__i__]);
 }
 
 GST_END_TEST;
 
+/* What a mesh needs. An overriding H.264 decoder (the valgrind setup's) is not
+ * checked: one that is missing fails the pipeline's creation. */
 static gboolean
-have_elements (void)
+have_mesh_elements (void)
 {
-  const gchar *needed[] = { "rtpbin", "udpsrc", "udpsink", "opusenc", "opusdec",
-    "vp8enc", "vp8dec", "vp9enc", "vp9dec", "x264enc", "avdec_h264",
-    "rtpvp9pay", "rtph264pay", "rtpopuspay", "rtpvp8sframepay", "e2eeenc"
-  };
-  const gchar *h264 = h264_decoder_override ();
-  guint i;
-
-  for (i = 0; i < G_N_ELEMENTS (needed); i++) {
-    GstElementFactory *f;
-
-    /* An overriding decoder that is missing fails the pipeline's creation. */
-    if (h264 && strcmp (needed[i], "avdec_h264") == 0)
-      continue;
-    f = gst_element_factory_find (needed[i]);
-    if (!f) {
-      g_printerr ("meshrelay: %s missing\n", needed[i]);
-      return FALSE;
-    }
-    gst_object_unref (f);
-  }
-  return TRUE;
+  return have_elements ("rtpbin udpsrc udpsink opusenc opusdec vp8enc vp8dec vp9enc "
+      "vp9dec x264enc rtpvp9pay rtph264pay rtpopuspay rtpvp8sframepay e2eeenc") &&
+      (h264_decoder_override () != NULL || have_elements ("avdec_h264"));
 }
 
 static Suite *
@@ -630,4 +616,4 @@ meshrelay_suite (void)
   return s;
 }
 
-GST_CHECK_MAIN (meshrelay);
+GST_CHECK_MAIN_WITH_SKIPS (meshrelay);

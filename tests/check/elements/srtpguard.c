@@ -132,6 +132,15 @@ new_guard (const gchar * mode, GstBus * bus)
   return guard;
 }
 
+/* Gives back a guard made with new_guard() and its bus */
+static void
+release_guard (GstElement * guard, GstBus * bus)
+{
+  gst_element_set_bus (guard, NULL);
+  gst_object_unref (guard);
+  gst_object_unref (bus);
+}
+
 static void
 set_suite (GstElement * el, const CryptoSuite * s)
 {
@@ -491,6 +500,326 @@ GST_START_TEST (test_rekey_keeps_roc)
 
 GST_END_TEST;
 
+/* Every (key, SSRC, packet index) a protecting guard sent, RTP and SRTCP apart. */
+typedef struct {
+  GHashTable *seen;
+  const CryptoSuite *suite;
+  guint rtp, rtcp;
+} SentIndices;
+
+/* Pulls what the guard output, and fails on a (key, SSRC, index) sent twice: the
+ * same keystream (AES-CM) or GCM nonce twice. @key_label names the key in use. */
+static void
+collect_sent (SentIndices * sent, GstElement * guard, GstHarness * h, gboolean rtcp,
+    const gchar * key_label)
+{
+  GstBuffer *buf;
+
+  while ((buf = gst_harness_try_pull (h))) {
+    GstMapInfo map;
+    guint32 ssrc, index;
+    gchar *id;
+
+    fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
+    if (rtcp) {
+      /* E flag and SRTCP index: after the tag with GCM (RFC 7714 §17), before it
+       * with AES-CM (RFC 3711 §3.4); no MKI here */
+      gsize at = map.size - 4 - (g_str_has_suffix (sent->suite->cipher, "gcm") ? 0 :
+          sent->suite->tag_bits / 8);
+
+      ssrc = GST_READ_UINT32_BE (map.data + 4);
+      index = GST_READ_UINT32_BE (map.data + at) & 0x7fffffffu;
+      sent->rtcp++;
+    } else {
+      guint64 roc;
+
+      ssrc = GST_READ_UINT32_BE (map.data + 8);
+      /* the sender's ROC is in its stats (an SSRC it does not track has none: a
+       * fresh context starts at 0); nothing here wraps the sequence number */
+      roc = stats_u64 (guard, ssrc, "roc");
+      index = (guint32) ((roc == G_MAXUINT64 ? 0 : roc) << 16) |
+          GST_READ_UINT16_BE (map.data + 2);
+      sent->rtp++;
+    }
+    gst_buffer_unmap (buf, &map);
+    gst_buffer_unref (buf);
+    id = g_strdup_printf ("key %s, SSRC %u, %s index %u", key_label, ssrc,
+        rtcp ? "SRTCP" : "RTP", index);
+    fail_if (g_hash_table_contains (sent->seen, id), "%s protected twice", id);
+    g_hash_table_add (sent->seen, id);
+  }
+}
+
+static void
+check_key_reuse_refused (GstBus * bus, guint ssrc)
+{
+  GList *msgs = take_messages (bus, GST_MESSAGE_WARNING, NULL);
+  const GstStructure *details = NULL;
+  GError *err = NULL;
+  guint v;
+
+  fail_unless_equals_int (g_list_length (msgs), 1);
+  gst_message_parse_warning (msgs->data, &err, NULL);
+  gst_message_parse_warning_details (msgs->data, &details);
+  fail_unless (g_str_has_prefix (err->message, "Key reuse refused"), "message: %s",
+      err->message);
+  fail_unless (details != NULL);
+  fail_unless (gst_structure_get_uint (details, "ssrc", &v));
+  fail_unless_equals_int (v, ssrc);
+  fail_unless_equals_string (gst_structure_get_string (details, "reason"),
+      "key-reused");
+  g_error_free (err);
+  g_list_free_full (msgs, (GDestroyNotify) gst_message_unref);
+}
+
+static GstCaps *
+plain_caps_with_key (const CryptoSuite * s, GstBuffer * key)
+{
+  GstCaps *caps = gst_caps_from_string (plain_caps_str (FALSE));
+
+  gst_caps_set_simple (caps, "srtp-key", GST_TYPE_BUFFER, key,
+      "srtp-cipher", G_TYPE_STRING, s->cipher, "srtp-auth", G_TYPE_STRING, s->auth,
+      "srtcp-cipher", G_TYPE_STRING, s->cipher, "srtcp-auth", G_TYPE_STRING, s->auth,
+      NULL);
+  return caps;
+}
+
+enum {
+  REUSE_RESTART, REUSE_CLEAR_KEYS, REUSE_REMOVE_KEY, REUSE_KEY_BACK, REUSE_CAPS_BACK,
+  N_REUSE
+};
+
+static void
+push_rtp_and_rtcp (GstHarness * hrtp, GstHarness * hrtcp, guint16 first_seq)
+{
+  guint i;
+
+  for (i = 0; i < 10; i++)
+    fail_unless_equals_int (gst_harness_push (hrtp, make_rtp (first_seq + i, SSRC, 20)),
+        GST_FLOW_OK);
+  for (i = 0; i < 3; i++)
+    fail_unless_equals_int (gst_harness_push (hrtcp, make_rtcp (SSRC, i)), GST_FLOW_OK);
+}
+
+static void
+teardown_protect (GstHarness * hrtp, GstHarness * hrtcp, GstElement * guard,
+    GstBus * bus, SentIndices * sent)
+{
+  gst_harness_teardown (hrtcp);
+  gst_harness_teardown (hrtp);
+  release_guard (guard, bus);
+  g_hash_table_unref (sent->seen);
+}
+
+static void
+push_and_collect (SentIndices * sent, GstElement * guard, GstHarness * hrtp,
+    GstHarness * hrtcp, guint16 first_seq, const gchar * key_label)
+{
+  push_rtp_and_rtcp (hrtp, hrtcp, first_seq);
+  collect_sent (sent, guard, hrtp, FALSE, key_label);
+  collect_sent (sent, guard, hrtcp, TRUE, key_label);
+}
+
+/* A protecting guard's key, from the key property or from its input caps */
+static void
+set_protect_key (GstElement * guard, GstHarness * hrtp, const CryptoSuite * s,
+    GstBuffer * key, gboolean by_caps)
+{
+  if (by_caps)
+    gst_harness_set_src_caps (hrtp, plain_caps_with_key (s, key));
+  else
+    g_object_set (guard, "key", key, NULL);
+}
+
+/* A protecting guard never sends two packets under one (key, SSRC, index): not after
+ * PLAYING -> NULL -> PLAYING with a fixed seqnum-offset, clear-keys, remove-key, nor
+ * when the key property or the caps come back to a key that already protected
+ * packets. It refuses such a key (one warning, nothing sent) until it gets a new one. */
+GST_START_TEST (test_protect_no_index_reuse)
+{
+  const CryptoSuite *test_suites[] = { &suites[0], &suites[4] };
+  guint si, sc;
+
+  for (si = 0; si < G_N_ELEMENTS (test_suites); si++) {
+    for (sc = 0; sc < N_REUSE; sc++) {
+      const CryptoSuite *s = test_suites[si];
+      GstBus *bus = gst_bus_new ();
+      GstElement *guard = new_guard ("protect", bus);
+      GstBuffer *k1 = make_key (s->key_len, 21), *k2 = make_key (s->key_len, 22);
+      GstBuffer *k3 = make_key (s->key_len, 23);
+      SentIndices sent = { g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+            NULL), s, 0, 0 };
+      gboolean by_caps = sc == REUSE_CAPS_BACK;
+      GstHarness *hrtp, *hrtcp;
+
+      set_suite (guard, s);
+      if (!by_caps)
+        g_object_set (guard, "key", k1, NULL);
+      hrtp = harness_for (guard, FALSE, FALSE);
+      hrtcp = harness_for (guard, TRUE, FALSE);
+      if (by_caps)
+        gst_harness_set_src_caps (hrtp, plain_caps_with_key (s, k1));
+      else
+        gst_harness_set_src_caps_str (hrtp, plain_caps_str (FALSE));
+      gst_harness_set_src_caps_str (hrtcp, plain_caps_str (TRUE));
+
+      push_and_collect (&sent, guard, hrtp, hrtcp, 1000, "1");
+      fail_unless_equals_int (sent.rtp, 10);
+      fail_unless_equals_int (sent.rtcp, 3);
+      gst_check_drop_buffers ();
+      g_list_free_full (take_messages (bus, GST_MESSAGE_WARNING, NULL),
+          (GDestroyNotify) gst_message_unref);
+
+      switch (sc) {
+        case REUSE_RESTART:
+          fail_unless_equals_int (gst_element_set_state (guard, GST_STATE_NULL),
+              GST_STATE_CHANGE_SUCCESS);
+          fail_unless_equals_int (gst_element_set_state (guard, GST_STATE_PLAYING),
+              GST_STATE_CHANGE_SUCCESS);
+          gst_harness_push_event (hrtp, gst_event_new_stream_start ("rtp"));
+          gst_harness_push_event (hrtcp, gst_event_new_stream_start ("rtcp"));
+          gst_harness_set_src_caps_str (hrtp, plain_caps_str (FALSE));
+          gst_harness_set_src_caps_str (hrtcp, plain_caps_str (TRUE));
+          break;
+        case REUSE_CLEAR_KEYS:
+          g_signal_emit_by_name (guard, "clear-keys");
+          break;
+        case REUSE_REMOVE_KEY:
+          g_signal_emit_by_name (guard, "remove-key", SSRC);
+          break;
+        case REUSE_KEY_BACK:
+        case REUSE_CAPS_BACK:
+          /* a few packets under another key, then back to the first one */
+          set_protect_key (guard, hrtp, s, k2, by_caps);
+          push_and_collect (&sent, guard, hrtp, hrtcp, 1010, "2");
+          fail_unless_equals_int (sent.rtp, 20);
+          set_protect_key (guard, hrtp, s, k1, by_caps);
+          break;
+        default:
+          g_assert_not_reached ();
+      }
+
+      /* the same SSRC and sequence numbers again (a fixed seqnum-offset) */
+      push_and_collect (&sent, guard, hrtp, hrtcp, 1000, "1");
+      check_key_reuse_refused (bus, SSRC);
+      fail_unless_equals_uint64 (stats_u64 (guard, SSRC, "dropped-key-reused"), 13);
+
+      /* a new key: everything goes out again */
+      set_protect_key (guard, hrtp, s, k3, by_caps);
+      push_and_collect (&sent, guard, hrtp, hrtcp, 1000, "3");
+      fail_unless_equals_int (sent.rtp, sc >= REUSE_KEY_BACK ? 30 : 20);
+      fail_unless_equals_int (sent.rtcp, sc >= REUSE_KEY_BACK ? 9 : 6);
+      fail_unless_equals_int (g_list_length (take_messages (bus, GST_MESSAGE_WARNING,
+                  NULL)), 0);
+
+      teardown_protect (hrtp, hrtcp, guard, bus, &sent);
+      gst_buffer_unref (k1);
+      gst_buffer_unref (k2);
+      gst_buffer_unref (k3);
+    }
+  }
+}
+
+GST_END_TEST;
+
+/* Changes around the key a protecting guard uses. More keys in its MKI set leave
+ * the context as it is: a packet repeating the last index is still refused as a
+ * replay, where srtp_update_stream() would have forgotten it was sent. Another suite
+ * with the same key would repeat indices: refused as key reuse. */
+GST_START_TEST (test_protect_same_key_changes)
+{
+  static const guint8 mki1[] = { 1 }, mki2[] = { 2 };
+  GstBus *bus = gst_bus_new ();
+  GstElement *guard = new_guard ("protect", bus);
+  GstBuffer *k1 = make_key (30, 31), *k2 = make_key (30, 32);
+  GstBuffer *m1 = make_bytes (mki1, 1), *m2 = make_bytes (mki2, 1);
+  SentIndices sent = { g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL),
+    &suites[0], 0, 0
+  };
+  GstHarness *hrtp, *hrtcp;
+  GstCaps *caps;
+
+  hrtp = harness_for (guard, FALSE, FALSE);
+  hrtcp = harness_for (guard, TRUE, FALSE);
+  caps = plain_caps_with_key (&suites[0], k1);
+  gst_caps_set_simple (caps, "mki", GST_TYPE_BUFFER, m1, NULL);
+  gst_harness_set_src_caps (hrtp, gst_caps_copy (caps));
+  gst_harness_set_src_caps_str (hrtcp, plain_caps_str (TRUE));
+  push_rtp_and_rtcp (hrtp, hrtcp, 1000);
+
+  /* a second key for the MKI set; the first one stays in use */
+  gst_caps_set_simple (caps, "srtp-key2", GST_TYPE_BUFFER, k2, "mki2", GST_TYPE_BUFFER,
+      m2, NULL);
+  gst_harness_set_src_caps (hrtp, caps);
+  fail_unless_equals_int (gst_harness_push (hrtp, make_rtp (1009, SSRC, 20)),
+      GST_FLOW_OK);
+  fail_unless_equals_uint64 (stats_u64 (guard, SSRC, "dropped-replay"), 1);
+  push_rtp_and_rtcp (hrtp, hrtcp, 1010);
+  collect_sent (&sent, guard, hrtp, FALSE, "1");
+  fail_unless_equals_int (sent.rtp, 20);
+  fail_unless_equals_int (gst_harness_buffers_received (hrtcp), 6);
+  fail_unless_equals_int (g_list_length (take_messages (bus, GST_MESSAGE_WARNING,
+              NULL)), 0);
+
+  /* the same key with a shorter tag: the same keystream from index 1020 on */
+  caps = plain_caps_with_key (&suites[1], k1);
+  gst_caps_set_simple (caps, "mki", GST_TYPE_BUFFER, m1, NULL);
+  gst_harness_set_src_caps (hrtp, caps);
+  g_object_set (guard, "min-auth-tag-bits", 32, NULL);
+  push_rtp_and_rtcp (hrtp, hrtcp, 1020);
+  fail_unless_equals_int (gst_harness_buffers_received (hrtp), 20);
+  check_key_reuse_refused (bus, SSRC);
+
+  teardown_protect (hrtp, hrtcp, guard, bus, &sent);
+  gst_buffer_unref (k1);
+  gst_buffer_unref (k2);
+  gst_buffer_unref (m1);
+  gst_buffer_unref (m2);
+}
+
+GST_END_TEST;
+
+/* A protecting guard tracks 4096 SSRCs. One more would need a context per packet,
+ * each starting its indices again: its packets are dropped instead. (The 4096 use
+ * the NULL suites, which need no libsrtp context: 4096 contexts take seconds.) */
+GST_START_TEST (test_protect_untracked_ssrcs)
+{
+  static const CryptoSuite null_suite = { "null", "null", 0, 0 };
+  GstElement *guard = new_guard ("protect", NULL);
+  GstBuffer *key = make_key (30, 41);
+  SentIndices sent = { g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL),
+    &suites[0], 0, 0
+  };
+  GstHarness *h;
+  GstBuffer *out;
+  guint i;
+
+  set_suite (guard, &null_suite);
+  g_object_set (guard, "require-encryption", FALSE, NULL);
+  h = harness_for (guard, FALSE, FALSE);
+  /* keys for SSRC only */
+  gst_harness_set_src_caps (h, plain_caps_with_key (&suites[0], key));
+  for (i = 0; i < 4096; i++) {
+    fail_unless_equals_int (gst_harness_push (h, make_rtp (7, 0x1000 + i, 4)),
+        GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    fail_unless (out != NULL);
+    gst_buffer_unref (out);
+  }
+  for (i = 0; i < 2; i++)
+    fail_unless_equals_int (gst_harness_push (h, make_rtp (7, SSRC, 4)), GST_FLOW_OK);
+  collect_sent (&sent, guard, h, FALSE, "1");
+  fail_unless_equals_int (sent.rtp, 0);
+  fail_unless_equals_uint64 (stats_u64 (guard, -1, "dropped-other"), 2);
+
+  gst_harness_teardown (h);
+  gst_object_unref (guard);
+  g_hash_table_unref (sent.seen);
+  gst_buffer_unref (key);
+}
+
+GST_END_TEST;
+
 /* GStreamer 1.22's srtpenc restarts its SRTCP index when its key changes. A guard
  * that gets the new keys starts a fresh SRTCP replay window (nothing sent under the
  * old keys authenticates any more), so that SRTCP keeps flowing. */
@@ -655,6 +984,177 @@ GST_START_TEST (test_weak_srtp_refused)
     gst_object_unref (bus);
     gst_buffer_unref (key);
   }
+}
+
+GST_END_TEST;
+
+/* RTCP the policy refuses, on rtcp_sink: plain RTCP under application/x-rtcp caps,
+ * and SRTCP whose own suite (not SRTP's, which is strong here) has the NULL cipher or
+ * a 32-bit tag. Nothing passes, one warning names the SSRC and the reason, and every
+ * packet is counted. */
+GST_START_TEST (test_weak_rtcp_refused)
+{
+  static const struct {
+    const gchar *cipher, *auth;   /* SRTCP's suite; NULL: plain RTCP */
+    const gchar *reason;
+  } cases[] = {
+    {NULL, NULL, "plain-rtp"},
+    {"null", "hmac-sha1-80", "null-cipher"},
+    {"aes-128-icm", "hmac-sha1-32", "weak-auth-tag"},
+  };
+  guint i, n;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    GstBus *bus = gst_bus_new ();
+    GstElement *guard = new_guard ("unprotect", bus);
+    GstBuffer *key = make_key (30, 6);
+    GstHarness *henc = NULL, *hg;
+    gchar *field;
+
+    /* keys for any SSRC: the refusal must not depend on a missing key */
+    g_object_set (guard, "key", key, NULL);
+    hg = harness_for (guard, TRUE, FALSE);
+    if (cases[i].cipher) {
+      GstElement *enc = gst_element_factory_make ("srtpenc", NULL);
+
+      set_suite (enc, &suites[0]);
+      gst_util_set_object_arg (G_OBJECT (enc), "rtcp-cipher", cases[i].cipher);
+      gst_util_set_object_arg (G_OBJECT (enc), "rtcp-auth", cases[i].auth);
+      g_object_set (enc, "key", key, NULL);
+      henc = harness_for (enc, TRUE, TRUE);
+      gst_object_unref (enc);
+      gst_harness_set_src_caps_str (henc, plain_caps_str (TRUE));
+    } else {
+      gst_harness_set_src_caps_str (hg, plain_caps_str (TRUE));
+    }
+    for (n = 0; n < 5; n++) {
+      GstBuffer *pkt = make_rtcp (SSRC, n);
+
+      if (henc) {
+        fail_unless_equals_int (gst_harness_push (henc, pkt), GST_FLOW_OK);
+        pkt = gst_harness_pull (henc);
+        if (n == 0)
+          gst_harness_set_src_caps (hg, gst_pad_get_current_caps (henc->sinkpad));
+      }
+      fail_unless_equals_int (gst_harness_push (hg, pkt), GST_FLOW_OK);
+    }
+    fail_unless (gst_harness_buffers_received (hg) == 0, "%s: %u buffers passed",
+        cases[i].reason, gst_harness_buffers_received (hg));
+    check_violation (bus, GST_MESSAGE_WARNING, SSRC, cases[i].reason);
+    field = g_strconcat ("dropped-", cases[i].reason, NULL);
+    fail_unless_equals_uint64 (stats_u64 (guard, SSRC, field), 5);
+    fail_unless_equals_uint64 (stats_u64 (guard, -1, "dropped"), 5);
+    g_free (field);
+
+    gst_harness_teardown (hg);
+    if (henc)
+      gst_harness_teardown (henc);
+    release_guard (guard, bus);
+    gst_buffer_unref (key);
+  }
+}
+
+GST_END_TEST;
+
+/* The packet path's bus messages per kind: 32 at once, then one every 100 ms
+ * (docs/srtpguard.md, "Bus messages and their limits"). */
+#define MESSAGE_BURST 32
+#define MESSAGE_PERIOD_MS 100
+#define STATUS_MAX_STREAMS 16
+
+static guint
+status_streams (const GstStructure * st, guint * seen, guint * refused,
+    guint * unlisted)
+{
+  fail_unless (gst_structure_get_uint (st, "streams-seen", seen));
+  fail_unless (gst_structure_get_uint (st, "streams-refused", refused));
+  fail_unless (gst_structure_get_uint (st, "streams-unlisted", unlisted));
+  return gst_value_array_get_size (gst_structure_get_value (st, "streams"));
+}
+
+/* Plain RTP of many SSRCs with nobody draining the bus (the refusal path): a bounded
+ * number of warnings, status and drop messages, status messages of bounded size, and
+ * counters that still count every SSRC and packet. */
+GST_START_TEST (test_many_ssrcs_bounded)
+{
+  const guint n = 1000;
+  GstBus *bus = gst_bus_new ();
+  GstElement *guard = new_guard ("unprotect", bus);
+  GstHarness *h = harness_for (guard, FALSE, FALSE);
+  GstStructure *st;
+  GstMessage *msg;
+  guint i, bound, n_warnings = 0, n_status = 0, n_drop = 0, seen, refused, unlisted;
+  guint max_listed = 0;
+  guint64 dropped = 0, count;
+  gint64 start;
+
+  gst_harness_set_src_caps_str (h, plain_caps_str (FALSE));
+  start = g_get_monotonic_time ();
+  for (i = 0; i < n; i++)
+    fail_unless_equals_int (gst_harness_push (h, make_rtp (i, 0x1000 + i, 20)),
+        GST_FLOW_OK);
+  bound = MESSAGE_BURST + 1 +
+      (g_get_monotonic_time () - start) / (MESSAGE_PERIOD_MS * 1000);
+  fail_unless_equals_int (gst_harness_buffers_received (h), 0);
+
+  while ((msg = gst_bus_pop (bus))) {
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+      n_warnings++;
+    } else if (gst_message_has_name (msg, "srtpguard-status")) {
+      n_status++;
+      max_listed = MAX (max_listed, gst_value_array_get_size (gst_structure_get_value
+              (gst_message_get_structure (msg), "streams")));
+    } else if (gst_message_has_name (msg, "srtpguard-drop")) {
+      n_drop++;
+      fail_unless (gst_structure_get_uint64 (gst_message_get_structure (msg), "count",
+              &count));
+      dropped += count;
+    }
+    gst_message_unref (msg);
+  }
+  fail_unless (n_warnings <= bound, "%u warnings for %u SSRCs (at most %u)", n_warnings,
+      n, bound);
+  fail_unless (n_status <= bound, "%u status messages (at most %u)", n_status, bound);
+  fail_unless (n_drop <= bound, "%u drop messages (at most %u)", n_drop, bound);
+  fail_unless (n_warnings > 0 && n_status > 0 && n_drop > 0);
+  fail_unless (max_listed <= STATUS_MAX_STREAMS, "a status lists %u streams",
+      max_listed);
+
+  /* the status and the stats still know every SSRC */
+  g_object_get (guard, "status", &st, NULL);
+  fail_unless_equals_int (status_streams (st, &seen, &refused, &unlisted),
+      STATUS_MAX_STREAMS);
+  fail_unless_equals_int (seen, n);
+  fail_unless_equals_int (refused, n);
+  fail_unless_equals_int (unlisted, n - STATUS_MAX_STREAMS);
+  gst_structure_free (st);
+  fail_unless_equals_uint64 (stats_u64 (guard, -1, "dropped-plain-rtp"), n);
+  g_object_get (guard, "stats", &st, NULL);
+  fail_unless_equals_int (gst_value_array_get_size (gst_structure_get_value (st,
+              "streams")), n);
+  gst_structure_free (st);
+
+  /* EOS posts what the limit held back: every drop is in some message, and the last
+   * status counts every SSRC */
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  n_status = 0;
+  while ((msg = gst_bus_pop (bus))) {
+    if (gst_message_has_name (msg, "srtpguard-drop")) {
+      fail_unless (gst_structure_get_uint64 (gst_message_get_structure (msg), "count",
+              &count));
+      dropped += count;
+    } else if (gst_message_has_name (msg, "srtpguard-status")) {
+      n_status++;
+      status_streams (gst_message_get_structure (msg), &seen, &refused, &unlisted);
+      fail_unless_equals_int (seen, n);
+    }
+    gst_message_unref (msg);
+  }
+  fail_unless_equals_uint64 (dropped, n);
+  fail_unless_equals_int (n_status, 1);
+
+  gst_harness_teardown (h);
+  release_guard (guard, bus);
 }
 
 GST_END_TEST;
@@ -1640,8 +2140,13 @@ srtpguard_suite (void)
   tcase_add_test (tc, test_key_in_caps);
   tcase_add_test (tc, test_rekey_keeps_roc);
   tcase_add_test (tc, test_rekey_srtcp_from_srtpenc);
+  tcase_add_test (tc, test_protect_no_index_reuse);
+  tcase_add_test (tc, test_protect_same_key_changes);
+  tcase_add_test (tc, test_protect_untracked_ssrcs);
   tcase_add_test (tc, test_plain_rtp_refused);
   tcase_add_test (tc, test_weak_srtp_refused);
+  tcase_add_test (tc, test_weak_rtcp_refused);
+  tcase_add_test (tc, test_many_ssrcs_bounded);
   tcase_add_test (tc, test_replay_and_tamper);
   tcase_add_test (tc, test_mki_switch);
   tcase_add_test (tc, test_mixed_suites);

@@ -346,14 +346,21 @@ GST_START_TEST (test_usage_conflict)
 
 GST_END_TEST;
 
-GST_START_TEST (test_readd_keeps_counter)
+/* Issue 18, item 1: the same encryption key added again keeps the key object every
+ * encryptor shares, and its counter; a second object would count again from where
+ * the first was while the first goes on. */
+GST_START_TEST (test_readd_keeps_key_object)
 {
-  GstE2eeKeyStore *store = gst_e2ee_key_store_new ();
+  GstClock *clock;
+  GstE2eeKeyStore *store = store_with_test_clock (&clock);
   GString *log = watch (store);
   GstE2eeSFrameKey *key, *key2;
   guint8 base[16];
   GBytes *pt = g_bytes_new_static ("abc", 3);
   GBytes *frame;
+  GstClockTime deadline = 0;
+  guint64 new_kid = 0;
+  gchar *expected;
   int i;
 
   fill_key (base, sizeof (base), 5);
@@ -366,24 +373,179 @@ GST_START_TEST (test_readd_keeps_counter)
   }
   fail_unless_equals_uint64 (gst_e2ee_sframe_key_get_next_counter (key), 3);
 
-  /* Adding the same base key again must not restart the counter at 0: that would
-   * seal two frames under the same nonce. */
   fail_unless (gst_e2ee_key_store_add_key (store, 3, ENC, GCM128, base, 16, NULL));
   key2 = gst_e2ee_key_store_lookup (store, 3, ENC);
-  fail_unless (key2 != key);
-  fail_unless_equals_uint64 (gst_e2ee_sframe_key_get_next_counter (key2), 3);
-  assert_log (log, "added 3 enc\nremoved 3 enc\nadded 3 enc\n");
+  fail_unless (key2 == key, "adding the same key again made a second key object");
+  gst_e2ee_sframe_key_unref (key2);
+  fail_unless_equals_uint64 (gst_e2ee_sframe_key_get_next_counter (key), 3);
+  assert_log (log, "added 3 enc\n");
 
-  /* A decryption key is simply replaced. */
-  fail_unless (gst_e2ee_key_store_add_key (store, 4, DEC, GCM128, base, 16, NULL));
-  fail_unless (gst_e2ee_key_store_add_key (store, 4, DEC, GCM128, base, 16, NULL));
-  assert_log (log, "added 4 dec\nremoved 4 dec\nadded 4 dec\n");
-  fail_unless_equals_int (gst_e2ee_key_store_get_n_keys (store), 2);
+  /* Superseded and within its grace period: current again, the same object, and its
+   * base key back for ratcheting. */
+  fail_unless (gst_e2ee_key_store_retire_key (store, 3, ENC, 60 * GST_SECOND));
+  fail_unless (gst_e2ee_key_store_add_key (store, 3, ENC, GCM128, base, 16, NULL));
+  expected = g_strdup_printf ("retired 3 enc %" G_GUINT64_FORMAT "\nadded 3 enc\n",
+      1060 * GST_SECOND);
+  assert_log (log, expected);
+  g_free (expected);
+  fail_unless (gst_e2ee_key_store_get_key_info (store, 3, NULL, NULL, &deadline));
+  fail_unless_equals_uint64 (deadline, GST_CLOCK_TIME_NONE);
+  key2 = gst_e2ee_key_store_lookup (store, 3, ENC);
+  fail_unless (key2 == key);
+  gst_e2ee_sframe_key_unref (key2);
+  fail_unless (gst_e2ee_key_store_ratchet (store, 3, ENC, 8, 0, &new_kid, NULL));
+  fail_unless_equals_uint64 (new_kid, 4);
+
+  /* A decryption key given again keeps its object too (a decryptor would otherwise
+   * drop its replay window); another decryption key replaces it. */
+  fail_unless (gst_e2ee_key_store_add_key (store, 4 + 0x100, DEC, GCM128, base, 16,
+          NULL));
+  key2 = gst_e2ee_key_store_lookup (store, 4 + 0x100, DEC);
+  g_string_truncate (log, 0);
+  fail_unless (gst_e2ee_key_store_add_key (store, 4 + 0x100, DEC, GCM128, base, 16,
+          NULL));
+  assert_log (log, "");
+  fail_unless (gst_e2ee_key_store_lookup (store, 4 + 0x100, DEC) == key2,
+      "adding the same decryption key again made a second key object");
+  gst_e2ee_sframe_key_unref (key2);
+  gst_e2ee_sframe_key_unref (key2);
+  fill_key (base, sizeof (base), 6);
+  fail_unless (gst_e2ee_key_store_add_key (store, 4 + 0x100, DEC, GCM128, base, 16,
+          NULL));
+  assert_log (log, "removed 260 dec\nadded 260 dec\n");
 
   gst_e2ee_sframe_key_unref (key);
-  gst_e2ee_sframe_key_unref (key2);
   g_bytes_unref (pt);
   g_object_unref (store);
+  gst_object_unref (clock);
+  g_string_free (log, TRUE);
+}
+
+GST_END_TEST;
+
+static void
+assert_kid_used (gboolean ok, GError ** error)
+{
+  fail_if (ok, "a key was accepted under a KID that encrypted");
+  g_assert_error (*error, GST_E2EE_KEY_STORE_ERROR, GST_E2EE_KEY_STORE_ERROR_KID_USED);
+  g_clear_error (error);
+}
+
+/* Uses KID @kid's encryption key for one frame. */
+static void
+encrypt_one (GstE2eeKeyStore * store, guint64 kid)
+{
+  GstE2eeSFrameKey *key = gst_e2ee_key_store_lookup (store, kid, ENC);
+  GBytes *pt = g_bytes_new_static ("x", 1), *frame;
+
+  fail_unless (key != NULL);
+  frame = gst_e2ee_sframe_key_encrypt_bytes (key, NULL, pt, NULL);
+  fail_unless (frame != NULL);
+  g_bytes_unref (frame);
+  g_bytes_unref (pt);
+  gst_e2ee_sframe_key_unref (key);
+}
+
+/* Issue 18, item 1: a KID whose encryption key was used never gets another key, nor,
+ * once that key is gone, any key: encryptors may still count with the old object. */
+GST_START_TEST (test_readd_refused)
+{
+  GstClock *clock;
+  GstE2eeKeyStore *store = store_with_test_clock (&clock);
+  GString *log = watch (store);
+  GstE2eeSFrameKey *key, *key2;
+  guint8 a[32], b[32], next[64];
+  GError *error = NULL;
+  guint64 new_kid = 0;
+
+  fill_key (a, sizeof (a), 21);
+  fill_key (b, sizeof (b), 22);
+
+  /* Never handed out: another key simply replaces it (a mistake fixed in time). */
+  fail_unless (gst_e2ee_key_store_add_key (store, 7, ENC, GCM256, a, 32, NULL));
+  fail_unless (gst_e2ee_key_store_add_key (store, 7, ENC, GCM256, b, 32, NULL));
+  assert_log (log, "added 7 enc\nremoved 7 enc\nadded 7 enc\n");
+  fail_unless (gst_e2ee_key_store_remove_key (store, 7, ENC));
+  fail_unless (gst_e2ee_key_store_add_key (store, 7, ENC, GCM256, b, 32, NULL));
+  g_string_truncate (log, 0);
+
+  /* Handed out, counter still 0: an encryptor holds it. Another key, or the same key
+   * with another suite, is refused and the object stays. */
+  key = gst_e2ee_key_store_lookup (store, 7, ENC);
+  assert_kid_used (gst_e2ee_key_store_add_key (store, 7, ENC, GCM256, a, 32, &error),
+      &error);
+  assert_kid_used (gst_e2ee_key_store_add_key (store, 7, ENC, GCM128, b, 32, &error),
+      &error);
+  key2 = gst_e2ee_key_store_lookup (store, 7, ENC);
+  fail_unless (key2 == key);
+  gst_e2ee_sframe_key_unref (key2);
+  assert_log (log, "");
+
+  /* Removed after use: no key at all under the KID again, the same one included. */
+  fail_unless (gst_e2ee_key_store_remove_key (store, 7, ENC));
+  assert_kid_used (gst_e2ee_key_store_add_key (store, 7, ENC, GCM256, b, 32, &error),
+      &error);
+  assert_kid_used (gst_e2ee_key_store_add_key (store, 7, ENC, GCM256, a, 32, &error),
+      &error);
+  fail_unless (gst_e2ee_key_store_lookup (store, 7, ENC) == NULL);
+  gst_e2ee_sframe_key_unref (key);
+
+  /* Retired with no grace period, and expired after one. */
+  fail_unless (gst_e2ee_key_store_add_key (store, 8, ENC, GCM256, a, 32, NULL));
+  encrypt_one (store, 8);
+  fail_unless (gst_e2ee_key_store_retire_key (store, 8, ENC, 0));
+  assert_kid_used (gst_e2ee_key_store_add_key (store, 8, ENC, GCM256, a, 32, &error),
+      &error);
+  fail_unless (gst_e2ee_key_store_add_key (store, 9, ENC, GCM256, a, 32, NULL));
+  encrypt_one (store, 9);
+  fail_unless (gst_e2ee_key_store_retire_key (store, 9, ENC, GST_SECOND));
+  gst_test_clock_advance_time (GST_TEST_CLOCK (clock), 2 * GST_SECOND);
+  fail_unless_equals_int (gst_e2ee_key_store_expire (store, GST_CLOCK_TIME_NONE), 1);
+  assert_kid_used (gst_e2ee_key_store_add_key (store, 9, ENC, GCM256, a, 32, &error),
+      &error);
+
+  /* A ratchet step landing on a KID that encrypted with another key: refused, and
+   * nothing changes. */
+  fail_unless (gst_e2ee_key_store_add_key (store, 0x201, ENC, GCM256, b, 32, NULL));
+  encrypt_one (store, 0x201);
+  fail_unless (gst_e2ee_key_store_add_key (store, 0x200, ENC, GCM256, a, 32, NULL));
+  g_string_truncate (log, 0);
+  assert_kid_used (gst_e2ee_key_store_ratchet (store, 0x200, ENC, 8, 0, NULL, &error),
+      &error);
+  assert_log (log, "");
+  fail_unless (gst_e2ee_key_store_get_key_info (store, 0x200, NULL, NULL, NULL));
+
+  /* ... on a KID whose used key is gone: refused. */
+  fail_unless (gst_e2ee_key_store_add_key (store, 0x301, ENC, GCM256, b, 32, NULL));
+  encrypt_one (store, 0x301);
+  fail_unless (gst_e2ee_key_store_remove_key (store, 0x301, ENC));
+  fail_unless (gst_e2ee_key_store_add_key (store, 0x300, ENC, GCM256, a, 32, NULL));
+  assert_kid_used (gst_e2ee_key_store_ratchet (store, 0x300, ENC, 8, 0, NULL, &error),
+      &error);
+
+  /* ... on the same key, which the application added itself and an encryptor used:
+   * that key object stays, with its counter. */
+  fail_unless (gst_e2ee_ratchet_base_key (GCM256, a, 32, next, sizeof (next), NULL));
+  fail_unless (gst_e2ee_key_store_add_key (store, 0x401, ENC, GCM256, next, 64, NULL));
+  key = gst_e2ee_key_store_lookup (store, 0x401, ENC);
+  encrypt_one (store, 0x401);
+  fail_unless (gst_e2ee_key_store_add_key (store, 0x400, ENC, GCM256, a, 32, NULL));
+  encrypt_one (store, 0x400);
+  fail_unless (gst_e2ee_key_store_ratchet (store, 0x400, ENC, 8, 0, &new_kid, &error));
+  g_assert_no_error (error);
+  fail_unless_equals_uint64 (new_kid, 0x401);
+  key2 = gst_e2ee_key_store_lookup (store, 0x401, ENC);
+  fail_unless (key2 == key);
+  fail_unless_equals_uint64 (gst_e2ee_sframe_key_get_next_counter (key2), 1);
+  gst_e2ee_sframe_key_unref (key2);
+  gst_e2ee_sframe_key_unref (key);
+
+  /* Ratcheted away after use: the old step's KID never gets a key again. */
+  assert_kid_used (gst_e2ee_key_store_add_key (store, 0x400, ENC, GCM256, a, 32,
+          &error), &error);
+
+  g_object_unref (store);
+  gst_object_unref (clock);
   g_string_free (log, TRUE);
 }
 
@@ -1552,7 +1714,8 @@ keystore_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_add_lookup_remove);
   tcase_add_test (tc, test_usage_conflict);
-  tcase_add_test (tc, test_readd_keeps_counter);
+  tcase_add_test (tc, test_readd_keeps_key_object);
+  tcase_add_test (tc, test_readd_refused);
   tcase_add_test (tc, test_200_senders);
   tcase_add_test (tc, test_concurrent_lookups);
   tcase_add_test (tc, test_grace_period_expiry);

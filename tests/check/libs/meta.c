@@ -107,6 +107,48 @@ GST_START_TEST (test_e2ee_meta_copy)
 GST_END_TEST;
 
 static void
+check_sender_meta (GstBuffer * buf, GstBuffer * original)
+{
+  GstE2eeSenderMeta *m = gst_buffer_get_e2ee_sender_meta (buf);
+
+  fail_unless (m != NULL);
+  fail_unless (m != gst_buffer_get_e2ee_sender_meta (original));
+  fail_unless_equals_uint64 (m->kid, G_MAXUINT64);
+  fail_unless_equals_uint64 (m->ctr, 0x4567);
+  fail_unless_equals_int (m->cipher_suite, GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128);
+  fail_unless (gst_buffer_get_e2ee_meta (buf) == NULL);
+}
+
+/* The sender's mark is a meta of its own: it never reads as a GstE2eeMeta (which a
+ * receiver's status needs), and it follows copies of the ciphertext. */
+GST_START_TEST (test_sender_meta)
+{
+  GstBuffer *buf = new_buffer (), *copy, *region;
+  GstE2eeSenderMeta *m;
+
+  fail_unless (gst_buffer_get_e2ee_sender_meta (buf) == NULL);
+  m = gst_buffer_add_e2ee_sender_meta (buf, G_MAXUINT64, 0x4567,
+      GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128);
+  fail_unless (gst_buffer_get_e2ee_sender_meta (buf) == m);
+  fail_unless (m->meta.info == GST_E2EE_SENDER_META_INFO);
+  fail_unless_equals_string (g_type_name (GST_E2EE_SENDER_META_API_TYPE),
+      "GstE2eeSenderMetaAPI");
+  fail_unless (gst_buffer_get_e2ee_meta (buf) == NULL);
+  fail_unless (gst_buffer_get_e2ee_transport_meta (buf) == NULL);
+
+  copy = gst_buffer_copy (buf);
+  check_sender_meta (copy, buf);
+  region = gst_buffer_copy_region (buf, GST_BUFFER_COPY_ALL, 8, 16);
+  check_sender_meta (region, buf);
+
+  gst_buffer_unref (region);
+  gst_buffer_unref (copy);
+  gst_buffer_unref (buf);
+}
+
+GST_END_TEST;
+
+static void
 check_transport_meta (GstBuffer * buf, guint32 ssrc, gboolean media_encrypted,
     gboolean media_authenticated, gboolean signaling_encrypted,
     gboolean tls_certificate_valid, guint auth_tag_bits, GstE2eeEncryptionLevel level)
@@ -255,6 +297,7 @@ meta_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_e2ee_meta_add_get);
   tcase_add_test (tc, test_e2ee_meta_copy);
+  tcase_add_test (tc, test_sender_meta);
 
   tc = tcase_create ("transport-meta");
   suite_add_tcase (s, tc);
