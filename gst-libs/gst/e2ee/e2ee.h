@@ -13,3 +13,4 @@
 #include <gst/e2ee/gste2eereplay.h>
 #include <gst/e2ee/gste2eelayout.h>
 #include <gst/e2ee/gste2eestatusmeta.h>
+#include <gst/e2ee/gste2eepolicy.h>
