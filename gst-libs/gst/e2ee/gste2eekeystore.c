@@ -429,6 +429,21 @@ expire_locked (GstE2eeKeyStore * store, GstClockTime now, GArray ** events)
   return n;
 }
 
+/* Expires what is due on the writers' paths too, so that the entries stay bounded by
+ * the keys current or within their grace period even when nothing is looked up (a
+ * stream on hold, its keys still changing): without it, every key added and retired
+ * stayed until the next lookup. Reads the clock only when something is due. */
+static void
+expire_due_locked (GstE2eeKeyStore * store, GArray ** events)
+{
+  if (store->next_deadline != GST_CLOCK_TIME_NONE) {
+    GstClockTime now = now_locked (store);
+
+    if (now >= store->next_deadline)
+      expire_locked (store, now, events);
+  }
+}
+
 /* ---- GObject ------------------------------------------------------------- */
 
 static void
@@ -746,6 +761,7 @@ gst_e2ee_key_store_add_key (GstE2eeKeyStore * store, guint64 kid,
   }
 
   g_rw_lock_writer_lock (&store->lock);
+  expire_due_locked (store, &events);
   old = lookup_locked (store, kid);
   if (old && !entry_is_current (old) && !entry_is_live (old, now_locked (store))) {
     remove_locked (store, old, EVENT_EXPIRED, &events);
@@ -884,6 +900,7 @@ gst_e2ee_key_store_retire_key (GstE2eeKeyStore * store, guint64 kid,
   g_return_val_if_fail (GST_E2EE_IS_KEY_STORE (store), FALSE);
 
   g_rw_lock_writer_lock (&store->lock);
+  expire_due_locked (store, &events);
   e = lookup_locked (store, kid);
   if (e && e->usage == usage) {
     GstClockTime now = now_locked (store);
@@ -907,8 +924,11 @@ gst_e2ee_key_store_retire_key (GstE2eeKeyStore * store, guint64 kid,
  * @now: the current time of #GstE2eeKeyStore:clock, or %GST_CLOCK_TIME_NONE to read it
  *
  * Removes and wipes every superseded key whose grace period ended at or before @now,
- * emitting #GstE2eeKeyStore::key-expired for each. Lookups do this by themselves;
- * call it to drop keys nobody looks up any more, for instance from a timeout at
+ * emitting #GstE2eeKeyStore::key-expired for each. Lookups,
+ * gst_e2ee_key_store_add_key() and gst_e2ee_key_store_retire_key() do this by
+ * themselves, so the store holds no more than the keys current or within their grace
+ * period, however many keys were changed; call it to have keys expire on time when
+ * none of those happen, for instance from a timeout at
  * gst_e2ee_key_store_get_next_deadline().
  *
  * Returns: how many keys expired.

@@ -851,6 +851,48 @@ GST_START_TEST (test_grace_period_expiry)
 
 GST_END_TEST;
 
+/* A key change every 2 s for almost 3 hours, each retired key kept 10 s, and not one
+ * lookup (every receiver on hold, the sender still rotating): the store holds the
+ * current key and the 5 within their grace period, never more; each expires at the
+ * first key change at or after its deadline. */
+GST_START_TEST (test_key_changes_bounded)
+{
+  GstClock *clock;
+  GstE2eeKeyStore *store = store_with_test_clock (&clock);
+  GstTestClock *tc = GST_TEST_CLOCK (clock);
+  GString *log = watch (store);
+  GString *expected = g_string_new (NULL);
+  guint8 base[16];
+  guint64 kid;
+
+  for (kid = 1; kid <= 5000; kid++) {
+    GstClockTime now = gst_clock_get_time (clock);
+
+    fill_key (base, sizeof (base), kid);
+    fail_unless (gst_e2ee_key_store_add_key (store, kid, DEC, GCM128, base, 16, NULL));
+    if (kid > 1)
+      fail_unless (gst_e2ee_key_store_retire_key (store, kid - 1, DEC,
+              10 * GST_SECOND));
+    fail_unless_equals_int (gst_e2ee_key_store_get_n_keys (store), MIN (kid, 6));
+    g_string_truncate (expected, 0);
+    if (kid > 6)
+      g_string_append_printf (expected, "expired %" G_GUINT64_FORMAT " dec\n", kid - 6);
+    g_string_append_printf (expected, "added %" G_GUINT64_FORMAT " dec\n", kid);
+    if (kid > 1)
+      g_string_append_printf (expected, "retired %" G_GUINT64_FORMAT " dec %"
+          G_GUINT64_FORMAT "\n", kid - 1, now + 10 * GST_SECOND);
+    assert_log (log, expected->str);
+    gst_test_clock_advance_time (tc, 2 * GST_SECOND);
+  }
+
+  g_string_free (expected, TRUE);
+  g_object_unref (store);
+  gst_object_unref (clock);
+  g_string_free (log, TRUE);
+}
+
+GST_END_TEST;
+
 /* ---- Ratchet ------------------------------------------------------------------- */
 
 GST_START_TEST (test_ratchet_against_openssl)
@@ -1719,6 +1761,7 @@ keystore_suite (void)
   tcase_add_test (tc, test_200_senders);
   tcase_add_test (tc, test_concurrent_lookups);
   tcase_add_test (tc, test_grace_period_expiry);
+  tcase_add_test (tc, test_key_changes_bounded);
   tcase_add_test (tc, test_removed_key_gone);
   tcase_add_test (tc, test_no_key_in_log);
 
