@@ -135,6 +135,7 @@ class Peer:
     def __init__(self, name):
         self.name = name
         self.errors = []
+        self.nokey = []
         self.pipeline = None
         self.webrtc = None
         self.connected = threading.Event()
@@ -154,6 +155,11 @@ class Peer:
             err, dbg = msg.parse_error()
         else:
             err, dbg = msg.parse_warning()
+            # e2eedec's "no key for this KID" (docs/e2eedec.md): what a subscriber
+            # without the keys must see; counted apart, never an error of the call.
+            if err.matches(Gst.StreamError.quark(), Gst.StreamError.DECRYPT_NOKEY):
+                self.nokey.append("%s: %s: %s" % (self.name, msg.src.get_name(), err.message))
+                return
         self.errors.append("%s: %s: %s (%s)" % (self.name, msg.src.get_name(), err.message, dbg))
 
     def _on_gathering(self, webrtc, pspec):

@@ -67,6 +67,24 @@ def _nal_units(frame):
     return units
 
 
+def authenticated_output(codec, frame):
+    """What e2eedec passes on of an H.264 frame the sender encrypted (docs/layout.md,
+    "Decryption"): the access unit delimiters and end of sequence/stream NAL units are
+    not authenticated and go. x264enc puts its parameter sets first, once, so nothing
+    else changes; each remaining NAL unit keeps its start code."""
+    if codec != "h264":
+        return frame
+    units = _nal_units(frame)
+    out = b""
+    for n, (s, e) in enumerate(units):
+        if frame[s] & 0x1F in (9, 10, 11):
+            continue
+        # the first NAL unit out gets the frame's first framing
+        framing = units[0][0] if not out else s - (units[n - 1][1] if n else 0)
+        out += (b"\x00\x00\x00\x01" if framing >= 4 else b"\x00\x00\x01") + frame[s:e]
+    return out
+
+
 def _h264_slice_clear_end(frame, start, end, header):
     """End (exclusive, raw bytes) of the clear part of an H.264 slice NAL unit at
     start: the header, then first_mb_in_slice, slice_type and pic_parameter_set_id as
@@ -328,6 +346,10 @@ class JanusCall(unittest.TestCase):
     def test_00_call_completed(self):
         errors = [e for peer in self.peers for e in peer.errors]
         self.assertEqual(errors, [])
+        # Only the subscriber without the keys is told that keys are missing.
+        self.assertEqual([e for peer in self.peers if peer is not self.eve
+                          for e in peer.nokey], [])
+        self.assertGreater(len(self.eve.nokey), 0)
         self.assertTrue(self.completed, "the media did not finish arriving within 30 s")
 
     def test_janus_setup(self):
@@ -371,7 +393,9 @@ class JanusCall(unittest.TestCase):
                 # Byte for byte, H.264 too: the layout would accept other framing
                 # (start code lengths, zero padding), but the depayloader gives the
                 # access units back as x264enc made them.
-                self.assertFramesEqual(r.plain, s.plain, "decrypted frames")
+                self.assertFramesEqual(
+                    r.plain, [authenticated_output(s.codec, f) for f in s.plain],
+                    "decrypted frames")
 
     def test_sfu_forwards_the_ciphertext_unchanged(self):
         # The RTP payloads out of the publisher's payloader are the payloads Janus hands
@@ -460,7 +484,9 @@ class JanusCall(unittest.TestCase):
                 # frames before one) to the end, decrypted.
                 self.assertLessEqual(len(e["pieces"]), 1)
                 self.assertFramesEqual(r.cipher, e["pieces"] + s.cipher[e["first_frame"]:])
-                self.assertFramesEqual(r.plain, s.plain[e["first_frame"]:], "decrypted frames")
+                self.assertFramesEqual(
+                    r.plain, [authenticated_output(s.codec, f)
+                              for f in s.plain[e["first_frame"]:]], "decrypted frames")
                 self.assertEqual(self.dave.stats(r).get_value("dropped"), len(e["pieces"]))
                 # Decoded: every frame from the first key frame (audio: every frame).
                 self.assertEqual(r.decoded, e["decodable"])
