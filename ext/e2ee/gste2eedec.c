@@ -336,6 +336,7 @@ struct _GstE2eeDec
    * defer_caps()); applied_caps is what went downstream last. */
   GstEvent *pending_caps;
   GstCaps *applied_caps;
+  GstE2eeCopyPool copies;       /* for frames whose memory is shared */
   gboolean gap;                 /* frames were lost since the last good one */
   guint held_messages;          /* `held` messages posted since held_messages_since */
   gint64 held_messages_since;   /* monotonic µs, 0 = never */
@@ -1593,6 +1594,18 @@ gst_e2ee_dec_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
   if (*outbuf)
     return GST_FLOW_OK;
 
+  /* Decrypted in place: a frame in a memory it shares (a depayloader's sub-buffer)
+   * goes into a recycled buffer first, not a new block per frame. */
+  if (G_UNLIKELY (trans->queued_buf && !self->plaintext &&
+          !gst_e2ee_buffer_is_owned (trans->queued_buf))) {
+    GstBuffer *copy = gst_e2ee_copy_pool_copy (&self->copies, trans->queued_buf);
+
+    if (copy) {
+      gst_buffer_unref (trans->queued_buf);
+      trans->queued_buf = copy;
+    }
+  }
+
   if (trans->queued_buf && !self->plaintext &&
       (gst_e2ee_hold_length (&self->hold) > 0 ||
           g_atomic_int_get (&self->keys_changed))) {
@@ -1706,6 +1719,7 @@ gst_e2ee_dec_stop (GstBaseTransform * trans)
   self->scratch_size = 0;
   gst_clear_event (&self->pending_caps);
   gst_clear_caps (&self->applied_caps);
+  gst_e2ee_copy_pool_clear (&self->copies);
   clear_settings (self);
   return TRUE;
 }
@@ -2070,6 +2084,7 @@ gst_e2ee_dec_finalize (GObject * object)
   g_free (self->scratch);
   gst_clear_event (&self->pending_caps);
   gst_clear_caps (&self->applied_caps);
+  gst_e2ee_copy_pool_clear (&self->copies);
   g_hash_table_unref (self->timeouts);
   g_clear_pointer (&self->prop_key, g_bytes_unref);
   g_hash_table_unref (self->windows);

@@ -1389,6 +1389,61 @@ GST_START_TEST (test_dec_codec_layout_caps_wait)
 
 GST_END_TEST;
 
+/* A depayloader's frame is a sub-buffer of its RTP packet, in memory it shares. e2eedec
+ * decrypts in place, so it copies such a frame first: into a buffer of its own pool,
+ * which comes back once downstream is done with it, not into a new block per frame. */
+GST_START_TEST (test_dec_shared_memory_recycled)
+{
+  GstE2eeSFrameKey *ref = reference_key (&keys, DEFAULT_SUITE, KID, 5);
+  GstElement *dec = make_dec (DEFAULT_SUITE, KID, 5);
+  GstHarness *h = harness_for (gst_object_ref (dec), NULL, VP8_SFRAME_CAPS);
+  gpointer first_data = NULL;
+  guint i;
+
+  for (i = 0; i < 6; i++) {
+    GBytes *plain = make_plain (i, i == 3 ? 3000 : 200);
+    guint64 ctr;
+    GstBuffer *frame = encrypt_frame (ref, plain, &ctr), *packet, *in, *out;
+    gsize size = gst_buffer_get_size (frame);
+    GstMapInfo map;
+
+    /* The frame after a 12-byte "RTP header", then cut out of the packet. */
+    packet = gst_buffer_new_allocate (NULL, 12 + size, NULL);
+    gst_buffer_memset (packet, 0, 0x80, 12);
+    gst_buffer_map (frame, &map, GST_MAP_READ);
+    gst_buffer_fill (packet, 12, map.data, size);
+    gst_buffer_unmap (frame, &map);
+    gst_buffer_unref (frame);
+    in = gst_buffer_copy_region (packet, GST_BUFFER_COPY_ALL, 12, size);
+    gst_buffer_unref (packet);
+    fail_unless (GST_MEMORY_IS_READONLY (gst_buffer_peek_memory (in, 0)));
+    stamp_frame (in, i);
+
+    fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+    out = pull_now (h);
+    assert_buffer_bytes (out, plain, "decrypted frame vs. plaintext");
+    assert_meta (out, KID, ctr, DEFAULT_SUITE);
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (out), (i + 1) * 20 * GST_MSECOND);
+    fail_unless (out->pool != NULL, "frame %u: copied into a buffer of no pool", i);
+    gst_buffer_map (out, &map, GST_MAP_READ);
+    /* The same block again, except for the first frame after a larger one (3000
+     * bytes: the pool's buffers grow, once). */
+    if (i == 0 || i == 4)
+      first_data = map.data;
+    else if (i != 3)
+      fail_unless (map.data == first_data, "frame %u: not the recycled buffer", i);
+    gst_buffer_unmap (out, &map);
+    gst_buffer_unref (out);
+    g_bytes_unref (plain);
+  }
+
+  gst_harness_teardown (h);
+  gst_object_unref (dec);
+  gst_e2ee_sframe_key_unref (ref);
+}
+
+GST_END_TEST;
+
 /* Counts upstream force-key-unit events (key frame requests) reaching the harness. */
 static guint
 count_key_unit_requests (GstHarness * h)
@@ -2106,6 +2161,7 @@ e2eedec_suite (void)
   tcase_add_test (tc, test_dec_hold);
   tcase_add_test (tc, test_dec_codec_layout);
   tcase_add_test (tc, test_dec_codec_layout_caps_wait);
+  tcase_add_test (tc, test_dec_shared_memory_recycled);
   tcase_add_test (tc, test_dec_codec_layout_refused);
   tcase_add_test (tc, test_dec_h264_clear_only);
   tcase_add_loop_test (tc, test_dec_superseded_key_stays_gone, 0, N_SUPERSEDE);
