@@ -32,6 +32,8 @@ struct _GstE2eeResolvedPolicy
   GstStructure *settings;
   GstE2eePolicyLevel levels[POLICY_N_SETTINGS];
   gboolean locked[POLICY_N_SETTINGS];
+  /* "locked at LEVEL level by [SECTION] (FILE:LINE)" for a locked setting, else NULL */
+  gchar *lock_where[POLICY_N_SETTINGS];
   GStrv warnings;
 };
 

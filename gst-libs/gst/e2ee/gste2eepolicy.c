@@ -210,11 +210,21 @@ level_nick (GstE2eePolicyLevel level)
 }
 
 static gchar *
+lock_where (const gchar * path, const Level * locker)
+{
+  return g_strdup_printf ("locked at %s level by [%s] (%s:%u)",
+      level_nick (locker->level), locker->section, path, locker->lock_line);
+}
+
+static gchar *
 shadow_warning (const gchar * path, const Level * below, guint i, const Level * locker)
 {
-  return g_strdup_printf ("%s:%u: [%s] %s is ignored: locked at %s level by [%s] "
-      "(%s:%u)", path, below->value_line[i], below->section, policy_setting (i)->name,
-      level_nick (locker->level), locker->section, path, locker->lock_line);
+  gchar *where = lock_where (path, locker);
+  gchar *w = g_strdup_printf ("%s:%u: [%s] %s is ignored: %s", path,
+      below->value_line[i], below->section, policy_setting (i)->name, where);
+
+  g_free (where);
+  return w;
 }
 
 /* ---- Reading the file ------------------------------------------------------ */
@@ -626,8 +636,10 @@ resolve_data (const PolicyData * d, const gchar * path, const gchar * group,
       value = &l->values[i];
       r->levels[i] = l->level;
       r->locked[i] = l->locked[i];
-      if (l->locked[i])
+      if (l->locked[i]) {
         locker = l;
+        r->lock_where[i] = lock_where (path, l);
+      }
     }
     if (value == NULL) {
       /* The defaults are in the file syntax and parse: the policy tests check each. */
