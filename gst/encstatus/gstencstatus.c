@@ -93,7 +93,8 @@
  * * `meeting` (#gchararray): the meeting's name
  * * `enable` (#gboolean): what was requested
  * * `accepted` (#gboolean): %FALSE when refused
- * * `reason` (#gchararray): `accepted` or `not-host`
+ * * `reason` (#gchararray): `accepted`, `not-host`, or `policy` when the encryption
+ *   policy's host-may-toggle-e2ee is false (see #GstEncStatus:policy)
  * * `e2ee-enabled` (#gboolean): the meeting's E2EE setting after the request
  *
  * Every buffer leaves with a #GstE2eeStatusMeta holding the meeting's and the stream's

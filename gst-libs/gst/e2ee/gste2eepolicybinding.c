@@ -325,6 +325,153 @@ gst_e2ee_policy_binding_free (GstE2eePolicyBinding * b)
   g_free (b);
 }
 
+/* The properties' documentation, one set per element that installs them. */
+
+/**
+ * GstSrtpGuard:policy:
+ *
+ * The encryption policy (docs/policy.md) the element enforces: set by the
+ * application, or the one #GstSrtpGuard:policy-file loaded or a `gst.e2ee.policy`
+ * context brought (%GST_E2EE_POLICY_CONTEXT_TYPE). A policy of the element's own
+ * wins over a context.
+ *
+ * Since: 0.1
+ */
+/**
+ * GstSrtpGuard:policy-file:
+ *
+ * A policy file, read when the element starts. A refused file stops the element with
+ * an error naming each problem's FILE:LINE. The policy is shared with the whole
+ * pipeline through a `gst.e2ee.policy` context, so one element's policy-file on a
+ * gst-launch line serves all.
+ *
+ * Since: 0.1
+ */
+/**
+ * GstSrtpGuard:policy-group:
+ *
+ * The `[group:NAME]` the policy is resolved for; %NULL takes the group of the policy
+ * context, if any.
+ *
+ * Since: 0.1
+ */
+/**
+ * GstSrtpGuard:policy-user:
+ *
+ * The `[user:NAME]` the policy is resolved for; %NULL takes the user of the policy
+ * context, if any.
+ *
+ * Since: 0.1
+ */
+/**
+ * GstE2eeEnc:policy:
+ *
+ * The encryption policy (docs/policy.md) the element enforces: set by the
+ * application, or the one #GstE2eeEnc:policy-file loaded or a `gst.e2ee.policy`
+ * context brought (%GST_E2EE_POLICY_CONTEXT_TYPE). A policy of the element's own
+ * wins over a context.
+ *
+ * Since: 0.1
+ */
+/**
+ * GstE2eeEnc:policy-file:
+ *
+ * A policy file, read when the element starts. A refused file stops the element with
+ * an error naming each problem's FILE:LINE. The policy is shared with the whole
+ * pipeline through a `gst.e2ee.policy` context, so one element's policy-file on a
+ * gst-launch line serves all.
+ *
+ * Since: 0.1
+ */
+/**
+ * GstE2eeEnc:policy-group:
+ *
+ * The `[group:NAME]` the policy is resolved for; %NULL takes the group of the policy
+ * context, if any.
+ *
+ * Since: 0.1
+ */
+/**
+ * GstE2eeEnc:policy-user:
+ *
+ * The `[user:NAME]` the policy is resolved for; %NULL takes the user of the policy
+ * context, if any.
+ *
+ * Since: 0.1
+ */
+/**
+ * GstE2eeDec:policy:
+ *
+ * The encryption policy (docs/policy.md) the element enforces: set by the
+ * application, or the one #GstE2eeDec:policy-file loaded or a `gst.e2ee.policy`
+ * context brought (%GST_E2EE_POLICY_CONTEXT_TYPE). A policy of the element's own
+ * wins over a context.
+ *
+ * Since: 0.1
+ */
+/**
+ * GstE2eeDec:policy-file:
+ *
+ * A policy file, read when the element starts. A refused file stops the element with
+ * an error naming each problem's FILE:LINE. The policy is shared with the whole
+ * pipeline through a `gst.e2ee.policy` context, so one element's policy-file on a
+ * gst-launch line serves all.
+ *
+ * Since: 0.1
+ */
+/**
+ * GstE2eeDec:policy-group:
+ *
+ * The `[group:NAME]` the policy is resolved for; %NULL takes the group of the policy
+ * context, if any.
+ *
+ * Since: 0.1
+ */
+/**
+ * GstE2eeDec:policy-user:
+ *
+ * The `[user:NAME]` the policy is resolved for; %NULL takes the user of the policy
+ * context, if any.
+ *
+ * Since: 0.1
+ */
+/**
+ * GstEncStatus:policy:
+ *
+ * The encryption policy (docs/policy.md) the element enforces: set by the
+ * application, or the one #GstEncStatus:policy-file loaded or a `gst.e2ee.policy`
+ * context brought (%GST_E2EE_POLICY_CONTEXT_TYPE). A policy of the element's own
+ * wins over a context.
+ *
+ * Since: 0.1
+ */
+/**
+ * GstEncStatus:policy-file:
+ *
+ * A policy file, read when the element starts. A refused file stops the element with
+ * an error naming each problem's FILE:LINE. The policy is shared with the whole
+ * pipeline through a `gst.e2ee.policy` context, so one element's policy-file on a
+ * gst-launch line serves all.
+ *
+ * Since: 0.1
+ */
+/**
+ * GstEncStatus:policy-group:
+ *
+ * The `[group:NAME]` the policy is resolved for; %NULL takes the group of the policy
+ * context, if any.
+ *
+ * Since: 0.1
+ */
+/**
+ * GstEncStatus:policy-user:
+ *
+ * The `[user:NAME]` the policy is resolved for; %NULL takes the user of the policy
+ * context, if any.
+ *
+ * Since: 0.1
+ */
+
 void
 gst_e2ee_policy_binding_install_properties (GObjectClass * klass, guint first_id)
 {
