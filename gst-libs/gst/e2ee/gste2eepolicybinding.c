@@ -174,7 +174,8 @@ apply_one (GstE2eePolicyBinding * b, GstE2eeResolvedPolicy * r,
   app_set = g_hash_table_contains (b->app_set, m->property);
   g_hash_table_remove (b->overrides, m->property);
   g_mutex_unlock (&b->lock);
-  if (!app_set) {
+  /* A minimum suite is a floor under the suite in use: a stronger default stays. */
+  if (!app_set && m->kind != GST_E2EE_POLICY_MAP_SUITE) {
     set_for_policy (b, pspec, pv);
     return;
   }
@@ -182,6 +183,11 @@ apply_one (GstE2eePolicyBinding * b, GstE2eeResolvedPolicy * r,
   g_value_init (&av, pspec->value_type);
   g_object_get_property (G_OBJECT (b->element), m->property, &av);
   if (!contradicts (m->kind, &av, pv)) {
+    g_value_unset (&av);
+    return;
+  }
+  if (!app_set) {
+    set_for_policy (b, pspec, pv);
     g_value_unset (&av);
     return;
   }
