@@ -282,6 +282,30 @@ append_level (GString * s, const gchar * section, gchar what, guint value)
     g_string_append (s, "locked=max-e2ee-participants\n");
 }
 
+/* Where the lock holding @level's value is, as gst_e2ee_resolved_policy_describe_lock()
+ * says it: the line of that section's `locked=`. */
+static gchar *
+expected_lock (const gchar * text, const gchar * path, GstE2eePolicyLevel level)
+{
+  static const gchar *const sections[] = { NULL, "account", "group:g", "user:u" };
+  static const gchar *const nicks[] = { NULL, "account", "group", "user" };
+  gchar **lines = g_strsplit (text, "\n", -1);
+  const gchar *section = NULL;
+  gchar *where = NULL;
+  guint i;
+
+  for (i = 0; lines[i] != NULL && where == NULL; i++) {
+    if (lines[i][0] == '[')
+      section = lines[i];
+    else if (g_str_has_prefix (lines[i], "locked=") && section != NULL &&
+        strncmp (section + 1, sections[level], strlen (sections[level])) == 0)
+      where = g_strdup_printf ("locked at %s level by [%s] (%s:%u)", nicks[level],
+          sections[level], path, i + 1);
+  }
+  g_strfreev (lines);
+  return where;
+}
+
 GST_START_TEST (test_level_lock_combinations)
 {
   const gchar *alu = combos[__i__].alu;
@@ -303,6 +327,19 @@ GST_START_TEST (test_level_lock_combinations)
   assert_origin (r, "max-e2ee-participants", combos[__i__].level, combos[__i__].locked);
   fail_unless_equals_int (count_warnings (gst_e2ee_resolved_policy_get_warnings (r)),
       combos[__i__].warnings);
+  /* The elements name the lock when they refuse a property: its level and line. */
+  if (combos[__i__].locked) {
+    gchar *where = expected_lock (text->str, path, combos[__i__].level);
+
+    fail_unless_equals_string (gst_e2ee_resolved_policy_describe_lock (r,
+            "max-e2ee-participants"), where);
+    g_free (where);
+  } else {
+    fail_unless (gst_e2ee_resolved_policy_describe_lock (r,
+            "max-e2ee-participants") == NULL);
+  }
+  fail_unless (gst_e2ee_resolved_policy_describe_lock (r, "e2ee-default") == NULL);
+  fail_unless (gst_e2ee_resolved_policy_describe_lock (r, "no-such-setting") == NULL);
   /* Settings the file does not touch keep their defaults. */
   assert_origin (r, "e2ee-default", DEFAULT, FALSE);
 
@@ -742,6 +779,33 @@ GST_END_TEST;
 
 /* ---- The sample in docs/policy.md ------------------------------------------------ */
 
+GST_START_TEST (test_context)
+{
+  gchar *path = write_policy ("ctx.conf", "[account]\ne2ee-default=false\n");
+  GstE2eePolicy *policy = load_ok (path), *back;
+  GstContext *context = gst_e2ee_policy_context_new (policy, "support", NULL);
+  GstContext *other = gst_context_new ("gst.e2ee.keystore", TRUE);
+  gchar *group = NULL, *user = (gchar *) "unset";
+
+  fail_unless_equals_string (gst_context_get_context_type (context),
+      GST_E2EE_POLICY_CONTEXT_TYPE);
+  fail_unless (gst_context_is_persistent (context));
+  back = gst_e2ee_policy_from_context (context, &group, &user);
+  fail_unless (back == policy);
+  fail_unless_equals_string (group, "support");
+  fail_unless (user == NULL);
+  fail_unless (gst_e2ee_policy_from_context (other, NULL, NULL) == NULL);
+
+  g_object_unref (back);
+  g_free (group);
+  gst_context_unref (other);
+  gst_context_unref (context);
+  g_object_unref (policy);
+  g_free (path);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_docs_sample)
 {
   const gchar *root = g_getenv ("GST_E2EE_SOURCE_ROOT");
@@ -812,6 +876,7 @@ policy_suite (void)
   tcase_add_test (tc, test_reload);
   tcase_add_test (tc, test_no_file);
   tcase_add_test (tc, test_suite_minimum);
+  tcase_add_test (tc, test_context);
   tcase_add_test (tc, test_docs_sample);
   return s;
 }
