@@ -12,6 +12,8 @@ G_BEGIN_DECLS
 
 /* The key of a section that lists the settings it locks. */
 #define POLICY_LOCKED_KEY "locked"
+/* The key of a group section that lists its users. */
+#define POLICY_MEMBERS_KEY "members"
 
 typedef gboolean (*PolicyParseFunc) (const gchar * text, GValue * value, gchar ** why);
 

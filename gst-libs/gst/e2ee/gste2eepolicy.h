@@ -70,6 +70,8 @@ typedef enum {
  * @GST_E2EE_POLICY_ERROR_BAD_VALUE: a value a setting does not accept.
  * @GST_E2EE_POLICY_ERROR_BAD_LOCK: `locked` names an unknown setting, a setting twice,
  *   or a setting its section does not set.
+ * @GST_E2EE_POLICY_ERROR_MEMBERSHIP: a user listed in the `members` of two groups, or
+ *   twice in one, or `members` outside a `[group:NAME]` section.
  *
  * Why a policy file was refused. The error's message names the file and the line of
  * every problem found, one per line; the code is that of the first.
@@ -83,6 +85,7 @@ typedef enum {
   GST_E2EE_POLICY_ERROR_UNKNOWN_SETTING,
   GST_E2EE_POLICY_ERROR_BAD_VALUE,
   GST_E2EE_POLICY_ERROR_BAD_LOCK,
+  GST_E2EE_POLICY_ERROR_MEMBERSHIP,
 } GstE2eePolicyError;
 
 GST_E2EE_API
