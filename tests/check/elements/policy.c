@@ -349,6 +349,8 @@ static const struct
         "expected 32, 80 or 128"},
   {"[group:g]\nlocked=local-recording\n", "2: [group:g] locks local-recording but does "
         "not set it: a lock holds this section's value"},
+  {"[group:a]\nmembers=alice\n[group:b]\nmembers=bob;alice\n", "4: [group:b] lists "
+        "alice, already a member of [group:a] (line 2): a user belongs to one group"},
 };
 
 GST_START_TEST (test_bad_policy_file)
