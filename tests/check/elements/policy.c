@@ -591,9 +591,9 @@ GST_START_TEST (test_recording_refused_at_start)
 GST_END_TEST;
 
 static void
-count_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad, gint * n)
+count_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad, gpointer n)
 {
-  g_atomic_int_inc (n);
+  g_atomic_int_inc ((gint *) n);
 }
 
 static void
@@ -608,7 +608,7 @@ push_frame (GstElement * src, guint i)
 }
 
 static void
-wait_handoffs (gint * n, gint want)
+wait_handoffs (const gint * n, gint want)
 {
   gint64 end = g_get_monotonic_time () + hang_guard (10) / GST_USECOND;
 
