@@ -9,6 +9,8 @@
 #include "gstsrtpguardstream.h"
 #include "gstsrtpguardstatus.h"
 
+#include <gst/e2ee/gste2eepolicybinding.h>
+
 G_BEGIN_DECLS
 
 GST_DEBUG_CATEGORY_EXTERN (gst_srtp_guard_debug);
@@ -100,6 +102,9 @@ struct _GstSrtpGuard {
   GstSrtpGuardRateLimit warning_limit;
   GstSrtpGuardRateLimit status_limit;
   GstSrtpGuardRateLimit drop_limit;
+
+  /* The encryption policy (docs/policy.md); its own lock. */
+  GstE2eePolicyBinding *policy;
 };
 
 #define DEFAULT_MODE GST_SRTP_GUARD_MODE_UNPROTECT

@@ -223,12 +223,30 @@ gst_srtp_guard_remove_key (GstSrtpGuard * self, guint ssrc)
   clear_streams (self, TRUE, ssrc);
 }
 
+/* The third-party requirement and the tag length: srtpguard is the SIP/H.323 leg. */
+static const GstE2eePolicyMapping policy_map[] = {
+  {"require-media-encryption-third-party", "require-encryption",
+      GST_E2EE_POLICY_MAP_AT_LEAST},
+  {"min-srtp-auth-tag-bits", "min-auth-tag-bits", GST_E2EE_POLICY_MAP_AT_LEAST},
+};
+
+static void
+gst_srtp_guard_set_context (GstElement * element, GstContext * context)
+{
+  gst_e2ee_policy_binding_set_context (GST_SRTP_GUARD (element)->policy, context);
+  GST_ELEMENT_CLASS (gst_srtp_guard_parent_class)->set_context (element, context);
+}
+
 static GstStateChangeReturn
 gst_srtp_guard_change_state (GstElement * element, GstStateChange transition)
 {
   GstSrtpGuard *self = GST_SRTP_GUARD (element);
   GstStateChangeReturn ret;
   guint i;
+
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY &&
+      !gst_e2ee_policy_binding_start (self->policy))
+    return GST_STATE_CHANGE_FAILURE;
 
   ret = GST_ELEMENT_CLASS (gst_srtp_guard_parent_class)->change_state (element,
       transition);
@@ -269,6 +287,7 @@ gst_srtp_guard_finalize (GObject * object)
   gst_srtp_guard_params_free (self->prop_params);
   gst_srtp_guard_wipe_buffer (&self->prop_key);
   gst_clear_buffer (&self->prop_mki);
+  gst_e2ee_policy_binding_free (self->policy);
   g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (gst_srtp_guard_parent_class)->finalize (object);
 }
@@ -293,6 +312,8 @@ gst_srtp_guard_init (GstSrtpGuard * self)
   self->used_keys = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
       (GDestroyNotify) g_bytes_unref, NULL);
   gst_srtp_guard_init_pads (self);
+  self->policy = gst_e2ee_policy_binding_new (GST_ELEMENT (self), policy_map,
+      G_N_ELEMENTS (policy_map));
 }
 
 static void
@@ -306,6 +327,7 @@ gst_srtp_guard_class_init (GstSrtpGuardClass * klass)
   gobject_class->dispatch_properties_changed = gst_srtp_guard_dispatch_properties_changed;
   gobject_class->finalize = gst_srtp_guard_finalize;
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_srtp_guard_change_state);
+  element_class->set_context = GST_DEBUG_FUNCPTR (gst_srtp_guard_set_context);
 
   gst_srtp_guard_install_properties (gobject_class);
   gst_srtp_guard_install_signals (klass);

@@ -32,6 +32,7 @@ enum {
   PROP_POST_DROP_MESSAGES,
   PROP_DROP_MESSAGE_INTERVAL,
   PROP_KEY_IN_CAPS,
+  PROP_POLICY,                  /* and the binding's other properties */
 };
 
 void
@@ -104,6 +105,7 @@ create_stats_locked (GstSrtpGuard * self)
       "rtcp-bytes", G_TYPE_UINT64, rtcp_bytes, NULL);
   gst_srtp_guard_stats_set_drops (s, dropped);
   gst_structure_take_value (s, "streams", &list);
+  gst_e2ee_policy_binding_add_stats (self->policy, s);
   return s;
 }
 
@@ -197,7 +199,9 @@ gst_srtp_guard_set_property (GObject * object, guint prop_id, const GValue * val
       self->src_caps_dirty[GUARD_RTP] = self->src_caps_dirty[GUARD_RTCP] = TRUE;
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!gst_e2ee_policy_binding_set_property (self->policy, prop_id - PROP_POLICY,
+              value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   g_mutex_unlock (&self->lock);
@@ -276,7 +280,9 @@ gst_srtp_guard_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_boolean (value, self->key_in_caps);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!gst_e2ee_policy_binding_get_property (self->policy, prop_id - PROP_POLICY,
+              value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   g_mutex_unlock (&self->lock);
@@ -552,6 +558,9 @@ gst_srtp_guard_install_properties (GObjectClass * gobject_class)
       g_param_spec_boolean ("key-in-caps", "Key in caps", "Protect mode: put the master "
           "keys into the output caps like srtpenc (they then show in logs)", FALSE,
           PARAM_FLAGS_PLAYING));
+  /* GstSrtpGuard:policy, policy-file, policy-group, policy-user: documented with the
+   * binding (gst-libs/gst/e2ee/gste2eepolicybinding.c). */
+  gst_e2ee_policy_binding_install_properties (gobject_class, PROP_POLICY);
 }
 
 void
