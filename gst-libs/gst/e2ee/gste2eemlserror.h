@@ -33,6 +33,24 @@ G_BEGIN_DECLS
  *   the tree, a sender type this operation does not accept)
  * @GST_E2EE_MLS_ERROR_WIRE_FORMAT: content in a wire format not allowed for it (an
  *   application message as a PublicMessage), or a wire format other than expected
+ * @GST_E2EE_MLS_ERROR_BAD_LEAF_SIGNATURE: a LeafNode's or KeyPackage's signature does
+ *   not verify
+ * @GST_E2EE_MLS_ERROR_INVALID_LEAF_NODE: a LeafNode fails a check of RFC 9420 §7.3
+ *   other than its signature (wrong source, a credential other than basic or not in
+ *   its capabilities, an extension not in its capabilities, keys of the wrong size,
+ *   outside its lifetime, a signature or encryption key already in the tree)
+ * @GST_E2EE_MLS_ERROR_INVALID_KEY_PACKAGE: a KeyPackage of another version or cipher
+ *   suite, or whose init_key equals its leaf's encryption_key
+ * @GST_E2EE_MLS_ERROR_INVALID_TREE: a ratchet tree that breaks its invariants (a node
+ *   type at the wrong position, trailing blank nodes, unmerged leaves that are not
+ *   non-blank descendants listed on every node between, a parent encryption key used
+ *   twice), or an operation on a blank or missing leaf
+ * @GST_E2EE_MLS_ERROR_BAD_PARENT_HASH: a parent node that is not parent-hash valid, or
+ *   a committer's leaf whose parent_hash differs from the path it sent
+ * @GST_E2EE_MLS_ERROR_BAD_TREE_HASH: a tree whose hash differs from the one expected
+ * @GST_E2EE_MLS_ERROR_INVALID_PATH: an UpdatePath of the wrong length or with the
+ *   wrong number of ciphertexts, a derived public key that differs from the path's,
+ *   no private key to decrypt it with, or a path secret that does not match a node
  *
  * What went wrong, so that a program can act on it (drop a message, refuse a peer,
  * report a bug). Codes are only added, never renumbered.
@@ -53,6 +71,13 @@ typedef enum
   GST_E2EE_MLS_ERROR_WRONG_EPOCH,
   GST_E2EE_MLS_ERROR_UNKNOWN_SENDER,
   GST_E2EE_MLS_ERROR_WIRE_FORMAT,
+  GST_E2EE_MLS_ERROR_BAD_LEAF_SIGNATURE,
+  GST_E2EE_MLS_ERROR_INVALID_LEAF_NODE,
+  GST_E2EE_MLS_ERROR_INVALID_KEY_PACKAGE,
+  GST_E2EE_MLS_ERROR_INVALID_TREE,
+  GST_E2EE_MLS_ERROR_BAD_PARENT_HASH,
+  GST_E2EE_MLS_ERROR_BAD_TREE_HASH,
+  GST_E2EE_MLS_ERROR_INVALID_PATH,
 } GstE2eeMlsError;
 
 GQuark gst_e2ee_mls_error_quark (void);
