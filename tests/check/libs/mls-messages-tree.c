@@ -167,9 +167,9 @@ GST_START_TEST (test_messages_tree_vectors)
   if (step > 1)
     g_string_append_printf (v->skips, "%u not run under valgrind", v->skipped);
   {
-    gchar *note = g_strdup_printf ("%s; %u KeyPackages verified (suite 1), %u of "
-        "suites not in the table decoded and re-encoded only", v->note, n_verified,
-        n_unverified);
+    gchar *note = g_strdup_printf ("%s; %u KeyPackages (mls_key_package and "
+        "add_proposal) verified (suite 1), %u of suites not in the table decoded and "
+        "re-encoded only", v->note, n_verified, n_unverified);
 
     g_free (v->note);
     v->note = note;
@@ -180,38 +180,53 @@ GST_START_TEST (test_messages_tree_vectors)
 
 GST_END_TEST;
 
+/* The file is parsed once (2.6 MB): each change is made to a copy of entry 0. */
+static JsonObject *
+entry_copy (MlsVectors * v, JsonNode ** holder)
+{
+  *holder = json_node_copy (json_array_get_element (v->entries, 0));
+  return json_node_get_object (*holder);
+}
+
 GST_START_TEST (test_messages_tree_detect_corruption)
 {
   static const gchar *const paths[] = { "mls_key_package", "ratchet_tree",
     "add_proposal", "update_proposal", "pre_shared_key_proposal", "re_init_proposal",
     "external_init_proposal", "group_context_extensions_proposal"
   };
-  MlsVectors *v;
+  MlsVectors *v = mls_vectors_open ("mls/messages.json");
+  JsonNode *holder;
   JsonObject *o;
   gchar *s;
+  guint i;
 
-  mls_vectors_expect_detected ("mls/messages.json", 0, paths, G_N_ELEMENTS (paths),
-      check_messages);
+  fail_unless (check_messages (v, mls_vectors_entry (v, 0)));
+  for (i = 0; i < G_N_ELEMENTS (paths); i++) {
+    o = entry_copy (v, &holder);
+    mls_flip (o, paths[i]);
+    fail_if (check_messages (v, o), "%s changed, entry 0 passed", paths[i]);
+    json_node_unref (holder);
+  }
 
   /* A byte in the middle of the KeyPackage (its signature) and a remove_proposal one
    * byte long or with a byte more. */
-  v = mls_vectors_open ("mls/messages.json");
-  o = mls_vectors_entry (v, 0);
+  o = entry_copy (v, &holder);
   s = g_strdup (json_object_get_string_member (o, "mls_key_package"));
   s[strlen (s) - 10] = s[strlen (s) - 10] == '0' ? '1' : '0';
   json_object_set_string_member (o, "mls_key_package", s);
   g_free (s);
   fail_if (check_messages (v, o), "a changed KeyPackage signature passed");
-  mls_vectors_free (v);
+  json_node_unref (holder);
 
-  v = mls_vectors_open ("mls/messages.json");
-  o = mls_vectors_entry (v, 0);
+  o = entry_copy (v, &holder);
   s = g_strconcat (json_object_get_string_member (o, "remove_proposal"), "00", NULL);
   json_object_set_string_member (o, "remove_proposal", s);
   g_free (s);
   fail_if (check_messages (v, o), "a remove_proposal with a byte more passed");
   json_object_set_string_member (o, "remove_proposal", "00");
   fail_if (check_messages (v, o), "a remove_proposal of one byte passed");
+  json_node_unref (holder);
+  g_ptr_array_set_size (v->scratch, 0);
   mls_vectors_free (v);
 }
 
