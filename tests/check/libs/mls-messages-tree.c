@@ -13,6 +13,7 @@
 
 #include <gst/check/gstcheck.h>
 #include <gst/e2ee/gste2eemlserror.h>
+#include <gst/e2ee/gste2eemlscontent.h>
 #include <gst/e2ee/gste2eemlsproposal.h>
 #include <valgrind/valgrind.h>
 
@@ -241,6 +242,64 @@ GST_START_TEST (test_messages_tree_vectors)
 
 GST_END_TEST;
 
+/* Framing finds where a proposal or commit ends with gste2eemlscontent.c's readers:
+ * an Add and an Update proposal (type + body of entry 0) and a commit with an
+ * UpdatePath are read whole; so is a PreSharedKey proposal (refused where it is
+ * applied), and a proposal type RFC 9420 does not define is UNSUPPORTED. */
+static void
+expect_proposal_extent (guint16 type, GBytes * body, gint code)
+{
+  GByteArray *w = g_byte_array_new ();
+  GstE2eeMlsReader r;
+  GError *err = NULL;
+  guint16 got = 0;
+  gboolean ok;
+
+  gst_e2ee_mls_write_u16 (w, type);
+  g_byte_array_append (w, MLS_D (body), (guint) MLS_L (body));
+  gst_e2ee_mls_reader_init (&r, w->data, w->len);
+  ok = gst_e2ee_mls_read_proposal (&r, &got, &err);
+  if (code == 0) {
+    fail_unless (ok, "proposal type %u: %s", type, err ? err->message : "");
+    fail_unless_equals_int (got, type);
+    fail_unless_equals_int (gst_e2ee_mls_reader_remaining (&r), 0);
+  } else {
+    fail_if (ok);
+    fail_unless (g_error_matches (err, GST_E2EE_MLS_ERROR, code), "%s", err->message);
+    fail_unless_equals_int (r.pos, 0);
+    g_error_free (err);
+  }
+  g_byte_array_unref (w);
+}
+
+GST_START_TEST (test_content_extent)
+{
+  MlsVectors *v = mls_vectors_open ("mls/messages.json");
+  JsonObject *o = mls_vectors_entry (v, 0);
+  GBytes *commit = mls_hex (v, o, "commit");
+  GstE2eeMlsReader r;
+  GError *err = NULL;
+
+  expect_proposal_extent (GST_E2EE_MLS_PROPOSAL_ADD, mls_hex (v, o, "add_proposal"), 0);
+  expect_proposal_extent (GST_E2EE_MLS_PROPOSAL_UPDATE, mls_hex (v, o,
+          "update_proposal"), 0);
+  expect_proposal_extent (GST_E2EE_MLS_PROPOSAL_REMOVE, mls_hex (v, o,
+          "remove_proposal"), 0);
+  expect_proposal_extent (GST_E2EE_MLS_PROPOSAL_PSK, mls_hex (v, o,
+          "pre_shared_key_proposal"), 0);
+  expect_proposal_extent (8, mls_hex (v, o, "remove_proposal"),
+      GST_E2EE_MLS_ERROR_UNSUPPORTED);
+
+  /* Entry 0's commit: a proposal by reference and an UpdatePath. */
+  gst_e2ee_mls_reader_init (&r, MLS_D (commit), MLS_L (commit));
+  fail_unless (gst_e2ee_mls_read_commit (&r, &err), "%s", err ? err->message : "");
+  fail_unless_equals_int (gst_e2ee_mls_reader_remaining (&r), 0);
+  g_ptr_array_set_size (v->scratch, 0);
+  mls_vectors_free (v);
+}
+
+GST_END_TEST;
+
 static Suite *
 mls_messages_tree_suite (void)
 {
@@ -249,6 +308,7 @@ mls_messages_tree_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_messages_tree_vectors);
+  tcase_add_test (tc, test_content_extent);
   return s;
 }
 
