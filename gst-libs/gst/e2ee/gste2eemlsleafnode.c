@@ -56,7 +56,7 @@ gst_e2ee_mls_extensions_check (const guint8 * body, gsize len, GError ** error)
 
     if (!next_extension (&r, &type, &data, &data_len, error))
       return FALSE;
-    /* §7.2, §12.1.7: one extension of each type. Lists are short (a few entries), so
+    /* §13.4: one extension of each type in a list. Lists are short (a few entries), so
      * searching what came before is cheaper than a set. */
     if (gst_e2ee_mls_extensions_find (body, at, type, &data, &data_len)) {
       g_set_error (error, GST_E2EE_MLS_ERROR, GST_E2EE_MLS_ERROR_DECODE,

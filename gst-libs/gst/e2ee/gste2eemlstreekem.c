@@ -678,6 +678,11 @@ gst_e2ee_mls_treekem_encrypt_path (GstE2eeMlsTree * tree, GstE2eeMlsUpdatePath *
       const guint8 *pk = tree_public_key (tree, g_array_index (res, guint32, j),
           &pk_len);
 
+      if (pk == NULL) {
+        g_set_error (error, GST_E2EE_MLS_ERROR, GST_E2EE_MLS_ERROR_INVALID_TREE,
+            "node %u of a resolution is blank", g_array_index (res, guint32, j));
+        goto out;
+      }
       ct->kem_output = g_malloc (s->npk);
       ct->kem_output_len = s->npk;
       ct->ciphertext = g_malloc (s->nh + GST_E2EE_MLS_AEAD_TAG);
