@@ -273,6 +273,18 @@ GST_START_TEST (test_group_context_strict)
   fail_if (gst_e2ee_mls_group_context_decode (&gc, bad, sizeof mls10 - 1, &err));
   fail_unless (g_error_matches (err, GST_E2EE_MLS_ERROR, GST_E2EE_MLS_ERROR_DECODE));
   g_clear_error (&err);
+
+  /* Two extensions of one type (§13.4). */
+  {
+    static const guint8 twice[] = { 0x00, 0x01, 0x00, 0x01, 0x01, 0xaa,
+      0, 0, 0, 0, 0, 0, 0, 7, 0x00, 0x00, 0x08, 0x00, 0x0a, 0x01, 0xbb,
+      0x00, 0x0a, 0x01, 0xcc
+    };
+
+    fail_if (gst_e2ee_mls_group_context_decode (&gc, twice, sizeof twice, &err));
+    fail_unless (g_error_matches (err, GST_E2EE_MLS_ERROR, GST_E2EE_MLS_ERROR_DECODE));
+    g_clear_error (&err);
+  }
 }
 
 GST_END_TEST;
