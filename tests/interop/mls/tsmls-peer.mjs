@@ -148,21 +148,37 @@ async function stateOf(m) {
   };
 }
 
-// The median of a few timed runs, in milliseconds.
+// The median of a few timed runs.
 const median = (a) => {
   const s = [...a].sort((x, y) => x - y);
   return s[Math.floor(s.length / 2)];
 };
 
+// Runs f() and records its cost in t[name] (CPU time of the whole process, user and
+// system, in ms: WebCrypto's work on libuv's threads included) and t[name + "_wall"].
+async function timed(t, name, f) {
+  const c0 = process.cpuUsage();
+  const w0 = performance.now();
+  const r = await f();
+  const w = performance.now() - w0;
+  const c = process.cpuUsage(c0);
+  (t[name] ??= []).push((c.user + c.system) / 1000);
+  (t[name + "_wall"] ??= []).push(w);
+  return r;
+}
+
 // A group of n members built the way the C benchmark builds ours: the creator adds the
 // n - 1 others in one commit (so the tree's parent nodes are those of the creator's
 // path only); "observer" (leaf 1) joins from the Welcome and processes what the creator
 // commits. Each iteration adds one member and removes it again, timing both sides.
+// Then one more add, untimed, with the ratchet_tree extension in its Welcome.
 async function bench(n, iterations) {
   const mk = async (id) => {
     const credential = { credentialType: "basic", identity: text(id) };
     return generateKeyPackage(credential, defaultCapabilities(), defaultLifetime, [], impl);
   };
+  const t = {};
+  const b0 = performance.now();
   const creatorKp = await mk("creator");
   let creator = await createGroup(text("bench"), creatorKp.publicPackage,
     creatorKp.privatePackage, [], impl);
@@ -175,57 +191,49 @@ async function bench(n, iterations) {
   creator = built.newState;
   let observer = await joinGroup(built.welcome, observerKp.publicPackage,
     observerKp.privatePackage, emptyPskIndex, impl, creator.ratchetTree);
-  const t = { add_commit: [], add_process: [], remove_commit: [], remove_process: [],
-    welcome_bytes: 0, add_commit_bytes: 0, remove_commit_bytes: 0 };
+  const buildMs = performance.now() - b0;
+  const sizes = {};
+  const addCommit = (kp, ext) => createCommit({ state: creator, cipherSuite: impl }, {
+    extraProposals: [{ proposalType: "add", add: { keyPackage: kp.publicPackage } }],
+    ratchetTreeExtension: ext,
+  });
   for (let it = 0; it < iterations; it++) {
     const joiner = await mk(`joiner-${it}`);
-    let t0 = performance.now();
-    const add = await createCommit({ state: creator, cipherSuite: impl }, {
-      extraProposals: [{ proposalType: "add", add: { keyPackage: joiner.publicPackage } }],
+    const add = await timed(t, "add_commit", async () => {
+      const r = await addCommit(joiner, false);
+      return { ...r, bytes: encodeMlsMessage(r.commit) };
     });
-    const addBytes = encodeMlsMessage(add.commit);
-    t.add_commit.push(performance.now() - t0);
     creator = add.newState;
-    t.welcome_bytes = mls({ wireformat: "mls_welcome", welcome: add.welcome }).length;
-    t.add_commit_bytes = addBytes.length;
-    t0 = performance.now();
-    let r = await processMessage(decode(addBytes), observer, emptyPskIndex, acceptAll, impl);
-    t.add_process.push(performance.now() - t0);
-    observer = r.newState;
+    sizes.welcome_bytes = mls({ wireformat: "mls_welcome", welcome: add.welcome }).length;
+    sizes.add_commit_bytes = add.bytes.length;
+    observer = (await timed(t, "add_process", () =>
+      processMessage(decode(add.bytes), observer, emptyPskIndex, acceptAll, impl))).newState;
     let joinedLeaf = -1;
     creator.ratchetTree.forEach((node, i) => {
-      if (i % 2 === 0 && node?.leaf.credential.identity !== undefined &&
+      if (i % 2 === 0 && node !== undefined &&
           Buffer.from(node.leaf.credential.identity).toString() === `joiner-${it}`)
         joinedLeaf = i / 2;
     });
-    t0 = performance.now();
-    const rm = await createCommit({ state: creator, cipherSuite: impl }, {
-      extraProposals: [{ proposalType: "remove", remove: { removed: joinedLeaf } }],
+    const rm = await timed(t, "remove_commit", async () => {
+      const r = await createCommit({ state: creator, cipherSuite: impl }, {
+        extraProposals: [{ proposalType: "remove", remove: { removed: joinedLeaf } }],
+      });
+      return { ...r, bytes: encodeMlsMessage(r.commit) };
     });
-    const rmBytes = encodeMlsMessage(rm.commit);
-    t.remove_commit.push(performance.now() - t0);
     creator = rm.newState;
-    t.remove_commit_bytes = rmBytes.length;
-    t0 = performance.now();
-    r = await processMessage(decode(rmBytes), observer, emptyPskIndex, acceptAll, impl);
-    t.remove_process.push(performance.now() - t0);
-    observer = r.newState;
+    sizes.remove_commit_bytes = rm.bytes.length;
+    observer = (await timed(t, "remove_process", () =>
+      processMessage(decode(rm.bytes), observer, emptyPskIndex, acceptAll, impl))).newState;
     const a = await stateOf({ state: creator });
     const b = await stateOf({ state: observer });
     if (a.base_key !== b.base_key || a.epoch_authenticator !== b.epoch_authenticator)
       throw new Error("bench: creator and observer disagree");
   }
-  return {
-    n,
-    iterations,
-    add_commit_ms: median(t.add_commit),
-    add_process_ms: median(t.add_process),
-    remove_commit_ms: median(t.remove_commit),
-    remove_process_ms: median(t.remove_process),
-    welcome_bytes: t.welcome_bytes,
-    add_commit_bytes: t.add_commit_bytes,
-    remove_commit_bytes: t.remove_commit_bytes,
-  };
+  const withExt = await addCommit(await mk("joiner-ext"), true);
+  sizes.welcome_ext_bytes = mls({ wireformat: "mls_welcome", welcome: withExt.welcome }).length;
+  const out = { n, iterations, build_ms: buildMs, ...sizes };
+  for (const [k, v] of Object.entries(t)) out[`${k}_ms`] = median(v);
+  return out;
 }
 
 const ops = {
