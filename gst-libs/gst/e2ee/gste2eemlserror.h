@@ -40,16 +40,28 @@ G_BEGIN_DECLS
  *   the tree, a sender type this operation does not accept)
  * @GST_E2EE_MLS_ERROR_WIRE_FORMAT: content in a wire format not allowed for it (an
  *   application message as a PublicMessage), or a wire format other than expected
- * @GST_E2EE_MLS_ERROR_BAD_PARENT_HASH: a parent hash in a commit's path or in a
- *   joined tree does not verify
- * @GST_E2EE_MLS_ERROR_BAD_TREE_HASH: the tree does not hash to the tree hash of the
- *   group context (a ratchet tree given to join that is not the group's)
+ * @GST_E2EE_MLS_ERROR_BAD_LEAF_SIGNATURE: a LeafNode's or KeyPackage's signature does
+ *   not verify
+ * @GST_E2EE_MLS_ERROR_INVALID_LEAF_NODE: a LeafNode fails a check of RFC 9420 §7.3
+ *   other than its signature (wrong source, a credential other than basic or not in
+ *   its capabilities, an extension not in its capabilities, keys of the wrong size,
+ *   outside its lifetime, a signature or encryption key already in the tree)
+ * @GST_E2EE_MLS_ERROR_INVALID_KEY_PACKAGE: a KeyPackage of another version or cipher
+ *   suite, or whose init_key equals its leaf's encryption_key
+ * @GST_E2EE_MLS_ERROR_INVALID_TREE: a ratchet tree that breaks its invariants (a node
+ *   type at the wrong position, trailing blank nodes, unmerged leaves that are not
+ *   non-blank descendants listed on every node between, a parent encryption key used
+ *   twice), or an operation on a blank or missing leaf
+ * @GST_E2EE_MLS_ERROR_BAD_PARENT_HASH: a parent node that is not parent-hash valid, or
+ *   a committer's leaf whose parent_hash differs from the path it sent
+ * @GST_E2EE_MLS_ERROR_BAD_TREE_HASH: a tree whose hash differs from the one expected
+ * @GST_E2EE_MLS_ERROR_INVALID_PATH: an UpdatePath of the wrong length or with the
+ *   wrong number of ciphertexts, a derived public key that differs from the path's,
+ *   no private key to decrypt it with, or a path secret that does not match a node
  * @GST_E2EE_MLS_ERROR_INVALID_PROPOSAL: a proposal or a set of committed proposals
- *   that RFC 9420 §12.2 forbids (removing a blank leaf, adding a member twice, a
- *   committer removing itself, an update in a commit by its own sender)
- * @GST_E2EE_MLS_ERROR_INVALID_TREE: a ratchet tree or a leaf node that is not valid
- *   (§7.9: a leaf without the suite's capabilities, an encryption key used twice,
- *   an unmerged leaf in the wrong place, a leaf node of the wrong source)
+ *   that RFC 9420 §12.2 forbids (removing a blank leaf or the same leaf twice, adding
+ *   a key package already in the group, a committer removing or updating itself
+ *   through a proposal, a proposal reference the group does not hold)
  * @GST_E2EE_MLS_ERROR_NO_MATCHING_KEY_PACKAGE: a Welcome that is not addressed to
  *   any key package this client created (or one already used)
  * @GST_E2EE_MLS_ERROR_MISSING_RATCHET_TREE: a Welcome without the ratchet_tree
@@ -81,10 +93,14 @@ typedef enum
   GST_E2EE_MLS_ERROR_WRONG_EPOCH,
   GST_E2EE_MLS_ERROR_UNKNOWN_SENDER,
   GST_E2EE_MLS_ERROR_WIRE_FORMAT,
+  GST_E2EE_MLS_ERROR_BAD_LEAF_SIGNATURE,
+  GST_E2EE_MLS_ERROR_INVALID_LEAF_NODE,
+  GST_E2EE_MLS_ERROR_INVALID_KEY_PACKAGE,
+  GST_E2EE_MLS_ERROR_INVALID_TREE,
   GST_E2EE_MLS_ERROR_BAD_PARENT_HASH,
   GST_E2EE_MLS_ERROR_BAD_TREE_HASH,
+  GST_E2EE_MLS_ERROR_INVALID_PATH,
   GST_E2EE_MLS_ERROR_INVALID_PROPOSAL,
-  GST_E2EE_MLS_ERROR_INVALID_TREE,
   GST_E2EE_MLS_ERROR_NO_MATCHING_KEY_PACKAGE,
   GST_E2EE_MLS_ERROR_MISSING_RATCHET_TREE,
   GST_E2EE_MLS_ERROR_NOT_A_MEMBER,
