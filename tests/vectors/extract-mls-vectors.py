@@ -23,7 +23,9 @@ import sys
 
 MLS_FILES = ['deserialization.json', 'tree-math.json', 'crypto-basics.json',
              'key-schedule.json', 'transcript-hashes.json', 'secret-tree.json',
-             'message-protection.json']
+             'message-protection.json',
+             'tree-validation.json', 'tree-operations.json', 'treekem.json',
+             'messages.json']
 SUITE = 1
 
 

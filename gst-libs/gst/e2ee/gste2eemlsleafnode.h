@@ -17,6 +17,9 @@ typedef enum
   GST_E2EE_MLS_LEAF_NODE_SOURCE_COMMIT = 3,
 } GstE2eeMlsLeafNodeSource;
 
+/* The longest signature of a suite OpenSSL 3.0 can provide (ECDSA P-521, DER). */
+#define GST_E2EE_MLS_MAX_SIGNATURE_LEN 144
+
 #define GST_E2EE_MLS_CREDENTIAL_BASIC 1
 #define GST_E2EE_MLS_CREDENTIAL_X509 2
 

@@ -49,6 +49,8 @@ typedef struct
   /* Cached tree hashes, nh bytes per node, valid where hash_valid[i] is set. */
   guint8 *hashes;
   guint8 *hash_valid;
+  /* Reused for encoding hash inputs, so that hashing allocates nothing per node. */
+  GByteArray *scratch;
 } GstE2eeMlsTree;
 
 GstE2eeMlsTree * gst_e2ee_mls_tree_new  (const GstE2eeMlsSuite *s);
