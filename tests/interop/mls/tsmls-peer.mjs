@@ -31,6 +31,7 @@
 //                                             identity, signature_key}]
 //   ratchet_tree m                         -> ratchet_tree (TLS-encoded, no MLSMessage)
 //   group_info   m [tree_ext]              -> group_info (a signed GroupInfo MLSMessage)
+//   key_package_ref key_package            -> ref (KeyPackageRef), valid (its signature)
 //   drop         m                         -> (forgets the member)
 //   bench        n iterations              -> timings (ms) of commits in an n-member group
 //   quit
@@ -50,6 +51,7 @@ import {
 import { encodeRatchetTree, decodeRatchetTree } from "ts-mls/ratchetTree.js";
 import { createGroupInfo, createGroupInfoWithRatchetTree } from "ts-mls/createCommit.js";
 import { treeHashRoot } from "ts-mls/treeHash.js";
+import { makeKeyPackageRef, verifyKeyPackage } from "ts-mls/keyPackage.js";
 
 const SUITE = "MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519";
 const impl = await getCiphersuiteImpl(getCiphersuiteFromName(SUITE));
@@ -353,6 +355,13 @@ const ops = {
       ? await createGroupInfoWithRatchetTree(s.groupContext, s.confirmationTag, s, s.ratchetTree, [], impl)
       : await createGroupInfo(s.groupContext, s.confirmationTag, s, [], impl);
     return { group_info: b64(mls({ wireformat: "mls_group_info", groupInfo: gi })) };
+  },
+  async key_package_ref(req) {
+    const kp = keyPackageFrom(req.key_package);
+    return {
+      valid: await verifyKeyPackage(kp, impl.signature),
+      ref: b64(await makeKeyPackageRef(kp, impl.hash)),
+    };
   },
   async drop(req) {
     member(req.m);
