@@ -28,8 +28,9 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
   fuzz_fatal_criticals ();
   if (dir != NULL) {
     /* the last one long enough for a 2-byte length prefix */
-    const gchar *names[] = { "alice", "", "alice.longname@conference.example.org/"
-          "device-0123456789abcdef0123456789abcdef" };
+    static const gchar long_name[] = "alice.longname@conference.example.org/device-"
+        "0123456789abcdef0123456789abcdef";
+    const gchar *names[] = { "alice", "", long_name };
     guint i;
 
     fuzz_mls_rand_reset (1);

@@ -534,7 +534,7 @@ static void
 assert_all_agree (GPtrArray * members)
 {
   const Member *ts = NULL;
-  GBytes *first = NULL;
+  GBytes *reference = NULL;
   guint i;
 
   for (i = 0; i < members->len && ts == NULL; i++)
@@ -547,17 +547,17 @@ assert_all_agree (GPtrArray * members)
       continue;
     if (ts != NULL) {
       assert_agree (m->group, ts->name);
-    } else if (first == NULL) {
-      first = our_base_key (m->group);
+    } else if (reference == NULL) {
+      reference = our_base_key (m->group);
     } else {
       GBytes *k = our_base_key (m->group);
 
-      assert_bytes_equal (k, first, "our members' exports");
+      assert_bytes_equal (k, reference, "our members' exports");
       g_bytes_unref (k);
     }
   }
-  if (first != NULL)
-    g_bytes_unref (first);
+  if (reference != NULL)
+    g_bytes_unref (reference);
   /* Every pair of ts-mls members through one of ours is covered above when there
    * is one of ours; with ts-mls members only, compare them directly. */
   if (ts != NULL) {
