@@ -507,7 +507,7 @@ member_free (gpointer p)
  * is the member the commit removes: one of ours learns it is out either from the
  * commit or from an error that says so (GST_E2EE_MLS_ERROR_NOT_A_MEMBER). */
 static void
-deliver (GPtrArray * members, Member * sender, GBytes * msg, gboolean commit,
+deliver (GPtrArray * members, const Member * sender, GBytes * msg, gboolean commit,
     Member * removed)
 {
   guint i;

@@ -14,7 +14,7 @@
 #define PEER_TIMEOUT 60
 #define BASE_KEY_LABEL "SFrame 1.0 Base Key"
 
-static TsmlsPeer *peer;
+static TsmlsPeer *the_peer;
 
 /* ---- helpers -------------------------------------------------------------- */
 
@@ -53,22 +53,22 @@ peer_begin (void)
 {
   GError *err = NULL;
 
-  peer = tsmls_peer_start (&err);
-  fail_unless (peer != NULL, "cannot start the ts-mls peer: %s", err ? err->message : "");
+  the_peer = tsmls_peer_start (&err);
+  fail_unless (the_peer != NULL, "cannot start the ts-mls peer: %s", err ? err->message : "");
 }
 
 static inline void
 peer_end (void)
 {
-  fail_unless (tsmls_peer_stop (peer, 10), "the ts-mls peer did not exit cleanly");
-  peer = NULL;
+  fail_unless (tsmls_peer_stop (the_peer, 10), "the ts-mls peer did not exit cleanly");
+  the_peer = NULL;
 }
 
 static inline JsonObject *
 call (JsonBuilder * b)
 {
   GError *err = NULL;
-  JsonObject *a = tsmls_peer_call (peer, b, PEER_TIMEOUT, &err);
+  JsonObject *a = tsmls_peer_call (the_peer, b, PEER_TIMEOUT, &err);
 
   fail_unless (a != NULL, "%s", err ? err->message : "no answer");
   return a;

@@ -26,10 +26,6 @@
 #include <poll.h>
 #include <string.h>
 
-#ifndef TSMLS_PEER_DIR
-#error "TSMLS_PEER_DIR must name the directory of tsmls-peer.mjs"
-#endif
-
 typedef struct
 {
   GSubprocess *proc;
