@@ -26,6 +26,9 @@ MLS_FILES = ['deserialization.json', 'tree-math.json', 'crypto-basics.json',
              'message-protection.json',
              'tree-validation.json', 'tree-operations.json', 'treekem.json',
              'messages.json']
+# The Welcome and whole-protocol runs (mlsgroup).
+MLS_FILES += ['welcome.json', 'passive-client-welcome.json',
+              'passive-client-handling-commit.json', 'passive-client-random.json']
 SUITE = 1
 
 

@@ -14,3 +14,6 @@
 #include <gst/e2ee/gste2eelayout.h>
 #include <gst/e2ee/gste2eestatusmeta.h>
 #include <gst/e2ee/gste2eepolicy.h>
+#include <gst/e2ee/gste2eemlserror.h>
+#include <gst/e2ee/gste2eemlsclient.h>
+#include <gst/e2ee/gste2eemlsgroup.h>

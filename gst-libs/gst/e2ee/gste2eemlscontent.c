@@ -2,11 +2,10 @@
  *
  * Framing needs to know where a proposal or commit ends (a PrivateMessageContent puts
  * the signature right after it). These readers check the structure field by field
- * and consume it whole. What they cannot read yet they refuse with UNSUPPORTED
- * rather than guess: Add (a KeyPackage), Update (a LeafNode), a Commit carrying an
- * UpdatePath, and proposal types RFC 9420 does not define. Whether a proposal is
- * acceptable (PSKs, ReInit and external inits are out of scope) is decided where it
- * is applied, not here.
+ * and consume it whole (KeyPackage, LeafNode and UpdatePath with their own decoders),
+ * refusing proposal types RFC 9420 does not define with UNSUPPORTED. Whether a
+ * proposal is acceptable (PSKs, ReInit and external inits are out of scope) is
+ * decided where it is applied, not here.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -17,11 +16,11 @@
 
 #include "gste2eemlscontent.h"
 #include "gste2eemlserror.h"
+#include "gste2eemlskeypackage.h"
+#include "gste2eemlscommit.h"
 
 #define PSK_EXTERNAL 1
 #define PSK_RESUMPTION 2
-#define PROPOSAL_OR_REF_PROPOSAL 1
-#define PROPOSAL_OR_REF_REFERENCE 2
 
 static gboolean
 skip_opaque (GstE2eeMlsReader * r, GError ** error)
@@ -30,15 +29,6 @@ skip_opaque (GstE2eeMlsReader * r, GError ** error)
   gsize len;
 
   return gst_e2ee_mls_read_opaque (r, &data, &len, error);
-}
-
-static gboolean
-not_yet (const gchar * what, GError ** error)
-{
-  g_set_error (error, GST_E2EE_MLS_ERROR, GST_E2EE_MLS_ERROR_UNSUPPORTED,
-      "%s cannot be read yet (the KeyPackage and LeafNode codecs are not implemented)",
-      what);
-  return FALSE;
 }
 
 /* PreSharedKeyID (§8.4). */
@@ -79,12 +69,22 @@ gst_e2ee_mls_read_proposal (GstE2eeMlsReader * r, guint16 * type, GError ** erro
   if (!gst_e2ee_mls_read_u16 (r, &t, error))
     return FALSE;
   switch (t) {
-    case GST_E2EE_MLS_PROPOSAL_ADD:
-      ok = not_yet ("An Add proposal", error);
+    case GST_E2EE_MLS_PROPOSAL_ADD:{
+      GstE2eeMlsKeyPackage *kp = gst_e2ee_mls_key_package_read (r, error);
+
+      ok = kp != NULL;
+      if (kp != NULL)
+        gst_e2ee_mls_key_package_unref (kp);
       break;
-    case GST_E2EE_MLS_PROPOSAL_UPDATE:
-      ok = not_yet ("An Update proposal", error);
+    }
+    case GST_E2EE_MLS_PROPOSAL_UPDATE:{
+      GstE2eeMlsLeafNode *ln = gst_e2ee_mls_leaf_node_read (r, error);
+
+      ok = ln != NULL;
+      if (ln != NULL)
+        gst_e2ee_mls_leaf_node_unref (ln);
       break;
+    }
     case GST_E2EE_MLS_PROPOSAL_REMOVE:
       ok = gst_e2ee_mls_read_u32 (r, &leaf, error);
       break;
@@ -118,39 +118,11 @@ gst_e2ee_mls_read_proposal (GstE2eeMlsReader * r, guint16 * type, GError ** erro
 gboolean
 gst_e2ee_mls_read_commit (GstE2eeMlsReader * r, GError ** error)
 {
-  gsize start = r->pos;
-  GstE2eeMlsReader proposals;
-  gboolean has_path;
+  GstE2eeMlsCommit commit;
+  gboolean ok;
 
-  if (!gst_e2ee_mls_read_vector (r, &proposals, error))
-    return FALSE;
-  while (gst_e2ee_mls_reader_remaining (&proposals) > 0) {
-    guint8 kind;
-    guint16 type;
-
-    if (!gst_e2ee_mls_read_u8 (&proposals, &kind, error))
-      goto fail;
-    if (kind == PROPOSAL_OR_REF_PROPOSAL) {
-      if (!gst_e2ee_mls_read_proposal (&proposals, &type, error))
-        goto fail;
-    } else if (kind == PROPOSAL_OR_REF_REFERENCE) {
-      if (!skip_opaque (&proposals, error))
-        goto fail;
-    } else {
-      g_set_error (error, GST_E2EE_MLS_ERROR, GST_E2EE_MLS_ERROR_DECODE,
-          "ProposalOrRef type %u is not defined", kind);
-      goto fail;
-    }
-  }
-  if (!gst_e2ee_mls_read_optional (r, &has_path, error))
-    goto fail;
-  if (has_path) {
-    not_yet ("A commit with an UpdatePath", error);
-    goto fail;
-  }
-  return TRUE;
-
-fail:
-  r->pos = start;
-  return FALSE;
+  gst_e2ee_mls_commit_init (&commit);
+  ok = gst_e2ee_mls_commit_read (r, &commit, error);
+  gst_e2ee_mls_commit_clear (&commit);
+  return ok;
 }

@@ -356,6 +356,77 @@ gst_e2ee_mls_public_message_decode (const GstE2eeMlsSuite * s, const guint8 * da
   return TRUE;
 }
 
+/* ConfirmedTranscriptHashInput (§8.2): wire_format || FramedContent || signature. */
+gboolean
+gst_e2ee_mls_confirmed_transcript_input (const GstE2eeMlsAuthenticatedContent * ac,
+    GByteArray * w, GError ** error)
+{
+  guint start = w->len;
+
+  gst_e2ee_mls_write_u16 (w, ac->wire_format);
+  if (!write_framed_content (w, ac, error)
+      || !gst_e2ee_mls_write_opaque (w, ac->signature, ac->signature_len, error)) {
+    g_byte_array_set_size (w, start);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* AuthenticatedContent (§6.1): wire_format || FramedContent || FramedContentAuthData,
+ * what a ProposalRef hashes (§5.2). */
+gboolean
+gst_e2ee_mls_authenticated_content_encode (const GstE2eeMlsAuthenticatedContent * ac,
+    GByteArray * w, GError ** error)
+{
+  guint start = w->len;
+
+  gst_e2ee_mls_write_u16 (w, ac->wire_format);
+  if (!write_framed_content (w, ac, error) || !write_auth (w, ac, error)) {
+    g_byte_array_set_size (w, start);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The body of a PublicMessage (after version and wire format), structure only: no
+ * group, epoch or tag check. For a member sender *tag receives the membership tag. */
+gboolean
+gst_e2ee_mls_public_message_read (GstE2eeMlsReader * r,
+    GstE2eeMlsAuthenticatedContent * ac, const guint8 ** tag, gsize * tag_len,
+    GError ** error)
+{
+  GstE2eeMlsAuthenticatedContent out = { 0 };
+  gsize start = r->pos;
+
+  out.wire_format = GST_E2EE_MLS_WIRE_FORMAT_PUBLIC_MESSAGE;
+  *tag = NULL;
+  *tag_len = 0;
+  if (!read_framed_content (r, &out, error) || !read_auth (r, &out, error)
+      || (out.sender_type == GST_E2EE_MLS_SENDER_MEMBER
+          && !gst_e2ee_mls_read_opaque (r, tag, tag_len, error))) {
+    r->pos = start;
+    return FALSE;
+  }
+  *ac = out;
+  return TRUE;
+}
+
+gboolean
+gst_e2ee_mls_public_message_write (GByteArray * w,
+    const GstE2eeMlsAuthenticatedContent * ac, const guint8 * tag, gsize tag_len,
+    GError ** error)
+{
+  guint start = w->len;
+
+  if (!write_framed_content (w, ac, error) || !write_auth (w, ac, error)
+      || (ac->sender_type == GST_E2EE_MLS_SENDER_MEMBER
+          && !gst_e2ee_mls_write_opaque (w, tag, tag_len, error))) {
+    g_byte_array_set_size (w, start);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static void
 aad_prefix (GByteArray * w, const GstE2eeMlsAuthenticatedContent * ac)
 {

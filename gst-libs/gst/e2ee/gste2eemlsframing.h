@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include "gste2eemlscodec.h"
 #include "gste2eemlsgroupcontext.h"
 #include "gste2eemlssecrettree.h"
 #include "gste2eemlssuite.h"
@@ -86,6 +87,18 @@ gboolean gst_e2ee_mls_public_message_decode (const GstE2eeMlsSuite *s,
                                              const guint8 *membership_key,
                                              GstE2eeMlsAuthenticatedContent *ac,
                                              GError **error);
+gboolean gst_e2ee_mls_confirmed_transcript_input (const GstE2eeMlsAuthenticatedContent *ac,
+                                                  GByteArray *w, GError **error);
+gboolean gst_e2ee_mls_authenticated_content_encode (const GstE2eeMlsAuthenticatedContent *ac,
+                                                    GByteArray *w, GError **error);
+gboolean gst_e2ee_mls_public_message_read (GstE2eeMlsReader *r,
+                                           GstE2eeMlsAuthenticatedContent *ac,
+                                           const guint8 **tag, gsize *tag_len,
+                                           GError **error);
+gboolean gst_e2ee_mls_public_message_write (GByteArray *w,
+                                            const GstE2eeMlsAuthenticatedContent *ac,
+                                            const guint8 *tag, gsize tag_len,
+                                            GError **error);
 gboolean gst_e2ee_mls_private_message_encode (const GstE2eeMlsSuite *s,
                                               const GstE2eeMlsAuthenticatedContent *ac,
                                               GstE2eeMlsSecretTree *tree,

@@ -50,30 +50,49 @@ check_extensions (const guint8 * data, gsize len, GError ** error)
   return TRUE;
 }
 
+/* A GroupContext inside a larger structure (a GroupInfo); the cursor is left where
+ * it was on failure. */
 gboolean
-gst_e2ee_mls_group_context_decode (GstE2eeMlsGroupContext * gc, const guint8 * data,
-    gsize len, GError ** error)
+gst_e2ee_mls_read_group_context (GstE2eeMlsReader * r, GstE2eeMlsGroupContext * gc,
+    GError ** error)
 {
   GstE2eeMlsGroupContext out = { 0 };
-  GstE2eeMlsReader r;
+  gsize start = r->pos;
   guint16 version;
 
-  gst_e2ee_mls_reader_init (&r, data, len);
-  if (!gst_e2ee_mls_read_u16 (&r, &version, error))
+  if (!gst_e2ee_mls_read_u16 (r, &version, error))
     return FALSE;
   if (version != GST_E2EE_MLS_PROTOCOL_VERSION_MLS10) {
     g_set_error (error, GST_E2EE_MLS_ERROR, GST_E2EE_MLS_ERROR_DECODE,
         "protocol version %u is not mls10 (1)", version);
-    return FALSE;
+    goto fail;
   }
-  if (!gst_e2ee_mls_read_u16 (&r, &out.cipher_suite, error)
-      || !gst_e2ee_mls_read_opaque (&r, &out.group_id, &out.group_id_len, error)
-      || !gst_e2ee_mls_read_u64 (&r, &out.epoch, error)
-      || !gst_e2ee_mls_read_opaque (&r, &out.tree_hash, &out.tree_hash_len, error)
-      || !gst_e2ee_mls_read_opaque (&r, &out.confirmed_transcript_hash,
+  if (!gst_e2ee_mls_read_u16 (r, &out.cipher_suite, error)
+      || !gst_e2ee_mls_read_opaque (r, &out.group_id, &out.group_id_len, error)
+      || !gst_e2ee_mls_read_u64 (r, &out.epoch, error)
+      || !gst_e2ee_mls_read_opaque (r, &out.tree_hash, &out.tree_hash_len, error)
+      || !gst_e2ee_mls_read_opaque (r, &out.confirmed_transcript_hash,
           &out.confirmed_transcript_hash_len, error)
-      || !gst_e2ee_mls_read_opaque (&r, &out.extensions, &out.extensions_len, error)
-      || !check_extensions (out.extensions, out.extensions_len, error)
+      || !gst_e2ee_mls_read_opaque (r, &out.extensions, &out.extensions_len, error)
+      || !check_extensions (out.extensions, out.extensions_len, error))
+    goto fail;
+  *gc = out;
+  return TRUE;
+
+fail:
+  r->pos = start;
+  return FALSE;
+}
+
+gboolean
+gst_e2ee_mls_group_context_decode (GstE2eeMlsGroupContext * gc, const guint8 * data,
+    gsize len, GError ** error)
+{
+  GstE2eeMlsGroupContext out;
+  GstE2eeMlsReader r;
+
+  gst_e2ee_mls_reader_init (&r, data, len);
+  if (!gst_e2ee_mls_read_group_context (&r, &out, error)
       || !gst_e2ee_mls_reader_finish (&r, error))
     return FALSE;
   *gc = out;

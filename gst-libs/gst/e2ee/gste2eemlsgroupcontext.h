@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include "gste2eemlscodec.h"
 
 G_BEGIN_DECLS
 
@@ -31,5 +31,7 @@ gboolean gst_e2ee_mls_group_context_encode (const GstE2eeMlsGroupContext *gc,
 gboolean gst_e2ee_mls_group_context_decode (GstE2eeMlsGroupContext *gc,
                                             const guint8 *data, gsize len,
                                             GError **error);
+gboolean gst_e2ee_mls_read_group_context (GstE2eeMlsReader *r, GstE2eeMlsGroupContext *gc,
+                                          GError **error);
 
 G_END_DECLS

@@ -741,7 +741,7 @@ gst_e2ee_mls_tree_parent_hash (GstE2eeMlsTree * tree, guint32 p, guint32 sibling
 
 gboolean
 gst_e2ee_mls_tree_set_path_parent_hashes (GstE2eeMlsTree * tree, guint32 leaf_index,
-    guint8 * out_leaf, GError ** error)
+    guint8 * out_leaf, gsize * out_len, GError ** error)
 {
   GArray *path = g_array_new (FALSE, FALSE, sizeof (guint32));
   GArray *copath = g_array_new (FALSE, FALSE, sizeof (guint32));
@@ -772,9 +772,9 @@ gst_e2ee_mls_tree_set_path_parent_hashes (GstE2eeMlsTree * tree, guint32 leaf_in
   }
   /* A leaf whose filtered direct path is empty (alone in the tree) signs an empty
    * parent hash. */
-  memcpy (out_leaf, above, above_len);
-  if (above_len < tree->suite->nh)
-    memset (out_leaf + above_len, 0, tree->suite->nh - above_len);
+  if (above_len > 0)
+    memcpy (out_leaf, above, above_len);
+  *out_len = above_len;
   ok = TRUE;
 
 out:

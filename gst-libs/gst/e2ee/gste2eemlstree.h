@@ -123,10 +123,11 @@ gboolean gst_e2ee_mls_tree_parent_hash (GstE2eeMlsTree *tree, guint32 p, guint32
 
 /* Sets the parent_hash fields along the filtered direct path of leaf_index from the
  * root down, as a committer does after putting new keys on it (§7.9). out_leaf
- * receives the parent hash the leaf must carry (nh bytes). */
+ * (nh bytes) receives the parent hash the leaf must carry, *out_len its length: 0
+ * when the filtered direct path is empty. */
 gboolean gst_e2ee_mls_tree_set_path_parent_hashes (GstE2eeMlsTree *tree,
                                                    guint32 leaf_index, guint8 *out_leaf,
-                                                   GError **error);
+                                                   gsize *out_len, GError **error);
 
 /* §7.9.2: every non-blank parent node is parent-hash valid
  * (GST_E2EE_MLS_ERROR_BAD_PARENT_HASH). */
