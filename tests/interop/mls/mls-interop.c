@@ -19,6 +19,8 @@
 #include <gst/check/gstcheck.h>
 #include <gst/e2ee/gste2eemlsclient.h>
 #include <gst/e2ee/gste2eemlsgroup.h>
+#include <gst/e2ee/gste2eemlssuite.h>
+#include <gst/e2ee/gste2eemlstree.h>
 #include <valgrind/valgrind.h>
 #include "tsmls-check.h"
 
@@ -597,23 +599,116 @@ new_member (GRand * r, guint serial, GBytes ** kp)
   return m;
 }
 
-/* @joiner joins from @welcome, made by @committer with or without the extension
- * (with it, the tree is given as well one time in four). */
+/* ts-mls 1.6.4's check of a joined tree (validateRatchetTree()) requires every
+ * non-blank node on an unmerged leaf's direct path, above the node that lists it too,
+ * to list exactly the same unmerged leaves; RFC 9420 §12.4.3.1 asks only that the
+ * nodes between the leaf and that node list the leaf. A commit with a path after an
+ * add makes such trees (the path's nodes start with no unmerged leaves), and ts-mls
+ * then refuses a valid Welcome with this message. */
+#define TSMLS_UNMERGED_BUG "non-blank intermediate node must list leaf node in its unmerged_leaves"
+
+/* The tree @g's members hold passes our own validation (§12.4.3.1). */
 static void
+assert_tree_valid (GstE2eeMlsGroup * g)
+{
+  const GstE2eeMlsSuite *suite = gst_e2ee_mls_suite_lookup (1, NULL);
+  GBytes *bytes = gst_e2ee_mls_group_get_ratchet_tree (g);
+  GBytes *id = gst_e2ee_mls_group_get_group_id (g);
+  GError *err = NULL;
+  gsize len, id_len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+  const guint8 *id_data = g_bytes_get_data (id, &id_len);
+  GstE2eeMlsTree *tree = gst_e2ee_mls_tree_decode (suite, data, len, &err);
+
+  fail_unless (tree != NULL, "%s", err ? err->message : "");
+  fail_unless (gst_e2ee_mls_tree_validate (tree, id_data, id_len, &err), "%s",
+      err ? err->message : "");
+  gst_e2ee_mls_tree_free (tree);
+  g_bytes_unref (id);
+  g_bytes_unref (bytes);
+}
+
+/* @joiner joins from @welcome, made by @committer with or without the extension
+ * (with it, the tree is given as well one time in four). FALSE if the joiner is
+ * ts-mls's and refused a valid tree (TSMLS_UNMERGED_BUG). */
+static gboolean
 join_member (GRand * r, Member * joiner, Member * committer, GBytes * welcome,
-    gboolean with_ext)
+    gboolean with_ext, GPtrArray * members)
 {
   GBytes *tree = NULL;
+  JsonBuilder *b;
+  JsonObject *a;
+  GError *err = NULL;
+  guint i;
 
   if (!with_ext || g_rand_int_range (r, 0, 4) == 0)
     tree = is_ours (committer) ? gst_e2ee_mls_group_get_ratchet_tree (committer->group)
         : ts_ratchet_tree (committer->name);
-  if (joiner->client != NULL)
+  if (joiner->client != NULL) {
     joiner->group = our_join (joiner->client, welcome, tree);
-  else
-    ts_join (joiner->name, welcome, tree);
-  if (tree != NULL)
+    if (tree != NULL)
+      g_bytes_unref (tree);
+    return TRUE;
+  }
+  b = tsmls_request ("join", joiner->name);
+  tsmls_add_bytes (b, "welcome", welcome);
+  if (tree != NULL) {
+    tsmls_add_bytes (b, "ratchet_tree", tree);
     g_bytes_unref (tree);
+  }
+  a = tsmls_peer_call (the_peer, b, PEER_TIMEOUT, &err);
+  if (a != NULL) {
+    json_object_unref (a);
+    return TRUE;
+  }
+  fail_unless (strstr (err->message, TSMLS_UNMERGED_BUG) != NULL, "%s", err->message);
+  g_clear_error (&err);
+  /* Every member holds that tree; ours must find it valid. */
+  for (i = 0; i < members->len; i++) {
+    Member *m = g_ptr_array_index (members, i);
+
+    if (is_ours (m))
+      assert_tree_valid (m->group);
+  }
+  return FALSE;
+}
+
+/* The leaf of the member called @name in @viewer's view of the group. */
+static guint32
+leaf_named (Member * viewer, const gchar * name)
+{
+  guint32 leaf = G_MAXUINT32;
+  guint i;
+
+  if (is_ours (viewer)) {
+    GPtrArray *list = gst_e2ee_mls_group_get_members (viewer->group);
+
+    for (i = 0; i < list->len; i++) {
+      GBytes *id = gst_e2ee_mls_member_get_identity (g_ptr_array_index (list, i));
+      GBytes *want = bytes_of (name);
+
+      if (g_bytes_equal (id, want))
+        leaf = gst_e2ee_mls_member_get_leaf_index (g_ptr_array_index (list, i));
+      g_bytes_unref (id);
+      g_bytes_unref (want);
+    }
+    g_ptr_array_unref (list);
+  } else {
+    JsonObject *st = call (tsmls_request ("state", viewer->name));
+    JsonArray *list = json_object_get_array_member (st, "members");
+    gchar *want = g_base64_encode ((const guchar *) name, strlen (name));
+
+    for (i = 0; i < json_array_get_length (list); i++) {
+      JsonObject *o = json_array_get_object_element (list, i);
+
+      if (g_strcmp0 (json_object_get_string_member (o, "identity"), want) == 0)
+        leaf = (guint32) json_object_get_int_member (o, "leaf");
+    }
+    g_free (want);
+    json_object_unref (st);
+  }
+  fail_unless (leaf != G_MAXUINT32, "no member %s", name);
+  return leaf;
 }
 
 /* A member other than @a and @b (either may be NULL). */
@@ -640,6 +735,7 @@ GST_START_TEST (test_random_epochs)
   GPtrArray *members = g_ptr_array_new_with_free_func (member_free);
   GError *err = NULL;
   guint serial = 0, e, adds = 0, removes = 0, updates = 0, proposals = 0, apps = 0;
+  guint refusals = 0;
   Member *creator;
   GBytes *id = bytes_of ("random");
 
@@ -760,8 +856,27 @@ GST_START_TEST (test_random_epochs)
       g_ptr_array_remove (members, victim);
     if (joiner != NULL) {
       fail_unless (welcome != NULL);
-      join_member (r, joiner, c, welcome, ext);
-      g_ptr_array_add (members, joiner);
+      if (join_member (r, joiner, c, welcome, ext, members)) {
+        g_ptr_array_add (members, joiner);
+      } else {
+        /* ts-mls refused a valid tree: the members agree on the tree with the
+         * joiner's leaf in it; the committer removes that leaf again. */
+        guint32 leaf = leaf_named (c, joiner->name);
+
+        g_print ("mls interop: epoch %u: ts-mls refused a valid tree when %s joined "
+            "(ts-mls 1.6.4: \"%s\"); %s removes leaf %u\n", e + 1, joiner->name,
+            TSMLS_UNMERGED_BUG, c->name, leaf);
+        assert_all_agree (members);
+        g_bytes_unref (welcome);
+        welcome = NULL;
+        commit = is_ours (c) ? gst_e2ee_mls_group_remove (c->group, leaf, &err)
+            : ts_remove (c->name, leaf, public);
+        fail_unless (commit != NULL, "remove: %s", err ? err->message : "");
+        deliver (members, c, commit, TRUE, NULL);
+        g_bytes_unref (commit);
+        member_free (joiner);
+        refusals++;
+      }
     }
     if (welcome != NULL)
       g_bytes_unref (welcome);
@@ -795,8 +910,9 @@ GST_START_TEST (test_random_epochs)
     }
   }
   g_print ("mls interop: %u epochs (%u adds, %u removes, %u updates, %u committed "
-      "proposals), %u application messages, %u members at the end\n", epochs, adds,
-      removes, updates, proposals, apps, members->len);
+      "proposals), %u application messages, %u members at the end; %u joins of ts-mls "
+      "refused for ts-mls's tree check (each undone by one more epoch)\n", epochs, adds,
+      removes, updates, proposals, apps, members->len, refusals);
 
   peer_end ();
   g_ptr_array_unref (members);
