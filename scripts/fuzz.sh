@@ -7,7 +7,7 @@
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 #
 # targets: sframe-header sframe-decrypt layout e2eedec srtpguard rtpsframedepay
-#          mls-handle mls-welcome mls-key-package
+#          mls-handle mls-welcome mls-key-package mls-group-info
 #
 # New inputs the fuzzers find go to build-fuzz/fuzz-corpus/TARGET (kept between runs);
 # a crash is saved as build-fuzz/fuzz-artifacts/TARGET/crash-* and reproduces with
@@ -26,9 +26,8 @@ case $build in /*) ;; *) build=$root/$build ;; esac
 
 secs=${1:-30}
 shift || true
-all_targets=(sframe-header sframe-decrypt layout e2eedec srtpguard rtpsframedepay)
-# The MLS targets, once the engine they fuzz is there (issue 14).
-[ -f gst-libs/gst/e2ee/gste2eemlsgroup.c ] && all_targets+=(mls-handle mls-welcome mls-key-package)
+all_targets=(sframe-header sframe-decrypt layout e2eedec srtpguard rtpsframedepay
+  mls-handle mls-welcome mls-key-package mls-group-info)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 jobs=${FUZZ_JOBS:-$(nproc)}
