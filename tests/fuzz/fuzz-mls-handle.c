@@ -188,6 +188,9 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
     GstE2eeMlsMessageKind kind = gst_e2ee_mls_group_handle (live.b, msg, &app, &error);
 
     after = gst_e2ee_mls_group_is_active (live.b) ? fuzz_mls_base_key (live.b) : NULL;
+    if (g_getenv ("FUZZ_MLS_VERBOSE") != NULL)
+      fprintf (stderr, "message of %zu bytes: kind %d%s%s\n", g_bytes_get_size (msg), kind,
+          error ? ", " : "", error ? error->message : "");
     switch (kind) {
       case GST_E2EE_MLS_MESSAGE_KIND_NONE:
         FUZZ_ASSERT (error != NULL && error->domain == GST_E2EE_MLS_ERROR,

@@ -40,6 +40,12 @@ joiner_build (void)
   joiner = fuzz_mls_client ("joiner");
   joiner_kp = gst_e2ee_mls_client_create_key_package (joiner, &error);
   FUZZ_MLS_OK (joiner_kp != NULL, error);
+  if (g_getenv ("FUZZ_MLS_VERBOSE") != NULL) {
+    gchar *sum = g_compute_checksum_for_bytes (G_CHECKSUM_SHA1, joiner_kp);
+
+    fprintf (stderr, "joiner's key package: %s\n", sum);
+    g_free (sum);
+  }
 }
 
 /* A Welcome for the joiner into a group of @n members (the joiner included). */
@@ -121,6 +127,8 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
   if (g == NULL) {
     FUZZ_ASSERT (error != NULL && error->domain == GST_E2EE_MLS_ERROR,
         "refused without a GST_E2EE_MLS_ERROR");
+    if (g_getenv ("FUZZ_MLS_VERBOSE") != NULL)
+      fprintf (stderr, "refused: %s\n", error->message);
     g_clear_error (&error);
   } else {
     GPtrArray *members = gst_e2ee_mls_group_get_members (g);

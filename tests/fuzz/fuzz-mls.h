@@ -1,8 +1,8 @@
 /* gst-e2ee fuzzing: what the MLS targets share
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * A deterministic OpenSSL RNG, so that the groups and key packages a target builds are
- * the same bytes at every run: the seeds a target writes (real messages of its own
+ * A deterministic OpenSSL RNG and a fixed clock, so that the groups and key packages a
+ * target builds are the same bytes at every run: the seeds a target writes (real messages of its own
  * group, FUZZ_MLS_WRITE_SEEDS) stay valid messages of the group the fuzzer runs
  * against, and a crash input replays against the very same state. For fuzzing only:
  * the "randomness" is a fixed sequence.
@@ -25,6 +25,20 @@
 #include <string.h>
 
 static guint64 fuzz_mls_rng;
+
+/* The other input of a key package besides random bytes is the time: its lifetime
+ * starts an hour before "now" (gst_e2ee_mls_client_create_key_package()). This
+ * definition takes the place of GLib's for the whole process (the library's calls go
+ * through the PLT to the executable's symbol, exported with default visibility and
+ * --export-dynamic-symbol: tests/fuzz/meson.build), so that a key package, and every group
+ * built with it, is the same at every run: 1 January 2026, 00:00 UTC. */
+__attribute__ ((visibility ("default"))) gint64 g_get_real_time (void);
+
+gint64
+g_get_real_time (void)
+{
+  return G_GINT64_CONSTANT (1767225600) * G_USEC_PER_SEC;
+}
 
 static int
 fuzz_mls_rand_bytes (unsigned char *buf, int num)
