@@ -370,11 +370,12 @@ main (int argc, char **argv)
   gboolean ok = TRUE;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
-  if (!g_option_context_parse (ctx, &argc, &argv, &err)) {
+  ok = g_option_context_parse (ctx, &argc, &argv, &err);
+  g_option_context_free (ctx);
+  if (!ok) {
     g_printerr ("%s\n", err->message);
     return 2;
   }
-  g_option_context_free (ctx);
   if (iterations < 1 || iterations > 64) {
     g_printerr ("--iterations: 1 to 64\n");
     return 2;
