@@ -356,20 +356,30 @@ gst_e2ee_mls_public_message_decode (const GstE2eeMlsSuite * s, const guint8 * da
   return TRUE;
 }
 
-/* ConfirmedTranscriptHashInput (§8.2): wire_format || FramedContent || signature. */
-gboolean
-gst_e2ee_mls_confirmed_transcript_input (const GstE2eeMlsAuthenticatedContent * ac,
+/* wire_format || FramedContent, then the signature alone or the whole
+ * FramedContentAuthData (with the confirmation tag of a commit). */
+static gboolean
+write_content (const GstE2eeMlsAuthenticatedContent * ac, gboolean whole_auth,
     GByteArray * w, GError ** error)
 {
   guint start = w->len;
 
   gst_e2ee_mls_write_u16 (w, ac->wire_format);
   if (!write_framed_content (w, ac, error)
-      || !gst_e2ee_mls_write_opaque (w, ac->signature, ac->signature_len, error)) {
+      || !(whole_auth ? write_auth (w, ac, error) :
+          gst_e2ee_mls_write_opaque (w, ac->signature, ac->signature_len, error))) {
     g_byte_array_set_size (w, start);
     return FALSE;
   }
   return TRUE;
+}
+
+/* ConfirmedTranscriptHashInput (§8.2): wire_format || FramedContent || signature. */
+gboolean
+gst_e2ee_mls_confirmed_transcript_input (const GstE2eeMlsAuthenticatedContent * ac,
+    GByteArray * w, GError ** error)
+{
+  return write_content (ac, FALSE, w, error);
 }
 
 /* AuthenticatedContent (§6.1): wire_format || FramedContent || FramedContentAuthData,
@@ -378,14 +388,7 @@ gboolean
 gst_e2ee_mls_authenticated_content_encode (const GstE2eeMlsAuthenticatedContent * ac,
     GByteArray * w, GError ** error)
 {
-  guint start = w->len;
-
-  gst_e2ee_mls_write_u16 (w, ac->wire_format);
-  if (!write_framed_content (w, ac, error) || !write_auth (w, ac, error)) {
-    g_byte_array_set_size (w, start);
-    return FALSE;
-  }
-  return TRUE;
+  return write_content (ac, TRUE, w, error);
 }
 
 /* The body of a PublicMessage (after version and wire format), structure only: no

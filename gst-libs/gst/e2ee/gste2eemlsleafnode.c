@@ -33,6 +33,15 @@ gst_e2ee_mls_u16_list_contains (const GstE2eeMlsU16List * l, guint16 v)
   return FALSE;
 }
 
+/* Extension { ExtensionType extension_type; opaque extension_data<V>; } */
+static gboolean
+next_extension (GstE2eeMlsReader * r, guint16 * type, const guint8 ** data,
+    gsize * data_len, GError ** error)
+{
+  return gst_e2ee_mls_read_u16 (r, type, error)
+      && gst_e2ee_mls_read_opaque (r, data, data_len, error);
+}
+
 gboolean
 gst_e2ee_mls_extensions_check (const guint8 * body, gsize len, GError ** error)
 {
@@ -45,8 +54,7 @@ gst_e2ee_mls_extensions_check (const guint8 * body, gsize len, GError ** error)
     gsize data_len;
     gsize at = r.pos;
 
-    if (!gst_e2ee_mls_read_u16 (&r, &type, error)
-        || !gst_e2ee_mls_read_opaque (&r, &data, &data_len, error))
+    if (!next_extension (&r, &type, &data, &data_len, error))
       return FALSE;
     /* §7.2, §12.1.7: one extension of each type. Lists are short (a few entries), so
      * searching what came before is cheaper than a set. */
@@ -71,8 +79,7 @@ gst_e2ee_mls_extensions_find (const guint8 * body, gsize len, guint16 type,
     const guint8 *d;
     gsize dl;
 
-    if (!gst_e2ee_mls_read_u16 (&r, &t, NULL)
-        || !gst_e2ee_mls_read_opaque (&r, &d, &dl, NULL))
+    if (!next_extension (&r, &t, &d, &dl, NULL))
       return FALSE;
     if (t == type) {
       *data = d;
@@ -439,8 +446,7 @@ gst_e2ee_mls_leaf_node_validate (const GstE2eeMlsSuite * s,
     const guint8 *d;
     gsize dl;
 
-    if (!gst_e2ee_mls_read_u16 (&r, &type, error)
-        || !gst_e2ee_mls_read_opaque (&r, &d, &dl, error))
+    if (!next_extension (&r, &type, &d, &dl, error))
       return FALSE;
     if (type > GST_E2EE_MLS_EXTENSION_EXTERNAL_SENDERS
         && !gst_e2ee_mls_u16_list_contains (&leaf->extension_types, type))

@@ -30,7 +30,7 @@ gst_e2ee_mls_message_clear (GstE2eeMlsMessage * m)
   gst_e2ee_mls_welcome_clear (&m->welcome);
   if (m->key_package != NULL)
     gst_e2ee_mls_key_package_unref (m->key_package);
-  gst_e2ee_mls_message_init (m);
+  memset (m, 0, sizeof *m);
 }
 
 void
@@ -86,6 +86,7 @@ gst_e2ee_mls_message_decode (GstE2eeMlsMessage * m, const guint8 * data, gsize l
   gboolean ok;
 
   gst_e2ee_mls_message_clear (m);
+  gst_e2ee_mls_message_init (m);
   gst_e2ee_mls_reader_init (&r, data, len);
   if (!gst_e2ee_mls_read_u16 (&r, &version, error)
       || !gst_e2ee_mls_read_u16 (&r, &m->wire_format, error))

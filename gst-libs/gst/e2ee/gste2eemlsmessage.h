@@ -27,8 +27,9 @@ typedef struct
 } GstE2eeMlsPrivateMessage;
 
 /* A decoded MLSMessage: wire_format says which member is set; the others are empty.
- * Everything borrows from the decoded bytes except key_package (a reference). Clear
- * with gst_e2ee_mls_message_clear(). */
+ * Everything borrows from the decoded bytes except key_package (a reference). Start
+ * with gst_e2ee_mls_message_init(), end with gst_e2ee_mls_message_clear() (which
+ * leaves it zeroed: decode or init it again to reuse it). */
 typedef struct
 {
   guint16 wire_format;
@@ -44,7 +45,7 @@ typedef struct
 void     gst_e2ee_mls_message_init   (GstE2eeMlsMessage *m);
 void     gst_e2ee_mls_message_clear  (GstE2eeMlsMessage *m);
 /* Strict: version mls10, a defined wire format, its body decoded whole. On failure
- * m is left cleared (initialised). */
+ * m is left cleared. */
 gboolean gst_e2ee_mls_message_decode (GstE2eeMlsMessage *m, const guint8 *data,
                                       gsize len, GError **error);
 gboolean gst_e2ee_mls_message_encode (const GstE2eeMlsMessage *m, GByteArray *w,

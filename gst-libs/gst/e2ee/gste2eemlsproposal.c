@@ -86,8 +86,12 @@ out_of_scope_name (guint16 type)
   }
 }
 
+/* Reads the body of a proposal of this type into p. An out-of-scope one is read
+ * whole and then refused when refuse is set, accepted (p->type set, nothing else)
+ * otherwise. */
 static gboolean
-read_body (GstE2eeMlsReader * r, guint16 type, GstE2eeMlsProposal * p, GError ** error)
+read_body (GstE2eeMlsReader * r, guint16 type, gboolean refuse, GstE2eeMlsProposal * p,
+    GError ** error)
 {
   guint16 u16;
   gboolean ok;
@@ -122,14 +126,15 @@ read_body (GstE2eeMlsReader * r, guint16 type, GstE2eeMlsProposal * p, GError **
           "proposal type %u is not one RFC 9420 defines", type);
       return FALSE;
   }
-  if (ok)
-    g_set_error (error, GST_E2EE_MLS_ERROR, GST_E2EE_MLS_ERROR_UNSUPPORTED,
-        "a %s proposal", out_of_scope_name (type));
+  if (!ok || !refuse)
+    return ok;
+  g_set_error (error, GST_E2EE_MLS_ERROR, GST_E2EE_MLS_ERROR_UNSUPPORTED,
+      "a %s proposal", out_of_scope_name (type));
   return FALSE;
 }
 
-gboolean
-gst_e2ee_mls_proposal_read (GstE2eeMlsReader * r, GstE2eeMlsProposal * p,
+static gboolean
+read_proposal (GstE2eeMlsReader * r, gboolean refuse, GstE2eeMlsProposal * p,
     GError ** error)
 {
   gsize start = r->pos;
@@ -138,11 +143,30 @@ gst_e2ee_mls_proposal_read (GstE2eeMlsReader * r, GstE2eeMlsProposal * p,
   memset (p, 0, sizeof *p);
   if (!gst_e2ee_mls_read_u16 (r, &type, error))
     return FALSE;
-  if (!read_body (r, type, p, error)) {
+  if (!read_body (r, type, refuse, p, error)) {
     gst_e2ee_mls_proposal_clear (p);
     r->pos = start;
     return FALSE;
   }
+  return TRUE;
+}
+
+gboolean
+gst_e2ee_mls_proposal_read (GstE2eeMlsReader * r, GstE2eeMlsProposal * p,
+    GError ** error)
+{
+  return read_proposal (r, TRUE, p, error);
+}
+
+gboolean
+gst_e2ee_mls_proposal_skip (GstE2eeMlsReader * r, guint16 * type, GError ** error)
+{
+  GstE2eeMlsProposal p;
+
+  if (!read_proposal (r, FALSE, &p, error))
+    return FALSE;
+  *type = p.type;
+  gst_e2ee_mls_proposal_clear (&p);
   return TRUE;
 }
 
@@ -169,7 +193,8 @@ gst_e2ee_mls_proposal_decode_body (guint16 type, const guint8 * data, gsize len,
   GstE2eeMlsReader r;
 
   gst_e2ee_mls_reader_init (&r, data, len);
-  if (!read_body (&r, type, p, error) || !gst_e2ee_mls_reader_finish (&r, error)) {
+  if (!read_body (&r, type, TRUE, p, error)
+      || !gst_e2ee_mls_reader_finish (&r, error)) {
     gst_e2ee_mls_proposal_clear (p);
     return FALSE;
   }

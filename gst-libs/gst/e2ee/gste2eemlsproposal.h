@@ -30,6 +30,12 @@ void     gst_e2ee_mls_proposal_clear (GstE2eeMlsProposal *p);
  * a type RFC 9420 does not define is UNSUPPORTED too. */
 gboolean gst_e2ee_mls_proposal_read   (GstE2eeMlsReader *r, GstE2eeMlsProposal *p,
                                        GError **error);
+/* Reads a Proposal whole without judging it, for framing, which must know where one
+ * ends: the out-of-scope types are read and accepted here (their type is returned);
+ * they are refused where proposals are applied. A type RFC 9420 does not define is
+ * UNSUPPORTED. */
+gboolean gst_e2ee_mls_proposal_skip   (GstE2eeMlsReader *r, guint16 *type,
+                                       GError **error);
 gboolean gst_e2ee_mls_proposal_decode (const guint8 *data, gsize len,
                                        GstE2eeMlsProposal *p, GError **error);
 void     gst_e2ee_mls_proposal_write  (const GstE2eeMlsProposal *p, GByteArray *w);

@@ -1061,7 +1061,7 @@ gst_e2ee_mls_state_commit (GstE2eeMlsState * st,
   guint16 *storage = NULL;
   GByteArray *body = g_byte_array_new (), *pgc = g_byte_array_new ();
   GByteArray *out = g_byte_array_new ();
-  guint8 commit_secret[GST_E2EE_MLS_MAX_HASH];
+  guint8 commit_secret[GST_E2EE_MLS_MAX_HASH] = { 0 };
   GBytes *result = NULL, *w = NULL;
   gboolean own_removed;
   guint i;
@@ -1203,7 +1203,7 @@ handle_commit (GstE2eeMlsState * st, const GstE2eeMlsAuthenticatedContent * ac,
   GArray *covered = g_array_new (FALSE, FALSE, sizeof (Covered));
   GArray *added = g_array_new (FALSE, FALSE, sizeof (guint32));
   GByteArray *pgc = g_byte_array_new ();
-  guint8 commit_secret[GST_E2EE_MLS_MAX_HASH];
+  guint8 commit_secret[GST_E2EE_MLS_MAX_HASH] = { 0 };
   guint32 committer = ac->sender_index;
   gboolean own_removed = FALSE, ok = FALSE;
   guint i;

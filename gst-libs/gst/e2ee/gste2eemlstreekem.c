@@ -246,6 +246,15 @@ drop_key (GstE2eeMlsTreePrivate * priv, guint32 node)
     g_array_remove_index_fast (priv->keys, i);
 }
 
+/* priv takes next's keys; its own are wiped. Every change to a member's keys is made
+ * on a copy and moved over this way once it succeeded, so a failure changes nothing. */
+static void
+private_replace (GstE2eeMlsTreePrivate * priv, const GstE2eeMlsTreePrivate * next)
+{
+  g_array_set_size (priv->keys, 0);
+  g_array_append_vals (priv->keys, next->keys->data, next->keys->len);
+}
+
 GstE2eeMlsTreePrivate *
 gst_e2ee_mls_tree_private_new (const GstE2eeMlsSuite * s, guint32 leaf_index,
     const guint8 * leaf_priv, gsize leaf_priv_len)
@@ -414,8 +423,7 @@ gst_e2ee_mls_tree_private_set_path_secrets_from (GstE2eeMlsTreePrivate * priv,
       goto out;
   }
   /* All or nothing: the keys move over only once every one matched. */
-  g_array_set_size (priv->keys, 0);
-  g_array_append_vals (priv->keys, next->keys->data, next->keys->len);
+  private_replace (priv, next);
   ok = TRUE;
 
 out:
@@ -593,8 +601,7 @@ gst_e2ee_mls_treekem_create_path (GstE2eeMlsTree * tree, GstE2eeMlsTreePrivate *
     goto out;
   gst_e2ee_mls_tree_set_leaf (tree, me, path->leaf_node);
   /* The old keys of the path are wiped with the old state. */
-  g_array_set_size (priv->keys, 0);
-  g_array_append_vals (priv->keys, next->keys->data, next->keys->len);
+  private_replace (priv, next);
   ok = TRUE;
 
 out:
@@ -693,6 +700,22 @@ out:
 /* ------------------------------------------------------------------------------ */
 /* Processing an UpdatePath */
 
+/* The sender's filtered direct path (and its copath children), which the path must
+ * match node for node. */
+static gboolean
+sender_path (const GstE2eeMlsTree * tree, guint32 sender,
+    const GstE2eeMlsUpdatePath * path, GArray * fdp, GArray * copath, GError ** error)
+{
+  gst_e2ee_mls_tree_filtered_direct_path (tree, sender, fdp, copath);
+  if (path->n_nodes != fdp->len) {
+    g_set_error (error, GST_E2EE_MLS_ERROR, GST_E2EE_MLS_ERROR_INVALID_PATH,
+        "the UpdatePath has %u nodes, the filtered direct path of leaf %u has %u",
+        path->n_nodes, sender, fdp->len);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* §12.4.2: none of the path's keys may already be in the tree (a replayed key would
  * let its old holder read the new secrets). */
 static gboolean
@@ -743,13 +766,8 @@ gst_e2ee_mls_treekem_merge_path (GstE2eeMlsTree * tree, guint32 sender,
         "an UpdatePath from leaf %u, which is blank or outside the tree", sender);
     goto out;
   }
-  gst_e2ee_mls_tree_filtered_direct_path (tree, sender, fdp, NULL);
-  if (path->n_nodes != fdp->len) {
-    g_set_error (error, GST_E2EE_MLS_ERROR, GST_E2EE_MLS_ERROR_INVALID_PATH,
-        "the UpdatePath has %u nodes, the filtered direct path of leaf %u has %u",
-        path->n_nodes, sender, fdp->len);
+  if (!sender_path (tree, sender, path, fdp, NULL, error))
     goto out;
-  }
   for (i = 0; i < path->n_nodes; i++)
     if (path->nodes[i].encryption_key_len != s->npk) {
       g_set_error (error, GST_E2EE_MLS_ERROR, GST_E2EE_MLS_ERROR_INVALID_PATH,
@@ -806,13 +824,8 @@ gst_e2ee_mls_treekem_decrypt_path (const GstE2eeMlsTree * tree,
   gboolean ok = FALSE;
   guint i, j, at;
 
-  gst_e2ee_mls_tree_filtered_direct_path (tree, sender, fdp, copath);
-  if (fdp->len != path->n_nodes) {
-    g_set_error (error, GST_E2EE_MLS_ERROR, GST_E2EE_MLS_ERROR_INVALID_PATH,
-        "the UpdatePath has %u nodes, the filtered direct path of leaf %u has %u",
-        path->n_nodes, sender, fdp->len);
+  if (!sender_path (tree, sender, path, fdp, copath, error))
     goto out;
-  }
   /* The lowest node whose copath child holds us. */
   for (at = 0; at < copath->len; at++)
     if (leaf_under (g_array_index (copath, guint32, at), priv->leaf_index))
@@ -868,8 +881,7 @@ gst_e2ee_mls_treekem_decrypt_path (const GstE2eeMlsTree * tree,
       goto out;
   }
   memcpy (commit_secret, ps, s->nh);
-  g_array_set_size (priv->keys, 0);
-  g_array_append_vals (priv->keys, next->keys->data, next->keys->len);
+  private_replace (priv, next);
   ok = TRUE;
 
 out:

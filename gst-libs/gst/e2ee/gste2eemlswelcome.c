@@ -104,6 +104,7 @@ gst_e2ee_mls_welcome_read (GstE2eeMlsReader * r, GstE2eeMlsWelcome * welcome,
   gsize start = r->pos;
   GstE2eeMlsReader secrets;
 
+  g_return_val_if_fail (welcome->secrets != NULL, FALSE);
   g_array_set_size (welcome->secrets, 0);
   if (!gst_e2ee_mls_read_u16 (r, &welcome->cipher_suite, error)
       || !gst_e2ee_mls_read_vector (r, &secrets, error))

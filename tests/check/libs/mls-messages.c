@@ -16,6 +16,7 @@
 #include <gst/e2ee/gste2eemlsmessage.h>
 
 #include "../mls-vectors.h"
+#include <valgrind/valgrind.h>
 
 #define VECTORS "mls/messages.json"
 
@@ -83,6 +84,26 @@ check_field (MlsVectors * v, JsonObject * o, const gchar * field, gchar ** why)
   return r;
 }
 
+/* The 2.6 MB file, parsed once per process: under valgrind (CK_FORK=no) the three
+ * tests share one parse. */
+static MlsVectors *
+vectors (void)
+{
+  static MlsVectors *v;
+
+  if (v == NULL)
+    v = mls_vectors_open (VECTORS);
+  return v;
+}
+
+/* Under valgrind the first 30 entries of each field (all 300 otherwise); the others
+ * are counted as skipped, not run. */
+static guint
+n_run (MlsVectors * v)
+{
+  return RUNNING_ON_VALGRIND ? 30 : mls_vectors_count (v);
+}
+
 static const gchar *const fields[] = { "mls_welcome", "mls_group_info",
   "group_secrets", "commit", "public_message_application", "public_message_proposal",
   "public_message_commit", "private_message"
@@ -92,7 +113,7 @@ static const gchar *const fields[] = { "mls_welcome", "mls_group_info",
  * the 2.6 MB file (quick under valgrind). */
 GST_START_TEST (test_messages_vectors)
 {
-  MlsVectors *v = mls_vectors_open (VECTORS);
+  MlsVectors *v = vectors ();
   guint f, i, total_failed = 0;
 
   fail_unless_equals_int (mls_vectors_count (v), 300);
@@ -102,6 +123,10 @@ GST_START_TEST (test_messages_vectors)
     for (i = 0; i < mls_vectors_count (v); i++) {
       gchar *why = NULL;
 
+      if (i >= n_run (v)) {
+        v->skipped++;
+        continue;
+      }
       switch (check_field (v, mls_vectors_entry (v, i), fields[f], &why)) {
         case CHECK_UNSUPPORTED:
           mls_vectors_skip (v, i, why);
@@ -117,12 +142,12 @@ GST_START_TEST (test_messages_vectors)
       g_free (why);
     }
     g_print ("messages.json %s: %u passed, %u skipped%s%s%s, %u failed\n", fields[f],
-        v->passed, v->skipped, v->skipped ? " (" : "", v->skips->str,
-        v->skipped ? ")" : "", v->failed);
+        v->passed, v->skipped, v->skipped ? " (" : "",
+        v->skips->len ? v->skips->str : "not run under valgrind", v->skipped ? ")" : "",
+        v->failed);
     fail_unless (v->passed > 0, "%s: no entry passed", fields[f]);
     total_failed += v->failed;
   }
-  mls_vectors_free (v);
   fail_unless_equals_int (total_failed, 0);
 }
 
@@ -132,7 +157,7 @@ GST_END_TEST;
  * no field's check passes vacuously. */
 GST_START_TEST (test_messages_detect_corruption)
 {
-  MlsVectors *v = mls_vectors_open (VECTORS);
+  MlsVectors *v = vectors ();
   JsonObject *o = mls_vectors_entry (v, 0);
   guint f;
 
@@ -147,7 +172,7 @@ GST_START_TEST (test_messages_detect_corruption)
     json_object_set_string_member (o, fields[f], saved);
     g_free (saved);
   }
-  mls_vectors_free (v);
+  g_ptr_array_set_size (v->scratch, 0);
 }
 
 GST_END_TEST;
@@ -155,7 +180,7 @@ GST_END_TEST;
 /* Strict: each structure with one byte more or one byte less is refused. */
 GST_START_TEST (test_messages_refused)
 {
-  MlsVectors *v = mls_vectors_open (VECTORS);
+  MlsVectors *v = vectors ();
   JsonObject *o = mls_vectors_entry (v, 0);
   guint f;
 
@@ -180,7 +205,7 @@ GST_START_TEST (test_messages_refused)
     g_byte_array_unref (out);
     g_free (longer);
   }
-  mls_vectors_free (v);
+  g_ptr_array_set_size (v->scratch, 0);
 }
 
 GST_END_TEST;

@@ -12,6 +12,7 @@
 #include <gst/e2ee/gste2eemlserror.h>
 #include <gst/e2ee/gste2eemlsgroupcontext.h>
 #include <gst/e2ee/gste2eemlstreekem.h>
+#include <valgrind/valgrind.h>
 
 #include "../mls-vectors.h"
 
@@ -259,9 +260,25 @@ check_treekem (MlsVectors * v, JsonObject * o)
 
 GST_START_TEST (test_treekem_vectors)
 {
-  mls_vectors_run ("mls/treekem.json", 11, check_treekem,
-      "each entry processes every UpdatePath as every other member, then creates a "
-      "new one per member that the others process");
+  MlsVectors *v = mls_vectors_open ("mls/treekem.json");
+  /* Under valgrind entries 0 (2 members) and 8 (5 members, blank leaves) only: each
+   * entry costs up to some hundred HPKE operations. */
+  gboolean subset = RUNNING_ON_VALGRIND;
+  guint i;
+
+  fail_unless_equals_int (mls_vectors_count (v), 11);
+  v->note = g_strdup ("each entry processes every UpdatePath as every other member, "
+      "then creates a new one per member that the others process");
+  for (i = 0; i < mls_vectors_count (v); i++) {
+    if (subset && i != 0 && i != 8) {
+      v->skipped++;
+      continue;
+    }
+    mls_vectors_tally (v, i, check_treekem (v, mls_vectors_entry (v, i)));
+  }
+  if (subset)
+    g_string_append_printf (v->skips, "%u not run under valgrind", v->skipped);
+  mls_vectors_close (v);
 }
 
 GST_END_TEST;
