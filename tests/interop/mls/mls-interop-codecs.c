@@ -213,17 +213,5 @@ mls_interop_codecs_suite (void)
 int
 main (int argc, char **argv)
 {
-  gchar *why = NULL;
-
-  gst_check_init (&argc, &argv);
-  if (!tsmls_peer_available (&why)) {
-    gboolean in_ci = g_strcmp0 (g_getenv ("CI"), "true") == 0;
-
-    g_printerr ("mls interop: %s: %s\n", why, in_ci ? "failing (CI=true)" :
-        "skipped (exit code 77)");
-    g_free (why);
-    return in_ci ? 1 : 77;
-  }
-  return gst_check_run_suite (mls_interop_codecs_suite (), "mls-interop-codecs",
-      __FILE__) ? 1 : 0;
+  return tsmls_check_main (argc, argv, mls_interop_codecs_suite, "mls-interop-codecs");
 }

@@ -217,4 +217,33 @@ ts_leaf (const gchar * name)
   return leaf;
 }
 
+/* Compares two byte strings (@what for the failure) and frees both. */
+static inline void
+assert_same (GBytes * ours, GBytes * theirs, const gchar * what)
+{
+  assert_bytes_equal (ours, theirs, what);
+  g_bytes_unref (ours);
+  g_bytes_unref (theirs);
+}
+
+/* main() of a test that needs ts-mls: without node or ts-mls it exits 77 (skipped),
+ * except under CI=true, where CI installs them (scripts/install-deps.sh) and a missing
+ * peer is a broken install. */
+static inline int
+tsmls_check_main (int argc, char **argv, Suite * (*make_suite) (void), const gchar * name)
+{
+  gchar *why = NULL;
+
+  gst_check_init (&argc, &argv);
+  if (!tsmls_peer_available (&why)) {
+    gboolean in_ci = g_strcmp0 (g_getenv ("CI"), "true") == 0;
+
+    g_printerr ("%s: %s: %s\n", name, why, in_ci ? "failing (CI=true)" :
+        "skipped (exit code 77)");
+    g_free (why);
+    return in_ci ? 1 : 77;
+  }
+  return gst_check_run_suite (make_suite (), name, __FILE__) ? 1 : 0;
+}
+
 #endif /* GST_E2EE_TSMLS_CHECK_H */
