@@ -152,6 +152,22 @@ assert_application_both_ways (GstE2eeMlsGroup * g, const gchar * ts)
   g_bytes_unref (reply);
 }
 
+/* Our member @g (with the ratchet_tree extension on) adds a new ts-mls member @name,
+ * which joins from the Welcome; returns the commit for the other members. */
+static GBytes *
+our_add_ts_member (GstE2eeMlsGroup * g, const gchar * name)
+{
+  GError *err = NULL;
+  GBytes *kp = ts_new_member (name), *welcome = NULL;
+  GBytes *commit = gst_e2ee_mls_group_add (g, kp, &welcome, &err);
+
+  fail_unless (commit != NULL && welcome != NULL, "add: %s", err ? err->message : "");
+  ts_join (name, welcome, NULL);
+  g_bytes_unref (kp);
+  g_bytes_unref (welcome);
+  return commit;
+}
+
 /* The removed member @g learns it is out from @commit, by the commit's kind or by
  * the error saying so; either way it is no longer active. */
 static void
@@ -300,13 +316,7 @@ GST_START_TEST (test_commits_both_ways)
   fail_unless (g0 != NULL, "create: %s", err ? err->message : "");
   peer_begin ();
   gst_e2ee_mls_group_set_ratchet_tree_extension (g0, TRUE);
-  kp = ts_new_member ("ts1");
-  commit = gst_e2ee_mls_group_add (g0, kp, &welcome, &err);
-  fail_unless (commit != NULL, "add: %s", err ? err->message : "");
-  ts_join ("ts1", welcome, NULL);
-  g_bytes_unref (kp);
-  g_bytes_unref (commit);
-  g_bytes_unref (welcome);
+  g_bytes_unref (our_add_ts_member (g0, "ts1"));
 
   /* ts-mls adds a third member, ours (leaf 2). */
   kp = our_key_package (c2);
@@ -980,26 +990,15 @@ GST_START_TEST (test_tampered_commits)
   GBytes *id = bytes_of ("tamper");
   GError *err = NULL;
   GstE2eeMlsGroup *g0 = gst_e2ee_mls_group_create (c0, id, &err);
-  GBytes *kp, *commit, *welcome = NULL, *c1, *c2, *other;
+  GBytes *commit, *c1, *c2, *other;
 
   fail_unless (g0 != NULL, "create: %s", err ? err->message : "");
   peer_begin ();
   gst_e2ee_mls_group_set_ratchet_tree_extension (g0, TRUE);
-  kp = ts_new_member ("ts1");
-  commit = gst_e2ee_mls_group_add (g0, kp, &welcome, &err);
-  fail_unless (commit != NULL, "add: %s", err ? err->message : "");
-  ts_join ("ts1", welcome, NULL);
-  g_bytes_unref (kp);
-  g_bytes_unref (commit);
-  g_bytes_unref (welcome);
-  kp = ts_new_member ("ts2");
-  commit = gst_e2ee_mls_group_add (g0, kp, &welcome, &err);
-  fail_unless (commit != NULL, "add: %s", err ? err->message : "");
+  g_bytes_unref (our_add_ts_member (g0, "ts1"));
+  commit = our_add_ts_member (g0, "ts2");
   ts_process ("ts1", commit, "commit");
-  ts_join ("ts2", welcome, NULL);
-  g_bytes_unref (kp);
   g_bytes_unref (commit);
-  g_bytes_unref (welcome);
 
   /* Two commits in a row by ts1 (epochs n -> n+1 -> n+2), one by ts2 for epoch n
    * that loses the race. */
