@@ -7,6 +7,7 @@
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 #
 # targets: sframe-header sframe-decrypt layout e2eedec srtpguard rtpsframedepay
+#          mls-handle mls-welcome mls-key-package mls-group-info
 #
 # New inputs the fuzzers find go to build-fuzz/fuzz-corpus/TARGET (kept between runs);
 # a crash is saved as build-fuzz/fuzz-artifacts/TARGET/crash-* and reproduces with
@@ -25,7 +26,8 @@ case $build in /*) ;; *) build=$root/$build ;; esac
 
 secs=${1:-30}
 shift || true
-all_targets=(sframe-header sframe-decrypt layout e2eedec srtpguard rtpsframedepay)
+all_targets=(sframe-header sframe-decrypt layout e2eedec srtpguard rtpsframedepay
+  mls-handle mls-welcome mls-key-package mls-group-info)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 jobs=${FUZZ_JOBS:-$(nproc)}
@@ -51,6 +53,20 @@ fi
 seeds=$build/fuzz-seeds
 rm -rf "$seeds"
 /usr/bin/python3 tests/fuzz/gen-corpus.py tests/vectors/rfc9605-test-vectors.json "$seeds" >/dev/null
+# The MLS targets write their own seeds (real messages of the group each one builds,
+# the same bytes at every run: tests/fuzz/fuzz-mls.h), and ts-mls adds its own.
+for t in "${targets[@]}"; do
+  case $t in
+    mls-*) mkdir -p "$seeds/$t"
+           FUZZ_MLS_WRITE_SEEDS="$seeds/$t" ASAN_OPTIONS=detect_leaks=0 \
+             "$build/tests/fuzz/fuzz-$t" >/dev/null 2>&1 ||
+             echo "fuzz: $t could not write its seeds" >&2 ;;
+  esac
+done
+if [[ " ${targets[*]} " == *" mls-"* ]]; then
+  node tests/interop/mls/tsmls-fuzz-seeds.mjs "$seeds" 2>/dev/null ||
+    echo "fuzz: no ts-mls seeds (node or tests/interop/mls/node_modules missing)" >&2
+fi
 
 # UBSan findings abort like ASan's (GStreamer's GST_READ/WRITE_UINT* macros excepted,
 # as in scripts/sanitizers.sh); leaks are errors; a run past its memory or per-input

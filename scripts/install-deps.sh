@@ -58,25 +58,31 @@ if what=$(missing); then
     exit 1
   fi
 fi
-# The browser test's npm dependencies (tests/web: playwright-core, pinned in
-# package-lock.json). npm ci runs only when node_modules is missing or was installed from
-# another lock file; it never downloads a browser (the test drives /usr/bin/chromium).
-# Without node >= 20 and npm, or if npm ci fails, the web tests fail and say why; the
-# rest of the project does not need them.
-web="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/web"
+# The npm dependencies of the tests that run node (each pinned in its package-lock.json):
+#  tests/web           the browser test (playwright-core; it never downloads a browser,
+#                      the test drives /usr/bin/chromium);
+#  tests/interop/mls   ts-mls, the independent MLS implementation the MLS interop test and
+#                      benchmark run against (docs/mls.md).
+# npm ci runs only when node_modules is missing or was installed from another lock file.
+# Without node >= 20 and npm, or if npm ci fails, those tests fail or skip and say why;
+# the rest of the project does not need them.
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1 ||
    ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then
-  echo "install-deps: WARNING: tests/web needs node >= 20 and npm (Debian 12's nodejs is 18)" >&2
+  echo "install-deps: WARNING: tests/web and tests/interop/mls need node >= 20 and npm" \
+    "(Debian 12's nodejs is 18)" >&2
 else
-  lock_sum=$(sha256sum "$web/package-lock.json" | cut -d' ' -f1)
-  if [ "$(cat "$web/node_modules/.gst-e2ee-lock" 2>/dev/null)" != "$lock_sum" ]; then
-    echo "install-deps: npm ci in tests/web" >&2
-    if (cd "$web" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit \
-          --no-fund --loglevel=error >&2); then
-      echo "$lock_sum" > "$web/node_modules/.gst-e2ee-lock"
-    else
-      echo "install-deps: WARNING: npm ci failed in tests/web" >&2
+  for dir in "$root/tests/web" "$root/tests/interop/mls"; do
+    lock_sum=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+    if [ "$(cat "$dir/node_modules/.gst-e2ee-lock" 2>/dev/null)" != "$lock_sum" ]; then
+      echo "install-deps: npm ci in ${dir#"$root"/}" >&2
+      if (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit \
+            --no-fund --loglevel=error >&2); then
+        echo "$lock_sum" > "$dir/node_modules/.gst-e2ee-lock"
+      else
+        echo "install-deps: WARNING: npm ci failed in ${dir#"$root"/}" >&2
+      fi
     fi
-  fi
+  done
 fi
 echo "install-deps: all dependencies present" >&2

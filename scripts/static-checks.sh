@@ -25,7 +25,7 @@ dirs=("$@")
 if [ ${#dirs[@]} -eq 0 ]; then
   mapfile -t examples < <(find examples -name '*.c' -printf '%h\n' | sort -u)
   dirs=(gst-libs/gst/e2ee ext/e2ee ext/srtpguard gst/encstatus gst/rtpsframe tools
-    benchmarks tests/fuzz tests/check "${examples[@]}")
+    benchmarks tests/fuzz tests/check tests/interop/mls "${examples[@]}")
 fi
 
 bash scripts/install-deps.sh
