@@ -799,10 +799,12 @@ gst_e2ee_dec_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCaps * out
           (layout == GST_E2EE_LAYOUT_AUTO && gst_e2ee_caps_has_layout (incaps)))) {
     self->codec = gst_e2ee_layout_codec_from_caps (incaps);
     if (self->codec == GST_E2EE_LAYOUT_CODEC_NONE) {
+      GstCaps *capable = gst_e2ee_layout_get_caps ();
+
       GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("The codec layout does not support "
               "this stream"), ("caps %" GST_PTR_FORMAT " have no codec layout: it "
-              "supports VP8, VP9, Opus, and H.264/H.265 in stream-format=byte-stream "
-              "with alignment=au", incaps));
+              "supports %" GST_PTR_FORMAT, incaps, capable));
+      gst_caps_unref (capable);
       return FALSE;
     }
     GST_INFO_OBJECT (self, "codec layout for %" GST_PTR_FORMAT, incaps);

@@ -86,13 +86,6 @@ G_DEFINE_ENUM_TYPE (GstE2eeLayout, gst_e2ee_layout,
     G_DEFINE_ENUM_VALUE (GST_E2EE_LAYOUT_CODEC, "codec"),
     G_DEFINE_ENUM_VALUE (GST_E2EE_LAYOUT_RTP, "rtp"));
 
-/* What gst_e2ee_layout_codec_from_caps() gives a codec layout for, as caps to intersect
- * unfixed caps with. */
-static GstStaticCaps layout_capable_caps = GST_STATIC_CAPS ("video/x-vp8; video/x-vp9; "
-    "audio/x-opus; "
-    "video/x-h264, stream-format = (string) byte-stream, alignment = (string) au; "
-    "video/x-h265, stream-format = (string) byte-stream, alignment = (string) au");
-
 static gboolean
 structure_add_layout (GstCapsFeatures * features, GstStructure * s, gpointer user_data)
 {
@@ -205,7 +198,7 @@ gst_e2ee_caps_has_layout (GstCaps * caps)
 GstCaps *
 gst_e2ee_caps_layout_capable (GstCaps * caps)
 {
-  GstCaps *capable = gst_static_caps_get (&layout_capable_caps);
+  GstCaps *capable = gst_e2ee_layout_get_caps ();
   GstCaps *res = gst_caps_intersect_full (caps, capable, GST_CAPS_INTERSECT_FIRST);
 
   gst_caps_unref (capable);

@@ -141,9 +141,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_e2ee_enc_debug);
 #define DEFAULT_KEYFRAME_ON_ROTATE TRUE
 #define DEFAULT_LAYOUT GST_E2EE_LAYOUT_AUTO
 #define DEFAULT_RTP_METADATA GST_E2EE_RTP_FIELDS_ALL
-/* Tries at placing a packet's payload where the key's next SFrame header ends: another
- * element sharing the key (through the key store) may move the counter meanwhile. */
-#define RTP_IN_PLACE_ATTEMPTS 4
 /* At most one warning message per this many µs about frames the layout cannot read. */
 #define MALFORMED_WARNING_INTERVAL G_USEC_PER_SEC
 /* Size of generated base keys: what AES-256 needs, and no less than any suite's Nk. */
@@ -1098,11 +1095,13 @@ gst_e2ee_enc_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCaps * out
     codec = gst_e2ee_layout_codec_from_caps (incaps);
   if (enabled && (layout == GST_E2EE_LAYOUT_CODEC || gst_e2ee_caps_has_layout (outcaps))
       && codec == GST_E2EE_LAYOUT_CODEC_NONE) {
+    GstCaps *capable = gst_e2ee_layout_get_caps ();
+
     GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("layout=codec does not support this "
             "stream"), ("caps %" GST_PTR_FORMAT " have no codec layout: it supports "
-            "VP8, VP9, Opus, and H.264/H.265 in stream-format=byte-stream with "
-            "alignment=au; use layout=auto or layout=frame for whole-frame SFrame",
-            incaps));
+            "%" GST_PTR_FORMAT "; use layout=auto or layout=frame for whole-frame "
+            "SFrame", incaps, capable));
+    gst_caps_unref (capable);
     return FALSE;
   }
   self->codec = codec;
@@ -1414,8 +1413,7 @@ gst_e2ee_enc_encrypt_packet (GstE2eeEnc * self, GstE2eeSFrameKey * key,
   GstE2eeRtpPacket pkt;
   GError *err = NULL;
   const gchar *why;
-  gsize hlen, sh, placed = 0, sframe_len = 0;
-  guint attempt;
+  gsize hlen, sh, grown, placed = 0, sframe_len = 0;
   gboolean ok = FALSE;
 
   if (in ? !gst_e2ee_rtp_parse_data (in, in_size, &pkt, &why) :
@@ -1427,22 +1425,28 @@ gst_e2ee_enc_encrypt_packet (GstE2eeEnc * self, GstE2eeSFrameKey * key,
   hlen = pkt.header_size;
   gst_e2ee_rtp_metadata (in ? in : fixed, fields, md);
   copy_in (inbuf, in, 0, out, hlen);
-  for (attempt = 0; attempt < RTP_IN_PLACE_ATTEMPTS; attempt++) {
-    sh = gst_e2ee_sframe_header_size (kid, gst_e2ee_sframe_key_get_next_counter (key));
-    if (attempt == 0)
-      copy_in (inbuf, in, hlen, out + hlen + sh, pkt.payload_size);
-    else if (placed != sh)
-      memmove (out + hlen + sh, out + hlen + placed, pkt.payload_size);
-    placed = sh;
+  /* The payload goes where the next counter's SFrame header ends, and is sealed in
+   * place: the key settles the header under its lock. Another element sharing the key
+   * (through the key store) may take counters meanwhile; the header then outgrows its
+   * room, the seal is refused without using a counter, and the payload moves up. Counters
+   * only grow, so this ends within GST_E2EE_SFRAME_MAX_HEADER_SIZE tries. */
+  sh = gst_e2ee_sframe_header_size (kid, gst_e2ee_sframe_key_get_next_counter (key));
+  copy_in (inbuf, in, hlen, out + hlen + sh, pkt.payload_size);
+  for (;;) {
     g_clear_error (&err);
-    ok = gst_e2ee_sframe_key_encrypt (key, md, sizeof (md), out + hlen + sh,
-        pkt.payload_size, out + hlen, out_size - hlen, &sframe_len, ctr, &err);
-    /* Refused without using a counter because the header came out longer or
-     * shorter than where the payload sits: the counter moved meanwhile. */
-    if (ok || gst_e2ee_sframe_header_size (kid,
-            gst_e2ee_sframe_key_get_next_counter (key)) == sh)
+    ok = gst_e2ee_sframe_key_encrypt_in_place (key, md, sizeof (md), out + hlen + sh,
+        pkt.payload_size, sh, out_size - hlen - sh - pkt.payload_size, &placed,
+        &sframe_len, ctr, &err);
+    if (ok)
       break;
+    grown = gst_e2ee_sframe_header_size (kid, gst_e2ee_sframe_key_get_next_counter (key));
+    /* The output holds the largest header (it is sized for G_MAXUINT64). */
+    if (grown <= sh)
+      break;
+    memmove (out + hlen + grown, out + hlen + sh, pkt.payload_size);
+    sh = grown;
   }
+  g_assert (!ok || placed == sh);
   if (ok) {
     copy_in (inbuf, in, hlen + pkt.payload_size, out + hlen + sframe_len,
         pkt.padding_size);
