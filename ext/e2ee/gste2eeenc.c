@@ -119,7 +119,7 @@
 #include "gste2eeelement.h"
 #include "gste2eertp.h"
 
-#include <gst/e2ee/gste2eekidset-private.h>
+#include <gst/e2ee/gste2eekeybinder-private.h>
 #include <gst/e2ee/gste2eesframe-private.h>
 #include <gst/video/video.h>
 #include <openssl/crypto.h>
@@ -210,24 +210,14 @@ struct _GstE2eeEnc
   gboolean key_dirty;           /* key, key-id or cipher-suite changed */
   gboolean enabled;
   GstE2eeSFrameKey *key;        /* the key frames are encrypted with */
-  /* Every key this element has used, by KID, so a KID never gets a second key and a
-   * re-given key continues its counter instead of restarting at 0. */
-  GHashTable *used_keys;
-  /* KIDs of generated and ratcheted keys, never to be given another key: a KID set
-   * (ranges), so that a key change every few seconds costs no memory (see
-   * spend_kids()). */
-  GArray *spent_kids;
-  gboolean retain_key;          /* the pending key goes into used_keys */
-  /* `key-id`, `key` and `cipher-suite` written while a key is in use (between start()
-   * and stop()): one pending change, applied once it is complete, never half done
-   * (apply_pending_locked()). */
+  /* The nonce rule: every key this element has used, by KID, so a KID never gets a
+   * second key and a re-given key continues its counter instead of restarting at 0,
+   * and the KIDs of made keys; and `key-id`, `key` and `cipher-suite` written while a
+   * key is in use (between start() and stop()): one pending change, applied once it is
+   * complete, never half done (apply_pending_locked()). */
+  GstE2eeKeyBinder *binder;
+  gboolean retain_key;          /* the next key is given (kept for its KID), not made */
   gboolean started;
-  gboolean pending_kid_set;
-  gboolean pending_key_set;
-  gboolean pending_suite_set;
-  guint64 pending_kid;
-  GBytes *pending_key;          /* wiped on release; NULL: no `key`, the store's */
-  GstE2eeCipherSuite pending_suite;
   GstE2eeKeyStore *store;
   gboolean store_from_property;
   gboolean key_from_store;
@@ -293,23 +283,11 @@ GST_ELEMENT_REGISTER_DEFINE (e2eeenc, "e2eeenc", GST_RANK_NONE, GST_TYPE_E2EE_EN
  * totals only, so that stats stay bounded with a key change every few seconds. */
 #define MAX_KID_STATS 8
 
-static gboolean
-kid_is_spent (GstE2eeEnc * self, guint64 kid)
+/* With the object lock: the key change being written (apply_pending_locked()). */
+static inline GstE2eePending *
+pending_locked (GstE2eeEnc * self)
 {
-  return gst_e2ee_kid_set_contains (self->spent_kids, kid);
-}
-
-/* A generated or ratcheted key takes @kid from @old (the KID of the key in use, if
- * @had_old): the KIDs in between are spent too. A ratchet step is @old + 1, so nothing
- * is skipped; a generated key is step 0 of the next generation, so the rest of the old
- * one is skipped: a receiver would derive those KIDs from the old key's ratchet, never
- * from another key. Consecutive key changes then make one range, whatever their
- * number. */
-static void
-spend_kids (GstE2eeEnc * self, gboolean had_old, guint64 old, guint64 kid)
-{
-  gst_e2ee_kid_set_add_range (self->spent_kids, had_old && old < kid ? old + 1 : kid,
-      kid);
+  return gst_e2ee_key_binder_get_pending (self->binder);
 }
 
 /* With the object lock. The counters of @kid, made if needed; the oldest entry goes
@@ -420,8 +398,8 @@ store_keys_wanted_locked (GstE2eeEnc * self, gboolean with_kid, guint64 kid,
     return;
   if (self->base_key == NULL && (self->key_dirty || self->key == NULL))
     store_keys_want (want, self->kid);
-  if (self->pending_kid_set)
-    store_keys_want (want, self->pending_kid);
+  if (pending_locked (self)->fields & GST_E2EE_PENDING_FIELD_KID)
+    store_keys_want (want, pending_locked (self)->kid);
   if (with_kid && self->started && self->key)
     store_keys_want (want, kid);
 }
@@ -478,65 +456,16 @@ store_key_locked (GstE2eeEnc * self, const StoreKeys * sk, guint64 kid)
 
 /* With the object lock. Binds *@key (owned), a key for self->kid, to that KID and
  * replaces it with the key to encrypt with; FALSE (and *@key freed) with @error set
- * when it is refused. The rule behind every path (`key`, `rotate`, the key store,
- * ratchet steps, generated keys): a KID keeps the first key it was used with for the
- * element's lifetime, and that key keeps one counter, so no (key, CTR) pair is ever
- * used twice. The key store hands out its own key objects, with counters of their own
- * that start at 0 again in another store or after the application removed and
- * re-added the key: they are bound like the application's keys, so that the element
- * goes on with the counter it reached. */
+ * when the binder refuses it (gste2eekeybinder.c: a KID keeps the first key it was used
+ * with for the element's lifetime, and that key keeps one counter). The key store's
+ * keys are bound like the application's, so that the element goes on with the counter
+ * it reached. */
 static gboolean
 bind_key_locked (GstE2eeEnc * self, GstE2eeSFrameKey ** key, GError ** error)
 {
-  GstE2eeSFrameKey *fresh = *key, *used;
-
-  /* The key in use, found again (a restart, another lookup in the store). */
-  if (self->key && (fresh == self->key ||
-          gst_e2ee_sframe_key_same_secret (fresh, self->key))) {
-    *key = gst_e2ee_sframe_key_ref (self->key);
-    gst_e2ee_sframe_key_unref (fresh);
-    return TRUE;
-  }
-  if (kid_is_spent (self, self->kid)) {
-    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
-        "key ID %" G_GUINT64_FORMAT " was already used with another key (a generated "
-        "or ratcheted one); give the new key a new key-id", self->kid);
-    goto refused;
-  }
-  used = g_hash_table_lookup (self->used_keys, &self->kid);
-  if (!self->retain_key) {
-    /* A ratchet step or generation can land on a KID the application used (or wrap
-     * around to one): that KID keeps its key. */
-    if (used) {
-      g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
-          "key ID %" G_GUINT64_FORMAT " was already used with another key; a "
-          "ratcheted or generated key cannot take it", self->kid);
-      goto refused;
-    }
-    spend_kids (self, self->key != NULL,
-        self->key ? gst_e2ee_sframe_key_get_kid (self->key) : 0, self->kid);
-    return TRUE;
-  }
-  if (used) {
-    if (used != fresh && !gst_e2ee_sframe_key_same_secret (used, fresh)) {
-      g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
-          "key ID %" G_GUINT64_FORMAT " was already used with another key (or cipher "
-          "suite); give the new key a new key-id", self->kid);
-      goto refused;
-    }
-    /* Same key again: carry on with its counter. */
-    *key = gst_e2ee_sframe_key_ref (used);
-    gst_e2ee_sframe_key_unref (fresh);
-    return TRUE;
-  }
-  g_hash_table_insert (self->used_keys, g_memdup2 (&self->kid, sizeof (guint64)),
-      gst_e2ee_sframe_key_ref (fresh));
-  return TRUE;
-
-refused:
-  gst_e2ee_sframe_key_unref (fresh);
-  *key = NULL;
-  return FALSE;
+  *key = gst_e2ee_key_binder_bind (self->binder, self->kid, *key, self->key,
+      self->retain_key ? GST_E2EE_KEY_ORIGIN_GIVEN : GST_E2EE_KEY_ORIGIN_MADE, error);
+  return *key != NULL;
 }
 
 /* With the object lock. Makes self->key match the configured key, KID and suite:
@@ -623,13 +552,6 @@ set_next_key_locked (GstE2eeEnc * self, guint64 kid, GBytes * base_key, gboolean
   return FALSE;
 }
 
-static void
-clear_pending_locked (GstE2eeEnc * self)
-{
-  self->pending_kid_set = self->pending_key_set = self->pending_suite_set = FALSE;
-  g_clear_pointer (&self->pending_key, g_bytes_unref);
-}
-
 /* With the object lock, while a key is in use. `key-id` and `key` are two writes (two
  * set_property() calls even in one g_object_set()) and a frame may come between them:
  * applying the first alone would encrypt under the new KID with the old key (which
@@ -652,66 +574,68 @@ static gboolean
 apply_pending_locked (GstE2eeEnc * self, const StoreKeys * sk, KeySwitch * sw,
     gboolean streaming, GError ** error)
 {
-  GstE2eeCipherSuite old_suite = self->suite;
+  GstE2eePending *p = pending_locked (self);
+  GstE2eeCipherSuite old_suite = self->suite, suite;
   GstE2eeSFrameKey *fresh;
   const guint8 *data;
+  GBytes *key;
   guint64 kid;
   gsize size;
   gboolean ok;
 
-  if (self->pending_kid_set && (self->pending_key_set || self->pending_suite_set)) {
-    GBytes *key = self->pending_key_set ? g_steal_pointer (&self->pending_key) :
-        (self->base_key ? g_bytes_ref (self->base_key) : NULL);
-
-    kid = self->pending_kid;
-
-    if (self->pending_suite_set)
-      self->suite = self->pending_suite;
-    clear_pending_locked (self);
-    /* No `key` (NULL): the key store's key for the KID. */
-    ok = set_next_key_locked (self, kid, key, TRUE, sk, sw, error);
-    if (!ok)
-      self->suite = old_suite;
-    return ok;
-  }
-
-  if (self->pending_kid_set) {
-    /* Only from a frame: in a property write the `key` that completes the change
-     * may come next, and switching to the store's key first would leave it to pair
-     * with whatever KID is written after it. */
-    if (!streaming || self->base_key || self->store == NULL)
+  switch (gst_e2ee_pending_get_state (p)) {
+    case GST_E2EE_PENDING_NONE:
       return TRUE;
-    fresh = store_key_locked (self, sk, self->pending_kid);
-    if (fresh == NULL)
-      return TRUE;
-    gst_e2ee_sframe_key_unref (fresh);
-    kid = self->pending_kid;
-    clear_pending_locked (self);
-    return set_next_key_locked (self, kid, NULL, TRUE, sk, sw, error);
+    case GST_E2EE_PENDING_COMPLETE:
+      key = (p->fields & GST_E2EE_PENDING_FIELD_KEY) ? g_steal_pointer (&p->key) :
+          (self->base_key ? g_bytes_ref (self->base_key) : NULL);
+      kid = p->kid;
+      if (p->fields & GST_E2EE_PENDING_FIELD_SUITE)
+        self->suite = p->suite;
+      gst_e2ee_pending_clear (p);
+      /* No `key` (NULL): the key store's key for the KID. */
+      ok = set_next_key_locked (self, kid, key, TRUE, sk, sw, error);
+      if (!ok)
+        self->suite = old_suite;
+      return ok;
+    case GST_E2EE_PENDING_WANTS_KEY:
+      /* Only from a frame: in a property write the `key` that completes the change
+       * may come next, and switching to the store's key first would leave it to pair
+       * with whatever KID is written after it. */
+      if (!streaming || self->base_key || self->store == NULL)
+        return TRUE;
+      fresh = store_key_locked (self, sk, p->kid);
+      if (fresh == NULL)
+        return TRUE;
+      gst_e2ee_sframe_key_unref (fresh);
+      kid = p->kid;
+      gst_e2ee_pending_clear (p);
+      return set_next_key_locked (self, kid, NULL, TRUE, sk, sw, error);
+    case GST_E2EE_PENDING_WANTS_KID:
+      break;
   }
 
   /* Key or suite alone: the key in use given again changes nothing. Only for a key
    * kept for its KID (the application's, or the store's): the property key then
    * takes its place with its counter. */
-  if ((self->pending_key_set && self->pending_key == NULL) ||
-      (self->base_key == NULL && !self->pending_key_set) ||
-      g_hash_table_lookup (self->used_keys, &self->kid) != self->key)
+  if (((p->fields & GST_E2EE_PENDING_FIELD_KEY) && p->key == NULL) ||
+      (self->base_key == NULL && !(p->fields & GST_E2EE_PENDING_FIELD_KEY)) ||
+      gst_e2ee_key_binder_lookup (self->binder, self->kid) != self->key)
     return TRUE;
-  data = self->pending_key_set ? g_bytes_get_data (self->pending_key, &size) :
+  data = (p->fields & GST_E2EE_PENDING_FIELD_KEY) ? g_bytes_get_data (p->key, &size) :
       self->base_key ? g_bytes_get_data (self->base_key, &size) : NULL;
   if (data == NULL || size < GST_E2EE_MIN_BASE_KEY_SIZE)
     return TRUE;
-  fresh = gst_e2ee_sframe_key_new (self->pending_suite_set ? self->pending_suite :
-      self->suite, self->kid, data, size, NULL);
+  suite = (p->fields & GST_E2EE_PENDING_FIELD_SUITE) ? p->suite : self->suite;
+  fresh = gst_e2ee_sframe_key_new (suite, self->kid, data, size, NULL);
   if (fresh && gst_e2ee_sframe_key_same_secret (fresh, self->key)) {
-    if (self->pending_key_set) {
+    if (p->fields & GST_E2EE_PENDING_FIELD_KEY) {
       g_clear_pointer (&self->base_key, g_bytes_unref);
-      self->base_key = g_steal_pointer (&self->pending_key);
+      self->base_key = g_steal_pointer (&p->key);
       self->key_from_store = FALSE;
     }
-    if (self->pending_suite_set)
-      self->suite = self->pending_suite;
-    clear_pending_locked (self);
+    self->suite = suite;
+    gst_e2ee_pending_clear (p);
   }
   g_clear_pointer (&fresh, gst_e2ee_sframe_key_unref);
   return TRUE;
@@ -819,8 +743,7 @@ gst_e2ee_enc_ratchet (GstE2eeEnc * self)
      * key it holds for the next step, so the step is checked here first. */
     if (bits > 0)
       new_kid = gst_e2ee_ratchet_next_kid (old_kid, bits);
-    if (bits > 0 && (kid_is_spent (self, new_kid) ||
-            g_hash_table_contains (self->used_keys, &new_kid))) {
+    if (bits > 0 && gst_e2ee_key_binder_is_taken (self->binder, new_kid)) {
       g_set_error (&error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
           "key ID %" G_GUINT64_FORMAT " was already used with another key; a "
           "ratcheted key cannot take it", new_kid);
@@ -930,19 +853,11 @@ gst_e2ee_enc_stop (GstBaseTransform * trans)
   self->started = FALSE;
   /* A change still waiting for its other half becomes configuration, which the next
    * start() applies as it stands. */
-  if (self->pending_kid_set)
-    self->kid = self->pending_kid;
-  if (self->pending_suite_set)
-    self->suite = self->pending_suite;
-  if (self->pending_key_set) {
-    g_clear_pointer (&self->base_key, g_bytes_unref);
-    self->base_key = g_steal_pointer (&self->pending_key);
-  }
-  if (self->pending_kid_set || self->pending_key_set || self->pending_suite_set) {
+  if (gst_e2ee_pending_settle (pending_locked (self), &self->kid, &self->base_key,
+          &self->suite)) {
     self->key_dirty = TRUE;
     self->retain_key = TRUE;
   }
-  clear_pending_locked (self);
   GST_OBJECT_UNLOCK (self);
 
   if (self->pool) {
@@ -1226,7 +1141,7 @@ gst_e2ee_enc_begin_frame (GstE2eeEnc * self, GstBuffer * inbuf)
   }
   /* A key-id waiting for the key store's key: it may have come. Refused, it is
    * reported once the lock is released (posting a message takes it). */
-  if (G_UNLIKELY (self->pending_kid_set) && self->key)
+  if (G_UNLIKELY (pending_locked (self)->fields & GST_E2EE_PENDING_FIELD_KID) && self->key)
     apply_pending_locked (self, &sk, &sw, TRUE, &refused);
   ok = gst_e2ee_enc_update_key_locked (self, &sk, &sw, &error);
   if (ok) {
@@ -1620,7 +1535,8 @@ gst_e2ee_enc_get_stats (GstE2eeEnc * self)
   GST_OBJECT_LOCK (self);
   /* A key change is applied by the next frame; until then report the counter the new
    * key would start from (0, or where that KID's key stopped). */
-  next_key = self->key_dirty ? g_hash_table_lookup (self->used_keys, &self->kid) : self->key;
+  next_key = self->key_dirty ? gst_e2ee_key_binder_lookup (self->binder, self->kid) :
+      self->key;
   s = gst_structure_new ("e2eeenc-stats",
       "frames", G_TYPE_UINT64, self->frames,
       "bytes", G_TYPE_UINT64, self->bytes,
@@ -1657,8 +1573,7 @@ gst_e2ee_enc_set_property (GObject * object, guint prop_id, const GValue * value
   switch (prop_id) {
     case PROP_CIPHER_SUITE:
       if (pending) {
-        self->pending_suite = g_value_get_enum (value);
-        self->pending_suite_set = TRUE;
+        gst_e2ee_pending_set_suite (pending_locked (self), g_value_get_enum (value));
         ok = apply_pending_locked (self, &sk, &sw, FALSE, &error);
         break;
       }
@@ -1667,8 +1582,7 @@ gst_e2ee_enc_set_property (GObject * object, guint prop_id, const GValue * value
       break;
     case PROP_KEY_ID:
       if (pending) {
-        self->pending_kid = g_value_get_uint64 (value);
-        self->pending_kid_set = TRUE;
+        gst_e2ee_pending_set_kid (pending_locked (self), g_value_get_uint64 (value));
         ok = apply_pending_locked (self, &sk, &sw, FALSE, &error);
         break;
       }
@@ -1678,9 +1592,8 @@ gst_e2ee_enc_set_property (GObject * object, guint prop_id, const GValue * value
       break;
     case PROP_KEY:
       if (pending) {
-        g_clear_pointer (&self->pending_key, g_bytes_unref);
-        self->pending_key = gst_e2ee_secret_from_buffer (g_value_get_boxed (value));
-        self->pending_key_set = TRUE;
+        gst_e2ee_pending_set_key (pending_locked (self),
+            gst_e2ee_secret_from_buffer (g_value_get_boxed (value)));
         ok = apply_pending_locked (self, &sk, &sw, FALSE, &error);
         break;
       }
@@ -1759,14 +1672,17 @@ gst_e2ee_enc_get_property (GObject * object, guint prop_id, GValue * value,
   switch (prop_id) {
     case PROP_CIPHER_SUITE:
       GST_OBJECT_LOCK (self);
-      g_value_set_enum (value, self->pending_suite_set ? self->pending_suite :
-          self->suite);
+      g_value_set_enum (value,
+          (pending_locked (self)->fields & GST_E2EE_PENDING_FIELD_SUITE) ?
+          pending_locked (self)->suite : self->suite);
       GST_OBJECT_UNLOCK (self);
       break;
     case PROP_KEY_ID:
       /* What was written, even while it waits for the key to go with it. */
       GST_OBJECT_LOCK (self);
-      g_value_set_uint64 (value, self->pending_kid_set ? self->pending_kid : self->kid);
+      g_value_set_uint64 (value,
+          (pending_locked (self)->fields & GST_E2EE_PENDING_FIELD_KID) ?
+          pending_locked (self)->kid : self->kid);
       GST_OBJECT_UNLOCK (self);
       break;
     case PROP_ENABLED:
@@ -1834,11 +1750,9 @@ gst_e2ee_enc_finalize (GObject * object)
   GstE2eeEnc *self = GST_E2EE_ENC (object);
 
   g_clear_pointer (&self->base_key, g_bytes_unref);
-  g_clear_pointer (&self->pending_key, g_bytes_unref);
   g_clear_pointer (&self->key, gst_e2ee_sframe_key_unref);
   clear_frame (self);
-  g_hash_table_unref (self->used_keys);
-  g_array_unref (self->spent_kids);
+  gst_e2ee_key_binder_free (self->binder);
   g_queue_clear (&self->stats_order);
   gst_clear_object (&self->store);
   g_hash_table_unref (self->stats);
@@ -1918,9 +1832,7 @@ gst_e2ee_enc_init (GstE2eeEnc * self)
   self->suite = DEFAULT_CIPHER_SUITE;
   self->kid = DEFAULT_KEY_ID;
   self->enabled = DEFAULT_ENABLED;
-  self->used_keys = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
-      (GDestroyNotify) gst_e2ee_sframe_key_unref);
-  self->spent_kids = gst_e2ee_kid_set_new ();
+  self->binder = gst_e2ee_key_binder_new ();
   self->retain_key = TRUE;
   self->ratchet_bits = DEFAULT_RATCHET_BITS;
   self->rotation_interval = DEFAULT_ROTATION_INTERVAL;
