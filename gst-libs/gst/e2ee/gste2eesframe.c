@@ -46,69 +46,9 @@
 
 G_DEFINE_QUARK (gst-e2ee-sframe-error-quark, gst_e2ee_sframe_error);
 
-struct _GstE2eeSFrameKey
-{
-  gint refcount;
-  GstE2eeCipherSuite suite;
-  const GstE2eeSuiteInfo *info;
-  guint64 kid;
-
-  /* One lock per key: the per-frame path never takes a lock shared between keys. */
-  GMutex lock;
-  guint64 next_ctr;
-  gboolean exhausted;
-
-  guint8 key[MAX_KEY_SIZE];
-  guint8 salt[NONCE_SIZE];
-
-  GstE2eeAead *aead;            /* the provider's prepared contexts */
-};
 
 G_DEFINE_BOXED_TYPE (GstE2eeSFrameKey, gst_e2ee_sframe_key,
     gst_e2ee_sframe_key_ref, gst_e2ee_sframe_key_unref);
-
-/* ---- Cipher suites ------------------------------------------------------- */
-
-/* One row per RFC 9605 §8.1 suite; every suite-dependent value in the library comes
- * from here. A new suite is a new row (and its code point in GstE2eeCipherSuite). */
-static const GstE2eeSuiteInfo suites[] = {
-  /* id, nick, cipher, digest, Nk, Nn, Nh, Nt, AES key of Nk, kind */
-  {GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_80, "aes-128-ctr-hmac-sha256-80",
-      "AES-128-CTR", "SHA256", 48, 12, 32, 10, 16, GST_E2EE_SUITE_CTR_HMAC},
-  {GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_64, "aes-128-ctr-hmac-sha256-64",
-      "AES-128-CTR", "SHA256", 48, 12, 32, 8, 16, GST_E2EE_SUITE_CTR_HMAC},
-  {GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_32, "aes-128-ctr-hmac-sha256-32",
-      "AES-128-CTR", "SHA256", 48, 12, 32, 4, 16, GST_E2EE_SUITE_CTR_HMAC},
-  {GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128, "aes-128-gcm-sha256-128",
-      "AES-128-GCM", "SHA256", 16, 12, 32, 16, 0, GST_E2EE_SUITE_AEAD},
-  {GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128, "aes-256-gcm-sha512-128",
-      "AES-256-GCM", "SHA512", 32, 12, 64, 16, 0, GST_E2EE_SUITE_AEAD},
-};
-
-/* The bounds the key struct, the stack buffers and the public size macros rely on. */
-static gboolean
-suite_fits (const GstE2eeSuiteInfo * s)
-{
-  return s->nk <= MAX_KEY_SIZE && s->nn == NONCE_SIZE && s->nh <= MAX_HASH_SIZE &&
-      s->nt <= GST_E2EE_SFRAME_MAX_TAG_SIZE && s->nt <= s->nh &&
-      (s->kind == GST_E2EE_SUITE_AEAD) == (s->enc_key_size == 0) &&
-      s->enc_key_size < s->nk;
-}
-
-/* Returns: the suite's row, or %NULL for a value that is not in the table. */
-const GstE2eeSuiteInfo *
-gst_e2ee_suite_info_lookup (GstE2eeCipherSuite suite)
-{
-  guint i;
-
-  for (i = 0; i < G_N_ELEMENTS (suites); i++) {
-    if (suites[i].id == suite) {
-      g_assert (suite_fits (&suites[i]));
-      return &suites[i];
-    }
-  }
-  return NULL;
-}
 
 static gboolean
 set_unknown_suite_error (GError ** error, GstE2eeCipherSuite suite)
@@ -452,45 +392,13 @@ out:
 
 /* ---- Key contexts ------------------------------------------------------ */
 
-static void
-key_free (GstE2eeSFrameKey * k)
+void
+gst_e2ee_sframe_key_free (GstE2eeSFrameKey * k)
 {
   gst_e2ee_aead_free (k->aead);
   g_mutex_clear (&k->lock);
   OPENSSL_cleanse (k, sizeof (*k));
   g_free (k);
-}
-
-/* Builds a key context from an already derived key and salt. Used by
- * gst_e2ee_sframe_key_new() and, for the RFC's AEAD-only vectors, by tests. */
-GstE2eeSFrameKey *
-gst_e2ee_sframe_key_new_raw (GstE2eeCipherSuite suite, guint64 kid, const guint8 * key,
-    const guint8 * salt, GError ** error)
-{
-  const GstE2eeSuiteInfo *info = gst_e2ee_suite_info_lookup (suite);
-  GstE2eeSFrameKey *k;
-
-  if (info == NULL) {
-    set_unknown_suite_error (error, suite);
-    return NULL;
-  }
-
-  k = g_new0 (GstE2eeSFrameKey, 1);
-  k->refcount = 1;
-  k->suite = suite;
-  k->info = info;
-  k->kid = kid;
-  g_mutex_init (&k->lock);
-  memcpy (k->key, key, info->nk);
-  memcpy (k->salt, salt, info->nn);
-
-  k->aead = gst_e2ee_aead_new (info, k->key);
-  if (k->aead == NULL) {
-    key_free (k);
-    set_crypto_error (error, "preparing the cipher contexts");
-    return NULL;
-  }
-  return k;
 }
 
 /**
@@ -577,7 +485,7 @@ gst_e2ee_sframe_key_unref (GstE2eeSFrameKey * key)
 {
   g_return_if_fail (key != NULL);
   if (g_atomic_int_dec_and_test (&key->refcount))
-    key_free (key);
+    gst_e2ee_sframe_key_free (key);
 }
 
 /**
@@ -708,31 +616,6 @@ gst_e2ee_sframe_key_get_max_encrypted_size (const GstE2eeSFrameKey * key,
   g_return_val_if_fail (key != NULL, 0);
   return gst_e2ee_sframe_header_size (key->kid, G_MAXUINT64) + plaintext_size +
       key->info->nt;
-}
-
-/* AEAD with an explicit nonce and AAD, as the RFC's Appendix C.2 vectors use it.
- * Private: an explicit nonce is how nonces get reused. */
-gboolean
-gst_e2ee_sframe_key_seal_raw (GstE2eeSFrameKey * key, const guint8 * nonce,
-    const guint8 * aad, gsize aad_len, const guint8 * pt, gsize pt_len, guint8 * out)
-{
-  gboolean ok;
-  g_mutex_lock (&key->lock);
-  ok = gst_e2ee_aead_seal (key->aead, nonce, aad, aad_len, NULL, 0, pt, pt_len, out);
-  g_mutex_unlock (&key->lock);
-  return ok;
-}
-
-gboolean
-gst_e2ee_sframe_key_open_raw (GstE2eeSFrameKey * key, const guint8 * nonce,
-    const guint8 * aad, gsize aad_len, const guint8 * ct, gsize ct_len, guint8 * out)
-{
-  gboolean ok, auth_failed;
-  g_mutex_lock (&key->lock);
-  ok = gst_e2ee_aead_open (key->aead, nonce, aad, aad_len, NULL, 0, ct, ct_len, out,
-      &auth_failed);
-  g_mutex_unlock (&key->lock);
-  return ok;
 }
 
 typedef enum

@@ -62,4 +62,28 @@ gboolean      gst_e2ee_aead_open (GstE2eeAead *aead, const guint8 *nonce,
                                   const guint8 *ct, gsize ct_len, guint8 *out,
                                   gboolean *auth_failed);
 
+/* ---- The key ------------------------------------------------------------------ */
+
+struct _GstE2eeSFrameKey
+{
+  gint refcount;
+  GstE2eeCipherSuite suite;
+  const GstE2eeSuiteInfo *info;
+  guint64 kid;
+
+  /* One lock per key: the per-frame path never takes a lock shared between keys. */
+  GMutex lock;
+  guint64 next_ctr;
+  gboolean exhausted;
+
+  guint8 key[GST_E2EE_SUITE_MAX_KEY_SIZE];
+  guint8 salt[GST_E2EE_SUITE_NONCE_SIZE];
+
+  GstE2eeAead *aead;            /* the provider's prepared contexts */
+};
+
+/* Drops the last reference: wipes the key material. */
+G_GNUC_INTERNAL
+void          gst_e2ee_sframe_key_free (GstE2eeSFrameKey *key);
+
 G_END_DECLS
