@@ -145,6 +145,7 @@
 #endif
 
 #include "gste2eedec.h"
+#include "gste2ee-plugin-enumtypes.h"
 #include "gste2eebuffer.h"
 #include "gste2eeelement.h"
 #include "gste2eehold.h"
@@ -170,7 +171,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_e2ee_dec_debug);
 #define DEFAULT_UNKNOWN_KID_HOLD_FRAMES 256
 #define DEFAULT_UNKNOWN_KID_HOLD_BYTES (8 * 1024 * 1024)
 #define DEFAULT_REPLAY_WINDOW GST_E2EE_REPLAY_WINDOW_DEFAULT_SIZE
-#define DEFAULT_LAYOUT GST_E2EE_LAYOUT_AUTO
+#define DEFAULT_LAYOUT GST_E2EE_ELEMENT_LAYOUT_AUTO
 #define DEFAULT_RTP_METADATA GST_E2EE_RTP_FIELDS_ALL
 /* The most `e2ee-unknown-kid` messages of each action `held` and `timed-out` per
  * drop-message-interval: KIDs come from the network, unauthenticated, and frames
@@ -273,8 +274,8 @@ struct _GstE2eeDec
   guint hold_max_frames;
   guint64 hold_max_bytes;
   guint replay_window_size;
-  GstE2eeLayout layout;
-  GstE2eeRtpFields rtp_fields;
+  GstE2eeElementLayout layout;
+  GstE2eeElementRtpFields rtp_fields;
 
   /* Counters and replay windows have a lock of their own: the store's signal
    * handlers need them, and the store may signal while the object lock is held. */
@@ -306,7 +307,7 @@ struct _GstE2eeDec
   {
     gint cookie;
     GstE2eeKeyStore *store;
-    GstE2eeRtpFields rtp_fields;
+    GstE2eeElementRtpFields rtp_fields;
     guint ratchet_bits;
     guint ratchet_window;
     guint replay_window_size;
@@ -721,7 +722,7 @@ gst_e2ee_dec_transform_caps (GstBaseTransform * trans, GstPadDirection direction
 {
   GstE2eeDec *self = GST_E2EE_DEC (trans);
   GstCaps *res, *plain;
-  GstE2eeLayout layout;
+  GstE2eeElementLayout layout;
   guint i;
 
   GST_OBJECT_LOCK (self);
@@ -729,14 +730,14 @@ gst_e2ee_dec_transform_caps (GstBaseTransform * trans, GstPadDirection direction
   GST_OBJECT_UNLOCK (self);
 
   if (direction == GST_PAD_SINK) {
-    res = gst_e2ee_caps_from_sframe (caps);
+    res = gst_e2ee_element_caps_from_sframe (caps);
     plain = gst_caps_copy (caps);
     for (i = gst_caps_get_size (plain); i > 0; i--)
       if (gst_structure_has_name (gst_caps_get_structure (plain, i - 1),
               GST_E2EE_SFRAME_MEDIA_TYPE))
         gst_caps_remove_structure (plain, i - 1);
-    if (layout != GST_E2EE_LAYOUT_FRAME) {
-      GstCaps *tmp = gst_e2ee_caps_strip_layout (plain);
+    if (layout != GST_E2EE_ELEMENT_LAYOUT_FRAME) {
+      GstCaps *tmp = gst_e2ee_element_caps_strip_layout (plain);
       gst_caps_unref (plain);
       plain = tmp;
     }
@@ -746,9 +747,9 @@ gst_e2ee_dec_transform_caps (GstBaseTransform * trans, GstPadDirection direction
      * downstream offers, and its plaintext packets would then claim to be
      * encrypted. e2eeenc asks with its own caps as the filter, which keep the
      * field. */
-    res = gst_e2ee_caps_to_sframe (caps);
-    if (layout != GST_E2EE_LAYOUT_FRAME)
-      res = gst_caps_merge (res, gst_e2ee_caps_add_layout (caps));
+    res = gst_e2ee_element_caps_to_sframe (caps);
+    if (layout != GST_E2EE_ELEMENT_LAYOUT_FRAME)
+      res = gst_caps_merge (res, gst_e2ee_element_caps_add_layout (caps));
     res = gst_caps_merge (res, gst_caps_ref (caps));
   }
   if (filter) {
@@ -766,19 +767,19 @@ gst_e2ee_dec_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCaps * out
 {
   GstE2eeDec *self = GST_E2EE_DEC (trans);
   gboolean allow_plaintext, sframe;
-  GstE2eeLayout layout;
+  GstE2eeElementLayout layout;
 
   GST_OBJECT_LOCK (self);
   allow_plaintext = self->allow_plaintext;
   layout = self->layout;
   GST_OBJECT_UNLOCK (self);
 
-  sframe = gst_e2ee_caps_is_sframe (incaps);
+  sframe = gst_e2ee_element_caps_is_sframe (incaps);
   self->codec = GST_E2EE_LAYOUT_CODEC_NONE;
   self->rtp = FALSE;
-  if (layout == GST_E2EE_LAYOUT_RTP || (layout == GST_E2EE_LAYOUT_AUTO &&
-          gst_e2ee_caps_has_rtp_layout (incaps))) {
-    if (!gst_e2ee_caps_is_rtp (incaps)) {
+  if (layout == GST_E2EE_ELEMENT_LAYOUT_RTP || (layout == GST_E2EE_ELEMENT_LAYOUT_AUTO &&
+          gst_e2ee_element_caps_has_rtp_layout (incaps))) {
+    if (!gst_e2ee_element_caps_is_rtp (incaps)) {
       GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("layout=rtp needs RTP packets"),
           ("caps %" GST_PTR_FORMAT " are not application/x-rtp", incaps));
       return FALSE;
@@ -789,14 +790,14 @@ gst_e2ee_dec_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCaps * out
     gst_base_transform_set_passthrough (trans, FALSE);
     return TRUE;
   }
-  if (sframe && layout == GST_E2EE_LAYOUT_CODEC) {
+  if (sframe && layout == GST_E2EE_ELEMENT_LAYOUT_CODEC) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("layout=codec cannot decrypt whole-frame "
             "SFrame"), ("caps %" GST_PTR_FORMAT " are whole-frame SFrame; use "
             "layout=auto or layout=frame", incaps));
     return FALSE;
   }
-  if (!sframe && (layout == GST_E2EE_LAYOUT_CODEC ||
-          (layout == GST_E2EE_LAYOUT_AUTO && gst_e2ee_caps_has_layout (incaps)))) {
+  if (!sframe && (layout == GST_E2EE_ELEMENT_LAYOUT_CODEC ||
+          (layout == GST_E2EE_ELEMENT_LAYOUT_AUTO && gst_e2ee_element_caps_has_layout (incaps)))) {
     self->codec = gst_e2ee_layout_codec_from_caps (incaps);
     if (self->codec == GST_E2EE_LAYOUT_CODEC_NONE) {
       GstCaps *capable = gst_e2ee_layout_get_caps ();
@@ -818,7 +819,7 @@ gst_e2ee_dec_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCaps * out
     GST_ELEMENT_ERROR (self, STREAM, DECRYPT, ("Refusing unencrypted input"),
         ("caps %" GST_PTR_FORMAT " are not SFrame; set allow-plaintext=true to pass "
             "them (they will carry no E2EE metadata)%s", incaps,
-            gst_e2ee_caps_is_rtp (incaps) ? ", or layout=rtp for RTP packets e2eeenc "
+            gst_e2ee_element_caps_is_rtp (incaps) ? ", or layout=rtp for RTP packets e2eeenc "
             "encrypted per packet" : ""));
     return FALSE;
   }
@@ -1018,7 +1019,7 @@ map_frame (GstE2eeDec * self, GstBuffer * buf, GstE2eeBufferMap * map, guint64 *
  * *@out_size bytes, with *@pt_len bytes of payload. Nothing moves unless it
  * authenticated. */
 static gboolean
-decrypt_packet (GstE2eeSFrameKey * key, GstE2eeRtpFields fields, guint8 * data,
+decrypt_packet (GstE2eeSFrameKey * key, GstE2eeElementRtpFields fields, guint8 * data,
     gsize size, gsize * offset, gsize * pt_len, gsize * out_size, GError ** error)
 {
   guint8 md[GST_E2EE_RTP_FIXED_HEADER_SIZE];
@@ -2360,7 +2361,7 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
           "Layout of the incoming frames: auto (from the caps), frame (whole-frame "
           "SFrame), codec (codec layout; set it after an RTP depayloader) or rtp "
           "(each RTP packet's payload; set it for RTP caps without e2ee-layout=rtp)",
-          GST_TYPE_E2EE_LAYOUT, DEFAULT_LAYOUT,
+          GST_TYPE_E2EE_ELEMENT_LAYOUT, DEFAULT_LAYOUT,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
 
   /**
@@ -2376,7 +2377,7 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
   g_object_class_install_property (gobject_class, PROP_RTP_METADATA,
       g_param_spec_flags ("rtp-metadata", "RTP metadata",
           "Per-packet mode: RTP fixed header fields authenticated with each payload "
-          "(as the sender's e2eeenc)", GST_TYPE_E2EE_RTP_FIELDS, DEFAULT_RTP_METADATA,
+          "(as the sender's e2eeenc)", GST_TYPE_E2EE_ELEMENT_RTP_FIELDS, DEFAULT_RTP_METADATA,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
 
   /**
@@ -2415,6 +2416,6 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
   trans_class->transform_ip_on_passthrough = FALSE;
 
   gst_type_mark_as_plugin_api (GST_TYPE_E2EE_CIPHER_SUITE, 0);
-  gst_type_mark_as_plugin_api (GST_TYPE_E2EE_RTP_FIELDS, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_E2EE_ELEMENT_RTP_FIELDS, 0);
   GST_DEBUG_CATEGORY_INIT (gst_e2ee_dec_debug, "e2eedec", 0, "SFrame decrypter");
 }

@@ -115,6 +115,7 @@
 #endif
 
 #include "gste2eeenc.h"
+#include "gste2ee-plugin-enumtypes.h"
 #include "gste2eebuffer.h"
 #include "gste2eeelement.h"
 #include "gste2eertp.h"
@@ -139,34 +140,12 @@ GST_DEBUG_CATEGORY_STATIC (gst_e2ee_enc_debug);
 #define DEFAULT_MAX_FRAMES_PER_KEY 0
 #define DEFAULT_SOFT_FRAMES_PER_KEY 0
 #define DEFAULT_KEYFRAME_ON_ROTATE TRUE
-#define DEFAULT_LAYOUT GST_E2EE_LAYOUT_AUTO
+#define DEFAULT_LAYOUT GST_E2EE_ELEMENT_LAYOUT_AUTO
 #define DEFAULT_RTP_METADATA GST_E2EE_RTP_FIELDS_ALL
 /* At most one warning message per this many µs about frames the layout cannot read. */
 #define MALFORMED_WARNING_INTERVAL G_USEC_PER_SEC
 /* Size of generated base keys: what AES-256 needs, and no less than any suite's Nk. */
 #define GENERATED_KEY_SIZE 32
-
-/**
- * GstE2eeRotationMode:
- * @GST_E2EE_ROTATION_MODE_RATCHET: advance the sender-key ratchet; receivers follow.
- * @GST_E2EE_ROTATION_MODE_GENERATE: generate a fresh random key, handed to the
- *   application through #GstE2eeEnc::key-generated.
- *
- * What #GstE2eeEnc:rotation-interval does.
- *
- * Since: 0.1
- */
-typedef enum
-{
-  GST_E2EE_ROTATION_MODE_RATCHET,
-  GST_E2EE_ROTATION_MODE_GENERATE,
-} GstE2eeRotationMode;
-
-#define GST_TYPE_E2EE_ROTATION_MODE (gst_e2ee_rotation_mode_get_type ())
-static GType gst_e2ee_rotation_mode_get_type (void);
-G_DEFINE_ENUM_TYPE (GstE2eeRotationMode, gst_e2ee_rotation_mode,
-    G_DEFINE_ENUM_VALUE (GST_E2EE_ROTATION_MODE_RATCHET, "ratchet"),
-    G_DEFINE_ENUM_VALUE (GST_E2EE_ROTATION_MODE_GENERATE, "generate"));
 
 enum
 {
@@ -231,8 +210,8 @@ struct _GstE2eeEnc
   gboolean announced;           /* e2ee-key-activated posted for self->key */
   gboolean soft_signalled;
   gboolean hard_reported;
-  GstE2eeLayout layout;
-  GstE2eeRtpFields rtp_fields;
+  GstE2eeElementLayout layout;
+  GstE2eeElementRtpFields rtp_fields;
   GHashTable *stats;
   /* The current KID's entry; reset when get_kid_stats_locked() evicts it. */
   GstE2eeKidStats *last_stats;
@@ -263,7 +242,7 @@ struct _GstE2eeEnc
     gboolean hard_report;
     guint64 max_frames;
     guint64 soft_frames;
-    GstE2eeRtpFields rtp_fields;
+    GstE2eeElementRtpFields rtp_fields;
   } frame;
 };
 
@@ -875,7 +854,7 @@ gst_e2ee_enc_transform_caps (GstBaseTransform * trans, GstPadDirection direction
 {
   GstE2eeEnc *self = GST_E2EE_ENC (trans);
   GstCaps *res;
-  GstE2eeLayout layout;
+  GstE2eeElementLayout layout;
   gboolean enabled;
   guint i, n;
 
@@ -886,10 +865,10 @@ gst_e2ee_enc_transform_caps (GstBaseTransform * trans, GstPadDirection direction
 
   if (!enabled) {
     /* Plaintext never claims a layout, whatever the neighbours offer. */
-    res = gst_e2ee_caps_strip_layout (caps);
-  } else if (layout == GST_E2EE_LAYOUT_FRAME) {
-    res = direction == GST_PAD_SINK ? gst_e2ee_caps_to_sframe (caps) :
-        gst_e2ee_caps_from_sframe (caps);
+    res = gst_e2ee_element_caps_strip_layout (caps);
+  } else if (layout == GST_E2EE_ELEMENT_LAYOUT_FRAME) {
+    res = direction == GST_PAD_SINK ? gst_e2ee_element_caps_to_sframe (caps) :
+        gst_e2ee_element_caps_from_sframe (caps);
   } else if (gst_caps_is_any (caps)) {
     res = gst_caps_new_any ();
   } else {
@@ -905,52 +884,52 @@ gst_e2ee_enc_transform_caps (GstBaseTransform * trans, GstPadDirection direction
 
       if (direction == GST_PAD_SINK) {
         if (sframe) {
-          res = gst_caps_merge (res, gst_e2ee_caps_to_sframe (one));
-        } else if (layout == GST_E2EE_LAYOUT_CODEC) {
-          res = gst_caps_merge (res, gst_e2ee_caps_add_layout (one));
-        } else if (layout == GST_E2EE_LAYOUT_RTP) {
+          res = gst_caps_merge (res, gst_e2ee_element_caps_to_sframe (one));
+        } else if (layout == GST_E2EE_ELEMENT_LAYOUT_CODEC) {
+          res = gst_caps_merge (res, gst_e2ee_element_caps_add_layout (one));
+        } else if (layout == GST_E2EE_ELEMENT_LAYOUT_RTP) {
           /* Other media too, so that set_caps() refuses them with a clear error. */
-          res = gst_caps_merge (res, gst_e2ee_caps_set_layout (one,
+          res = gst_caps_merge (res, gst_e2ee_element_caps_set_layout (one,
                   GST_E2EE_LAYOUT_FIELD_RTP));
         } else if (rtp) {
           /* auto: packets encrypted per packet, preferred, or whole packets as
            * SFrame frames, as before there was a per-packet mode. */
-          res = gst_caps_merge (res, gst_e2ee_caps_add_rtp_layout (one));
-          res = gst_caps_merge (res, gst_e2ee_caps_to_sframe (one));
+          res = gst_caps_merge (res, gst_e2ee_element_caps_add_rtp_layout (one));
+          res = gst_caps_merge (res, gst_e2ee_element_caps_to_sframe (one));
         } else {
           /* auto: the codec layout where the stream has one, preferred, and whole
            * frames, so that downstream that takes only those (rtpsframepay) still
            * links; set_caps() learns the choice from the output caps. Unfixed caps
            * may still become a stream with a codec layout. */
           if (!gst_caps_is_fixed (one))
-            capable = gst_e2ee_caps_layout_capable (one);
+            capable = gst_e2ee_element_caps_layout_capable (one);
           else if (gst_e2ee_layout_codec_from_caps (one) != GST_E2EE_LAYOUT_CODEC_NONE)
             capable = gst_caps_ref (one);
           else
             capable = gst_caps_new_empty ();
           if (!gst_caps_is_empty (capable))
-            res = gst_caps_merge (res, gst_e2ee_caps_add_layout (capable));
+            res = gst_caps_merge (res, gst_e2ee_element_caps_add_layout (capable));
           gst_caps_unref (capable);
-          res = gst_caps_merge (res, gst_e2ee_caps_to_sframe (one));
+          res = gst_caps_merge (res, gst_e2ee_element_caps_to_sframe (one));
         }
       } else {
         if (sframe) {
-          res = gst_caps_merge (res, gst_e2ee_caps_from_sframe (one));
+          res = gst_caps_merge (res, gst_e2ee_element_caps_from_sframe (one));
         } else if (gst_structure_has_field (s, GST_E2EE_LAYOUT_FIELD)) {
           const gchar *field = gst_structure_get_string (s, GST_E2EE_LAYOUT_FIELD);
 
-          if (g_strcmp0 (field, layout == GST_E2EE_LAYOUT_RTP ?
+          if (g_strcmp0 (field, layout == GST_E2EE_ELEMENT_LAYOUT_RTP ?
                   GST_E2EE_LAYOUT_FIELD_RTP : GST_E2EE_LAYOUT_FIELD_CODEC) == 0 ||
-              (layout == GST_E2EE_LAYOUT_AUTO && rtp &&
+              (layout == GST_E2EE_ELEMENT_LAYOUT_AUTO && rtp &&
                   g_strcmp0 (field, GST_E2EE_LAYOUT_FIELD_RTP) == 0))
-            res = gst_caps_merge (res, gst_e2ee_caps_strip_layout (one));
-        } else if (layout == GST_E2EE_LAYOUT_CODEC || layout == GST_E2EE_LAYOUT_RTP ||
+            res = gst_caps_merge (res, gst_e2ee_element_caps_strip_layout (one));
+        } else if (layout == GST_E2EE_ELEMENT_LAYOUT_CODEC || layout == GST_E2EE_ELEMENT_LAYOUT_RTP ||
             rtp) {
           /* Downstream (a payloader, a parser, rtpbin, udpsink) names the media
            * without the field. */
           res = gst_caps_merge (res, gst_caps_ref (one));
         } else {
-          capable = gst_e2ee_caps_layout_capable (one);
+          capable = gst_e2ee_element_caps_layout_capable (one);
           res = gst_caps_merge (res, capable);
         }
       }
@@ -972,7 +951,7 @@ static gboolean
 gst_e2ee_enc_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCaps * outcaps)
 {
   GstE2eeEnc *self = GST_E2EE_ENC (trans);
-  GstE2eeLayout layout;
+  GstE2eeElementLayout layout;
   GstE2eeLayoutCodec codec = GST_E2EE_LAYOUT_CODEC_NONE;
   gboolean enabled;
 
@@ -984,9 +963,9 @@ gst_e2ee_enc_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCaps * out
   self->rtp = FALSE;
   /* Per packet: what layout=rtp asks for, and what layout=auto settles on for RTP
    * unless downstream takes only application/x-sframe. */
-  if (enabled && layout != GST_E2EE_LAYOUT_FRAME && layout != GST_E2EE_LAYOUT_CODEC &&
-      gst_e2ee_caps_has_rtp_layout (outcaps)) {
-    if (!gst_e2ee_caps_is_rtp (incaps)) {
+  if (enabled && layout != GST_E2EE_ELEMENT_LAYOUT_FRAME && layout != GST_E2EE_ELEMENT_LAYOUT_CODEC &&
+      gst_e2ee_element_caps_has_rtp_layout (outcaps)) {
+    if (!gst_e2ee_element_caps_is_rtp (incaps)) {
       GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("layout=rtp needs RTP packets"),
           ("caps %" GST_PTR_FORMAT " are not application/x-rtp; put the element after "
               "an RTP payloader, or use layout=auto", incaps));
@@ -997,7 +976,7 @@ gst_e2ee_enc_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCaps * out
     GST_INFO_OBJECT (self, "per-packet mode for %" GST_PTR_FORMAT, incaps);
     return TRUE;
   }
-  if (enabled && layout == GST_E2EE_LAYOUT_RTP) {
+  if (enabled && layout == GST_E2EE_ELEMENT_LAYOUT_RTP) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("layout=rtp needs RTP packets"),
         ("input %" GST_PTR_FORMAT ", output %" GST_PTR_FORMAT, incaps, outcaps));
     return FALSE;
@@ -1006,9 +985,9 @@ gst_e2ee_enc_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCaps * out
   /* The output caps say which layout negotiation settled on (with layout=auto, the
    * codec layout unless downstream takes whole frames only). Frames already in
    * SFrame are encrypted again as they are. */
-  if (enabled && gst_e2ee_caps_has_layout (outcaps) && !gst_e2ee_caps_is_sframe (incaps))
+  if (enabled && gst_e2ee_element_caps_has_layout (outcaps) && !gst_e2ee_element_caps_is_sframe (incaps))
     codec = gst_e2ee_layout_codec_from_caps (incaps);
-  if (enabled && (layout == GST_E2EE_LAYOUT_CODEC || gst_e2ee_caps_has_layout (outcaps))
+  if (enabled && (layout == GST_E2EE_ELEMENT_LAYOUT_CODEC || gst_e2ee_element_caps_has_layout (outcaps))
       && codec == GST_E2EE_LAYOUT_CODEC_NONE) {
     GstCaps *capable = gst_e2ee_layout_get_caps ();
 
@@ -1319,7 +1298,7 @@ copy_in (GstBuffer * inbuf, const guint8 * in, gsize offset, guint8 * dest, gsiz
  * Writes into @out, the mapped output. Sets *@plain_size to the payload size. */
 static gboolean
 gst_e2ee_enc_encrypt_packet (GstE2eeEnc * self, GstE2eeSFrameKey * key,
-    GstE2eeRtpFields fields, GstBuffer * inbuf, const guint8 * in, gsize in_size,
+    GstE2eeElementRtpFields fields, GstBuffer * inbuf, const guint8 * in, gsize in_size,
     guint8 * out, gsize out_size, gsize * out_len, guint64 * ctr, gsize * plain_size,
     GError ** error)
 {
@@ -2085,7 +2064,7 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
           "Encrypt whole frames (frame), leave the codec's headers in the clear "
           "(codec), or encrypt each RTP packet's payload (rtp); auto picks rtp for "
           "application/x-rtp, codec for VP8, VP9, Opus and H.264/H.265 byte-stream",
-          GST_TYPE_E2EE_LAYOUT, DEFAULT_LAYOUT,
+          GST_TYPE_E2EE_ELEMENT_LAYOUT, DEFAULT_LAYOUT,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
 
   /**
@@ -2108,7 +2087,7 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
   g_object_class_install_property (gobject_class, PROP_RTP_METADATA,
       g_param_spec_flags ("rtp-metadata", "RTP metadata",
           "Per-packet mode: RTP fixed header fields authenticated with each payload "
-          "(receivers must use the same)", GST_TYPE_E2EE_RTP_FIELDS,
+          "(receivers must use the same)", GST_TYPE_E2EE_ELEMENT_RTP_FIELDS,
           DEFAULT_RTP_METADATA,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
 
@@ -2218,7 +2197,7 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
 
   gst_type_mark_as_plugin_api (GST_TYPE_E2EE_CIPHER_SUITE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_E2EE_ROTATION_MODE, 0);
-  gst_type_mark_as_plugin_api (GST_TYPE_E2EE_LAYOUT, 0);
-  gst_type_mark_as_plugin_api (GST_TYPE_E2EE_RTP_FIELDS, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_E2EE_ELEMENT_LAYOUT, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_E2EE_ELEMENT_RTP_FIELDS, 0);
   GST_DEBUG_CATEGORY_INIT (gst_e2ee_enc_debug, "e2eeenc", 0, "SFrame encrypter");
 }
