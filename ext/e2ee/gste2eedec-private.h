@@ -1,7 +1,8 @@
 /* gst-e2ee: e2eedec, what its source files share
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * gste2eedec.c: the element (caps, the per-frame path, holding frames, states);
+ * gste2eedec.c: the element (the per-frame path, holding frames, events, states);
+ * gste2eedeccaps.c: caps, and caps changes that wait for their frame;
  * gste2eedeckeys.c: its keys (the `key` property, `add-key`, the key store's signals);
  * gste2eedecprops.c: properties, stats and the messages about dropped frames.
  */
@@ -173,6 +174,11 @@ struct _GstE2eeDec
   GQueue ready;                 /* decrypted held frames waiting to go out */
   GstE2eeJoin join;             /* an H.26x frame that may continue in the next buffer */
   guint pieces;                 /* pieces in the frame being decrypted; 0: not joinable */
+  /* Codec layout: a caps change waits for the frame it came with (see
+   * gst_e2ee_dec_defer_caps()); applied_caps is what went downstream last. */
+  GstEvent *pending_caps;
+  GstCaps *applied_caps;
+  GstE2eeCopyPool copies;       /* for frames whose memory is shared */
   gboolean gap;                 /* frames were lost since the last good one */
   guint held_messages;          /* `held` messages posted since held_messages_since */
   gint64 held_messages_since;   /* monotonic µs, 0 = never */
@@ -183,8 +189,6 @@ struct _GstE2eeDec
   gint64 last_timeout_message;  /* monotonic µs */
 };
 
-/* application/x-sframe, or codec caps in the codec layout; ANY also so that
- * allow-plaintext can accept other caps, which set_caps() refuses otherwise. */
 G_GNUC_INTERNAL
 void gst_e2ee_dec_install_properties (GObjectClass * gobject_class);
 G_GNUC_INTERNAL
@@ -213,5 +217,14 @@ G_GNUC_INTERNAL
 void gst_e2ee_dec_set_property (GObject * object, guint prop_id, const GValue * value, GParamSpec * pspec);
 G_GNUC_INTERNAL
 void gst_e2ee_dec_get_property (GObject * object, guint prop_id, GValue * value, GParamSpec * pspec);
+
+G_GNUC_INTERNAL
+GstCaps * gst_e2ee_dec_transform_caps (GstBaseTransform * trans, GstPadDirection direction, GstCaps * caps, GstCaps * filter);
+G_GNUC_INTERNAL
+void gst_e2ee_dec_discard_pending_caps (GstE2eeDec * self, const gchar * why);
+G_GNUC_INTERNAL
+gboolean gst_e2ee_dec_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCaps * outcaps);
+G_GNUC_INTERNAL
+gboolean gst_e2ee_dec_defer_caps (GstE2eeDec * self, GstEvent * event);
 
 G_END_DECLS

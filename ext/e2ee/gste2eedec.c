@@ -61,6 +61,14 @@
  *     e2eedec layout=codec key-id=1 key=... ! avdec_h264 ! ...
  * ]|
  *
+ * A depayloader derives caps from the part of a frame the codec layout leaves in the
+ * clear (VP8's key frame size, for example) before e2eedec has authenticated the
+ * frame. So in the codec layout a caps change of the same codec waits for the frame
+ * that follows it: it goes downstream just before that frame if the frame decrypts,
+ * and is discarded if the frame is dropped or held, so that a forged or corrupted
+ * header cannot make the decoder reset. (A downstream reconfiguration while a change
+ * waits applies it early: the base class renegotiates with the input's current caps.)
+ *
  * ## Per packet
  *
  * RTP packets e2eeenc encrypted one by one (docs/per-packet.md) arrive as
@@ -162,6 +170,8 @@ enum
 
 static guint signals[LAST_SIGNAL];
 
+/* application/x-sframe, or codec caps in the codec layout; ANY also so that
+ * allow-plaintext can accept other caps, which set_caps() refuses otherwise. */
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
 
@@ -172,122 +182,25 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
 G_DEFINE_TYPE (GstE2eeDec, gst_e2ee_dec, GST_TYPE_BASE_TRANSFORM);
 GST_ELEMENT_REGISTER_DEFINE (e2eedec, "e2eedec", GST_RANK_NONE, GST_TYPE_E2EE_DEC);
 
-/* ---- Caps ----------------------------------------------------------------- */
-
-/* Plaintext caps map to themselves here even when allow-plaintext is off, so that
- * negotiation reaches set_caps(), which refuses them with an error that says why
- * instead of a bare not-negotiated. */
-static GstCaps *
-gst_e2ee_dec_transform_caps (GstBaseTransform * trans, GstPadDirection direction,
-    GstCaps * caps, GstCaps * filter)
+/* The frame after a waiting caps change decided its fate: sent on, the change goes
+ * downstream first; dropped or held, the change goes with it. H.26x pieces kept for
+ * the rest of their frame decide nothing yet. */
+static GstFlowReturn
+settle_pending_caps (GstE2eeDec * self, GstFlowReturn ret)
 {
-  GstE2eeDec *self = GST_E2EE_DEC (trans);
-  GstCaps *res, *plain;
-  GstE2eeElementLayout layout;
-  guint i;
+  GstEvent *event;
 
-  GST_OBJECT_LOCK (self);
-  layout = self->layout;
-  GST_OBJECT_UNLOCK (self);
-
-  if (direction == GST_PAD_SINK) {
-    res = gst_e2ee_element_caps_from_sframe (caps);
-    plain = gst_caps_copy (caps);
-    for (i = gst_caps_get_size (plain); i > 0; i--)
-      if (gst_structure_has_name (gst_caps_get_structure (plain, i - 1),
-              GST_E2EE_SFRAME_MEDIA_TYPE))
-        gst_caps_remove_structure (plain, i - 1);
-    if (layout != GST_E2EE_ELEMENT_LAYOUT_FRAME) {
-      GstCaps *tmp = gst_e2ee_element_caps_strip_layout (plain);
-      gst_caps_unref (plain);
-      plain = tmp;
-    }
-    res = gst_caps_merge (res, plain);
-  } else {
-    /* No `e2ee-layout=rtp` here: an RTP payloader upstream takes fields from what
-     * downstream offers, and its plaintext packets would then claim to be
-     * encrypted. e2eeenc asks with its own caps as the filter, which keep the
-     * field. */
-    res = gst_e2ee_element_caps_to_sframe (caps);
-    if (layout != GST_E2EE_ELEMENT_LAYOUT_FRAME)
-      res = gst_caps_merge (res, gst_e2ee_element_caps_add_layout (caps));
-    res = gst_caps_merge (res, gst_caps_ref (caps));
+  if (ret == GST_BASE_TRANSFORM_FLOW_DROPPED && self->join.pieces == NULL) {
+    gst_e2ee_dec_discard_pending_caps (self, "the frame that came with it was not passed on");
+    return ret;
   }
-  if (filter) {
-    GstCaps *tmp = gst_caps_intersect_full (filter, res, GST_CAPS_INTERSECT_FIRST);
-    gst_caps_unref (res);
-    res = tmp;
-  }
-  GST_LOG_OBJECT (self, "%s caps %" GST_PTR_FORMAT " -> %" GST_PTR_FORMAT,
-      direction == GST_PAD_SINK ? "sink" : "src", caps, res);
-  return res;
-}
-
-static gboolean
-gst_e2ee_dec_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCaps * outcaps)
-{
-  GstE2eeDec *self = GST_E2EE_DEC (trans);
-  gboolean allow_plaintext, sframe;
-  GstE2eeElementLayout layout;
-
-  GST_OBJECT_LOCK (self);
-  allow_plaintext = self->allow_plaintext;
-  layout = self->layout;
-  GST_OBJECT_UNLOCK (self);
-
-  sframe = gst_e2ee_element_caps_is_sframe (incaps);
-  self->codec = GST_E2EE_LAYOUT_CODEC_NONE;
-  self->rtp = FALSE;
-  if (layout == GST_E2EE_ELEMENT_LAYOUT_RTP || (layout == GST_E2EE_ELEMENT_LAYOUT_AUTO &&
-          gst_e2ee_element_caps_has_rtp_layout (incaps))) {
-    if (!gst_e2ee_element_caps_is_rtp (incaps)) {
-      GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("layout=rtp needs RTP packets"),
-          ("caps %" GST_PTR_FORMAT " are not application/x-rtp", incaps));
-      return FALSE;
-    }
-    GST_INFO_OBJECT (self, "per-packet mode for %" GST_PTR_FORMAT, incaps);
-    self->rtp = TRUE;
-    self->plaintext = FALSE;
-    gst_base_transform_set_passthrough (trans, FALSE);
-    return TRUE;
-  }
-  if (sframe && layout == GST_E2EE_ELEMENT_LAYOUT_CODEC) {
-    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("layout=codec cannot decrypt whole-frame "
-            "SFrame"), ("caps %" GST_PTR_FORMAT " are whole-frame SFrame; use "
-            "layout=auto or layout=frame", incaps));
-    return FALSE;
-  }
-  if (!sframe && (layout == GST_E2EE_ELEMENT_LAYOUT_CODEC ||
-          (layout == GST_E2EE_ELEMENT_LAYOUT_AUTO && gst_e2ee_element_caps_has_layout (incaps)))) {
-    self->codec = gst_e2ee_layout_codec_from_caps (incaps);
-    if (self->codec == GST_E2EE_LAYOUT_CODEC_NONE) {
-      GstCaps *capable = gst_e2ee_layout_get_caps ();
-
-      GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("The codec layout does not support "
-              "this stream"), ("caps %" GST_PTR_FORMAT " have no codec layout: it "
-              "supports %" GST_PTR_FORMAT, incaps, capable));
-      gst_caps_unref (capable);
-      return FALSE;
-    }
-    GST_INFO_OBJECT (self, "codec layout for %" GST_PTR_FORMAT, incaps);
-    self->plaintext = FALSE;
-    gst_base_transform_set_passthrough (trans, FALSE);
-    return TRUE;
-  }
-
-  self->plaintext = !sframe;
-  if (self->plaintext && !allow_plaintext) {
-    GST_ELEMENT_ERROR (self, STREAM, DECRYPT, ("Refusing unencrypted input"),
-        ("caps %" GST_PTR_FORMAT " are not SFrame; set allow-plaintext=true to pass "
-            "them (they will carry no E2EE metadata)%s", incaps,
-            gst_e2ee_element_caps_is_rtp (incaps) ? ", or layout=rtp for RTP packets e2eeenc "
-            "encrypted per packet" : ""));
-    return FALSE;
-  }
-  if (self->plaintext)
-    GST_WARNING_OBJECT (self, "input is not end-to-end encrypted: passing it through");
-  gst_base_transform_set_passthrough (trans, self->plaintext);
-  return TRUE;
+  if (ret != GST_FLOW_OK)
+    return ret;
+  event = g_steal_pointer (&self->pending_caps);
+  if (!GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (GST_BASE_TRANSFORM
+          (self), event))
+    return GST_FLOW_NOT_NEGOTIATED;
+  return GST_FLOW_OK;
 }
 
 /* ---- Decryption ----------------------------------------------------------- */
@@ -817,10 +730,8 @@ drop_pieces (GstE2eeDec * self)
 }
 
 static GstFlowReturn
-gst_e2ee_dec_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+decrypt_incoming (GstE2eeDec * self, GstBuffer * buf)
 {
-  /* Per frame: no type check (G_DECLARE_FINAL_TYPE casts check each time). */
-  GstE2eeDec *self = (GstE2eeDec *) trans;
   GstE2eeBufferMap map;
   GstFlowReturn ret;
   guint64 kid, ctr;
@@ -865,6 +776,18 @@ gst_e2ee_dec_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   return GST_BASE_TRANSFORM_FLOW_DROPPED;
 }
 
+static GstFlowReturn
+gst_e2ee_dec_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+{
+  /* Per frame: no type check (G_DECLARE_FINAL_TYPE casts check each time). */
+  GstE2eeDec *self = (GstE2eeDec *) trans;
+  GstFlowReturn ret = decrypt_incoming (self, buf);
+
+  if (G_UNLIKELY (self->pending_caps != NULL))
+    ret = settle_pending_caps (self, ret);
+  return ret;
+}
+
 /* The base class asks for output until there is none: frames recovered from the hold
  * go out first, in order, then the frame that just came in. */
 static GstFlowReturn
@@ -877,6 +800,18 @@ gst_e2ee_dec_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
   *outbuf = g_queue_pop_head (&self->ready);
   if (*outbuf)
     return GST_FLOW_OK;
+
+  /* Decrypted in place: a frame in a memory it shares (a depayloader's sub-buffer)
+   * goes into a recycled buffer first, not a new block per frame. */
+  if (G_UNLIKELY (trans->queued_buf && !self->plaintext &&
+          !gst_e2ee_buffer_is_owned (trans->queued_buf))) {
+    GstBuffer *copy = gst_e2ee_copy_pool_copy (&self->copies, trans->queued_buf);
+
+    if (copy) {
+      gst_buffer_unref (trans->queued_buf);
+      trans->queued_buf = copy;
+    }
+  }
 
   if (trans->queued_buf && !self->plaintext &&
       (gst_e2ee_hold_length (&self->hold) > 0 ||
@@ -926,8 +861,16 @@ gst_e2ee_dec_sink_event (GstBaseTransform * trans, GstEvent * event)
   GstE2eeDec *self = GST_E2EE_DEC (trans);
 
   switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_CAPS:
+      if (gst_e2ee_dec_defer_caps (self, event))
+        return TRUE;
+      break;
+    case GST_EVENT_STREAM_START:
+      gst_e2ee_dec_discard_pending_caps (self, "a new stream started");
+      break;
     case GST_EVENT_EOS:
       flush_hold (self, TRUE);
+      gst_e2ee_dec_discard_pending_caps (self, "no frame came with it before the end");
       break;
     case GST_EVENT_FLUSH_STOP:
       flush_hold (self, FALSE);
@@ -981,6 +924,9 @@ gst_e2ee_dec_stop (GstBaseTransform * trans)
   flush_hold (self, FALSE);
   g_clear_pointer (&self->scratch, g_free);
   self->scratch_size = 0;
+  gst_clear_event (&self->pending_caps);
+  gst_clear_caps (&self->applied_caps);
+  gst_e2ee_copy_pool_clear (&self->copies);
   clear_settings (self);
   return TRUE;
 }
@@ -1087,6 +1033,9 @@ gst_e2ee_dec_finalize (GObject * object)
 
   flush_hold (self, FALSE);
   g_free (self->scratch);
+  gst_clear_event (&self->pending_caps);
+  gst_clear_caps (&self->applied_caps);
+  gst_e2ee_copy_pool_clear (&self->copies);
   g_hash_table_unref (self->timeouts);
   g_clear_pointer (&self->prop_key, g_bytes_unref);
   g_hash_table_unref (self->windows);
