@@ -94,7 +94,7 @@ G_GNUC_INTERNAL gboolean gst_e2ee_layout_prefix_parse_header (const GstE2eeLayou
                                                               GError ** error);
 
 /* The largest clear prefix of the prefix codecs: a VP9 profile 2/3 key frame header
- * through the render size is 121 bits. */
+ * through the render size is 106 bits. */
 #define GST_E2EE_LAYOUT_PREFIX_MAX 16
 
 /* The H.264 and H.265 byte-stream engine: gste2eelayout-h26x.c */
