@@ -42,7 +42,8 @@ if [ ! -f "$build/meson-private/coredata.dat" ]; then
 else
   meson configure "$build" -Dfuzzing=enabled -Dexamples=enabled >/dev/null
 fi
-ninja -C "$build" gst-libs/gst/e2ee/e2ee-enumtypes.h >/dev/null
+ninja -C "$build" gst-libs/gst/e2ee/e2ee-enumtypes.h \
+  ext/e2ee/gste2ee-plugin-enumtypes.h >/dev/null
 
 passed=0
 failed=0
