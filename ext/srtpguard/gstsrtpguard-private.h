@@ -76,6 +76,8 @@ GstSrtpGuardParams * gst_srtp_guard_emit_key_signal (GstSrtpGuard * self,
 /* Removes one SSRC (@all FALSE) or all of them, keeping the status counts right */
 void gst_srtp_guard_forget_streams_locked (GstSrtpGuard * self, gboolean all,
     guint32 ssrc);
+/* Posts the drop counts and the status change held back (EOS, stopping) */
+void gst_srtp_guard_flush_messages (GstSrtpGuard * self);
 
 /* gstsrtpguardpads.c: pads, caps and sticky events */
 void gst_srtp_guard_init_pads (GstSrtpGuard * self);
@@ -94,6 +96,5 @@ gboolean gst_srtp_guard_ensure_src_events (GstSrtpGuard * self, GstPad * src,
 
 /* gstsrtpguardprocess.c: the packet path */
 GstFlowReturn gst_srtp_guard_chain (GstPad * pad, GstObject * parent, GstBuffer * buf);
-void gst_srtp_guard_flush_messages (GstSrtpGuard * self);
 
 G_END_DECLS

@@ -241,6 +241,29 @@ gst_srtp_guard_forget_streams_locked (GstSrtpGuard * self, gboolean all, guint32
   }
 }
 
+void
+gst_srtp_guard_flush_messages (GstSrtpGuard * self)
+{
+  GQueue msgs = G_QUEUE_INIT;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_mutex_lock (&self->lock);
+  g_hash_table_iter_init (&iter, self->session.streams);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    GstSrtpGuardStream *stream = value;
+
+    gst_srtp_guard_policy_flush_drops (GST_OBJECT (self), &stream->drop_log, TRUE,
+        stream->ssrc, &msgs);
+  }
+  gst_srtp_guard_policy_flush_drops (GST_OBJECT (self), &self->session.untracked_log, FALSE,
+      0, &msgs);
+  gst_srtp_guard_status_tracker_flush (&self->status, GST_OBJECT (self),
+      self->session.streams, &msgs);
+  g_mutex_unlock (&self->lock);
+  gst_srtp_guard_post_messages (self, &msgs);
+}
+
 static void
 mark_src_caps_dirty_locked (GstSrtpGuard * self)
 {
@@ -249,6 +272,8 @@ mark_src_caps_dirty_locked (GstSrtpGuard * self)
   for (i = 0; i < self->pairs->len; i++)
     ((GstSrtpGuardPadPair *) g_ptr_array_index (self->pairs, i))->src_caps_dirty = TRUE;
 }
+
+static GParamSpec *mki_pspec;
 
 static void gst_srtp_guard_clear_keys (GstSrtpGuard * self);
 static void gst_srtp_guard_remove_key (GstSrtpGuard * self, guint ssrc);
@@ -312,6 +337,7 @@ gst_srtp_guard_set_property (GObject * object, guint prop_id, const GValue * val
 {
   GstSrtpGuard *self = GST_SRTP_GUARD (object);
   GstBuffer *buf;
+  gboolean notify_mki = FALSE;
 
   g_mutex_lock (&self->lock);
   switch (prop_id) {
@@ -335,6 +361,7 @@ gst_srtp_guard_set_property (GObject * object, guint prop_id, const GValue * val
         }
       }
       self->props_dirty = TRUE;
+      notify_mki = TRUE;
       break;
     case PROP_MKI:
       gst_clear_buffer (&self->prop_mki);
@@ -389,7 +416,7 @@ gst_srtp_guard_set_property (GObject * object, guint prop_id, const GValue * val
       self->policy.post_drop_messages = g_value_get_boolean (value);
       break;
     case PROP_DROP_MESSAGE_INTERVAL:
-      self->policy.drop_message_interval = g_value_get_uint (value);
+      self->policy.drop_message_interval = g_value_get_uint64 (value);
       break;
     case PROP_KEY_IN_CAPS:
       self->key_in_caps = g_value_get_boolean (value);
@@ -400,6 +427,11 @@ gst_srtp_guard_set_property (GObject * object, guint prop_id, const GValue * val
       break;
   }
   g_mutex_unlock (&self->lock);
+  /* GObject dispatches the notifications of readable properties only, and the key
+   * property commits in gst_srtp_guard_dispatch_properties_changed(): its change
+   * goes out as one of the MKI, which commits with it. */
+  if (notify_mki)
+    g_object_notify_by_pspec (object, mki_pspec);
 }
 
 static void
@@ -412,9 +444,6 @@ gst_srtp_guard_get_property (GObject * object, guint prop_id, GValue * value,
   switch (prop_id) {
     case PROP_MODE:
       g_value_set_enum (value, self->mode);
-      break;
-    case PROP_KEY:
-      g_value_set_boxed (value, NULL);
       break;
     case PROP_MKI:
       g_value_set_boxed (value, self->prop_mki);
@@ -467,7 +496,7 @@ gst_srtp_guard_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_boolean (value, self->policy.post_drop_messages);
       break;
     case PROP_DROP_MESSAGE_INTERVAL:
-      g_value_set_uint (value, self->policy.drop_message_interval);
+      g_value_set_uint64 (value, self->policy.drop_message_interval);
       break;
     case PROP_KEY_IN_CAPS:
       g_value_set_boolean (value, self->key_in_caps);
@@ -501,8 +530,8 @@ install_properties (GObjectClass * gobject_class)
    *
    * The master key and salt for SSRCs that get no key from caps: 30 bytes for
    * aes-128-icm, 46 for aes-256-icm, 28 for aes-128-gcm, 44 for aes-256-gcm (the
-   * longer of the RTP and RTCP suites'). On a launch line, as hex. Reads back as
-   * %NULL: keys are never readable. A change applies to running streams at once, keeping
+   * longer of the RTP and RTCP suites'). On a launch line, as hex. Write-only, as
+   * every key property of gst-e2ee: keys are never readable. A change applies to running streams at once, keeping
    * their rollover counters; set #GstSrtpGuard:mki in the same g_object_set() call
    * to change both together. In protect mode a key that already protected an
    * SSRC's packets is not used for that SSRC again after its SRTP state is gone
@@ -513,8 +542,8 @@ install_properties (GObjectClass * gobject_class)
    */
   g_object_class_install_property (gobject_class, PROP_KEY,
       g_param_spec_boxed ("key", "Key", "Master key and salt (30, 46, 28 or 44 bytes "
-          "depending on the cipher); reads back as NULL", GST_TYPE_BUFFER,
-          PARAM_FLAGS_PLAYING));
+          "depending on the cipher); write-only", GST_TYPE_BUFFER,
+          G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
   /**
    * GstSrtpGuard:mki:
    *
@@ -524,8 +553,8 @@ install_properties (GObjectClass * gobject_class)
    * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_MKI,
-      g_param_spec_boxed ("mki", "MKI", "Master Key Identifier of the key property "
-          "(NULL: no MKI)", GST_TYPE_BUFFER, PARAM_FLAGS_PLAYING));
+      mki_pspec = g_param_spec_boxed ("mki", "MKI", "Master Key Identifier of the key "
+          "property (NULL: no MKI)", GST_TYPE_BUFFER, PARAM_FLAGS_PLAYING));
   /**
    * GstSrtpGuard:rtp-cipher:
    *
@@ -726,15 +755,18 @@ install_properties (GObjectClass * gobject_class)
    * GstSrtpGuard:drop-message-interval:
    *
    * Minimum time between two `srtpguard-drop` messages for one SSRC and reason, in
-   * milliseconds; 0 posts one message per dropped packet.
+   * nanoseconds, like every time property of gst-e2ee (e2eedec's of the same name
+   * included); 0 posts one message per dropped packet. It was a guint in
+   * milliseconds before 0.1.0 was released; there is no alias.
    *
    * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_DROP_MESSAGE_INTERVAL,
-      g_param_spec_uint ("drop-message-interval", "Drop message interval",
-          "Minimum ms between srtpguard-drop messages per SSRC and reason "
+      g_param_spec_uint64 ("drop-message-interval", "Drop message interval",
+          "Minimum time in ns between srtpguard-drop messages per SSRC and reason "
           "(0: every drop)",
-          0, G_MAXUINT, GST_SRTP_GUARD_DEFAULT_DROP_MESSAGE_INTERVAL, PARAM_FLAGS_PLAYING));
+          0, G_MAXUINT64, GST_SRTP_GUARD_DEFAULT_DROP_MESSAGE_INTERVAL,
+          PARAM_FLAGS_PLAYING));
   /**
    * GstSrtpGuard:key-in-caps:
    *

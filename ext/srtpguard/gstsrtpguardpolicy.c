@@ -200,7 +200,7 @@ gst_srtp_guard_policy_record_drop (GstSrtpGuardPolicy * policy, GstObject * guar
    * the flush at EOS or stop posts it */
   if ((log->last_posted[reason] == 0 || policy->drop_message_interval == 0 ||
           now - log->last_posted[reason] >=
-          (gint64) policy->drop_message_interval * 1000) &&
+          (gint64) (policy->drop_message_interval / GST_USECOND)) &&
       gst_srtp_guard_rate_limit_take (&policy->drop_limit, now)) {
     g_queue_push_tail (msgs, drop_message (guard, has_ssrc, ssrc, reason,
             log->unposted[reason]));

@@ -54,7 +54,7 @@ typedef struct {
 #define GST_SRTP_GUARD_DEFAULT_MIN_AUTH_TAG_BITS 80
 #define GST_SRTP_GUARD_DEFAULT_ON_VIOLATION GST_SRTP_GUARD_VIOLATION_DROP
 #define GST_SRTP_GUARD_DEFAULT_POST_DROP_MESSAGES TRUE
-#define GST_SRTP_GUARD_DEFAULT_DROP_MESSAGE_INTERVAL 1000
+#define GST_SRTP_GUARD_DEFAULT_DROP_MESSAGE_INTERVAL GST_SECOND
 
 /* The element's policy settings and what input may make it post. Callers hold the
  * element's lock; messages go into a queue posted once it is released. */
@@ -63,7 +63,7 @@ typedef struct {
   guint min_auth_tag_bits;
   GstSrtpGuardViolationAction on_violation;
   gboolean post_drop_messages;
-  guint drop_message_interval;  /* ms */
+  GstClockTime drop_message_interval;
 
   /* What input can make the packet path post, limited overall per kind, however
    * many SSRCs it comes with: violation and other warnings, srtpguard-drop messages. */

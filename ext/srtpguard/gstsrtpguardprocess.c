@@ -29,29 +29,6 @@ record_drop_locked (GstSrtpGuard * self, GstSrtpGuardStream * stream, gboolean h
       reason, &ctx->msgs);
 }
 
-void
-gst_srtp_guard_flush_messages (GstSrtpGuard * self)
-{
-  GQueue msgs = G_QUEUE_INIT;
-  GHashTableIter iter;
-  gpointer value;
-
-  g_mutex_lock (&self->lock);
-  g_hash_table_iter_init (&iter, self->session.streams);
-  while (g_hash_table_iter_next (&iter, NULL, &value)) {
-    GstSrtpGuardStream *stream = value;
-
-    gst_srtp_guard_policy_flush_drops (GUARD (self), &stream->drop_log, TRUE,
-        stream->ssrc, &msgs);
-  }
-  gst_srtp_guard_policy_flush_drops (GUARD (self), &self->session.untracked_log, FALSE,
-      0, &msgs);
-  gst_srtp_guard_status_tracker_flush (&self->status, GUARD (self),
-      self->session.streams, &msgs);
-  g_mutex_unlock (&self->lock);
-  gst_srtp_guard_post_messages (self, &msgs);
-}
-
 static void
 saw_media_locked (GstSrtpGuard * self, GstSrtpGuardStream * stream, gboolean encrypted,
     gboolean authenticated, guint bits, gboolean refused, Ctx * ctx)

@@ -126,7 +126,7 @@ new_guard (const gchar * mode, GstBus * bus)
 
   fail_unless (guard != NULL);
   gst_util_set_object_arg (G_OBJECT (guard), "mode", mode);
-  g_object_set (guard, "drop-message-interval", 0, NULL);
+  g_object_set (guard, "drop-message-interval", (guint64) 0, NULL);
   if (bus)
     gst_element_set_bus (guard, bus);
   return guard;
@@ -928,6 +928,88 @@ GST_START_TEST (test_plain_rtp_refused)
   gst_element_set_bus (guard, NULL);
   gst_object_unref (guard);
   gst_object_unref (bus);
+  gst_buffer_unref (key);
+}
+
+GST_END_TEST;
+
+/* drop-message-interval is a GstClockTime in ns, as e2eedec's: an hour holds back
+ * every drop message after the first of an SSRC and reason (the held-back count
+ * comes at EOS), 0 posts one per drop. */
+GST_START_TEST (test_drop_message_interval_ns)
+{
+  GstBus *bus = gst_bus_new ();
+  GstElement *guard = new_guard ("unprotect", bus);
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (guard),
+      "drop-message-interval");
+  GstHarness *h;
+  GList *msgs;
+  guint64 interval = 0, count = 0;
+  guint i;
+
+  fail_unless_equals_int (pspec->value_type, G_TYPE_UINT64);
+  fail_unless_equals_uint64 (G_PARAM_SPEC_UINT64 (pspec)->default_value, GST_SECOND);
+  g_object_set (guard, "drop-message-interval", (guint64) 3600 * GST_SECOND, NULL);
+  g_object_get (guard, "drop-message-interval", &interval, NULL);
+  fail_unless_equals_uint64 (interval, (guint64) 3600 * GST_SECOND);
+
+  h = harness_for (guard, FALSE, FALSE);
+  gst_harness_set_src_caps_str (h, plain_caps_str (FALSE));
+  for (i = 0; i < 5; i++)
+    fail_unless_equals_int (gst_harness_push (h, make_rtp (i, SSRC, 20)), GST_FLOW_OK);
+  msgs = take_messages (bus, GST_MESSAGE_ELEMENT, "srtpguard-drop");
+  fail_unless_equals_int (g_list_length (msgs), 1);
+  g_list_free_full (msgs, (GDestroyNotify) gst_message_unref);
+
+  /* EOS posts the 4 held back in one message */
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  msgs = take_messages (bus, GST_MESSAGE_ELEMENT, "srtpguard-drop");
+  fail_unless_equals_int (g_list_length (msgs), 1);
+  fail_unless (gst_structure_get_uint64 (gst_message_get_structure (msgs->data),
+          "count", &count));
+  fail_unless_equals_uint64 (count, 4);
+  g_list_free_full (msgs, (GDestroyNotify) gst_message_unref);
+  gst_harness_teardown (h);
+  release_guard (guard, bus);
+
+  /* 0: every drop */
+  bus = gst_bus_new ();
+  guard = new_guard ("unprotect", bus);
+  h = harness_for (guard, FALSE, FALSE);
+  gst_harness_set_src_caps_str (h, plain_caps_str (FALSE));
+  for (i = 0; i < 5; i++)
+    fail_unless_equals_int (gst_harness_push (h, make_rtp (i, SSRC, 20)), GST_FLOW_OK);
+  msgs = take_messages (bus, GST_MESSAGE_ELEMENT, "srtpguard-drop");
+  fail_unless_equals_int (g_list_length (msgs), 5);
+  g_list_free_full (msgs, (GDestroyNotify) gst_message_unref);
+  gst_harness_teardown (h);
+  release_guard (guard, bus);
+}
+
+GST_END_TEST;
+
+/* The key is write-only, as in every gst-e2ee element; setting it alone still
+ * takes effect (it commits with the MKI, whose notification it sends). */
+GST_START_TEST (test_key_write_only)
+{
+  GstElement *guard = new_guard ("protect", NULL);
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (guard), "key");
+  GstBuffer *key = make_key (30, 3);
+  GstHarness *h;
+  GstBuffer *out;
+
+  fail_unless (pspec->flags & G_PARAM_WRITABLE);
+  fail_if (pspec->flags & G_PARAM_READABLE);
+  h = harness_for (guard, FALSE, FALSE);
+  gst_harness_set_src_caps_str (h, plain_caps_str (FALSE));
+  g_object_set (guard, "key", key, NULL);
+  out = gst_harness_push_and_pull (h, make_rtp (1, SSRC, 20));
+  fail_unless (out != NULL);
+  /* protected: the HMAC-SHA1-80 tag was added */
+  fail_unless_equals_int (gst_buffer_get_size (out), 12 + 20 + 10);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  gst_object_unref (guard);
   gst_buffer_unref (key);
 }
 
@@ -2144,6 +2226,8 @@ srtpguard_suite (void)
   tcase_add_test (tc, test_protect_same_key_changes);
   tcase_add_test (tc, test_protect_untracked_ssrcs);
   tcase_add_test (tc, test_plain_rtp_refused);
+  tcase_add_test (tc, test_drop_message_interval_ns);
+  tcase_add_test (tc, test_key_write_only);
   tcase_add_test (tc, test_weak_srtp_refused);
   tcase_add_test (tc, test_weak_rtcp_refused);
   tcase_add_test (tc, test_many_ssrcs_bounded);
