@@ -42,7 +42,8 @@ if [ ! -f "$build/meson-private/coredata.dat" ]; then
 else
   meson configure "$build" -Dfuzzing=enabled -Dexamples=enabled -Dbenchmarks=enabled >/dev/null
 fi
-ninja -C "$build" gst-libs/gst/e2ee/e2ee-enumtypes.h >/dev/null
+ninja -C "$build" gst-libs/gst/e2ee/e2ee-enumtypes.h \
+  ext/srtpguard/gstsrtpguard-enumtypes.h >/dev/null
 
 passed=0
 failed=0
