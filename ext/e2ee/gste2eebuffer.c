@@ -247,3 +247,89 @@ gst_e2ee_pool_new (void)
 {
   return gst_object_ref_sink (g_object_new (GST_E2EE_TYPE_POOL, NULL));
 }
+
+/* ---- GstE2eeCopyPool -------------------------------------------------------
+ *
+ * e2eedec decrypts in place, but a depayloader's frame is often a sub-buffer of the
+ * RTP packet: its memory is shared and read-only, and a write map would copy it into
+ * a fresh malloc() block, one per frame, freed by the decoder in another thread. The
+ * copy goes into a buffer of a pool instead, which comes back when downstream is done
+ * with it. The pool's buffers are the largest frame seen so far, rounded up to a
+ * power of two: a larger frame replaces the pool (its buffers still out are freed
+ * when they come back). */
+
+/* The buffer's only memory is its own to write. */
+gboolean
+gst_e2ee_buffer_is_owned (GstBuffer * buffer)
+{
+  GstMemory *mem;
+
+  if (gst_buffer_n_memory (buffer) != 1)
+    return FALSE;
+  mem = gst_buffer_peek_memory (buffer, 0);
+  return !GST_MEMORY_IS_READONLY (mem) && !GST_MEMORY_IS_NOT_MAPPABLE (mem) &&
+      gst_memory_is_writable (mem);
+}
+
+static gboolean
+copy_pool_resize (GstE2eeCopyPool * cp, gsize size)
+{
+  GstStructure *config;
+  gsize want = 256;
+
+  while (want < size && want < G_MAXSIZE / 2)
+    want <<= 1;
+  if (want > G_MAXUINT)
+    return FALSE;
+  gst_e2ee_copy_pool_clear (cp);
+  cp->pool = gst_e2ee_pool_new ();
+  config = gst_buffer_pool_get_config (cp->pool);
+  gst_buffer_pool_config_set_params (config, NULL, (guint) want, 0, 0);
+  if (!gst_buffer_pool_set_config (cp->pool, config) ||
+      !gst_buffer_pool_set_active (cp->pool, TRUE)) {
+    gst_clear_object (&cp->pool);
+    return FALSE;
+  }
+  cp->size = want;
+  return TRUE;
+}
+
+/* A writable copy of @buffer (bytes, flags, timestamps, metas) in a pool buffer, or
+ * NULL (then the caller's write map copies as before). */
+GstBuffer *
+gst_e2ee_copy_pool_copy (GstE2eeCopyPool * cp, GstBuffer * buffer)
+{
+  gsize size = gst_buffer_get_size (buffer);
+  GstBuffer *out = NULL;
+  GstMemory *mem;
+  GstMapInfo info;
+
+  if ((cp->pool == NULL || size > cp->size) && !copy_pool_resize (cp, size))
+    return NULL;
+  if (gst_buffer_pool_acquire_buffer (cp->pool, &out, NULL) != GST_FLOW_OK)
+    return NULL;
+  mem = gst_buffer_peek_memory (out, 0);
+  if (!gst_memory_map (mem, &info, GST_MAP_WRITE)) {
+    gst_buffer_unref (out);
+    return NULL;
+  }
+  gst_buffer_extract (buffer, 0, info.data, size);
+  gst_memory_unmap (mem, &info);
+  memory_resize_owned (mem, -(gssize) mem->offset, size);
+  if (!gst_buffer_copy_into (out, buffer, GST_BUFFER_COPY_FLAGS |
+          GST_BUFFER_COPY_TIMESTAMPS | GST_BUFFER_COPY_META, 0, -1)) {
+    gst_buffer_unref (out);
+    return NULL;
+  }
+  return out;
+}
+
+void
+gst_e2ee_copy_pool_clear (GstE2eeCopyPool * cp)
+{
+  if (cp->pool) {
+    gst_buffer_pool_set_active (cp->pool, FALSE);
+    gst_clear_object (&cp->pool);
+  }
+  cp->size = 0;
+}

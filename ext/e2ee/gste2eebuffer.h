@@ -28,4 +28,14 @@ G_DECLARE_FINAL_TYPE (GstE2eePool, gst_e2ee_pool, GST, E2EE_POOL, GstBufferPool)
 
 GstBufferPool * gst_e2ee_pool_new (void);
 
+/* e2eedec: a frame whose memory another buffer shares, copied into a pool's buffer. */
+typedef struct {
+  GstBufferPool *pool;
+  gsize size;                   /* of the pool's buffers */
+} GstE2eeCopyPool;
+
+gboolean    gst_e2ee_buffer_is_owned (GstBuffer *buffer);
+GstBuffer * gst_e2ee_copy_pool_copy (GstE2eeCopyPool *cp, GstBuffer *buffer);
+void        gst_e2ee_copy_pool_clear (GstE2eeCopyPool *cp);
+
 G_END_DECLS

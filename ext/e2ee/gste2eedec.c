@@ -61,6 +61,14 @@
  *     e2eedec layout=codec key-id=1 key=... ! avdec_h264 ! ...
  * ]|
  *
+ * A depayloader derives caps from the part of a frame the codec layout leaves in the
+ * clear (VP8's key frame size, for example) before e2eedec has authenticated the
+ * frame. So in the codec layout a caps change of the same codec waits for the frame
+ * that follows it: it goes downstream just before that frame if the frame decrypts,
+ * and is discarded if the frame is dropped or held, so that a forged or corrupted
+ * header cannot make the decoder reset. (A downstream reconfiguration while a change
+ * waits applies it early: the base class renegotiates with the input's current caps.)
+ *
  * ## Per packet
  *
  * RTP packets e2eeenc encrypted one by one (docs/per-packet.md) arrive as
@@ -324,6 +332,11 @@ struct _GstE2eeDec
   GQueue ready;                 /* decrypted held frames waiting to go out */
   GstE2eeJoin join;             /* an H.26x frame that may continue in the next buffer */
   guint pieces;                 /* pieces in the frame being decrypted; 0: not joinable */
+  /* Codec layout: a caps change waits for the frame it came with (see
+   * defer_caps()); applied_caps is what went downstream last. */
+  GstEvent *pending_caps;
+  GstCaps *applied_caps;
+  GstE2eeCopyPool copies;       /* for frames whose memory is shared */
   gboolean gap;                 /* frames were lost since the last good one */
   guint held_messages;          /* `held` messages posted since held_messages_since */
   gint64 held_messages_since;   /* monotonic µs, 0 = never */
@@ -762,7 +775,7 @@ gst_e2ee_dec_transform_caps (GstBaseTransform * trans, GstPadDirection direction
 }
 
 static gboolean
-gst_e2ee_dec_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCaps * outcaps)
+configure_caps (GstBaseTransform * trans, GstCaps * incaps)
 {
   GstE2eeDec *self = GST_E2EE_DEC (trans);
   gboolean allow_plaintext, sframe;
@@ -824,6 +837,78 @@ gst_e2ee_dec_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCaps * out
     GST_WARNING_OBJECT (self, "input is not end-to-end encrypted: passing it through");
   gst_base_transform_set_passthrough (trans, self->plaintext);
   return TRUE;
+}
+
+static void
+discard_pending_caps (GstE2eeDec * self, const gchar * why)
+{
+  if (self->pending_caps == NULL)
+    return;
+  GST_INFO_OBJECT (self, "caps change %" GST_PTR_FORMAT " discarded: %s",
+      self->pending_caps, why);
+  gst_clear_event (&self->pending_caps);
+}
+
+static gboolean
+gst_e2ee_dec_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCaps * outcaps)
+{
+  GstE2eeDec *self = GST_E2EE_DEC (trans);
+
+  if (!configure_caps (trans, incaps))
+    return FALSE;
+  gst_caps_replace (&self->applied_caps, incaps);
+  /* Applied now, waiting or not (a reconfiguration renegotiates with them). */
+  gst_clear_event (&self->pending_caps);
+  return TRUE;
+}
+
+/* In the codec layout the input caps come partly from bytes of the frame that are
+ * not authenticated yet (a depayloader reads VP8's key frame size from the clear
+ * part): a change of them waits for the frame it came with, see
+ * settle_pending_caps(). A change of codec or layout cannot wait, since it changes
+ * how that frame is decrypted. Takes the event when it returns TRUE. */
+static gboolean
+defer_caps (GstE2eeDec * self, GstEvent * event)
+{
+  GstCaps *caps;
+
+  if (self->applied_caps == NULL || self->plaintext || self->rtp ||
+      self->codec == GST_E2EE_LAYOUT_CODEC_NONE)
+    return FALSE;
+  gst_event_parse_caps (event, &caps);
+  if (gst_caps_is_equal (caps, self->applied_caps)) {
+    discard_pending_caps (self, "the caps came back to what downstream has");
+    gst_event_unref (event);
+    return TRUE;
+  }
+  if (gst_e2ee_layout_codec_from_caps (caps) != self->codec ||
+      gst_e2ee_caps_has_layout (caps) != gst_e2ee_caps_has_layout (self->applied_caps))
+    return FALSE;
+  GST_DEBUG_OBJECT (self, "caps change %" GST_PTR_FORMAT " waits for its frame", caps);
+  gst_clear_event (&self->pending_caps);
+  self->pending_caps = event;
+  return TRUE;
+}
+
+/* The frame after a waiting caps change decided its fate: sent on, the change goes
+ * downstream first; dropped or held, the change goes with it. H.26x pieces kept for
+ * the rest of their frame decide nothing yet. */
+static GstFlowReturn
+settle_pending_caps (GstE2eeDec * self, GstFlowReturn ret)
+{
+  GstEvent *event;
+
+  if (ret == GST_BASE_TRANSFORM_FLOW_DROPPED && self->join.pieces == NULL) {
+    discard_pending_caps (self, "the frame that came with it was not passed on");
+    return ret;
+  }
+  if (ret != GST_FLOW_OK)
+    return ret;
+  event = g_steal_pointer (&self->pending_caps);
+  if (!GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (GST_BASE_TRANSFORM
+          (self), event))
+    return GST_FLOW_NOT_NEGOTIATED;
+  return GST_FLOW_OK;
 }
 
 /* ---- Drops and messages -------------------------------------------------- */
@@ -1438,10 +1523,8 @@ drop_pieces (GstE2eeDec * self)
 }
 
 static GstFlowReturn
-gst_e2ee_dec_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+decrypt_incoming (GstE2eeDec * self, GstBuffer * buf)
 {
-  /* Per frame: no type check (G_DECLARE_FINAL_TYPE casts check each time). */
-  GstE2eeDec *self = (GstE2eeDec *) trans;
   GstE2eeBufferMap map;
   GstFlowReturn ret;
   guint64 kid, ctr;
@@ -1486,6 +1569,18 @@ gst_e2ee_dec_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   return GST_BASE_TRANSFORM_FLOW_DROPPED;
 }
 
+static GstFlowReturn
+gst_e2ee_dec_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+{
+  /* Per frame: no type check (G_DECLARE_FINAL_TYPE casts check each time). */
+  GstE2eeDec *self = (GstE2eeDec *) trans;
+  GstFlowReturn ret = decrypt_incoming (self, buf);
+
+  if (G_UNLIKELY (self->pending_caps != NULL))
+    ret = settle_pending_caps (self, ret);
+  return ret;
+}
+
 /* The base class asks for output until there is none: frames recovered from the hold
  * go out first, in order, then the frame that just came in. */
 static GstFlowReturn
@@ -1498,6 +1593,18 @@ gst_e2ee_dec_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
   *outbuf = g_queue_pop_head (&self->ready);
   if (*outbuf)
     return GST_FLOW_OK;
+
+  /* Decrypted in place: a frame in a memory it shares (a depayloader's sub-buffer)
+   * goes into a recycled buffer first, not a new block per frame. */
+  if (G_UNLIKELY (trans->queued_buf && !self->plaintext &&
+          !gst_e2ee_buffer_is_owned (trans->queued_buf))) {
+    GstBuffer *copy = gst_e2ee_copy_pool_copy (&self->copies, trans->queued_buf);
+
+    if (copy) {
+      gst_buffer_unref (trans->queued_buf);
+      trans->queued_buf = copy;
+    }
+  }
 
   if (trans->queued_buf && !self->plaintext &&
       (gst_e2ee_hold_length (&self->hold) > 0 ||
@@ -1547,8 +1654,16 @@ gst_e2ee_dec_sink_event (GstBaseTransform * trans, GstEvent * event)
   GstE2eeDec *self = GST_E2EE_DEC (trans);
 
   switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_CAPS:
+      if (defer_caps (self, event))
+        return TRUE;
+      break;
+    case GST_EVENT_STREAM_START:
+      discard_pending_caps (self, "a new stream started");
+      break;
     case GST_EVENT_EOS:
       flush_hold (self, TRUE);
+      discard_pending_caps (self, "no frame came with it before the end");
       break;
     case GST_EVENT_FLUSH_STOP:
       flush_hold (self, FALSE);
@@ -1602,6 +1717,9 @@ gst_e2ee_dec_stop (GstBaseTransform * trans)
   flush_hold (self, FALSE);
   g_clear_pointer (&self->scratch, g_free);
   self->scratch_size = 0;
+  gst_clear_event (&self->pending_caps);
+  gst_clear_caps (&self->applied_caps);
+  gst_e2ee_copy_pool_clear (&self->copies);
   clear_settings (self);
   return TRUE;
 }
@@ -1964,6 +2082,9 @@ gst_e2ee_dec_finalize (GObject * object)
 
   flush_hold (self, FALSE);
   g_free (self->scratch);
+  gst_clear_event (&self->pending_caps);
+  gst_clear_caps (&self->applied_caps);
+  gst_e2ee_copy_pool_clear (&self->copies);
   g_hash_table_unref (self->timeouts);
   g_clear_pointer (&self->prop_key, g_bytes_unref);
   g_hash_table_unref (self->windows);

@@ -1292,6 +1292,158 @@ GST_START_TEST (test_dec_codec_layout)
 
 GST_END_TEST;
 
+/* A depayloader reads VP8's key frame size from the clear part of a codec-layout
+ * frame, before e2eedec has authenticated it. A caps change goes downstream only with
+ * the frame it came with: not when that frame is forged, or held for its key (the
+ * decoder would reset and wait for a key frame on the strength of a forged header);
+ * before it when it decrypts. */
+GST_START_TEST (test_dec_codec_layout_caps_wait)
+{
+  GstE2eeSFrameKey *ref = reference_key (&keys, DEFAULT_SUITE, KID, 5);
+  GstE2eeSFrameKey *other = reference_key (&keys, DEFAULT_SUITE, KID + 1, 6);
+  GstElement *dec = make_dec (DEFAULT_SUITE, KID, 5);
+  GstCaps *c640 = gst_caps_from_string (VP8_CAPS);
+  GstCaps *c320, *got;
+  GstHarness *h;
+  GstBus *bus;
+  guint i, caps_events = 0;
+  GstEvent *ev;
+  const gchar *forged = "video/x-vp8, width=(int)9999, height=(int)16383, "
+      "framerate=(fraction)30000/1001, pixel-aspect-ratio=(fraction)1/1, "
+      "profile=(string)0";
+  const gchar *small = "video/x-vp8, width=(int)320, height=(int)180, "
+      "framerate=(fraction)30000/1001, pixel-aspect-ratio=(fraction)1/1, "
+      "profile=(string)0";
+
+  g_object_set (dec, "unknown-kid-hold", (guint64) GST_SECOND, NULL);
+  gst_util_set_object_arg (G_OBJECT (dec), "layout", "codec");
+  h = harness_for (gst_object_ref (dec), &bus, VP8_CAPS);
+  c320 = gst_caps_from_string (small);
+
+  for (i = 0; i < 7; i++) {
+    /* A key frame (bit 0 of the first byte clear, the start code) of 60 bytes. */
+    GBytes *random = make_plain (i, 60), *plain, *sealed;
+    GstBuffer *in, *out;
+    GError *err = NULL;
+    GstMapInfo map;
+    guint8 *d = g_memdup2 (g_bytes_get_data (random, NULL), 60);
+
+    d[0] &= ~1;
+    d[3] = 0x9d;
+    d[4] = 0x01;
+    d[5] = 0x2a;
+    plain = g_bytes_new_take (d, 60);
+    g_bytes_unref (random);
+    sealed = gst_e2ee_layout_encrypt_bytes (i == 4 ? other : ref,
+        GST_E2EE_LAYOUT_CODEC_VP8, plain, &err);
+    fail_unless (sealed != NULL, "%s", err ? err->message : "?");
+    in = gst_buffer_new_memdup (g_bytes_get_data (sealed, NULL),
+        g_bytes_get_size (sealed));
+    stamp_frame (in, i);
+    if (i == 1 || i == 4)
+      gst_harness_set_src_caps_str (h, forged);
+    if (i == 5)
+      gst_harness_set_src_caps_str (h, small);
+    if (i == 1) {
+      gst_buffer_map (in, &map, GST_MAP_WRITE);
+      map.data[map.size - 20] ^= 0x10;
+      gst_buffer_unmap (in, &map);
+    }
+    fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+    if (i == 1 || i == 4) {
+      /* Forged, then held (KID + 1 has no key yet). */
+      fail_unless (gst_harness_try_pull (h) == NULL, "frame %u went out", i);
+    } else {
+      out = pull_now (h);
+      assert_buffer_bytes (out, plain, "decrypted frame vs. plaintext");
+      gst_buffer_unref (out);
+    }
+    got = gst_pad_get_current_caps (h->sinkpad);
+    if (!gst_caps_is_equal (got, i < 5 ? c640 : c320)) {
+      gchar *str = gst_caps_to_string (got);
+
+      fail ("after frame %u downstream has %s", i, str);
+      g_free (str);
+    }
+    gst_caps_unref (got);
+    g_bytes_unref (sealed);
+    g_bytes_unref (plain);
+  }
+  while ((ev = gst_harness_try_pull_event (h))) {
+    if (GST_EVENT_TYPE (ev) == GST_EVENT_CAPS)
+      caps_events++;
+    gst_event_unref (ev);
+  }
+  /* The first caps, and the 320x180 change: never the forged ones. */
+  fail_unless_equals_int (caps_events, 2);
+  expect_drop_message (bus, dec, "authentication", KID, 1, 1, 1);
+
+  gst_harness_teardown (h);
+  free_bus (dec, bus);
+  gst_object_unref (dec);
+  gst_caps_unref (c640);
+  gst_caps_unref (c320);
+  gst_e2ee_sframe_key_unref (ref);
+  gst_e2ee_sframe_key_unref (other);
+}
+
+GST_END_TEST;
+
+/* A depayloader's frame is a sub-buffer of its RTP packet, in memory it shares. e2eedec
+ * decrypts in place, so it copies such a frame first: into a buffer of its own pool,
+ * which comes back once downstream is done with it, not into a new block per frame. */
+GST_START_TEST (test_dec_shared_memory_recycled)
+{
+  GstE2eeSFrameKey *ref = reference_key (&keys, DEFAULT_SUITE, KID, 5);
+  GstElement *dec = make_dec (DEFAULT_SUITE, KID, 5);
+  GstHarness *h = harness_for (gst_object_ref (dec), NULL, VP8_SFRAME_CAPS);
+  gpointer first_data = NULL;
+  guint i;
+
+  for (i = 0; i < 6; i++) {
+    GBytes *plain = make_plain (i, i == 3 ? 3000 : 200);
+    guint64 ctr;
+    GstBuffer *frame = encrypt_frame (ref, plain, &ctr), *packet, *in, *out;
+    gsize size = gst_buffer_get_size (frame);
+    GstMapInfo map;
+
+    /* The frame after a 12-byte "RTP header", then cut out of the packet. */
+    packet = gst_buffer_new_allocate (NULL, 12 + size, NULL);
+    gst_buffer_memset (packet, 0, 0x80, 12);
+    gst_buffer_map (frame, &map, GST_MAP_READ);
+    gst_buffer_fill (packet, 12, map.data, size);
+    gst_buffer_unmap (frame, &map);
+    gst_buffer_unref (frame);
+    in = gst_buffer_copy_region (packet, GST_BUFFER_COPY_ALL, 12, size);
+    gst_buffer_unref (packet);
+    fail_unless (GST_MEMORY_IS_READONLY (gst_buffer_peek_memory (in, 0)));
+    stamp_frame (in, i);
+
+    fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+    out = pull_now (h);
+    assert_buffer_bytes (out, plain, "decrypted frame vs. plaintext");
+    assert_meta (out, KID, ctr, DEFAULT_SUITE);
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (out), (i + 1) * 20 * GST_MSECOND);
+    fail_unless (out->pool != NULL, "frame %u: copied into a buffer of no pool", i);
+    gst_buffer_map (out, &map, GST_MAP_READ);
+    /* The same block again, except for the first frame after a larger one (3000
+     * bytes: the pool's buffers grow, once). */
+    if (i == 0 || i == 4)
+      first_data = map.data;
+    else if (i != 3)
+      fail_unless (map.data == first_data, "frame %u: not the recycled buffer", i);
+    gst_buffer_unmap (out, &map);
+    gst_buffer_unref (out);
+    g_bytes_unref (plain);
+  }
+
+  gst_harness_teardown (h);
+  gst_object_unref (dec);
+  gst_e2ee_sframe_key_unref (ref);
+}
+
+GST_END_TEST;
+
 /* Counts upstream force-key-unit events (key frame requests) reaching the harness. */
 static guint
 count_key_unit_requests (GstHarness * h)
@@ -2008,6 +2160,8 @@ e2eedec_suite (void)
   tcase_add_test (tc, test_dec_replay);
   tcase_add_test (tc, test_dec_hold);
   tcase_add_test (tc, test_dec_codec_layout);
+  tcase_add_test (tc, test_dec_codec_layout_caps_wait);
+  tcase_add_test (tc, test_dec_shared_memory_recycled);
   tcase_add_test (tc, test_dec_codec_layout_refused);
   tcase_add_test (tc, test_dec_h264_clear_only);
   tcase_add_loop_test (tc, test_dec_superseded_key_stays_gone, 0, N_SUPERSEDE);
