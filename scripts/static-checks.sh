@@ -24,7 +24,7 @@ case $build in /*) ;; *) build=$root/$build ;; esac
 dirs=("$@")
 if [ ${#dirs[@]} -eq 0 ]; then
   mapfile -t examples < <(find examples -name '*.c' -printf '%h\n' | sort -u)
-  dirs=(gst-libs/gst/e2ee ext/e2ee ext/srtpguard gst/encstatus gst/rtpsframe
+  dirs=(gst-libs/gst/e2ee ext/e2ee ext/srtpguard gst/encstatus gst/rtpsframe tools
     benchmarks tests/fuzz tests/check "${examples[@]}")
 fi
 

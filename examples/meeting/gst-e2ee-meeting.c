@@ -21,6 +21,13 @@
  * non-zero if any frame was undecodable, nothing was received, a sender did not
  * finish or a pipeline failed; with --slow, also if any frame was lost.
  *
+ * With --policy FILE (an encryption policy, docs/policy.md), every participant's
+ * pipeline enforces it through a gst.e2ee.policy context, an encstatus after each
+ * video decryptor shows the meeting's status, and a SIP room system dials in
+ * (a test source behind `encstatus stream-kind=sip`): unless the policy allows sip
+ * in E2EE meetings, it is refused once the meeting is end-to-end encrypted, and the
+ * run prints its exception; the exit status is then non-zero if it was not refused.
+ *
  * With the codec layout (e2eeenc/e2eedec `layout`), the frames travel in their
  * codec's own RTP payload format (rtpvp8sframepay, rtpvp9pay, rtph264pay,
  * rtpopuspay); with --layout frame (or an e2eeenc without `layout`), as whole SFrame
@@ -104,6 +111,9 @@ static gboolean slow;
  * the video RTP packets, e2eedec refuses those frames and asks for key frames. */
 static gdouble corrupt_pct;
 static gboolean keep_feedback;
+/* --policy: the policy every pipeline enforces, the meeting's name for encstatus */
+static GstE2eePolicy *policy;
+#define MEETING "gst-e2ee-meeting"
 
 /* The codec's decoder. For H.264, GST_E2EE_H264_DECODER may give another one than
  * avdec_h264 (a launch fragment that takes what rtph264depay gives): Debian 12's
@@ -206,9 +216,13 @@ on_pad_added (GstElement * rtpbin, GstPad * pad, Participant * p)
   if (session == 0) {
     gchar *decoder = video_decoder ();
 
-    desc = g_strdup_printf ("%s ! e2eedec name=d ! %s name=vdec ! "
+    gchar *status = policy ? g_strdup_printf ("encstatus meeting=" MEETING
+        " stream-name=participant%u-from-%u ! ", p->index, ssrc) : g_strdup ("");
+
+    desc = g_strdup_printf ("%s ! e2eedec name=d ! %s%s name=vdec ! "
         "fakesink sync=false async=false",
-        codec_layout ? codec->codec_depay : codec->sframe_depay, decoder);
+        codec_layout ? codec->codec_depay : codec->sframe_depay, status, decoder);
+    g_free (status);
     g_free (decoder);
   } else
     desc = g_strdup_printf ("%s ! e2eedec name=d ! opusdec name=vdec ! "
@@ -528,11 +542,102 @@ decryptor_drops (Participant * p)
   return total;
 }
 
+/* The SIP leg's exception once the policy refused it: the leg leaves the meeting at
+ * its end, so it is caught when the meeting's exceptions change. */
+static GMutex sip_lock;
+static gchar *sip_refusal;
+
+static void
+on_exceptions (GObject * st, GParamSpec * pspec, gpointer data)
+{
+  GValue list = G_VALUE_INIT;
+  guint i;
+
+  g_value_init (&list, GST_TYPE_ARRAY);
+  g_object_get_property (st, "exceptions", &list);
+  for (i = 0; i < gst_value_array_get_size (&list); i++) {
+    const GstStructure *e =
+        gst_value_get_structure (gst_value_array_get_value (&list, i));
+    gboolean refused = FALSE;
+
+    if (g_strcmp0 (gst_structure_get_string (e, "stream"), "sip-room-system") == 0 &&
+        gst_structure_get_boolean (e, "refused", &refused) && refused) {
+      g_mutex_lock (&sip_lock);
+      if (sip_refusal == NULL)
+        sip_refusal = g_strdup (gst_structure_get_string (e, "reason"));
+      g_mutex_unlock (&sip_lock);
+    }
+  }
+  g_value_unset (&list);
+}
+
+/* A SIP room system dialing in: no E2EE possible, so the policy decides. */
+static GstElement *
+start_sip_leg (gint *passed)
+{
+  gchar *desc = g_strdup_printf ("videotestsrc is-live=true num-buffers=%d ! "
+      "video/x-raw,width=160,height=120,framerate=%d/1 ! encstatus name=st meeting="
+      MEETING " stream-name=sip-room-system stream-kind=sip ! fakesink name=out "
+      "sync=false async=false", seconds * video_fps, video_fps);
+  GError *error = NULL;
+  GstElement *pipeline = gst_parse_launch (desc, &error), *out;
+  GstContext *context;
+
+  g_free (desc);
+  if (pipeline == NULL) {
+    g_printerr ("SIP leg: %s\n", error->message);
+    g_error_free (error);
+    return NULL;
+  }
+  context = gst_e2ee_policy_context_new (policy, NULL, NULL);
+  gst_element_set_context (pipeline, context);
+  gst_context_unref (context);
+  out = gst_bin_get_by_name (GST_BIN (pipeline), "out");
+  add_count_probe (out, "sink", passed);
+  gst_object_unref (out);
+  out = gst_bin_get_by_name (GST_BIN (pipeline), "st");
+  g_signal_connect (out, "notify::exceptions", G_CALLBACK (on_exceptions), NULL);
+  gst_object_unref (out);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  return pipeline;
+}
+
+/* Prints what happened to the SIP leg; returns whether the policy refused it. */
+static gboolean
+report_sip_leg (gint passed)
+{
+  gboolean refused;
+
+  g_mutex_lock (&sip_lock);
+  refused = sip_refusal != NULL;
+  g_print ("policy %s: SIP leg %s%s (%d of its frames passed before the meeting was "
+      "end-to-end encrypted)\n", gst_e2ee_policy_get_path (policy),
+      refused ? "refused: " : "not refused", refused ? sip_refusal : "", passed);
+  g_clear_pointer (&sip_refusal, g_free);
+  g_mutex_unlock (&sip_lock);
+  return refused;
+}
+
+/* Whether the policy lets a SIP leg into an E2EE meeting. */
+static gboolean
+policy_allows_sip (void)
+{
+  GstE2eeResolvedPolicy *r = gst_e2ee_policy_resolve (policy, NULL, NULL);
+  guint kinds = 0;
+
+  gst_structure_get_flags (gst_e2ee_resolved_policy_get_settings (r),
+      "allowed-stream-kinds", GST_TYPE_E2EE_STREAM_KINDS, &kinds);
+  gst_e2ee_resolved_policy_unref (r);
+  return (kinds & GST_E2EE_STREAM_KINDS_SIP) != 0;
+}
+
 int
 main (int argc, char **argv)
 {
-  gint n = 4;
-  gchar *codec_name = NULL, *layout = NULL, *dump = NULL;
+  gint n = 4, sip_passed = 0;
+  gchar *codec_name = NULL, *layout = NULL, *dump = NULL, *policy_file = NULL;
+  GstElement *sip = NULL;
+  gboolean sip_refused = FALSE;
   GOptionEntry entries[] = {
     {"participants", 'n', 0, G_OPTION_ARG_INT, &n,
         "Number of participants (default 4)", "N"},
@@ -542,6 +647,9 @@ main (int argc, char **argv)
         "Seconds of media (default 3)", "S"},
     {"layout", 'l', 0, G_OPTION_ARG_STRING, &layout,
         "codec (default when e2eeenc has it) or frame", "LAYOUT"},
+    {"policy", 0, 0, G_OPTION_ARG_FILENAME, &policy_file,
+        "Enforce the encryption policy in FILE (docs/policy.md) and let a SIP room "
+          "system dial in", "FILE"},
     {"dump", 0, 0, G_OPTION_ARG_FILENAME, &dump,
         "Write every packet the relay forwards to FILE", "FILE"},
     {"corrupt", 0, 0, G_OPTION_ARG_DOUBLE, &corrupt_pct,
@@ -614,6 +722,14 @@ main (int argc, char **argv)
   else if (layout && !(g_str_equal (layout, "codec") && codec_layout)) {
     g_printerr ("--layout must be frame, or codec with an e2eeenc that has it\n");
     return 2;
+  }
+
+  if (policy_file) {
+    policy = gst_e2ee_policy_new_from_file (policy_file, &error);
+    if (policy == NULL) {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
   }
 
   relay = gst_e2ee_relay_new (n, CHANNELS, 0, &error);
@@ -695,6 +811,12 @@ main (int argc, char **argv)
   for (i = 0; i < n && !failed; i++) {
     Participant *p = g_ptr_array_index (parts, i);
 
+    if (policy) {
+      GstContext *context = gst_e2ee_policy_context_new (policy, NULL, NULL);
+
+      gst_element_set_context (p->pipeline, context);
+      gst_context_unref (context);
+    }
     if (gst_element_set_state (p->pipeline, GST_STATE_PLAYING) ==
         GST_STATE_CHANGE_FAILURE) {
       g_printerr ("participant %d: cannot start\n", i);
@@ -702,9 +824,18 @@ main (int argc, char **argv)
     }
   }
 
+  if (policy && !failed)
+    sip = start_sip_leg (&sip_passed);
+  if (policy && sip == NULL)
+    failed = TRUE;
   if (!failed) {
     g_timeout_add (200, tick, parts);
     g_main_loop_run (loop);
+  }
+  if (sip) {
+    sip_refused = report_sip_leg (g_atomic_int_get (&sip_passed));
+    gst_element_set_state (sip, GST_STATE_NULL);
+    gst_object_unref (sip);
   }
 
   for (i = 0; i < n; i++) {
@@ -780,6 +911,10 @@ main (int argc, char **argv)
   g_free (codec_name);
   g_free (layout);
   g_free (dump);
+  if (policy && !policy_allows_sip () && !sip_refused)
+    ret = 1;
+  g_clear_object (&policy);
+  g_free (policy_file);
 
   if (failed || senders_late || frames == 0 || (corrupt_pct == 0
           && (undecodable > 0 || (slow && dropped > 0))))

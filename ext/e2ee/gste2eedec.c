@@ -158,6 +158,7 @@
 #include "gste2eehold.h"
 #include "gste2eejoin.h"
 #include "gste2eertp.h"
+#include "gste2eerecording.h"
 
 #include <string.h>
 #include <gst/video/video.h>
@@ -224,6 +225,13 @@ enum
   PROP_REPLAY_WINDOW,
   PROP_LAYOUT,
   PROP_RTP_METADATA,
+  PROP_POLICY,                  /* and the policy binding's other properties */
+};
+
+/* A suite weaker than the policy's minimum is refused on receive too; the policy's
+ * local-recording is enforced by gste2eerecording.c. */
+static const GstE2eePolicyMapping policy_map[] = {
+  {"min-sframe-cipher-suite", "cipher-suite", GST_E2EE_POLICY_MAP_SUITE},
 };
 
 enum
@@ -249,6 +257,8 @@ enum
 struct _GstE2eeDec
 {
   GstBaseTransform parent;
+
+  GstE2eePolicyBinding *policy;  /* its own lock */
 
   /* Protected by the object lock. */
   GstE2eeCipherSuite suite;
@@ -1590,6 +1600,11 @@ gst_e2ee_dec_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
   GstE2eeDec *self = (GstE2eeDec *) trans;
   GstFlowReturn ret;
 
+  /* Recording-free sessions: checked before each frame leaves, so that a branch
+   * linked while PLAYING gets none. */
+  if ((trans->queued_buf || !g_queue_is_empty (&self->ready)) &&
+      !gst_e2ee_recording_check (GST_ELEMENT (self), self->policy))
+    return GST_FLOW_ERROR;
   *outbuf = g_queue_pop_head (&self->ready);
   if (*outbuf)
     return GST_FLOW_OK;
@@ -1653,6 +1668,8 @@ gst_e2ee_dec_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
   GstE2eeDec *self = GST_E2EE_DEC (trans);
 
+  /* Events are the meeting events: a reloaded policy applies here, between frames. */
+  gst_e2ee_policy_binding_sync (self->policy);
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_CAPS:
       if (defer_caps (self, event))
@@ -1759,6 +1776,7 @@ gst_e2ee_dec_set_context (GstElement * element, GstContext * context)
     GST_OBJECT_UNLOCK (self);
     install_prop_key (self);
   }
+  gst_e2ee_policy_binding_set_context (self->policy, context);
   GST_ELEMENT_CLASS (parent_class)->set_context (element, context);
 }
 
@@ -1767,6 +1785,12 @@ gst_e2ee_dec_change_state (GstElement * element, GstStateChange transition)
 {
   GstE2eeDec *self = GST_E2EE_DEC (element);
 
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY &&
+      !gst_e2ee_policy_binding_start (self->policy))
+    return GST_STATE_CHANGE_FAILURE;
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED &&
+      !gst_e2ee_recording_check (element, self->policy))
+    return GST_STATE_CHANGE_FAILURE;
   if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
     GstE2eeKeyStore *store;
     gboolean share;
@@ -1841,6 +1865,7 @@ gst_e2ee_dec_get_stats (GstE2eeDec * self)
   gst_e2ee_kid_stats_to_array (self->stats, TRUE, &kids);
   g_mutex_unlock (&self->stats_lock);
   gst_structure_take_value (s, "kids", &kids);
+  gst_e2ee_policy_binding_add_stats (self->policy, s);
   return s;
 }
 
@@ -1969,7 +1994,9 @@ gst_e2ee_dec_set_property (GObject * object, guint prop_id, const GValue * value
         resize_windows (self, self->replay_window_size);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!gst_e2ee_policy_binding_set_property (self->policy, prop_id - PROP_POLICY,
+              value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   if (moved && (self->prop_key_spent || prop_key_used_locked (self))) {
@@ -2056,7 +2083,9 @@ gst_e2ee_dec_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_flags (value, self->rtp_fields);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!gst_e2ee_policy_binding_get_property (self->policy, prop_id - PROP_POLICY,
+              value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
@@ -2090,6 +2119,7 @@ gst_e2ee_dec_finalize (GObject * object)
   g_hash_table_unref (self->windows);
   g_hash_table_unref (self->stats);
   g_mutex_clear (&self->stats_lock);
+  gst_e2ee_policy_binding_free (self->policy);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -2120,6 +2150,8 @@ gst_e2ee_dec_init (GstE2eeDec * self)
   self->timeouts = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   g_queue_init (&self->ready);
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
+  self->policy = gst_e2ee_policy_binding_new (GST_ELEMENT (self), policy_map,
+      G_N_ELEMENTS (policy_map));
 }
 
 static void
@@ -2497,6 +2529,9 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
           "Per-packet mode: RTP fixed header fields authenticated with each payload "
           "(as the sender's e2eeenc)", GST_TYPE_E2EE_RTP_FIELDS, DEFAULT_RTP_METADATA,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  /* policy, policy-file, policy-group, policy-user: documented with the binding
+   * (gst-libs/gst/e2ee/gste2eepolicybinding.c). */
+  gst_e2ee_policy_binding_install_properties (gobject_class, PROP_POLICY);
 
   /**
    * GstE2eeDec::retire-key:

@@ -119,6 +119,8 @@
 #include "gste2eeelement.h"
 #include "gste2eertp.h"
 
+#include <gst/e2ee/gste2eepolicybinding.h>
+
 #include <gst/e2ee/gste2eekidset-private.h>
 #include <gst/e2ee/gste2eesframe-private.h>
 #include <gst/video/video.h>
@@ -188,6 +190,14 @@ enum
   PROP_KEYFRAME_ON_ROTATE,
   PROP_LAYOUT,
   PROP_RTP_METADATA,
+  PROP_POLICY,                  /* and the policy binding's other properties */
+};
+
+/* e2eeenc never encrypts with a weaker suite than the policy's minimum, and rotates
+ * its keys at least as often as the policy asks. */
+static const GstE2eePolicyMapping policy_map[] = {
+  {"min-sframe-cipher-suite", "cipher-suite", GST_E2EE_POLICY_MAP_SUITE},
+  {"key-rotation-interval", "rotation-interval", GST_E2EE_POLICY_MAP_INTERVAL},
 };
 
 enum
@@ -205,6 +215,8 @@ static guint signals[LAST_SIGNAL];
 struct _GstE2eeEnc
 {
   GstBaseTransform parent;
+
+  GstE2eePolicyBinding *policy;  /* its own lock */
 
   /* Protected by the object lock. */
   GstE2eeCipherSuite suite;
@@ -1627,6 +1639,7 @@ gst_e2ee_enc_get_stats (GstE2eeEnc * self)
   gst_e2ee_kid_stats_to_array (self->stats, FALSE, &kids);
   GST_OBJECT_UNLOCK (self);
   gst_structure_take_value (s, "kids", &kids);
+  gst_e2ee_policy_binding_add_stats (self->policy, s);
   return s;
 }
 
@@ -1721,7 +1734,9 @@ gst_e2ee_enc_set_property (GObject * object, guint prop_id, const GValue * value
       self->rtp_fields = g_value_get_flags (value);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!gst_e2ee_policy_binding_set_property (self->policy, prop_id - PROP_POLICY,
+              value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
@@ -1819,7 +1834,9 @@ gst_e2ee_enc_get_property (GObject * object, guint prop_id, GValue * value,
       GST_OBJECT_UNLOCK (self);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!gst_e2ee_policy_binding_get_property (self->policy, prop_id - PROP_POLICY,
+              value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
 }
@@ -1838,6 +1855,7 @@ gst_e2ee_enc_finalize (GObject * object)
   g_queue_clear (&self->stats_order);
   gst_clear_object (&self->store);
   g_hash_table_unref (self->stats);
+  gst_e2ee_policy_binding_free (self->policy);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -1859,7 +1877,16 @@ gst_e2ee_enc_set_context (GstElement * element, GstContext * context)
       self->key_dirty = TRUE;
     GST_OBJECT_UNLOCK (self);
   }
+  gst_e2ee_policy_binding_set_context (self->policy, context);
   GST_ELEMENT_CLASS (parent_class)->set_context (element, context);
+}
+
+/* Events are the meeting events: a reloaded policy applies here, between frames. */
+static gboolean
+gst_e2ee_enc_sink_event (GstBaseTransform * trans, GstEvent * event)
+{
+  gst_e2ee_policy_binding_sync (GST_E2EE_ENC (trans)->policy);
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
 }
 
 static gboolean
@@ -1891,6 +1918,9 @@ gst_e2ee_enc_change_state (GstElement * element, GstStateChange transition)
 {
   GstE2eeEnc *self = GST_E2EE_ENC (element);
 
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY &&
+      !gst_e2ee_policy_binding_start (self->policy))
+    return GST_STATE_CHANGE_FAILURE;
   if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
     GstE2eeKeyStore *store;
 
@@ -1929,6 +1959,8 @@ gst_e2ee_enc_init (GstE2eeEnc * self)
   self->rtp_fields = DEFAULT_RTP_METADATA;
   self->stats = gst_e2ee_kid_stats_table_new ();
   g_queue_init (&self->stats_order);
+  self->policy = gst_e2ee_policy_binding_new (GST_ELEMENT (self), policy_map,
+      G_N_ELEMENTS (policy_map));
 }
 
 static void
@@ -2195,6 +2227,9 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
           "(receivers must use the same)", GST_TYPE_E2EE_RTP_FIELDS,
           DEFAULT_RTP_METADATA,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  /* policy, policy-file, policy-group, policy-user: documented with the binding
+   * (gst-libs/gst/e2ee/gste2eepolicybinding.c). */
+  gst_e2ee_policy_binding_install_properties (gobject_class, PROP_POLICY);
 
   /**
    * GstE2eeEnc::rotate:
@@ -2289,6 +2324,7 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
 
   trans_class->start = GST_DEBUG_FUNCPTR (gst_e2ee_enc_start);
   trans_class->query = GST_DEBUG_FUNCPTR (gst_e2ee_enc_query);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_e2ee_enc_sink_event);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_e2ee_enc_stop);
   trans_class->transform_caps = GST_DEBUG_FUNCPTR (gst_e2ee_enc_transform_caps);
   trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_e2ee_enc_set_caps);

@@ -11,6 +11,8 @@
 #include "gstsrtpguardsession.h"
 #include "gstsrtpguardstatus.h"
 
+#include <gst/e2ee/gste2eepolicybinding.h>
+
 G_BEGIN_DECLS
 
 GST_DEBUG_CATEGORY_EXTERN (gst_srtp_guard_debug);
@@ -66,6 +68,9 @@ struct _GstSrtpGuard {
   GstSrtpGuardPolicy policy;
   GstSrtpGuardSession session;
   GstSrtpGuardStatusTracker status;
+
+  /* The encryption policy file's settings (docs/policy.md); its own lock. */
+  GstE2eePolicyBinding *policy_binding;
 };
 
 /* gstsrtpguard.c: the element */

@@ -300,6 +300,7 @@ enum {
   PROP_POST_DROP_MESSAGES,
   PROP_DROP_MESSAGE_INTERVAL,
   PROP_KEY_IN_CAPS,
+  PROP_POLICY,                  /* and the binding's other properties */
 };
 
 static void
@@ -423,7 +424,9 @@ gst_srtp_guard_set_property (GObject * object, guint prop_id, const GValue * val
       mark_src_caps_dirty_locked (self);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!gst_e2ee_policy_binding_set_property (self->policy_binding,
+              prop_id - PROP_POLICY, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   g_mutex_unlock (&self->lock);
@@ -482,10 +485,14 @@ gst_srtp_guard_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_take_boxed (value, gst_srtp_guard_status_tracker_structure (&self->status,
               self->session.streams));
       break;
-    case PROP_STATS:
-      g_value_take_boxed (value, gst_srtp_guard_session_stats (&self->session,
-              self->mode == GST_SRTP_GUARD_MODE_PROTECT));
+    case PROP_STATS:{
+      GstStructure *stats = gst_srtp_guard_session_stats (&self->session,
+          self->mode == GST_SRTP_GUARD_MODE_PROTECT);
+
+      gst_e2ee_policy_binding_add_stats (self->policy_binding, stats);
+      g_value_take_boxed (value, stats);
       break;
+    }
     case PROP_KEY_SOFT_LIMIT:
       g_value_set_uint64 (value, self->session.key_soft_limit);
       break;
@@ -502,7 +509,9 @@ gst_srtp_guard_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_boolean (value, self->key_in_caps);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!gst_e2ee_policy_binding_get_property (self->policy_binding,
+              prop_id - PROP_POLICY, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   g_mutex_unlock (&self->lock);
@@ -781,6 +790,9 @@ install_properties (GObjectClass * gobject_class)
       g_param_spec_boolean ("key-in-caps", "Key in caps", "Protect mode: put the master "
           "keys into the output caps like srtpenc (they then show in logs)", FALSE,
           PARAM_FLAGS_PLAYING));
+  /* GstSrtpGuard:policy, policy-file, policy-group, policy-user: documented with the
+   * binding (gst-libs/gst/e2ee/gste2eepolicybinding.c). */
+  gst_e2ee_policy_binding_install_properties (gobject_class, PROP_POLICY);
 }
 
 static void
@@ -922,11 +934,30 @@ gst_srtp_guard_remove_key (GstSrtpGuard * self, guint ssrc)
   clear_streams (self, TRUE, ssrc);
 }
 
+/* The third-party requirement and the tag length: srtpguard is the SIP/H.323 leg. */
+static const GstE2eePolicyMapping policy_map[] = {
+  {"require-media-encryption-third-party", "require-encryption",
+      GST_E2EE_POLICY_MAP_AT_LEAST},
+  {"min-srtp-auth-tag-bits", "min-auth-tag-bits", GST_E2EE_POLICY_MAP_AT_LEAST},
+};
+
+static void
+gst_srtp_guard_set_context (GstElement * element, GstContext * context)
+{
+  gst_e2ee_policy_binding_set_context (GST_SRTP_GUARD (element)->policy_binding,
+      context);
+  GST_ELEMENT_CLASS (gst_srtp_guard_parent_class)->set_context (element, context);
+}
+
 static GstStateChangeReturn
 gst_srtp_guard_change_state (GstElement * element, GstStateChange transition)
 {
   GstSrtpGuard *self = GST_SRTP_GUARD (element);
   GstStateChangeReturn ret;
+
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY &&
+      !gst_e2ee_policy_binding_start (self->policy_binding))
+    return GST_STATE_CHANGE_FAILURE;
 
   ret = GST_ELEMENT_CLASS (gst_srtp_guard_parent_class)->change_state (element,
       transition);
@@ -955,6 +986,7 @@ gst_srtp_guard_finalize (GObject * object)
   gst_srtp_guard_params_free (self->prop_params);
   wipe_buffer (&self->prop_key);
   gst_clear_buffer (&self->prop_mki);
+  gst_e2ee_policy_binding_free (self->policy_binding);
   g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (gst_srtp_guard_parent_class)->finalize (object);
 }
@@ -970,6 +1002,8 @@ gst_srtp_guard_init (GstSrtpGuard * self)
   gst_srtp_guard_policy_init (&self->policy);
   gst_srtp_guard_session_init (&self->session);
   gst_srtp_guard_init_pads (self);
+  self->policy_binding = gst_e2ee_policy_binding_new (GST_ELEMENT (self), policy_map,
+      G_N_ELEMENTS (policy_map));
 }
 
 static void
@@ -983,6 +1017,7 @@ gst_srtp_guard_class_init (GstSrtpGuardClass * klass)
   gobject_class->dispatch_properties_changed = gst_srtp_guard_dispatch_properties_changed;
   gobject_class->finalize = gst_srtp_guard_finalize;
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_srtp_guard_change_state);
+  element_class->set_context = GST_DEBUG_FUNCPTR (gst_srtp_guard_set_context);
 
   element_class->request_new_pad = GST_DEBUG_FUNCPTR (gst_srtp_guard_request_new_pad);
   element_class->release_pad = GST_DEBUG_FUNCPTR (gst_srtp_guard_release_pad);

@@ -303,6 +303,9 @@ gst_srtp_guard_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
   GstCaps *caps;
   gboolean ret;
 
+  /* A meeting event: a reloaded policy takes effect here, between packets. */
+  gst_e2ee_policy_binding_sync (self->policy_binding);
+
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_CAPS:
       gst_event_parse_caps (event, &caps);

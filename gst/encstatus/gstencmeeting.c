@@ -41,6 +41,14 @@ struct _GstEncMeeting
   gboolean is_host;
   gboolean allow_join_before_host;
   gboolean e2ee_enabled;
+  gboolean toggled;             /* the host turned E2EE off or on */
+
+  /* The encryption policy's settings (gst_enc_meeting_set_policy()), if any. */
+  gboolean has_policy;
+  gboolean host_may_toggle;
+  guint max_participants;
+  guint allowed_kinds;          /* GstE2eeStreamKinds */
+  gboolean local_recording;
 
   GstE2eeEncryptionLevel level;
   guint n_exceptions;
@@ -175,6 +183,89 @@ restricted_features_value_locked (GstEncMeeting * m, gboolean e2ee_meeting, GVal
     g_value_set_static_string (&v, restricted_features[i]);
     gst_value_array_append_and_take_value (out, &v);
   }
+  if (m->has_policy && !m->local_recording) {
+    g_value_init (&v, G_TYPE_STRING);
+    g_value_set_static_string (&v, "local-recording");
+    gst_value_array_append_and_take_value (out, &v);
+  }
+}
+
+static guint
+policy_kind (GstEncStreamKind kind)
+{
+  switch (kind) {
+    case GST_ENC_STREAM_KIND_PSTN:
+      return GST_E2EE_STREAM_KINDS_PSTN;
+    case GST_ENC_STREAM_KIND_SIP:
+      return GST_E2EE_STREAM_KINDS_SIP;
+    case GST_ENC_STREAM_KIND_H323:
+      return GST_E2EE_STREAM_KINDS_H323;
+    case GST_ENC_STREAM_KIND_RTMP:
+      return GST_E2EE_STREAM_KINDS_RTMP;
+    default:
+      return 0;
+  }
+}
+
+/* Whether @s is a participant beyond the policy's cap: participants are counted by
+ * stream name (one participant's audio and video are one), in the order they joined
+ * the meeting's element list. */
+static gboolean
+over_cap_locked (GstEncMeeting * m, GstEncStream * s)
+{
+  guint i, j, n = 0;
+
+  for (i = 0; i < m->streams->len; i++) {
+    GstEncStream *o = g_ptr_array_index (m->streams, i);
+    gboolean seen = FALSE;
+
+    if (!o->joined)
+      continue;
+    for (j = 0; j < i && !seen; j++) {
+      GstEncStream *p = g_ptr_array_index (m->streams, j);
+
+      seen = p->joined && g_strcmp0 (p->name, o->name) == 0;
+    }
+    if (!seen)
+      n++;
+    if (g_strcmp0 (o->name, s->name) == 0)
+      return n > m->max_participants;
+  }
+  return FALSE;
+}
+
+/* In an E2EE meeting under a policy: a kind the policy does not allow is refused,
+ * one it allows is no exception for what it is; so is a participant beyond the cap. */
+static void
+apply_policy_locked (GstEncMeeting * m, GstEncStream * s)
+{
+  guint kind = policy_kind (s->kind);
+
+  if (kind != 0 && (m->allowed_kinds & kind))
+    s->restricted = NULL;
+  else if (s->restricted)
+    s->refused = TRUE;
+  s->over_cap = over_cap_locked (m, s);
+  s->refused |= s->over_cap;
+}
+
+static void
+append_reason_locked (GstEncStream * s, const gchar * format, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+append_reason_locked (GstEncStream * s, const gchar * format, ...)
+{
+  va_list args;
+  gchar *part, *r;
+
+  va_start (args, format);
+  part = g_strdup_vprintf (format, args);
+  va_end (args);
+  r = g_strdup_printf ("%s%s%s", s->reason && *s->reason ? s->reason : "",
+      s->reason && *s->reason ? "; " : "", part);
+  g_free (s->reason);
+  s->reason = r;
+  g_free (part);
 }
 
 /* Re-evaluates the meeting. Returns the `encstatus` message structure to post when the
@@ -223,10 +314,13 @@ update_locked (GstEncMeeting * m, GstEncStream * changed, const gchar * cause)
     GstEncStream *s = g_ptr_array_index (m->streams, i);
     gboolean holds_back;
 
+    s->refused = s->over_cap = FALSE;
     if (!s->joined)
       continue;
     if (e2ee_meeting)
       s->restricted = gst_enc_stream_kind_restricted_feature (s->kind);
+    if (e2ee_meeting && m->has_policy)
+      apply_policy_locked (m, s);
     switch (level) {
       case GST_E2EE_ENCRYPTION_LEVEL_ENCRYPTED:
         holds_back = s->level != GST_E2EE_ENCRYPTION_LEVEL_E2EE;
@@ -241,15 +335,16 @@ update_locked (GstEncMeeting * m, GstEncStream * changed, const gchar * cause)
         holds_back = FALSE;
         break;
     }
-    if (!holds_back && !s->restricted)
+    if (!holds_back && !s->restricted && !s->refused)
       continue;
-    if (s->restricted) {
-      gchar *r = g_strdup_printf ("%s%s%s is not available in an E2EE meeting",
-          s->reason && *s->reason ? s->reason : "", s->reason && *s->reason ? "; " : "",
-          s->restricted);
-      g_free (s->reason);
-      s->reason = r;
-    }
+    if (s->restricted && s->refused)
+      append_reason_locked (s, "%s is not allowed in an E2EE meeting by the policy "
+          "(allowed-stream-kinds)", s->restricted);
+    else if (s->restricted)
+      append_reason_locked (s, "%s is not available in an E2EE meeting", s->restricted);
+    if (s->over_cap)
+      append_reason_locked (s, "over the policy's max-e2ee-participants (%u)",
+          m->max_participants);
     g_value_init (&v, GST_TYPE_STRUCTURE);
     g_value_take_boxed (&v, gst_enc_stream_exception (s));
     gst_value_array_append_and_take_value (&exceptions, &v);
@@ -581,6 +676,7 @@ gst_enc_meeting_observe (GstEncMeeting * m, GstEncStream * s, const GstEncObserv
   snap->stream_level = s->level;
   snap->n_exceptions = m->n_exceptions;
   snap->downgraded = s->downgraded;
+  snap->refused = s->refused;
   snap->generation = m->generation;
   GST_OBJECT_UNLOCK (m);
 
@@ -702,6 +798,32 @@ gst_enc_meeting_get_allow_join_before_host (GstEncMeeting * m)
   return ret;
 }
 
+/* The policy's settings for the meeting, from gst_e2ee_resolved_policy_get_settings(),
+ * or NULL for none: the last element to start or reload sets them for all. E2EE
+ * starts as e2ee-default says until the host toggles it. */
+void
+gst_enc_meeting_set_policy (GstEncMeeting * m, const GstStructure * settings)
+{
+  GstStructure *msg;
+  gboolean e2ee_default = TRUE;
+
+  GST_OBJECT_LOCK (m);
+  m->has_policy = settings != NULL;
+  if (settings) {
+    gst_structure_get (settings, "e2ee-default", G_TYPE_BOOLEAN, &e2ee_default,
+        "host-may-toggle-e2ee", G_TYPE_BOOLEAN, &m->host_may_toggle,
+        "max-e2ee-participants", G_TYPE_UINT, &m->max_participants,
+        "local-recording", G_TYPE_BOOLEAN, &m->local_recording, NULL);
+    gst_structure_get_flags (settings, "allowed-stream-kinds",
+        GST_TYPE_E2EE_STREAM_KINDS, &m->allowed_kinds);
+    if (!m->toggled)
+      m->e2ee_enabled = e2ee_default;
+  }
+  msg = update_locked (m, NULL, "policy-changed");
+  GST_OBJECT_UNLOCK (m);
+  publish (m, msg);
+}
+
 gboolean
 gst_enc_meeting_get_e2ee_enabled (GstEncMeeting * m)
 {
@@ -750,14 +872,14 @@ set_encoders_enabled (GstBin * bin, gboolean enable)
 
 static void
 post_request_message (GstElement * requester, GstEncMeeting * m, gboolean enable,
-    gboolean accepted, gboolean enabled_now)
+    gboolean accepted, gboolean enabled_now, const gchar * reason)
 {
   gst_element_post_message (requester, gst_message_new_element (GST_OBJECT (requester),
           gst_structure_new ("encstatus-e2ee-request",
               "meeting", G_TYPE_STRING, GST_OBJECT_NAME (m),
               "enable", G_TYPE_BOOLEAN, enable,
               "accepted", G_TYPE_BOOLEAN, accepted,
-              "reason", G_TYPE_STRING, accepted ? "accepted" : "not-host",
+              "reason", G_TYPE_STRING, reason,
               "e2ee-enabled", G_TYPE_BOOLEAN, enabled_now, NULL)));
 }
 
@@ -766,14 +888,17 @@ gst_enc_meeting_request_e2ee (GstEncMeeting * m, GstElement * requester, gboolea
 {
   GstStructure *msg = NULL;
   GPtrArray *elements, *tops;
-  gboolean is_host, changed, enabled_now;
+  gboolean is_host, changed, enabled_now, by_policy;
   guint i;
 
   GST_OBJECT_LOCK (m);
   is_host = m->is_host;
   enabled_now = m->e2ee_enabled;
-  changed = is_host && m->e2ee_enabled != enable;
+  /* The policy's host-may-toggle-e2ee=false takes the switch from the host too. */
+  by_policy = is_host && m->has_policy && !m->host_may_toggle;
+  changed = is_host && !by_policy && m->e2ee_enabled != enable;
   if (changed) {
+    m->toggled = TRUE;
     m->e2ee_enabled = enable;
     enabled_now = enable;
     /* Until a stream's first E2EE buffer after the toggle, plaintext from it is the
@@ -782,14 +907,23 @@ gst_enc_meeting_request_e2ee (GstEncMeeting * m, GstElement * requester, gboolea
       ((GstEncStream *) g_ptr_array_index (m->streams, i))->e2ee_since_toggle = FALSE;
     msg = update_locked (m, NULL, "e2ee-toggled");
   }
-  elements = is_host ? members_locked (m) : NULL;
+  elements = is_host && !by_policy ? members_locked (m) : NULL;
   GST_OBJECT_UNLOCK (m);
+
+  if (by_policy) {
+    GST_ELEMENT_WARNING_WITH_DETAILS (requester, RESOURCE, SETTINGS,
+        ("Refusing to turn E2EE %s in meeting '%s': the policy's host-may-toggle-e2ee "
+            "is false", enable ? "on" : "off", GST_OBJECT_NAME (m)), (NULL),
+        ("e2ee-policy", G_TYPE_STRING, "refused", "setting", G_TYPE_STRING, "host-may-toggle-e2ee", NULL));
+    post_request_message (requester, m, enable, FALSE, enabled_now, "policy");
+    return FALSE;
+  }
 
   if (!is_host) {
     GST_WARNING_OBJECT (requester, "refusing to turn E2EE %s in meeting '%s': only the "
         "host may (set is-host=true on the host's encstatus)", enable ? "on" : "off",
         GST_OBJECT_NAME (m));
-    post_request_message (requester, m, enable, FALSE, enabled_now);
+    post_request_message (requester, m, enable, FALSE, enabled_now, "not-host");
     return FALSE;
   }
 
@@ -813,7 +947,7 @@ gst_enc_meeting_request_e2ee (GstEncMeeting * m, GstElement * requester, gboolea
   }
   g_ptr_array_unref (tops);
 
-  post_request_message (requester, m, enable, TRUE, enabled_now);
+  post_request_message (requester, m, enable, TRUE, enabled_now, "accepted");
   if (changed) {
     for (i = 0; i < elements->len; i++)
       g_signal_emit_by_name (g_ptr_array_index (elements, i), "e2ee-toggled", enable);

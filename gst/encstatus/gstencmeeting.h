@@ -16,6 +16,7 @@ typedef struct {
   GstE2eeEncryptionLevel stream_level;
   guint n_exceptions;
   gboolean downgraded;
+  gboolean refused;             /* the policy refuses the stream in this meeting */
   guint64 generation;
 } GstEncSnapshot;
 
@@ -44,6 +45,8 @@ gboolean        gst_enc_meeting_get_is_host (GstEncMeeting * meeting);
 void            gst_enc_meeting_set_allow_join_before_host (GstEncMeeting * meeting, gboolean allow);
 gboolean        gst_enc_meeting_get_allow_join_before_host (GstEncMeeting * meeting);
 gboolean        gst_enc_meeting_get_e2ee_enabled (GstEncMeeting * meeting);
+void            gst_enc_meeting_set_policy (GstEncMeeting * meeting,
+                                            const GstStructure * settings);
 gboolean        gst_enc_meeting_request_e2ee (GstEncMeeting * meeting, GstElement * requester,
                                               gboolean enable);
 

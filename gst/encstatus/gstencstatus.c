@@ -93,7 +93,8 @@
  * * `meeting` (#gchararray): the meeting's name
  * * `enable` (#gboolean): what was requested
  * * `accepted` (#gboolean): %FALSE when refused
- * * `reason` (#gchararray): `accepted` or `not-host`
+ * * `reason` (#gchararray): `accepted`, `not-host`, or `policy` when the encryption
+ *   policy's host-may-toggle-e2ee is false (see #GstEncStatus:policy)
  * * `e2ee-enabled` (#gboolean): the meeting's E2EE setting after the request
  *
  * Every buffer leaves with a #GstE2eeStatusMeta holding the meeting's and the stream's
@@ -124,6 +125,7 @@
 
 #include <gst/video/video.h>
 #include <gst/e2ee/e2ee.h>
+#include <gst/e2ee/gste2eepolicybinding.h>
 
 GST_DEBUG_CATEGORY (gst_enc_status_debug);
 #define GST_CAT_DEFAULT gst_enc_status_debug
@@ -156,6 +158,7 @@ enum
   PROP_EXCEPTIONS,
   PROP_RESTRICTED_FEATURES,
   PROP_STATS,
+  PROP_POLICY,                  /* and the policy binding's other properties */
 };
 
 enum
@@ -195,6 +198,15 @@ struct _GstEncStatus
 
   /* streaming thread only */
   GstEncOverlay overlay_state;
+
+  GstE2eePolicyBinding *policy;  /* its own lock */
+};
+
+/* The settings with an encstatus property; e2ee-default, host-may-toggle-e2ee,
+ * max-e2ee-participants, allowed-stream-kinds and local-recording go to the meeting
+ * (gst_enc_meeting_set_policy()). */
+static const GstE2eePolicyMapping policy_map[] = {
+  {"allow-join-before-host", "allow-join-before-host", GST_E2EE_POLICY_MAP_AT_MOST},
 };
 
 #define gst_enc_status_parent_class parent_class
@@ -333,6 +345,10 @@ gst_enc_status_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 
   gst_enc_meeting_observe (m, s, &obs, &snap);
   gst_object_unref (m);
+  /* A stream the policy refuses in this E2EE meeting goes no further; the
+   * exceptions name it and why. */
+  if (snap.refused)
+    return GST_BASE_TRANSFORM_FLOW_DROPPED;
 
   /* one status per buffer: a later encstatus overwrites an earlier one's */
   sm = gst_buffer_get_e2ee_status_meta (buf);
@@ -354,10 +370,36 @@ gst_enc_status_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   return GST_FLOW_OK;
 }
 
+/* Gives the meeting the policy in force, if there is one. */
+static void
+apply_policy (GstEncStatus * self)
+{
+  GstE2eeResolvedPolicy *r = gst_e2ee_policy_binding_get (self->policy);
+  GstEncMeeting *m;
+
+  if (r == NULL)
+    return;
+  m = ref_meeting (self, NULL);
+  gst_enc_meeting_set_policy (m, gst_e2ee_resolved_policy_get_settings (r));
+  gst_object_unref (m);
+  gst_e2ee_resolved_policy_unref (r);
+}
+
+static void
+gst_enc_status_set_context (GstElement * element, GstContext * context)
+{
+  gst_e2ee_policy_binding_set_context (GST_ENC_STATUS (element)->policy, context);
+  GST_ELEMENT_CLASS (parent_class)->set_context (element, context);
+}
+
 static gboolean
 gst_enc_status_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
   GstEncStatus *self = GST_ENC_STATUS (trans);
+
+  /* Events are the meeting events: a reloaded policy applies here, between buffers. */
+  if (gst_e2ee_policy_binding_sync (self->policy))
+    apply_policy (self);
 
   if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
     GstEncStream *s;
@@ -372,7 +414,12 @@ gst_enc_status_sink_event (GstBaseTransform * trans, GstEvent * event)
 static gboolean
 gst_enc_status_start (GstBaseTransform * trans)
 {
-  sync_stream (GST_ENC_STATUS (trans));
+  GstEncStatus *self = GST_ENC_STATUS (trans);
+
+  if (!gst_e2ee_policy_binding_start (self->policy))
+    return FALSE;
+  apply_policy (self);
+  sync_stream (self);
   return TRUE;
 }
 
@@ -489,7 +536,9 @@ gst_enc_status_set_property (GObject * object, guint prop_id, const GValue * val
       GST_OBJECT_UNLOCK (self);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!gst_e2ee_policy_binding_set_property (self->policy, prop_id - PROP_POLICY,
+              value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
 }
@@ -569,11 +618,17 @@ gst_enc_status_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_RESTRICTED_FEATURES:
       g_value_take_boxed (value, gst_enc_meeting_dup_restricted_features (m));
       break;
-    case PROP_STATS:
-      g_value_take_boxed (value, gst_enc_meeting_get_stats (m, s));
+    case PROP_STATS:{
+      GstStructure *st = gst_enc_meeting_get_stats (m, s);
+
+      gst_e2ee_policy_binding_add_stats (self->policy, st);
+      g_value_take_boxed (value, st);
       break;
+    }
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!gst_e2ee_policy_binding_get_property (self->policy, prop_id - PROP_POLICY,
+              value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   gst_object_unref (m);
@@ -600,6 +655,7 @@ gst_enc_status_finalize (GObject * object)
   gst_enc_overlay_clear (&self->overlay_state);
   g_free (self->meeting_name);
   g_free (self->stream_name);
+  gst_e2ee_policy_binding_free (self->policy);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -623,6 +679,8 @@ gst_enc_status_init (GstEncStatus * self)
   gst_base_transform_set_in_place (trans, TRUE);
   gst_base_transform_set_passthrough (trans, FALSE);
   gst_base_transform_set_gap_aware (trans, TRUE);
+  self->policy = gst_e2ee_policy_binding_new (GST_ELEMENT (self), policy_map,
+      G_N_ELEMENTS (policy_map));
 }
 
 static void
@@ -636,6 +694,7 @@ gst_enc_status_class_init (GstEncStatusClass * klass)
   gobject_class->get_property = gst_enc_status_get_property;
   gobject_class->constructed = gst_enc_status_constructed;
   gobject_class->finalize = gst_enc_status_finalize;
+  element_class->set_context = GST_DEBUG_FUNCPTR (gst_enc_status_set_context);
 
   /**
    * GstEncStatus:meeting:
@@ -876,6 +935,9 @@ gst_enc_status_class_init (GstEncStatusClass * klass)
       g_param_spec_boxed ("stats", "Statistics",
           "Meeting and stream statistics", GST_TYPE_STRUCTURE,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  /* policy, policy-file, policy-group, policy-user: documented with the binding
+   * (gst-libs/gst/e2ee/gste2eepolicybinding.c). */
+  gst_e2ee_policy_binding_install_properties (gobject_class, PROP_POLICY);
 
   /**
    * GstEncStatus::request-e2ee:

@@ -250,7 +250,8 @@ gst_enc_stream_exception (GstEncStream * s)
       "kind", GST_TYPE_ENC_STREAM_KIND, s->kind,
       "level", GST_TYPE_E2EE_ENCRYPTION_LEVEL, s->level,
       "reason", G_TYPE_STRING, s->reason ? s->reason : "",
-      "downgraded", G_TYPE_BOOLEAN, s->downgraded, NULL);
+      "downgraded", G_TYPE_BOOLEAN, s->downgraded,
+      "refused", G_TYPE_BOOLEAN, s->refused, NULL);
   g_value_init (&lacks, GST_TYPE_ARRAY);
   for (i = 0; i < G_N_ELEMENTS (lack_names); i++) {
     if (s->lacks & (1 << i)) {

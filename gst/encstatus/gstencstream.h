@@ -78,6 +78,8 @@ struct _GstEncStream
   guint lacks;
   gboolean downgraded;
   const gchar *restricted;
+  gboolean refused;             /* by the policy: its buffers are dropped */
+  gboolean over_cap;            /* refused as a participant beyond the policy's cap */
   gchar *reason;
 
   /* counters */

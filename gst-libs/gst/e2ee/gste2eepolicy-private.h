@@ -12,6 +12,8 @@ G_BEGIN_DECLS
 
 /* The key of a section that lists the settings it locks. */
 #define POLICY_LOCKED_KEY "locked"
+/* The key of a group section that lists its users. */
+#define POLICY_MEMBERS_KEY "members"
 
 typedef gboolean (*PolicyParseFunc) (const gchar * text, GValue * value, gchar ** why);
 
@@ -32,6 +34,8 @@ struct _GstE2eeResolvedPolicy
   GstStructure *settings;
   GstE2eePolicyLevel levels[POLICY_N_SETTINGS];
   gboolean locked[POLICY_N_SETTINGS];
+  /* "locked at LEVEL level by [SECTION] (FILE:LINE)" for a locked setting, else NULL */
+  gchar *lock_where[POLICY_N_SETTINGS];
   GStrv warnings;
 };
 

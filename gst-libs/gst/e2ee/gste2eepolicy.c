@@ -70,6 +70,7 @@ typedef struct
   guint value_line[POLICY_N_SETTINGS];
   gboolean locked[POLICY_N_SETTINGS];
   guint lock_line;
+  guint members_line;           /* a group's `members`, 0 if none */
 } Level;
 
 typedef struct
@@ -78,6 +79,7 @@ typedef struct
   GPtrArray *levels;            /* Level *, in file order; owns them */
   GHashTable *groups;           /* name -> Level *, borrowed from levels */
   GHashTable *users;
+  GHashTable *member_of;        /* user name (owned) -> Level * of its group */
   GPtrArray *warnings;          /* gchar *, NULL-terminated */
 } PolicyData;
 
@@ -139,6 +141,7 @@ policy_data_new (void)
   d->levels = g_ptr_array_new_with_free_func ((GDestroyNotify) level_free);
   d->groups = g_hash_table_new (g_str_hash, g_str_equal);
   d->users = g_hash_table_new (g_str_hash, g_str_equal);
+  d->member_of = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   d->warnings = g_ptr_array_new_with_free_func (g_free);
   return d;
 }
@@ -150,6 +153,7 @@ policy_data_free (PolicyData * d)
     return;
   g_hash_table_unref (d->groups);
   g_hash_table_unref (d->users);
+  g_hash_table_unref (d->member_of);
   g_ptr_array_unref (d->levels);
   g_ptr_array_unref (d->warnings);
   g_free (d);
@@ -176,8 +180,21 @@ policy_data_equal (const PolicyData * a, const PolicyData * b)
 {
   guint i;
 
-  if (a->levels->len != b->levels->len || !levels_equal (a->account, b->account))
+  if (a->levels->len != b->levels->len || !levels_equal (a->account, b->account) ||
+      g_hash_table_size (a->member_of) != g_hash_table_size (b->member_of))
     return FALSE;
+  {
+    GHashTableIter iter;
+    gpointer user, group;
+
+    g_hash_table_iter_init (&iter, a->member_of);
+    while (g_hash_table_iter_next (&iter, &user, &group)) {
+      const Level *other = g_hash_table_lookup (b->member_of, user);
+
+      if (other == NULL || g_strcmp0 (other->section, ((const Level *) group)->section))
+        return FALSE;
+    }
+  }
   for (i = 0; i < a->levels->len; i++) {
     const Level *la = g_ptr_array_index (a->levels, i);
     const Level *lb;
@@ -210,11 +227,21 @@ level_nick (GstE2eePolicyLevel level)
 }
 
 static gchar *
+lock_where (const gchar * path, const Level * locker)
+{
+  return g_strdup_printf ("locked at %s level by [%s] (%s:%u)",
+      level_nick (locker->level), locker->section, path, locker->lock_line);
+}
+
+static gchar *
 shadow_warning (const gchar * path, const Level * below, guint i, const Level * locker)
 {
-  return g_strdup_printf ("%s:%u: [%s] %s is ignored: locked at %s level by [%s] "
-      "(%s:%u)", path, below->value_line[i], below->section, policy_setting (i)->name,
-      level_nick (locker->level), locker->section, path, locker->lock_line);
+  gchar *where = lock_where (path, locker);
+  gchar *w = g_strdup_printf ("%s:%u: [%s] %s is ignored: %s", path,
+      below->value_line[i], below->section, policy_setting (i)->name, where);
+
+  g_free (where);
+  return w;
 }
 
 /* ---- Reading the file ------------------------------------------------------ */
@@ -449,6 +476,43 @@ read_value (GKeyFile * kf, Entry * e, Problems * p)
   g_free (raw);
 }
 
+/* A group's users: each user belongs to one group at most. */
+static void
+read_members (GKeyFile * kf, const Entry * e, PolicyData * d, Problems * p)
+{
+  gchar **names;
+  guint n;
+
+  if (e->level->level != GST_E2EE_POLICY_LEVEL_GROUP) {
+    problem (p, GST_E2EE_POLICY_ERROR_MEMBERSHIP, e->line,
+        "[%s] members: only a [group:NAME] section lists members", e->level->section);
+    return;
+  }
+  e->level->members_line = e->line;
+  names = g_key_file_get_string_list (kf, e->level->section, e->key, NULL, NULL);
+  for (n = 0; names != NULL && names[n] != NULL; n++) {
+    const gchar *name = g_strstrip (names[n]);
+    const Level *group;
+
+    if (name[0] == '\0')
+      continue;
+    group = g_hash_table_lookup (d->member_of, name);
+    if (group == e->level)
+      problem (p, GST_E2EE_POLICY_ERROR_MEMBERSHIP, e->line,
+          "[%s] lists %s twice", e->level->section, name);
+    else if (group != NULL)
+      problem (p, GST_E2EE_POLICY_ERROR_MEMBERSHIP, e->line,
+          "[%s] lists %s, already a member of [%s] (line %u): a user belongs to one "
+          "group", e->level->section, name, group->section, group->members_line);
+    else if (!plain_text (name))
+      problem (p, GST_E2EE_POLICY_ERROR_MEMBERSHIP, e->line,
+          "[%s] members: '%s' is no user name", e->level->section, name);
+    else
+      g_hash_table_insert (d->member_of, g_strdup (name), e->level);
+  }
+  g_strfreev (names);
+}
+
 static void
 read_locks (GKeyFile * kf, const Entry * e, Problems * p)
 {
@@ -556,7 +620,9 @@ policy_data_load (const gchar * path, GError ** error)
     for (i = 0; i < entries->len; i++) {
       Entry *e = &g_array_index (entries, Entry, i);
 
-      if (g_strcmp0 (e->key, POLICY_LOCKED_KEY) != 0)
+      if (g_strcmp0 (e->key, POLICY_MEMBERS_KEY) == 0)
+        read_members (kf, e, d, &p);
+      else if (g_strcmp0 (e->key, POLICY_LOCKED_KEY) != 0)
         read_value (kf, e, &p);
     }
     /* Locks after every value, so that a lock may come before what it locks. */
@@ -591,8 +657,17 @@ resolve_data (const PolicyData * d, const gchar * path, const gchar * group,
   GstE2eeResolvedPolicy *r = resolved_policy_new ();
   GPtrArray *warnings = g_ptr_array_new ();
   const Level *chain[3] = { d->account, NULL, NULL };
+  const Level *member_of = user ? g_hash_table_lookup (d->member_of, user) : NULL;
   guint i, n;
 
+  /* The file's membership gives the group when the caller names none. */
+  if (group == NULL && member_of != NULL)
+    group = member_of->section + strlen (GROUP_PREFIX);
+  else if (group != NULL && member_of != NULL &&
+      g_strcmp0 (member_of->section + strlen (GROUP_PREFIX), group) != 0)
+    g_ptr_array_add (warnings, g_strdup_printf ("%s:%u: %s is a member of [%s], "
+            "resolved with [group:%s] as asked", path, member_of->members_line, user,
+            member_of->section, group));
   if (group != NULL) {
     chain[1] = g_hash_table_lookup (d->groups, group);
     if (chain[1] == NULL)
@@ -626,8 +701,10 @@ resolve_data (const PolicyData * d, const gchar * path, const gchar * group,
       value = &l->values[i];
       r->levels[i] = l->level;
       r->locked[i] = l->locked[i];
-      if (l->locked[i])
+      if (l->locked[i]) {
         locker = l;
+        r->lock_where[i] = lock_where (path, l);
+      }
     }
     if (value == NULL) {
       /* The defaults are in the file syntax and parse: the policy tests check each. */

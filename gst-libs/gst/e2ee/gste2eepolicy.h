@@ -70,6 +70,8 @@ typedef enum {
  * @GST_E2EE_POLICY_ERROR_BAD_VALUE: a value a setting does not accept.
  * @GST_E2EE_POLICY_ERROR_BAD_LOCK: `locked` names an unknown setting, a setting twice,
  *   or a setting its section does not set.
+ * @GST_E2EE_POLICY_ERROR_MEMBERSHIP: a user listed in the `members` of two groups, or
+ *   twice in one, or `members` outside a `[group:NAME]` section.
  *
  * Why a policy file was refused. The error's message names the file and the line of
  * every problem found, one per line; the code is that of the first.
@@ -83,6 +85,7 @@ typedef enum {
   GST_E2EE_POLICY_ERROR_UNKNOWN_SETTING,
   GST_E2EE_POLICY_ERROR_BAD_VALUE,
   GST_E2EE_POLICY_ERROR_BAD_LOCK,
+  GST_E2EE_POLICY_ERROR_MEMBERSHIP,
 } GstE2eePolicyError;
 
 GST_E2EE_API
@@ -120,6 +123,10 @@ gboolean  gst_e2ee_resolved_policy_get_origin (const GstE2eeResolvedPolicy *reso
 GST_E2EE_API
 const gchar * const * gst_e2ee_resolved_policy_get_warnings (const GstE2eeResolvedPolicy *resolved);
 
+GST_E2EE_API
+const gchar * gst_e2ee_resolved_policy_describe_lock (const GstE2eeResolvedPolicy *resolved,
+                                                      const gchar *setting);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstE2eeResolvedPolicy, gst_e2ee_resolved_policy_unref)
 
 /**
@@ -153,6 +160,27 @@ GstE2eeResolvedPolicy * gst_e2ee_policy_resolve (GstE2eePolicy *policy,
 
 GST_E2EE_API
 const gchar * const * gst_e2ee_policy_list_settings (void);
+
+/**
+ * GST_E2EE_POLICY_CONTEXT_TYPE:
+ *
+ * The #GstContext type that shares a #GstE2eePolicy, with the group and user it is
+ * resolved for, between the elements of a pipeline: srtpguard, e2eeenc, e2eedec and
+ * encstatus read it, and the one given `policy-file` posts it.
+ *
+ * Since: 0.1
+ */
+#define GST_E2EE_POLICY_CONTEXT_TYPE "gst.e2ee.policy"
+
+GST_E2EE_API
+GstContext * gst_e2ee_policy_context_new (GstE2eePolicy *policy,
+                                          const gchar *group,
+                                          const gchar *user);
+
+GST_E2EE_API
+GstE2eePolicy * gst_e2ee_policy_from_context (GstContext *context,
+                                              gchar **group,
+                                              gchar **user);
 
 GST_E2EE_API
 gboolean  gst_e2ee_policy_cipher_suite_meets_minimum (GstE2eeCipherSuite suite,

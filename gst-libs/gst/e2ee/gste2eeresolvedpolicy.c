@@ -48,10 +48,14 @@ gst_e2ee_resolved_policy_ref (GstE2eeResolvedPolicy * resolved)
 void
 gst_e2ee_resolved_policy_unref (GstE2eeResolvedPolicy * resolved)
 {
+  guint i;
+
   g_return_if_fail (resolved != NULL);
   if (!g_atomic_int_dec_and_test (&resolved->refcount))
     return;
   gst_structure_free (resolved->settings);
+  for (i = 0; i < POLICY_N_SETTINGS; i++)
+    g_free (resolved->lock_where[i]);
   g_strfreev (resolved->warnings);
   g_free (resolved);
 }
@@ -125,4 +129,31 @@ gst_e2ee_resolved_policy_get_warnings (const GstE2eeResolvedPolicy * resolved)
 {
   g_return_val_if_fail (resolved != NULL, NULL);
   return (const gchar * const *) resolved->warnings;
+}
+
+/**
+ * gst_e2ee_resolved_policy_describe_lock:
+ * @resolved: a #GstE2eeResolvedPolicy
+ * @setting: a setting name, such as `e2ee-default`
+ *
+ * Where the lock on @setting is, in the words of the warnings: `locked at account
+ * level by [account] (/etc/e2ee/policy.conf:4)`, for messages that refuse a change
+ * the lock forbids.
+ *
+ * Returns: (transfer none) (nullable): the lock's description, or %NULL if @setting
+ *   is not locked or is no setting.
+ *
+ * Since: 0.1
+ */
+const gchar *
+gst_e2ee_resolved_policy_describe_lock (const GstE2eeResolvedPolicy * resolved,
+    const gchar * setting)
+{
+  gint i;
+
+  g_return_val_if_fail (resolved != NULL, NULL);
+  g_return_val_if_fail (setting != NULL, NULL);
+
+  i = policy_setting_index (setting);
+  return i < 0 ? NULL : resolved->lock_where[i];
 }

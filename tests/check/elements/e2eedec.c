@@ -126,7 +126,7 @@ get_stats (GstElement * dec)
     "dropped-unknown-kid", "dropped-authentication", "dropped-truncated",
     "dropped-malformed-header", "dropped-replay-duplicate", "dropped-replay-too-old",
     "dropped-clear-only", "held", "recovered", "joined", "nal-units-removed", "keys",
-    "kids", NULL
+    "kids", "policy", "policy-overrides", "policy-refused", NULL
   };
   GstStructure *s = NULL;
 

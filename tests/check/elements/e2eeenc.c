@@ -763,7 +763,7 @@ GST_START_TEST (test_enc_stats)
 {
   static const gchar *const top_fields[] =
       { "frames", "bytes", "dropped-malformed", "kid", "next-ctr", "kids",
-    NULL
+    "policy", "policy-overrides", "policy-refused", NULL
   };
   static const gchar *const kid_fields[] = { "kid", "frames", "bytes", NULL };
   GstE2eeSFrameKey *ref1 = reference_key (&keys,

@@ -282,6 +282,30 @@ append_level (GString * s, const gchar * section, gchar what, guint value)
     g_string_append (s, "locked=max-e2ee-participants\n");
 }
 
+/* Where the lock holding @level's value is, as gst_e2ee_resolved_policy_describe_lock()
+ * says it: the line of that section's `locked=`. */
+static gchar *
+expected_lock (const gchar * text, const gchar * path, GstE2eePolicyLevel level)
+{
+  static const gchar *const sections[] = { NULL, "account", "group:g", "user:u" };
+  static const gchar *const nicks[] = { NULL, "account", "group", "user" };
+  gchar **lines = g_strsplit (text, "\n", -1);
+  const gchar *section = NULL;
+  gchar *where = NULL;
+  guint i;
+
+  for (i = 0; lines[i] != NULL && where == NULL; i++) {
+    if (lines[i][0] == '[')
+      section = lines[i];
+    else if (g_str_has_prefix (lines[i], "locked=") && section != NULL &&
+        strncmp (section + 1, sections[level], strlen (sections[level])) == 0)
+      where = g_strdup_printf ("locked at %s level by [%s] (%s:%u)", nicks[level],
+          sections[level], path, i + 1);
+  }
+  g_strfreev (lines);
+  return where;
+}
+
 GST_START_TEST (test_level_lock_combinations)
 {
   const gchar *alu = combos[__i__].alu;
@@ -303,6 +327,19 @@ GST_START_TEST (test_level_lock_combinations)
   assert_origin (r, "max-e2ee-participants", combos[__i__].level, combos[__i__].locked);
   fail_unless_equals_int (count_warnings (gst_e2ee_resolved_policy_get_warnings (r)),
       combos[__i__].warnings);
+  /* The elements name the lock when they refuse a property: its level and line. */
+  if (combos[__i__].locked) {
+    gchar *where = expected_lock (text->str, path, combos[__i__].level);
+
+    fail_unless_equals_string (gst_e2ee_resolved_policy_describe_lock (r,
+            "max-e2ee-participants"), where);
+    g_free (where);
+  } else {
+    fail_unless (gst_e2ee_resolved_policy_describe_lock (r,
+            "max-e2ee-participants") == NULL);
+  }
+  fail_unless (gst_e2ee_resolved_policy_describe_lock (r, "e2ee-default") == NULL);
+  fail_unless (gst_e2ee_resolved_policy_describe_lock (r, "no-such-setting") == NULL);
   /* Settings the file does not touch keep their defaults. */
   assert_origin (r, "e2ee-default", DEFAULT, FALSE);
 
@@ -546,6 +583,13 @@ static const struct
       "3: [group:g] locks 'e2ee', which is no setting"},
   {"[user:u]\ne2ee-default=true\nlocked=e2ee-default;e2ee-default\n",
         GST_E2EE_POLICY_ERROR_BAD_LOCK, "3: [user:u] locks e2ee-default twice"},
+  {"[group:a]\nmembers=alice;bob\n[group:b]\nmembers=carol;alice\n",
+        GST_E2EE_POLICY_ERROR_MEMBERSHIP, "4: [group:b] lists alice, already a member "
+        "of [group:a] (line 2): a user belongs to one group"},
+  {"[group:a]\nmembers=alice;alice\n", GST_E2EE_POLICY_ERROR_MEMBERSHIP,
+      "2: [group:a] lists alice twice"},
+  {"[account]\nmembers=alice\n", GST_E2EE_POLICY_ERROR_MEMBERSHIP,
+      "2: [account] members: only a [group:NAME] section lists members"},
 };
 
 GST_START_TEST (test_bad_file)
@@ -742,6 +786,90 @@ GST_END_TEST;
 
 /* ---- The sample in docs/policy.md ------------------------------------------------ */
 
+/* A group lists its users; the file's membership gives the group a user resolves
+ * with when the caller names none. */
+GST_START_TEST (test_membership)
+{
+  gchar *path = write_policy ("members.conf",
+      "[account]\n"                         /* 1 */
+      "allowed-stream-kinds=\n"             /* 2 */
+      "[group:support]\n"                   /* 3 */
+      "members=alice;bob\n"                 /* 4 */
+      "allowed-stream-kinds=pstn\n"         /* 5 */
+      "[group:sales]\n"                     /* 6 */
+      "allowed-stream-kinds=sip\n");        /* 7 */
+  GstE2eePolicy *policy = load_ok (path);
+  GstE2eeResolvedPolicy *r;
+  Changes c = { 0, FALSE };
+  gchar *expected;
+
+  r = gst_e2ee_policy_resolve (policy, NULL, "alice");
+  fail_unless_equals_int (get_kinds (r), GST_E2EE_STREAM_KINDS_PSTN);
+  assert_origin (r, "allowed-stream-kinds", GROUP, FALSE);
+  /* alice has no [user:] section: only that warning. */
+  fail_unless_equals_int (count_warnings (gst_e2ee_resolved_policy_get_warnings (r)), 1);
+  gst_e2ee_resolved_policy_unref (r);
+
+  /* Asked with another group: that group, and a warning naming the membership. */
+  r = gst_e2ee_policy_resolve (policy, "sales", "bob");
+  fail_unless_equals_int (get_kinds (r), GST_E2EE_STREAM_KINDS_SIP);
+  expected = g_strdup_printf ("%s:4: bob is a member of [group:support], resolved with "
+      "[group:sales] as asked", path);
+  fail_unless_equals_string (gst_e2ee_resolved_policy_get_warnings (r)[0], expected);
+  g_free (expected);
+  gst_e2ee_resolved_policy_unref (r);
+
+  r = gst_e2ee_policy_resolve (policy, NULL, "carol");
+  fail_unless_equals_int (get_kinds (r), GST_E2EE_STREAM_KINDS_NONE);
+  assert_origin (r, "allowed-stream-kinds", ACCOUNT, FALSE);
+  gst_e2ee_resolved_policy_unref (r);
+
+  /* Moving a user to another group is a change. */
+  g_signal_connect (policy, "changed", G_CALLBACK (on_changed), &c);
+  fail_unless (g_file_set_contents (path, "[account]\nallowed-stream-kinds=\n"
+          "[group:support]\nmembers=alice\nallowed-stream-kinds=pstn\n"
+          "[group:sales]\nmembers=bob\nallowed-stream-kinds=sip\n", -1, NULL));
+  fail_unless (gst_e2ee_policy_reload (policy, NULL));
+  fail_unless_equals_int (c.count, 1);
+  r = gst_e2ee_policy_resolve (policy, NULL, "bob");
+  fail_unless_equals_int (get_kinds (r), GST_E2EE_STREAM_KINDS_SIP);
+  gst_e2ee_resolved_policy_unref (r);
+  fail_unless (gst_e2ee_policy_reload (policy, NULL));
+  fail_unless_equals_int (c.count, 1);
+
+  g_object_unref (policy);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_context)
+{
+  gchar *path = write_policy ("ctx.conf", "[account]\ne2ee-default=false\n");
+  GstE2eePolicy *policy = load_ok (path), *back;
+  GstContext *context = gst_e2ee_policy_context_new (policy, "support", NULL);
+  GstContext *other = gst_context_new ("gst.e2ee.keystore", TRUE);
+  gchar *group = NULL, *user = (gchar *) "unset";
+
+  fail_unless_equals_string (gst_context_get_context_type (context),
+      GST_E2EE_POLICY_CONTEXT_TYPE);
+  fail_unless (gst_context_is_persistent (context));
+  back = gst_e2ee_policy_from_context (context, &group, &user);
+  fail_unless (back == policy);
+  fail_unless_equals_string (group, "support");
+  fail_unless (user == NULL);
+  fail_unless (gst_e2ee_policy_from_context (other, NULL, NULL) == NULL);
+
+  g_object_unref (back);
+  g_free (group);
+  gst_context_unref (other);
+  gst_context_unref (context);
+  g_object_unref (policy);
+  g_free (path);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_docs_sample)
 {
   const gchar *root = g_getenv ("GST_E2EE_SOURCE_ROOT");
@@ -812,6 +940,8 @@ policy_suite (void)
   tcase_add_test (tc, test_reload);
   tcase_add_test (tc, test_no_file);
   tcase_add_test (tc, test_suite_minimum);
+  tcase_add_test (tc, test_membership);
+  tcase_add_test (tc, test_context);
   tcase_add_test (tc, test_docs_sample);
   return s;
 }
