@@ -1168,6 +1168,7 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_e2ee_element_class_document_caps (element_class, FALSE);
   gst_element_class_set_static_metadata (element_class,
       "SFrame end-to-end decrypter", "Filter/Decryptor",
       "Checks and decrypts SFrame (RFC 9605) frames, dropping any that fail",

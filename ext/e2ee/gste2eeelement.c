@@ -188,6 +188,28 @@ gst_e2ee_element_caps_has_layout (GstCaps * caps)
           GST_E2EE_LAYOUT_FIELD), GST_E2EE_LAYOUT_FIELD_CODEC) == 0;
 }
 
+/* What gst-inspect-1.0 and the generated reference (docs/gst_plugins_cache.json)
+ * show for the ANY templates of e2eeenc and e2eedec: the formats they know. ANY stays
+ * the template, since layout=frame carries any encoded media and enabled=false and
+ * allow-plaintext pass other caps on. */
+void
+gst_e2ee_element_class_document_caps (GstElementClass * klass, gboolean encrypting)
+{
+  GstCaps *codecs = gst_static_caps_get (&layout_capable_caps);
+  GstCaps *wire = gst_caps_from_string ("application/x-sframe; application/x-rtp");
+  GstCaps *plain = gst_caps_merge (gst_caps_copy (codecs),
+      gst_caps_from_string ("application/x-rtp"));
+
+  wire = gst_caps_merge (wire, gst_caps_copy (codecs));
+  gst_pad_template_set_documentation_caps (gst_element_class_get_pad_template (klass,
+          "sink"), encrypting ? plain : wire);
+  gst_pad_template_set_documentation_caps (gst_element_class_get_pad_template (klass,
+          "src"), encrypting ? wire : plain);
+  gst_caps_unref (wire);
+  gst_caps_unref (plain);
+  gst_caps_unref (codecs);
+}
+
 /* The part of @caps that layout=auto would encrypt with a codec layout. */
 GstCaps *
 gst_e2ee_element_caps_layout_capable (GstCaps * caps)

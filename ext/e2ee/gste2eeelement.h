@@ -76,4 +76,7 @@ GValue *     gst_e2ee_kid_stats_to_array (GHashTable *table, gboolean decoder, G
 
 void        gst_e2ee_post_message (GstElement *element, GstStructure *s);
 
+void        gst_e2ee_element_class_document_caps (GstElementClass *klass,
+                                                  gboolean encrypting);
+
 G_END_DECLS

@@ -1089,6 +1089,7 @@ gst_e2ee_enc_class_init (GstE2eeEncClass * klass)
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_e2ee_element_class_document_caps (element_class, TRUE);
   gst_element_class_set_static_metadata (element_class,
       "SFrame end-to-end encrypter", "Filter/Encryptor",
       "Encrypts each frame end to end with SFrame (RFC 9605)",
