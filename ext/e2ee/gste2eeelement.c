@@ -195,7 +195,7 @@ gst_e2ee_element_caps_has_layout (GstCaps * caps)
 void
 gst_e2ee_element_class_document_caps (GstElementClass * klass, gboolean encrypting)
 {
-  GstCaps *codecs = gst_static_caps_get (&layout_capable_caps);
+  GstCaps *codecs = gst_e2ee_layout_get_caps ();
   GstCaps *wire = gst_caps_from_string ("application/x-sframe; application/x-rtp");
   GstCaps *plain = gst_caps_merge (gst_caps_copy (codecs),
       gst_caps_from_string ("application/x-rtp"));
