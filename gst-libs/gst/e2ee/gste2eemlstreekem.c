@@ -66,6 +66,7 @@ read_path_node (GstE2eeMlsReader * r, GstE2eeMlsUpdatePathNode * node,
   GArray *list;
   const guint8 *key;
   gsize key_len;
+  gboolean ok = TRUE;
 
   if (!gst_e2ee_mls_read_opaque (r, &key, &key_len, error)
       || !gst_e2ee_mls_read_vector (r, &cts, error))
@@ -73,20 +74,23 @@ read_path_node (GstE2eeMlsReader * r, GstE2eeMlsUpdatePathNode * node,
   node->encryption_key = g_memdup2 (key, key_len);
   node->encryption_key_len = key_len;
   list = g_array_new (FALSE, TRUE, sizeof (GstE2eeMlsHpkeCiphertext));
-  while (gst_e2ee_mls_reader_remaining (&cts) > 0) {
+  while (ok && gst_e2ee_mls_reader_remaining (&cts) > 0) {
     GstE2eeMlsHpkeCiphertext ct = { 0 };
     const guint8 *kem, *c;
 
-    if (!gst_e2ee_mls_read_opaque (&cts, &kem, &ct.kem_output_len, error)
-        || !gst_e2ee_mls_read_opaque (&cts, &c, &ct.ciphertext_len, error))
-      break;
-    ct.kem_output = g_memdup2 (kem, ct.kem_output_len);
-    ct.ciphertext = g_memdup2 (c, ct.ciphertext_len);
-    g_array_append_val (list, ct);
+    /* A ciphertext cut short fails even where it ends the vector: judging by what
+     * is left alone took a kem_output with no ciphertext after it as a whole list. */
+    ok = gst_e2ee_mls_read_opaque (&cts, &kem, &ct.kem_output_len, error)
+        && gst_e2ee_mls_read_opaque (&cts, &c, &ct.ciphertext_len, error);
+    if (ok) {
+      ct.kem_output = g_memdup2 (kem, ct.kem_output_len);
+      ct.ciphertext = g_memdup2 (c, ct.ciphertext_len);
+      g_array_append_val (list, ct);
+    }
   }
   node->n_encrypted_path_secret = list->len;
   node->encrypted_path_secret = (GstE2eeMlsHpkeCiphertext *) g_array_free (list, FALSE);
-  return gst_e2ee_mls_reader_remaining (&cts) == 0;
+  return ok;
 }
 
 GstE2eeMlsUpdatePath *

@@ -210,6 +210,34 @@ GST_START_TEST (test_messages_refused)
 
 GST_END_TEST;
 
+/* A PublicMessage commit whose UpdatePath's last HPKECiphertext has a kem_output and
+ * then ends: refused as a decode error. It decoded as a whole message with the error
+ * set before (fuzz-mls-group-info found it; the same bytes are in
+ * tests/fuzz/regressions/mls-group-info/update-path-ciphertext-cut). */
+GST_START_TEST (test_messages_ciphertext_cut)
+{
+  static const guint8 msg[] = {
+    0x00, 0x01, 0x00, 0x01, 0x00, 0x07, 0x00, 0xe3, 0xc0, 0x00, 0x04, 0x00, 0x00, 0x03,
+    0x00, 0x03, 0x00, 0x01, 0x00, 0x03, 0x02, 0x00, 0x00, 0x00, 0x01, 0x00, 0x04, 0x01,
+    0x00, 0x00, 0x01, 0x00, 0x04, 0x01, 0x00, 0x00, 0x01, 0x00, 0x04, 0x01, 0x00, 0x00,
+    0x00, 0x01, 0x00, 0x01, 0x01, 0x00, 0x01, 0x6c, 0x00, 0x03, 0x02, 0x00, 0x00, 0x00,
+    0x00, 0x04, 0x01, 0x00, 0x00, 0x01, 0x00, 0x04, 0x01, 0x00, 0x01, 0x00, 0x04, 0x00,
+    0x00, 0x03, 0x00, 0x00
+  };
+  GstE2eeMlsMessage m;
+  GError *err = NULL;
+
+  gst_e2ee_mls_message_init (&m);
+  fail_if (gst_e2ee_mls_message_decode (&m, msg, sizeof msg, &err),
+      "decoded, with the error \"%s\"", err ? err->message : "(none)");
+  fail_unless (g_error_matches (err, GST_E2EE_MLS_ERROR, GST_E2EE_MLS_ERROR_DECODE),
+      "%s", err ? err->message : "no error");
+  g_clear_error (&err);
+  gst_e2ee_mls_message_clear (&m);
+}
+
+GST_END_TEST;
+
 static Suite *
 mls_messages_suite (void)
 {
@@ -221,6 +249,7 @@ mls_messages_suite (void)
   tcase_add_test (tc, test_messages_vectors);
   tcase_add_test (tc, test_messages_detect_corruption);
   tcase_add_test (tc, test_messages_refused);
+  tcase_add_test (tc, test_messages_ciphertext_cut);
   return s;
 }
 
