@@ -22,6 +22,14 @@
 #define N_MAX 4
 #define SUITE GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128
 
+/* What a store should hold, as the test's own model of RFC 9605 §5.2. */
+typedef struct
+{
+  guint64 kid;
+  GstE2eeKeyUsage usage;
+  gboolean current;
+} Want;
+
 /* One member: its client, group, store (on a test clock, so no grace period ends
  * unless the test says so) and binding; @failures counts provisioning-failed. */
 typedef struct
@@ -32,15 +40,11 @@ typedef struct
   GstClock *clock;
   GstE2eeMlsKeys *keys;
   guint failures;
+  /* The test's model of what the store holds. */
+  Want want[64];
+  guint n_want;
+  guint epoch_bits, n_contexts;
 } Member;
-
-/* What a store should hold, as the test's own model of RFC 9605 §5.2. */
-typedef struct
-{
-  guint64 kid;
-  GstE2eeKeyUsage usage;
-  gboolean current;
-} Want;
 
 static void
 on_failed (GstE2eeMlsKeys * keys, GError * error, Member * m)
@@ -69,6 +73,8 @@ member_bind (Member * m, guint epoch_bits, guint n_contexts)
 {
   GError *err = NULL;
 
+  m->epoch_bits = epoch_bits;
+  m->n_contexts = n_contexts;
   m->keys = gst_e2ee_mls_keys_new_full (m->group, m->store, epoch_bits, n_contexts,
       SUITE, &err);
   fail_unless (m->keys != NULL, "%s", err ? err->message : "");
@@ -106,6 +112,21 @@ create (Member * m, const gchar * group_id)
   m->group = gst_e2ee_mls_group_create (m->client, id, &err);
   fail_unless (m->group != NULL, "%s", err ? err->message : "");
   g_bytes_unref (id);
+}
+
+/* @adder commits the addition of @joiner; returns the commit and the Welcome. */
+static GBytes *
+add_commit (Member * adder, Member * joiner, GBytes ** welcome)
+{
+  GError *err = NULL;
+  GBytes *kp = gst_e2ee_mls_client_create_key_package (joiner->client, &err);
+  GBytes *commit;
+
+  fail_unless (kp != NULL, "%s", err ? err->message : "");
+  commit = gst_e2ee_mls_group_add (adder->group, kp, welcome, &err);
+  fail_unless (commit != NULL, "%s", err ? err->message : "");
+  g_bytes_unref (kp);
+  return commit;
 }
 
 static void
@@ -278,6 +299,17 @@ GST_START_TEST (test_kid_layout)
 
 GST_END_TEST;
 
+/* The model moves @m to @epoch with the members @leaves and S = @s, and the store
+ * must hold exactly what the model says. */
+static void
+expect (Member * m, guint32 own, const guint32 * leaves, guint n_leaves, guint64 epoch,
+    guint s)
+{
+  m->n_want = model_epoch (m->want, m->n_want, leaves, n_leaves, own, epoch, s,
+      m->epoch_bits, m->n_contexts);
+  assert_store (m, m->want, m->n_want);
+}
+
 /* Create, add, add, update, remove with E = 4 and two contexts, checking every store
  * exactly after each step. */
 GST_START_TEST (test_keys_follow_epochs)
@@ -285,10 +317,8 @@ GST_START_TEST (test_keys_follow_epochs)
   const guint E = 4, C = 2;
   Member a, b, c;
   Member *abc[] = { &a, &b, &c }, *ac[] = { &a, &c };
-  Want wa[64], wb[64], wc[64];
-  guint na = 0, nb = 0, nc = 0;
-  GBytes *commit, *welcome = NULL, *kp, *old_frame;
-  guint32 l01[] = { 0, 1 }, l012[] = { 0, 1, 2 }, l02[] = { 0, 2 };
+  GBytes *commit, *welcome = NULL, *old_frame, *frame;
+  const guint32 l012[] = { 0, 1, 2 }, l02[] = { 0, 2 };
   GError *err = NULL;
   guint64 old_kid, kid;
 
@@ -299,43 +329,31 @@ GST_START_TEST (test_keys_follow_epochs)
   member_bind (&a, E, C);
 
   /* Epoch 0: alone, S = 0: KIDs 0 and 1 << 4. */
-  na = model_epoch (wa, na, l01, 1, 0, 0, 0, E, C);
-  assert_store (&a, wa, na);
+  expect (&a, 0, l012, 1, 0, 0);
   fail_unless_equals_uint64 (gst_e2ee_mls_keys_get_own_kid (a.keys, 1), 16);
   fail_unless_equals_int (gst_e2ee_mls_keys_get_sender_bits (a.keys), 0);
 
   /* Epoch 1: bob joins, S = 1. */
-  kp = gst_e2ee_mls_client_create_key_package (b.client, &err);
-  commit = gst_e2ee_mls_group_add (a.group, kp, &welcome, &err);
-  fail_unless (commit != NULL);
-  g_bytes_unref (kp);
+  commit = add_commit (&a, &b, &welcome);
   g_bytes_unref (commit);
   join (&b, welcome, E, C);
   g_bytes_unref (welcome);
-  na = model_epoch (wa, na, l01, 2, 0, 1, 1, E, C);
-  nb = model_epoch (wb, nb, l01, 2, 1, 1, 1, E, C);
-  assert_store (&a, wa, na);
-  assert_store (&b, wb, nb);
+  expect (&a, 0, l012, 2, 1, 1);
+  expect (&b, 1, l012, 2, 1, 1);
   /* bob's context 1 at epoch 1: (1 << 5) + (1 << 4) + 1 */
   fail_unless_equals_uint64 (gst_e2ee_mls_keys_get_own_kid (b.keys, 1), 49);
   assert_frames_cross (abc, 2, C);
   old_frame = seal (&a, 0, &old_kid);
 
   /* Epoch 2: carol joins, S = 2: context 1's KIDs move up a bit. */
-  kp = gst_e2ee_mls_client_create_key_package (c.client, &err);
-  commit = gst_e2ee_mls_group_add (a.group, kp, &welcome, &err);
-  fail_unless (commit != NULL);
-  g_bytes_unref (kp);
+  commit = add_commit (&a, &c, &welcome);
   handle (&b, commit);
   g_bytes_unref (commit);
   join (&c, welcome, E, C);
   g_bytes_unref (welcome);
-  na = model_epoch (wa, na, l012, 3, 0, 2, 2, E, C);
-  nb = model_epoch (wb, nb, l012, 3, 1, 2, 2, E, C);
-  nc = model_epoch (wc, nc, l012, 3, 2, 2, 2, E, C);
-  assert_store (&a, wa, na);
-  assert_store (&b, wb, nb);
-  assert_store (&c, wc, nc);
+  expect (&a, 0, l012, 3, 2, 2);
+  expect (&b, 1, l012, 3, 2, 2);
+  expect (&c, 2, l012, 3, 2, 2);
   fail_unless_equals_uint64 (gst_e2ee_mls_keys_get_own_kid (c.keys, 1), 64 + 32 + 2);
   assert_frames_cross (abc, 3, C);
   /* The joiner opens nothing of the epoch before it joined. */
@@ -349,12 +367,9 @@ GST_START_TEST (test_keys_follow_epochs)
   handle (&a, commit);
   handle (&b, commit);
   g_bytes_unref (commit);
-  na = model_epoch (wa, na, l012, 3, 0, 3, 2, E, C);
-  nb = model_epoch (wb, nb, l012, 3, 1, 3, 2, E, C);
-  nc = model_epoch (wc, nc, l012, 3, 2, 3, 2, E, C);
-  assert_store (&a, wa, na);
-  assert_store (&b, wb, nb);
-  assert_store (&c, wc, nc);
+  expect (&a, 0, l012, 3, 3, 2);
+  expect (&b, 1, l012, 3, 3, 2);
+  expect (&c, 2, l012, 3, 3, 2);
   assert_frames_cross (abc, 3, C);
 
   /* Epoch 4: alice removes bob. Bob's keys are all retired and none is added. */
@@ -366,34 +381,28 @@ GST_START_TEST (test_keys_follow_epochs)
   fail_unless (!gst_e2ee_mls_group_is_active (b.group));
   fail_unless (!gst_e2ee_mls_keys_is_active (b.keys));
   fail_unless_equals_uint64 (gst_e2ee_mls_keys_get_own_kid (b.keys, 0), G_MAXUINT64);
-  na = model_epoch (wa, na, l02, 2, 0, 4, 2, E, C);
-  nc = model_epoch (wc, nc, l02, 2, 2, 4, 2, E, C);
-  nb = model_epoch (wb, nb, NULL, 0, 1, 4, 2, E, C);
-  assert_store (&a, wa, na);
-  assert_store (&b, wb, nb);
-  assert_store (&c, wc, nc);
+  expect (&a, 0, l02, 2, 4, 2);
+  expect (&b, 1, NULL, 0, 4, 2);
+  expect (&c, 2, l02, 2, 4, 2);
   assert_frames_cross (ac, 2, C);
   /* The removed member opens nothing of the new epoch. */
-  {
-    GBytes *frame = seal (&a, 0, &kid);
-
-    fail_unless (opens (&c, kid, frame));
-    fail_unless (!opens (&b, kid, frame));
-    g_bytes_unref (frame);
-    frame = seal (&c, 1, &kid);
-    fail_unless (opens (&a, kid, frame));
-    fail_unless (!opens (&b, kid, frame));
-    g_bytes_unref (frame);
-  }
+  frame = seal (&a, 0, &kid);
+  fail_unless (opens (&c, kid, frame));
+  fail_unless (!opens (&b, kid, frame));
+  g_bytes_unref (frame);
+  frame = seal (&c, 1, &kid);
+  fail_unless (opens (&a, kid, frame));
+  fail_unless (!opens (&b, kid, frame));
+  g_bytes_unref (frame);
 
   /* After the grace period only the current keys are left. */
   gst_test_clock_advance_time (GST_TEST_CLOCK (a.clock), 10 * GST_SECOND);
   gst_test_clock_advance_time (GST_TEST_CLOCK (b.clock), 10 * GST_SECOND);
   gst_e2ee_key_store_expire (a.store, GST_CLOCK_TIME_NONE);
   gst_e2ee_key_store_expire (b.store, GST_CLOCK_TIME_NONE);
-  na = model_epoch (wa, 0, l02, 2, 0, 4, 2, E, C);
-  assert_store (&a, wa, na);
-  assert_store (&b, wb, 0);
+  a.n_want = 0;
+  expect (&a, 0, l02, 2, 4, 2);
+  assert_store (&b, NULL, 0);
 
   member_clear (&a);
   member_clear (&b);
@@ -409,7 +418,7 @@ GST_START_TEST (test_epoch_bits_wrap)
   const guint E = 2;
   Member a, b;
   Member *ab[] = { &a, &b };
-  GBytes *commit, *welcome = NULL, *kp, *frames[8];
+  GBytes *commit, *welcome = NULL, *frames[8];
   guint64 kids[8];
   GError *err = NULL;
   guint epoch;
@@ -417,10 +426,7 @@ GST_START_TEST (test_epoch_bits_wrap)
   member_init (&a, "alice");
   member_init (&b, "bob");
   create (&a, "wrap");
-  kp = gst_e2ee_mls_client_create_key_package (b.client, &err);
-  commit = gst_e2ee_mls_group_add (a.group, kp, &welcome, &err);
-  fail_unless (commit != NULL);
-  g_bytes_unref (kp);
+  commit = add_commit (&a, &b, &welcome);
   g_bytes_unref (commit);
   b.group = gst_e2ee_mls_group_join (b.client, welcome, NULL, &err);
   fail_unless (b.group != NULL);
@@ -522,16 +528,12 @@ GST_START_TEST (test_security_code)
   member_init (&m[2], "carol");
   create (&m[0], "c");
   for (i = 1; i < 3; i++) {
-    GBytes *welcome = NULL, *kp = gst_e2ee_mls_client_create_key_package (m[i].client,
-        &err);
-    GBytes *commit = gst_e2ee_mls_group_add (m[0].group, kp, &welcome, &err);
+    GBytes *welcome = NULL, *commit = add_commit (&m[0], &m[i], &welcome);
 
-    fail_unless (commit != NULL);
     for (j = 1; j < i; j++)
       handle (&m[j], commit);
     m[i].group = gst_e2ee_mls_group_join (m[i].client, welcome, NULL, &err);
     fail_unless (m[i].group != NULL);
-    g_bytes_unref (kp);
     g_bytes_unref (commit);
     g_bytes_unref (welcome);
   }
