@@ -56,6 +56,11 @@
  *
  * Base keys are wiped (OPENSSL_cleanse()) as soon as the store holds the keys.
  *
+ * The binding changes the store in the thread that applies the group's commits (the
+ * group itself is used from one thread at a time); its getters and
+ * gst_e2ee_mls_keys_lookup_sender() may be called from any thread, such as an
+ * element's streaming thread.
+ *
  * Since: 0.1
  */
 
@@ -78,9 +83,17 @@ typedef struct
 {
   guint64 kid;
   guint64 epoch;
+  guint32 leaf;
   GstE2eeKeyUsage usage;
   gboolean current;
 } Held;
+
+/* The members of an epoch this binding holds keys of, for naming a KID's sender. */
+typedef struct
+{
+  guint64 epoch;
+  GPtrArray *members;
+} Roster;
 
 struct _GstE2eeMlsKeys
 {
@@ -94,11 +107,16 @@ struct _GstE2eeMlsKeys
   GstE2eeCipherSuite suite;
   GstClockTime grace_period;
 
+  /* Taken by every change and every getter: elements read the KIDs and look senders
+   * up from their streaming threads while the group's thread changes epochs. Recursive,
+   * since the store's and our own signal handlers may call the getters. */
+  GRecMutex lock;
   gboolean active;
   guint64 epoch;
   guint sender_bits;
   guint32 own_leaf;
   GArray *held;                 /* of Held */
+  GArray *rosters;              /* of Roster */
 };
 
 enum
@@ -225,6 +243,15 @@ remove_wrapped (GstE2eeMlsKeys * self, guint64 epoch, GArray * reused)
       i++;
     }
   }
+  i = 0;
+  while (i < self->rosters->len) {
+    Roster *r = &g_array_index (self->rosters, Roster, i);
+
+    if (r->epoch != epoch && (r->epoch & mask) == (epoch & mask))
+      g_array_remove_index_fast (self->rosters, i);
+    else
+      i++;
+  }
 }
 
 static gboolean
@@ -252,7 +279,7 @@ add_epoch_keys (GstE2eeMlsKeys * self, GPtrArray * members, guint sender_bits,
 
     for (c = 0; c < self->n_contexts; c++) {
       guint64 kid = gst_e2ee_mls_kid (c, leaf, epoch, sender_bits, self->epoch_bits);
-      Held h = { kid, epoch, usage, TRUE };
+      Held h = { kid, epoch, leaf, usage, TRUE };
       gboolean ok;
 
       /* Only a KID whose key this binding itself removed at the wrap may take a new
@@ -312,13 +339,17 @@ provision (GstE2eeMlsKeys * self, GError ** error)
   gboolean ok;
 
   if (!gst_e2ee_mls_group_is_active (self->group)) {
-    if (self->active) {
-      GST_INFO_OBJECT (self, "removed from the group: no more keys");
-      retire_before (self, G_MAXUINT64);
-      self->active = FALSE;
-      g_object_notify (G_OBJECT (self), "active");
-      g_object_notify (G_OBJECT (self), "own-kid");
+    g_rec_mutex_lock (&self->lock);
+    if (!self->active) {
+      g_rec_mutex_unlock (&self->lock);
+      return TRUE;
     }
+    GST_INFO_OBJECT (self, "removed from the group: no more keys");
+    retire_before (self, G_MAXUINT64);
+    self->active = FALSE;
+    g_rec_mutex_unlock (&self->lock);
+    g_object_notify (G_OBJECT (self), "active");
+    g_object_notify (G_OBJECT (self), "own-kid");
     return TRUE;
   }
   if (self->active && epoch == self->epoch)
@@ -334,15 +365,20 @@ provision (GstE2eeMlsKeys * self, GError ** error)
     return FALSE;
   }
   key = g_bytes_unref_to_data (base, &len);
-  self->own_leaf = gst_e2ee_mls_group_get_own_leaf_index (self->group);
 
+  g_rec_mutex_lock (&self->lock);
+  self->own_leaf = gst_e2ee_mls_group_get_own_leaf_index (self->group);
   reused = g_array_new (FALSE, FALSE, sizeof (guint64));
   remove_wrapped (self, epoch, reused);
   ok = add_epoch_keys (self, members, sender_bits, epoch, key, len, reused, error);
   OPENSSL_cleanse (key, len);
   g_free (key);
   g_array_unref (reused);
-  g_ptr_array_unref (members);
+  {
+    Roster r = { epoch, members };
+
+    g_array_append_val (self->rosters, r);
+  }
   retire_before (self, epoch);
 
   self->epoch = epoch;
@@ -350,6 +386,7 @@ provision (GstE2eeMlsKeys * self, GError ** error)
   self->active = TRUE;
   GST_DEBUG_OBJECT (self, "epoch %" G_GUINT64_FORMAT ": S = %u, %u keys held", epoch,
       sender_bits, self->held->len);
+  g_rec_mutex_unlock (&self->lock);
   g_object_notify (G_OBJECT (self), "epoch");
   g_object_notify (G_OBJECT (self), "own-kid");
   if (ok)
@@ -367,6 +404,14 @@ on_epoch (GstE2eeMlsGroup * group, GParamSpec * pspec, GstE2eeMlsKeys * self)
 }
 
 static void
+clear_roster (gpointer data)
+{
+  Roster *r = data;
+
+  g_ptr_array_unref (r->members);
+}
+
+static void
 gst_e2ee_mls_keys_init (GstE2eeMlsKeys * self)
 {
   self->epoch_bits = GST_E2EE_MLS_KEYS_DEFAULT_EPOCH_BITS;
@@ -374,6 +419,9 @@ gst_e2ee_mls_keys_init (GstE2eeMlsKeys * self)
   self->suite = GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128;
   self->grace_period = GST_E2EE_KEY_STORE_DEFAULT_GRACE_PERIOD;
   self->held = g_array_new (FALSE, FALSE, sizeof (Held));
+  self->rosters = g_array_new (FALSE, FALSE, sizeof (Roster));
+  g_array_set_clear_func (self->rosters, clear_roster);
+  g_rec_mutex_init (&self->lock);
 }
 
 static void
@@ -387,7 +435,9 @@ gst_e2ee_mls_keys_dispose (GObject * object)
   }
   /* Unbound, nobody renews the keys: they go the way superseded keys go. */
   if (self->store != NULL) {
+    g_rec_mutex_lock (&self->lock);
     retire_before (self, G_MAXUINT64);
+    g_rec_mutex_unlock (&self->lock);
     g_clear_object (&self->store);
   }
   G_OBJECT_CLASS (gst_e2ee_mls_keys_parent_class)->dispose (object);
@@ -399,6 +449,8 @@ gst_e2ee_mls_keys_finalize (GObject * object)
   GstE2eeMlsKeys *self = GST_E2EE_MLS_KEYS (object);
 
   g_array_unref (self->held);
+  g_array_unref (self->rosters);
+  g_rec_mutex_clear (&self->lock);
   G_OBJECT_CLASS (gst_e2ee_mls_keys_parent_class)->finalize (object);
 }
 
@@ -438,16 +490,16 @@ gst_e2ee_mls_keys_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_uint64 (value, self->grace_period);
       break;
     case PROP_EPOCH:
-      g_value_set_uint64 (value, self->epoch);
+      g_value_set_uint64 (value, gst_e2ee_mls_keys_get_epoch (self));
       break;
     case PROP_SENDER_BITS:
-      g_value_set_uint (value, self->sender_bits);
+      g_value_set_uint (value, gst_e2ee_mls_keys_get_sender_bits (self));
       break;
     case PROP_OWN_KID:
       g_value_set_uint64 (value, gst_e2ee_mls_keys_get_own_kid (self, 0));
       break;
     case PROP_ACTIVE:
-      g_value_set_boolean (value, self->active);
+      g_value_set_boolean (value, gst_e2ee_mls_keys_is_active (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -684,12 +736,16 @@ gst_e2ee_mls_keys_new_full (GstE2eeMlsGroup * group, GstE2eeKeyStore * store,
 guint64
 gst_e2ee_mls_keys_get_kid (GstE2eeMlsKeys * keys, guint32 leaf_index, guint context)
 {
+  guint64 kid = G_MAXUINT64;
+
   g_return_val_if_fail (GST_E2EE_IS_MLS_KEYS (keys), G_MAXUINT64);
 
-  if (!keys->active || context >= keys->n_contexts)
-    return G_MAXUINT64;
-  return gst_e2ee_mls_kid (context, leaf_index, keys->epoch, keys->sender_bits,
-      keys->epoch_bits);
+  g_rec_mutex_lock (&keys->lock);
+  if (keys->active && context < keys->n_contexts)
+    kid = gst_e2ee_mls_kid (context, leaf_index, keys->epoch, keys->sender_bits,
+        keys->epoch_bits);
+  g_rec_mutex_unlock (&keys->lock);
+  return kid;
 }
 
 /**
@@ -705,9 +761,67 @@ gst_e2ee_mls_keys_get_kid (GstE2eeMlsKeys * keys, guint32 leaf_index, guint cont
 guint64
 gst_e2ee_mls_keys_get_own_kid (GstE2eeMlsKeys * keys, guint context)
 {
+  guint64 kid;
+
   g_return_val_if_fail (GST_E2EE_IS_MLS_KEYS (keys), G_MAXUINT64);
 
-  return gst_e2ee_mls_keys_get_kid (keys, keys->own_leaf, context);
+  g_rec_mutex_lock (&keys->lock);
+  kid = gst_e2ee_mls_keys_get_kid (keys, keys->own_leaf, context);
+  g_rec_mutex_unlock (&keys->lock);
+  return kid;
+}
+
+/**
+ * gst_e2ee_mls_keys_lookup_sender:
+ * @keys: a #GstE2eeMlsKeys
+ * @kid: a KID, typically from a frame that failed or is held
+ * @epoch: (out) (optional): the epoch of the KID's key
+ *
+ * Who sends under @kid: the member the binding gave that KID to in one of the epochs
+ * it holds keys of (the current one and the 2^E - 1 before it, even when their grace
+ * period is over), as that epoch's roster listed it. A decryptor names the member
+ * behind a KID with this (leaf index and identity) rather than the bare KID. Safe to
+ * call from any thread.
+ *
+ * Returns: (transfer full) (nullable): a copy of the member, or %NULL for a KID the
+ *   binding did not add (another group's, a forged one, or of an epoch too old).
+ *
+ * Since: 0.1
+ */
+GstE2eeMlsMember *
+gst_e2ee_mls_keys_lookup_sender (GstE2eeMlsKeys * keys, guint64 kid, guint64 * epoch)
+{
+  GstE2eeMlsMember *found = NULL;
+  guint i, j;
+
+  g_return_val_if_fail (GST_E2EE_IS_MLS_KEYS (keys), NULL);
+
+  g_rec_mutex_lock (&keys->lock);
+  for (i = 0; i < keys->held->len && found == NULL; i++) {
+    const Held *h = &g_array_index (keys->held, Held, i);
+
+    if (h->kid != kid)
+      continue;
+    for (j = 0; j < keys->rosters->len && found == NULL; j++) {
+      const Roster *r = &g_array_index (keys->rosters, Roster, j);
+      guint k;
+
+      if (r->epoch != h->epoch)
+        continue;
+      for (k = 0; k < r->members->len; k++) {
+        const GstE2eeMlsMember *m = g_ptr_array_index (r->members, k);
+
+        if (gst_e2ee_mls_member_get_leaf_index (m) == h->leaf) {
+          found = gst_e2ee_mls_member_copy (m);
+          if (epoch != NULL)
+            *epoch = h->epoch;
+          break;
+        }
+      }
+    }
+  }
+  g_rec_mutex_unlock (&keys->lock);
+  return found;
 }
 
 /**
@@ -721,8 +835,14 @@ gst_e2ee_mls_keys_get_own_kid (GstE2eeMlsKeys * keys, guint context)
 guint64
 gst_e2ee_mls_keys_get_epoch (GstE2eeMlsKeys * keys)
 {
+  guint64 epoch;
+
   g_return_val_if_fail (GST_E2EE_IS_MLS_KEYS (keys), 0);
-  return keys->epoch;
+
+  g_rec_mutex_lock (&keys->lock);
+  epoch = keys->epoch;
+  g_rec_mutex_unlock (&keys->lock);
+  return epoch;
 }
 
 /**
@@ -736,8 +856,14 @@ gst_e2ee_mls_keys_get_epoch (GstE2eeMlsKeys * keys)
 guint
 gst_e2ee_mls_keys_get_sender_bits (GstE2eeMlsKeys * keys)
 {
+  guint s;
+
   g_return_val_if_fail (GST_E2EE_IS_MLS_KEYS (keys), 0);
-  return keys->sender_bits;
+
+  g_rec_mutex_lock (&keys->lock);
+  s = keys->sender_bits;
+  g_rec_mutex_unlock (&keys->lock);
+  return s;
 }
 
 /**
@@ -782,6 +908,12 @@ gst_e2ee_mls_keys_get_cipher_suite (GstE2eeMlsKeys * keys)
 gboolean
 gst_e2ee_mls_keys_is_active (GstE2eeMlsKeys * keys)
 {
+  gboolean active;
+
   g_return_val_if_fail (GST_E2EE_IS_MLS_KEYS (keys), FALSE);
-  return keys->active;
+
+  g_rec_mutex_lock (&keys->lock);
+  active = keys->active;
+  g_rec_mutex_unlock (&keys->lock);
+  return active;
 }

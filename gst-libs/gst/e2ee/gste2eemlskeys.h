@@ -81,6 +81,10 @@ GST_E2EE_API
 guint64  gst_e2ee_mls_keys_get_own_kid (GstE2eeMlsKeys *keys, guint context);
 
 GST_E2EE_API
+GstE2eeMlsMember * gst_e2ee_mls_keys_lookup_sender (GstE2eeMlsKeys *keys, guint64 kid,
+                                                    guint64 *epoch);
+
+GST_E2EE_API
 guint64  gst_e2ee_mls_keys_get_epoch (GstE2eeMlsKeys *keys);
 
 GST_E2EE_API

@@ -6,7 +6,8 @@
  * removed member gets nothing of later epochs, a joiner nothing of earlier ones; the
  * E-bit wrap removes the old keys first, even an encryption key that was used; every
  * member shows the same security code, a new one per epoch, and the code and
- * fingerprint functions give the values Python's hmac/hashlib give (below).
+ * fingerprint functions give the values Python's hmac/hashlib give (below); each KID
+ * names the member behind it.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
@@ -299,6 +300,25 @@ GST_START_TEST (test_kid_layout)
 
 GST_END_TEST;
 
+/* @keys names @name (leaf @leaf, epoch @epoch) as the sender of @kid. */
+static void
+assert_sender (GstE2eeMlsKeys * keys, guint64 kid, const gchar * name, guint32 leaf,
+    guint64 epoch)
+{
+  guint64 got_epoch = G_MAXUINT64;
+  GstE2eeMlsMember *m = gst_e2ee_mls_keys_lookup_sender (keys, kid, &got_epoch);
+  GBytes *id;
+
+  fail_unless (m != NULL, "nobody sends under KID %" G_GUINT64_FORMAT, kid);
+  id = gst_e2ee_mls_member_get_identity (m);
+  fail_unless (g_bytes_get_size (id) == strlen (name) &&
+      memcmp (g_bytes_get_data (id, NULL), name, strlen (name)) == 0);
+  fail_unless_equals_int (gst_e2ee_mls_member_get_leaf_index (m), leaf);
+  fail_unless_equals_uint64 (got_epoch, epoch);
+  g_bytes_unref (id);
+  gst_e2ee_mls_member_free (m);
+}
+
 /* The model moves @m to @epoch with the members @leaves and S = @s, and the store
  * must hold exactly what the model says. */
 static void
@@ -356,6 +376,14 @@ GST_START_TEST (test_keys_follow_epochs)
   expect (&c, 2, l012, 3, 2, 2);
   fail_unless_equals_uint64 (gst_e2ee_mls_keys_get_own_kid (c.keys, 1), 64 + 32 + 2);
   assert_frames_cross (abc, 3, C);
+  /* Each KID names its sender, the own ones too. */
+  assert_sender (a.keys, kid_of (1, 2, 2, 2, E), "carol", 2, 2);
+  assert_sender (b.keys, kid_of (0, 1, 1, 1, E), "bob", 1, 1);
+  assert_sender (c.keys, kid_of (0, 0, 2, 2, E), "alice", 0, 2);
+  fail_unless (gst_e2ee_mls_keys_lookup_sender (c.keys, kid_of (0, 0, 1, 1, E),
+          NULL) == NULL);
+  fail_unless (gst_e2ee_mls_keys_lookup_sender (a.keys, kid_of (0, 3, 2, 2, E),
+          NULL) == NULL);
   /* The joiner opens nothing of the epoch before it joined. */
   fail_unless (opens (&b, old_kid, old_frame));
   fail_unless (!opens (&c, old_kid, old_frame));
@@ -385,6 +413,8 @@ GST_START_TEST (test_keys_follow_epochs)
   expect (&b, 1, NULL, 0, 4, 2);
   expect (&c, 2, l02, 2, 4, 2);
   assert_frames_cross (ac, 2, C);
+  /* The removed member is still named behind its KIDs of the epochs held. */
+  assert_sender (a.keys, kid_of (1, 1, 3, 2, E), "bob", 1, 3);
   /* The removed member opens nothing of the new epoch. */
   frame = seal (&a, 0, &kid);
   fail_unless (opens (&c, kid, frame));
@@ -451,6 +481,7 @@ GST_START_TEST (test_epoch_bits_wrap)
     assert_store (&a, want, n);
     /* Frames of the epochs still held open; those of the epoch 2^E back do not. */
     fail_unless (opens (&b, kids[epoch], frames[epoch]));
+    assert_sender (b.keys, kids[epoch], "alice", 0, epoch);
     if (epoch >= 5) {
       fail_unless_equals_uint64 (kids[epoch], kids[epoch - 4]);
       fail_unless (!opens (&b, kids[epoch - 4], frames[epoch - 4]));
