@@ -735,7 +735,8 @@ usage_name (GstE2eeKeyUsage usage)
  * * Any key under a @kid whose used key is gone (removed, expired, or superseded by a
  *   ratchet step) is refused with %GST_E2EE_KEY_STORE_ERROR_KID_USED: encryptors may
  *   still hold the old object, and a new one would count from 0 again. Give a new key
- *   a new KID.
+ *   a new KID. (Only #GstE2eeMlsKeys, inside the library, gives its own encryption
+ *   KIDs a new MLS epoch's new key when RFC 9605 §5.2's epoch bits wrap.)
  *
  * Returns: %TRUE if the key was added, or was already there.
  *
