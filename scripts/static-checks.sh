@@ -38,11 +38,12 @@ done
 # compile commands too.
 if [ ! -f "$build/meson-private/coredata.dat" ]; then
   CC=clang meson setup "$build" -Dfuzzing=enabled -Dintrospection=disabled \
-    -Dexamples=enabled >/dev/null
+    -Dexamples=enabled -Dbenchmarks=enabled >/dev/null
 else
-  meson configure "$build" -Dfuzzing=enabled -Dexamples=enabled >/dev/null
+  meson configure "$build" -Dfuzzing=enabled -Dexamples=enabled -Dbenchmarks=enabled >/dev/null
 fi
-ninja -C "$build" gst-libs/gst/e2ee/e2ee-enumtypes.h >/dev/null
+ninja -C "$build" gst-libs/gst/e2ee/e2ee-enumtypes.h \
+  ext/e2ee/gste2ee-plugin-enumtypes.h ext/srtpguard/gstsrtpguard-enumtypes.h >/dev/null
 
 passed=0
 failed=0

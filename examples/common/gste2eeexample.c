@@ -1,7 +1,7 @@
 /*
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * What the examples that run rtpbin (meeting, soak) share.
+ * What the examples share.
  */
 #include "gste2eeexample.h"
 
@@ -59,4 +59,36 @@ gst_e2ee_example_parse_recv_pad (GstPad * pad, guint * session, guint * ssrc, gu
   ok = sscanf (name, "recv_rtp_src_%u_%u_%u", session, ssrc, pt) == 3;
   g_free (name);
   return ok;
+}
+
+/* gst_parse_launch() builds what it can of a description naming an element GStreamer
+ * does not know, and only the element lookups later would notice. Fatal errors
+ * instead, and the error naming the element says where gst-e2ee's come from, as
+ * gst-launch-1.0's "no element" does. @bin: a bin with ghost pads for its unlinked
+ * pads, as gst_parse_bin_from_description() makes. */
+GstElement *
+gst_e2ee_example_parse_launch (const gchar * description, gboolean bin, GError ** error)
+{
+  GError *err = NULL;
+  GstElement *e;
+
+  if (bin)
+    e = gst_parse_bin_from_description_full (description, TRUE, NULL,
+        GST_PARSE_FLAG_FATAL_ERRORS, &err);
+  else
+    e = gst_parse_launch_full (description, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &err);
+  if (err && g_error_matches (err, GST_PARSE_ERROR, GST_PARSE_ERROR_NO_SUCH_ELEMENT)) {
+    g_set_error (error, GST_PARSE_ERROR, GST_PARSE_ERROR_NO_SUCH_ELEMENT,
+        "%s. gst-e2ee's elements load from the build tree when run through "
+        "`meson devenv -C build` (or with GST_PLUGIN_PATH_1_0=build/ext:build/gst "
+        "LD_LIBRARY_PATH=build/gst-libs/gst/e2ee); other elements come from the "
+        "GStreamer plugin package that has them (scripts/install-deps.sh)",
+        err->message);
+    g_error_free (err);
+    gst_clear_object (&e);
+  } else if (err) {
+    g_propagate_error (error, err);
+    gst_clear_object (&e);
+  }
+  return e;
 }

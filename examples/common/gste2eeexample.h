@@ -1,7 +1,7 @@
 /*
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * What the examples that run rtpbin (meeting, soak) share.
+ * What the examples share.
  */
 #ifndef __GST_E2EE_EXAMPLE_H__
 #define __GST_E2EE_EXAMPLE_H__
@@ -19,6 +19,9 @@ void gst_e2ee_example_drop_feedback_retention (GstElement * rtpbin);
 
 gboolean gst_e2ee_example_parse_recv_pad (GstPad * pad, guint * session, guint * ssrc,
     guint * pt);
+
+GstElement *gst_e2ee_example_parse_launch (const gchar * description, gboolean bin,
+    GError ** error);
 
 G_END_DECLS
 

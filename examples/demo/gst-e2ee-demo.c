@@ -20,6 +20,7 @@
 
 #include <gst/gst.h>
 #include <gst/e2ee/e2ee.h>
+#include "gste2eeexample.h"
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
@@ -690,8 +691,9 @@ main (int argc, char **argv)
   if (factory)
     plugin = gst_plugin_feature_get_plugin (GST_PLUGIN_FEATURE (factory));
   if (plugin == NULL) {
-    g_printerr ("The e2eeenc element is not available. Run ./scripts/demo.sh, or point "
-        "GST_PLUGIN_PATH_1_0 at the build's ext/ directory.\n");
+    g_printerr ("no element \"e2eeenc\": run ./scripts/demo.sh, or run the demo through "
+        "`meson devenv -C build` (or with GST_PLUGIN_PATH_1_0=build/ext:build/gst "
+        "LD_LIBRARY_PATH=build/gst-libs/gst/e2ee)\n");
     g_clear_object (&factory);
     return 1;
   }
@@ -702,7 +704,7 @@ main (int argc, char **argv)
   gst_object_unref (factory);
 
   pipeline_description = g_strdup_printf (PIPELINE_FORMAT, h264_decoder ());
-  pipeline = gst_parse_launch (pipeline_description, &error);
+  pipeline = gst_e2ee_example_parse_launch (pipeline_description, FALSE, &error);
   if (pipeline == NULL || error != NULL) {
     g_printerr ("cannot build the pipeline: %s\n", error ? error->message : "?");
     g_clear_error (&error);

@@ -229,7 +229,7 @@ on_pad_added (GstElement * rtpbin, GstPad * pad, Participant * p)
         "fakesink sync=false async=false",
         codec_layout ? "rtpopusdepay" : "rtpsframedepay ! "
         "application/x-sframe,original-media-type=audio/x-opus");
-  bin = gst_parse_bin_from_description (desc, TRUE, &error);
+  bin = gst_e2ee_example_parse_launch (desc, TRUE, &error);
   g_free (desc);
   if (!bin) {
     g_printerr ("participant %u: %s\n", p->index, error->message);
@@ -363,7 +363,7 @@ build_participant (Participant * p, guint n, GstE2eeRelay * relay,
       seconds * 1000 / audio_frame_ms, 200 + 40 * p->index, 48 * audio_frame_ms,
       audio_frame_ms, enc_layout,
       codec_layout ? "rtpopuspay" : "rtpsframepay", rtp_caps[1]);
-  p->pipeline = gst_parse_launch (desc, error);
+  p->pipeline = gst_e2ee_example_parse_launch (desc, FALSE, error);
   g_free (desc);
   g_free (video_caps);
   if (!p->pipeline)

@@ -488,7 +488,7 @@ build_sender (guint p, GstE2eeRelay * relay, GError ** error)
       opt.slow ? opt.seconds * 1000 / opt.audio_ms : -1, 200 + 20 * p,
       48 * opt.audio_ms, opt.audio_ms, rot);
   g_free (rot);
-  s->pipeline = gst_parse_launch (desc, error);
+  s->pipeline = gst_e2ee_example_parse_launch (desc, FALSE, error);
   g_free (desc);
   if (!s->pipeline)
     return FALSE;
@@ -589,7 +589,7 @@ on_pad_added (GstElement * rtpbin, GstPad * pad, gpointer data)
         session == 0 ? "rtpvp8depay" : "rtpopusdepay",
         opt.no_decode ? "identity" : session == 0 ? "vp8dec" : "opusdec");
 
-    bin = gst_parse_bin_from_description (desc, TRUE, &error);
+    bin = gst_e2ee_example_parse_launch (desc, TRUE, &error);
     g_free (desc);
   }
   if (!bin) {
@@ -682,7 +682,7 @@ build_receiver (GstE2eeRelay * relay, GError ** error)
       "udpsrc name=in3 close-socket=false caps=application/x-rtcp ! rtpbin.recv_rtcp_sink_1 "
       "rtpbin.send_rtcp_src_1 ! udpsink name=out3 host=127.0.0.1 sync=false async=false",
       opt.latency_ms, opt.no_pli ? "false" : "true");
-  receiver.pipeline = gst_parse_launch (desc, error);
+  receiver.pipeline = gst_e2ee_example_parse_launch (desc, FALSE, error);
   g_free (desc);
   if (!receiver.pipeline)
     return FALSE;

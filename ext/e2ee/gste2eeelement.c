@@ -27,7 +27,7 @@ structure_to_sframe (GstCapsFeatures * features, GstStructure * s, gpointer user
 }
 
 GstCaps *
-gst_e2ee_caps_to_sframe (GstCaps * caps)
+gst_e2ee_element_caps_to_sframe (GstCaps * caps)
 {
   GstCaps *res;
 
@@ -42,7 +42,7 @@ gst_e2ee_caps_to_sframe (GstCaps * caps)
  * original-media-type) stands for any media when it is a query's unfixed caps, and for
  * opaque bytes when it is a negotiated stream. */
 GstCaps *
-gst_e2ee_caps_from_sframe (GstCaps * caps)
+gst_e2ee_element_caps_from_sframe (GstCaps * caps)
 {
   GstCaps *res;
   guint i, n;
@@ -80,19 +80,6 @@ gst_e2ee_caps_from_sframe (GstCaps * caps)
   return res;
 }
 
-G_DEFINE_ENUM_TYPE (GstE2eeLayout, gst_e2ee_layout,
-    G_DEFINE_ENUM_VALUE (GST_E2EE_LAYOUT_AUTO, "auto"),
-    G_DEFINE_ENUM_VALUE (GST_E2EE_LAYOUT_FRAME, "frame"),
-    G_DEFINE_ENUM_VALUE (GST_E2EE_LAYOUT_CODEC, "codec"),
-    G_DEFINE_ENUM_VALUE (GST_E2EE_LAYOUT_RTP, "rtp"));
-
-/* What gst_e2ee_layout_codec_from_caps() gives a codec layout for, as caps to intersect
- * unfixed caps with. */
-static GstStaticCaps layout_capable_caps = GST_STATIC_CAPS ("video/x-vp8; video/x-vp9; "
-    "audio/x-opus; "
-    "video/x-h264, stream-format = (string) byte-stream, alignment = (string) au; "
-    "video/x-h265, stream-format = (string) byte-stream, alignment = (string) au");
-
 static gboolean
 structure_add_layout (GstCapsFeatures * features, GstStructure * s, gpointer user_data)
 {
@@ -115,7 +102,7 @@ structure_strip_layout (GstCapsFeatures * features, GstStructure * s, gpointer u
 /* The codec caps of frames in the codec layout: the media caps stay, so payloaders and
  * parsers accept them, and the field tells e2eedec what it gets. */
 GstCaps *
-gst_e2ee_caps_add_layout (GstCaps * caps)
+gst_e2ee_element_caps_add_layout (GstCaps * caps)
 {
   GstCaps *res;
 
@@ -128,7 +115,7 @@ gst_e2ee_caps_add_layout (GstCaps * caps)
 
 /* @caps with the field `e2ee-layout=@layout` on every structure. */
 GstCaps *
-gst_e2ee_caps_set_layout (GstCaps * caps, const gchar * layout)
+gst_e2ee_element_caps_set_layout (GstCaps * caps, const gchar * layout)
 {
   GstCaps *res;
 
@@ -152,7 +139,7 @@ structure_keep_rtp (GstCapsFeatures * features, GstStructure * s, gpointer user_
 /* The application/x-rtp structures of @caps, marked as encrypted per packet: what
  * e2eeenc outputs for them and e2eedec takes. Other structures are left out. */
 GstCaps *
-gst_e2ee_caps_add_rtp_layout (GstCaps * caps)
+gst_e2ee_element_caps_add_rtp_layout (GstCaps * caps)
 {
   GstCaps *res;
 
@@ -166,7 +153,7 @@ gst_e2ee_caps_add_rtp_layout (GstCaps * caps)
 
 /* Whether fixed @caps carry `e2ee-layout=rtp`, whatever their media type. */
 gboolean
-gst_e2ee_caps_has_rtp_layout (GstCaps * caps)
+gst_e2ee_element_caps_has_rtp_layout (GstCaps * caps)
 {
   return caps != NULL && gst_caps_get_size (caps) > 0 && !gst_caps_is_any (caps) &&
       g_strcmp0 (gst_structure_get_string (gst_caps_get_structure (caps, 0),
@@ -174,14 +161,14 @@ gst_e2ee_caps_has_rtp_layout (GstCaps * caps)
 }
 
 gboolean
-gst_e2ee_caps_is_rtp (GstCaps * caps)
+gst_e2ee_element_caps_is_rtp (GstCaps * caps)
 {
   return caps != NULL && gst_caps_get_size (caps) > 0 && !gst_caps_is_any (caps) &&
       gst_structure_has_name (gst_caps_get_structure (caps, 0), GST_E2EE_RTP_MEDIA_TYPE);
 }
 
 GstCaps *
-gst_e2ee_caps_strip_layout (GstCaps * caps)
+gst_e2ee_element_caps_strip_layout (GstCaps * caps)
 {
   GstCaps *res;
 
@@ -194,18 +181,40 @@ gst_e2ee_caps_strip_layout (GstCaps * caps)
 
 /* Whether fixed @caps say their frames use the codec layout. */
 gboolean
-gst_e2ee_caps_has_layout (GstCaps * caps)
+gst_e2ee_element_caps_has_layout (GstCaps * caps)
 {
   return caps != NULL && gst_caps_get_size (caps) > 0 && !gst_caps_is_any (caps) &&
       g_strcmp0 (gst_structure_get_string (gst_caps_get_structure (caps, 0),
           GST_E2EE_LAYOUT_FIELD), GST_E2EE_LAYOUT_FIELD_CODEC) == 0;
 }
 
+/* What gst-inspect-1.0 and the generated reference (docs/gst_plugins_cache.json)
+ * show for the ANY templates of e2eeenc and e2eedec: the formats they know. ANY stays
+ * the template, since layout=frame carries any encoded media and enabled=false and
+ * allow-plaintext pass other caps on. */
+void
+gst_e2ee_element_class_document_caps (GstElementClass * klass, gboolean encrypting)
+{
+  GstCaps *codecs = gst_e2ee_layout_get_caps ();
+  GstCaps *wire = gst_caps_from_string ("application/x-sframe; application/x-rtp");
+  GstCaps *plain = gst_caps_merge (gst_caps_copy (codecs),
+      gst_caps_from_string ("application/x-rtp"));
+
+  wire = gst_caps_merge (wire, gst_caps_copy (codecs));
+  gst_pad_template_set_documentation_caps (gst_element_class_get_pad_template (klass,
+          "sink"), encrypting ? plain : wire);
+  gst_pad_template_set_documentation_caps (gst_element_class_get_pad_template (klass,
+          "src"), encrypting ? wire : plain);
+  gst_caps_unref (wire);
+  gst_caps_unref (plain);
+  gst_caps_unref (codecs);
+}
+
 /* The part of @caps that layout=auto would encrypt with a codec layout. */
 GstCaps *
-gst_e2ee_caps_layout_capable (GstCaps * caps)
+gst_e2ee_element_caps_layout_capable (GstCaps * caps)
 {
-  GstCaps *capable = gst_static_caps_get (&layout_capable_caps);
+  GstCaps *capable = gst_e2ee_layout_get_caps ();
   GstCaps *res = gst_caps_intersect_full (caps, capable, GST_CAPS_INTERSECT_FIRST);
 
   gst_caps_unref (capable);
@@ -213,7 +222,7 @@ gst_e2ee_caps_layout_capable (GstCaps * caps)
 }
 
 gboolean
-gst_e2ee_caps_is_sframe (GstCaps * caps)
+gst_e2ee_element_caps_is_sframe (GstCaps * caps)
 {
   return caps != NULL && gst_caps_get_size (caps) > 0 && !gst_caps_is_any (caps) &&
       gst_structure_has_name (gst_caps_get_structure (caps, 0),

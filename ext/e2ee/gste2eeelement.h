@@ -19,14 +19,14 @@ G_BEGIN_DECLS
 #define GST_E2EE_LAYOUT_FIELD_RTP "rtp"
 
 /**
- * GstE2eeLayout:
- * @GST_E2EE_LAYOUT_AUTO: the codec layout for the codecs it supports (VP8, VP9,
+ * GstE2eeElementLayout:
+ * @GST_E2EE_ELEMENT_LAYOUT_AUTO: the codec layout for the codecs it supports (VP8, VP9,
  *   H.264/H.265 byte-stream access units, Opus), whole frames otherwise. e2eedec reads
  *   the choice from the `e2ee-layout` caps field, which RTP depayloading loses.
- * @GST_E2EE_LAYOUT_FRAME: whole-frame SFrame (RFC 9605), `application/x-sframe` caps.
- * @GST_E2EE_LAYOUT_CODEC: the codec layout of docs/layout.md: the bytes payloaders and
+ * @GST_E2EE_ELEMENT_LAYOUT_FRAME: whole-frame SFrame (RFC 9605), `application/x-sframe` caps.
+ * @GST_E2EE_ELEMENT_LAYOUT_CODEC: the codec layout of docs/layout.md: the bytes payloaders and
  *   decoders read stay in the clear, and the caps stay the codec's.
- * @GST_E2EE_LAYOUT_RTP: the per-packet mode of docs/per-packet.md (Since: 0.1): on
+ * @GST_E2EE_ELEMENT_LAYOUT_RTP: the per-packet mode of docs/per-packet.md (Since: 0.1): on
  *   `application/x-rtp` caps, each packet's payload is encrypted and its RTP header
  *   stays in the clear; layout=auto picks it for `application/x-rtp` input.
  *
@@ -36,26 +36,24 @@ G_BEGIN_DECLS
  */
 typedef enum
 {
-  GST_E2EE_LAYOUT_AUTO,
-  GST_E2EE_LAYOUT_FRAME,
-  GST_E2EE_LAYOUT_CODEC,
-  GST_E2EE_LAYOUT_RTP,
-} GstE2eeLayout;
+  GST_E2EE_ELEMENT_LAYOUT_AUTO,       /*< nick=auto >*/
+  GST_E2EE_ELEMENT_LAYOUT_FRAME,      /*< nick=frame >*/
+  GST_E2EE_ELEMENT_LAYOUT_CODEC,      /*< nick=codec >*/
+  GST_E2EE_ELEMENT_LAYOUT_RTP,        /*< nick=rtp >*/
+} GstE2eeElementLayout;
 
-#define GST_TYPE_E2EE_LAYOUT (gst_e2ee_layout_get_type ())
-GType       gst_e2ee_layout_get_type (void);
 
-GstCaps *   gst_e2ee_caps_to_sframe (GstCaps *caps);
-GstCaps *   gst_e2ee_caps_from_sframe (GstCaps *caps);
-gboolean    gst_e2ee_caps_is_sframe (GstCaps *caps);
-GstCaps *   gst_e2ee_caps_add_layout (GstCaps *caps);
-GstCaps *   gst_e2ee_caps_strip_layout (GstCaps *caps);
-gboolean    gst_e2ee_caps_has_layout (GstCaps *caps);
-GstCaps *   gst_e2ee_caps_layout_capable (GstCaps *caps);
-GstCaps *   gst_e2ee_caps_set_layout (GstCaps *caps, const gchar *layout);
-GstCaps *   gst_e2ee_caps_add_rtp_layout (GstCaps *caps);
-gboolean    gst_e2ee_caps_has_rtp_layout (GstCaps *caps);
-gboolean    gst_e2ee_caps_is_rtp (GstCaps *caps);
+GstCaps *   gst_e2ee_element_caps_to_sframe (GstCaps *caps);
+GstCaps *   gst_e2ee_element_caps_from_sframe (GstCaps *caps);
+gboolean    gst_e2ee_element_caps_is_sframe (GstCaps *caps);
+GstCaps *   gst_e2ee_element_caps_add_layout (GstCaps *caps);
+GstCaps *   gst_e2ee_element_caps_strip_layout (GstCaps *caps);
+gboolean    gst_e2ee_element_caps_has_layout (GstCaps *caps);
+GstCaps *   gst_e2ee_element_caps_layout_capable (GstCaps *caps);
+GstCaps *   gst_e2ee_element_caps_set_layout (GstCaps *caps, const gchar *layout);
+GstCaps *   gst_e2ee_element_caps_add_rtp_layout (GstCaps *caps);
+gboolean    gst_e2ee_element_caps_has_rtp_layout (GstCaps *caps);
+gboolean    gst_e2ee_element_caps_is_rtp (GstCaps *caps);
 
 GBytes *    gst_e2ee_secret_new (const guint8 *data, gsize size);
 GBytes *    gst_e2ee_secret_from_buffer (GstBuffer *buffer);
@@ -77,5 +75,8 @@ GstE2eeKidStats * gst_e2ee_kid_stats_get (GHashTable *table, guint64 kid);
 GValue *     gst_e2ee_kid_stats_to_array (GHashTable *table, gboolean decoder, GValue *array);
 
 void        gst_e2ee_post_message (GstElement *element, GstStructure *s);
+
+void        gst_e2ee_element_class_document_caps (GstElementClass *klass,
+                                                  gboolean encrypting);
 
 G_END_DECLS

@@ -10,14 +10,6 @@
 
 #include <string.h>
 
-G_DEFINE_FLAGS_TYPE (GstE2eeRtpFields, gst_e2ee_rtp_fields,
-    G_DEFINE_ENUM_VALUE (GST_E2EE_RTP_FIELDS_NONE, "none"),
-    G_DEFINE_ENUM_VALUE (GST_E2EE_RTP_FIELD_MARKER, "marker"),
-    G_DEFINE_ENUM_VALUE (GST_E2EE_RTP_FIELD_PAYLOAD_TYPE, "payload-type"),
-    G_DEFINE_ENUM_VALUE (GST_E2EE_RTP_FIELD_SEQUENCE_NUMBER, "sequence-number"),
-    G_DEFINE_ENUM_VALUE (GST_E2EE_RTP_FIELD_TIMESTAMP, "timestamp"),
-    G_DEFINE_ENUM_VALUE (GST_E2EE_RTP_FIELD_SSRC, "ssrc"));
-
 /* Splits a packet of @size bytes whose first @head_len bytes (at least
  * MIN (@size, GST_E2EE_RTP_PEEK_SIZE)) are @head and whose last byte is @last_byte.
  * The rules are RFC 3550 §5.1's; a padding count of 0 is refused, since the count
@@ -93,7 +85,7 @@ gst_e2ee_rtp_parse_buffer (GstBuffer * buffer, GstE2eeRtpPacket * packet,
  * 0. Byte 0 keeps only the version; P, X and CC change when a hop pads, adds header
  * extensions or mixes. */
 void
-gst_e2ee_rtp_metadata (const guint8 * fixed_header, GstE2eeRtpFields fields,
+gst_e2ee_rtp_metadata (const guint8 * fixed_header, GstE2eeElementRtpFields fields,
     guint8 * metadata)
 {
   guint8 mask[GST_E2EE_RTP_FIXED_HEADER_SIZE] = { 0xc0, };

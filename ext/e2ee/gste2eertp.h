@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 #define GST_E2EE_RTP_PEEK_SIZE (GST_E2EE_RTP_FIXED_HEADER_SIZE + 15 * 4 + 4)
 
 /**
- * GstE2eeRtpFields:
+ * GstE2eeElementRtpFields:
  * @GST_E2EE_RTP_FIELDS_NONE: no field: only the payload (and the SFrame header) is
  *   authenticated. For forwarding servers that rewrite the marker bit too.
  * @GST_E2EE_RTP_FIELD_MARKER: the marker bit (M).
@@ -33,20 +33,18 @@ G_BEGIN_DECLS
  */
 typedef enum
 {
-  GST_E2EE_RTP_FIELDS_NONE = 0,
-  GST_E2EE_RTP_FIELD_MARKER = 1 << 0,
-  GST_E2EE_RTP_FIELD_PAYLOAD_TYPE = 1 << 1,
-  GST_E2EE_RTP_FIELD_SEQUENCE_NUMBER = 1 << 2,
-  GST_E2EE_RTP_FIELD_TIMESTAMP = 1 << 3,
-  GST_E2EE_RTP_FIELD_SSRC = 1 << 4,
-} GstE2eeRtpFields;
+  GST_E2EE_RTP_FIELDS_NONE = 0, /*< nick=none >*/
+  GST_E2EE_RTP_FIELD_MARKER = 1 << 0, /*< nick=marker >*/
+  GST_E2EE_RTP_FIELD_PAYLOAD_TYPE = 1 << 1, /*< nick=payload-type >*/
+  GST_E2EE_RTP_FIELD_SEQUENCE_NUMBER = 1 << 2, /*< nick=sequence-number >*/
+  GST_E2EE_RTP_FIELD_TIMESTAMP = 1 << 3, /*< nick=timestamp >*/
+  GST_E2EE_RTP_FIELD_SSRC = 1 << 4, /*< nick=ssrc >*/
+} GstE2eeElementRtpFields;
 
 #define GST_E2EE_RTP_FIELDS_ALL (GST_E2EE_RTP_FIELD_MARKER | \
     GST_E2EE_RTP_FIELD_PAYLOAD_TYPE | GST_E2EE_RTP_FIELD_SEQUENCE_NUMBER | \
     GST_E2EE_RTP_FIELD_TIMESTAMP | GST_E2EE_RTP_FIELD_SSRC)
 
-#define GST_TYPE_E2EE_RTP_FIELDS (gst_e2ee_rtp_fields_get_type ())
-GType       gst_e2ee_rtp_fields_get_type (void);
 
 /* Where the parts of an RTP packet are: header (fixed header, CSRCs, extension) at
  * 0, then the payload, then the padding. */
@@ -64,7 +62,7 @@ gboolean    gst_e2ee_rtp_parse_data (const guint8 *data, gsize size,
                                      GstE2eeRtpPacket *packet, const gchar **why);
 gboolean    gst_e2ee_rtp_parse_buffer (GstBuffer *buffer, GstE2eeRtpPacket *packet,
                                        guint8 *fixed_header, const gchar **why);
-void        gst_e2ee_rtp_metadata (const guint8 *fixed_header, GstE2eeRtpFields fields,
+void        gst_e2ee_rtp_metadata (const guint8 *fixed_header, GstE2eeElementRtpFields fields,
                                    guint8 *metadata);
 
 G_END_DECLS

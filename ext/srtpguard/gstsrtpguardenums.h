@@ -74,33 +74,7 @@ typedef enum {
   GST_SRTP_GUARD_VIOLATION_ERROR,
 } GstSrtpGuardViolationAction;
 
-/* Why a packet was dropped; the nick is the `reason` of bus messages and the stats
- * field "dropped-<nick>". Policy reasons come first. */
-typedef enum {
-  GST_SRTP_GUARD_REASON_NONE = -1,
-  GST_SRTP_GUARD_REASON_PLAIN_RTP = 0,
-  GST_SRTP_GUARD_REASON_NULL_CIPHER,
-  GST_SRTP_GUARD_REASON_NULL_AUTH,
-  GST_SRTP_GUARD_REASON_WEAK_AUTH_TAG,
-  GST_SRTP_GUARD_REASON_AUTHENTICATION,
-  GST_SRTP_GUARD_REASON_REPLAY,
-  GST_SRTP_GUARD_REASON_BAD_MKI,
-  GST_SRTP_GUARD_REASON_NO_KEY,
-  GST_SRTP_GUARD_REASON_KEY_EXPIRED,
-  GST_SRTP_GUARD_REASON_KEY_REUSED,
-  GST_SRTP_GUARD_REASON_MALFORMED,
-  GST_SRTP_GUARD_REASON_OTHER,
-  GST_SRTP_GUARD_N_REASONS
-} GstSrtpGuardReason;
-
-#define GST_TYPE_SRTP_GUARD_MODE (gst_srtp_guard_mode_get_type ())
-GType gst_srtp_guard_mode_get_type (void);
-#define GST_TYPE_SRTP_GUARD_CIPHER (gst_srtp_guard_cipher_get_type ())
-GType gst_srtp_guard_cipher_get_type (void);
-#define GST_TYPE_SRTP_GUARD_AUTH (gst_srtp_guard_auth_get_type ())
-GType gst_srtp_guard_auth_get_type (void);
-#define GST_TYPE_SRTP_GUARD_VIOLATION_ACTION (gst_srtp_guard_violation_action_get_type ())
-GType gst_srtp_guard_violation_action_get_type (void);
+/* The GTypes: gstsrtpguard-enumtypes.h, generated (gnome.mkenums_simple) */
 
 const gchar * gst_srtp_guard_cipher_nick (GstSrtpGuardCipher cipher);
 const gchar * gst_srtp_guard_auth_nick (GstSrtpGuardAuth auth);
@@ -108,7 +82,5 @@ gboolean gst_srtp_guard_cipher_from_nick (const gchar * nick,
     GstSrtpGuardCipher * cipher);
 gboolean gst_srtp_guard_auth_from_nick (const gchar * nick, GstSrtpGuardAuth * auth);
 gboolean gst_srtp_guard_cipher_is_gcm (GstSrtpGuardCipher cipher);
-
-const gchar * gst_srtp_guard_reason_nick (GstSrtpGuardReason reason);
 
 G_END_DECLS

@@ -5,16 +5,17 @@
 #include "config.h"
 #endif
 
+#include <stdio.h>
+
 #include "gstsrtpguard-private.h"
 
 static const gchar *plain_names[2] = { "application/x-rtp", "application/x-rtcp" };
 static const gchar *srtp_names[2] = { "application/x-srtp", "application/x-srtcp" };
 
-static guint
-pad_index (const GstSrtpGuard * self, const GstPad * pad)
+static GstSrtpGuardPadPair *
+pad_pair (GstPad * pad)
 {
-  return (pad == self->sinkpad[GUARD_RTCP] || pad == self->srcpad[GUARD_RTCP]) ?
-      GUARD_RTCP : GUARD_RTP;
+  return gst_pad_get_element_private (pad);
 }
 
 /* The media types a pad takes or gives in the current mode. In unprotect mode the
@@ -73,8 +74,9 @@ static gboolean
 query_caps (GstSrtpGuard * self, GstPad * pad, GstQuery * query)
 {
   gboolean sink = GST_PAD_IS_SINK (pad);
-  guint idx = pad_index (self, pad);
-  GstPad *other = sink ? self->srcpad[idx] : self->sinkpad[idx];
+  GstSrtpGuardPadPair *pair = pad_pair (pad);
+  guint idx = pair->rtcp;
+  GstPad *other = sink ? pair->src : pair->sink;
   const gchar *names[2], *other_names[2];
   guint n, n_other;
   GstCaps *filter, *other_filter = NULL, *peer, *res;
@@ -112,7 +114,7 @@ accept_caps (GstSrtpGuard * self, GstPad * pad, GstCaps * caps)
   guint n, i, j;
 
   g_mutex_lock (&self->lock);
-  n = pad_names (self->mode, TRUE, pad_index (self, pad), names);
+  n = pad_names (self->mode, TRUE, pad_pair (pad)->rtcp, names);
   g_mutex_unlock (&self->lock);
 
   if (gst_caps_is_empty (caps) || gst_caps_is_any (caps))
@@ -153,16 +155,16 @@ gst_srtp_guard_query (GstPad * pad, GstObject * parent, GstQuery * query)
 }
 
 GstCaps *
-gst_srtp_guard_protect_src_caps_locked (GstSrtpGuard * self, guint idx,
-    GstCaps * sink_caps)
+gst_srtp_guard_protect_src_caps_locked (GstSrtpGuard * self,
+    GstSrtpGuardPadPair * pair, GstCaps * sink_caps)
 {
   GstCaps *caps = gst_caps_new_empty ();
   GstStructure *s;
-  const GstSrtpGuardParams *params = self->caps_params[idx];
+  const GstSrtpGuardParams *params = pair->caps_params;
   guint ssrc;
 
   s = gst_structure_copy (gst_caps_get_structure (sink_caps, 0));
-  gst_structure_set_name (s, srtp_names[idx]);
+  gst_structure_set_name (s, srtp_names[pair->rtcp]);
   gst_srtp_guard_structure_remove_params (s);
   if (params == NULL && gst_srtp_guard_params_validate (self->prop_params, NULL))
     params = self->prop_params;
@@ -173,7 +175,7 @@ gst_srtp_guard_protect_src_caps_locked (GstSrtpGuard * self, guint idx,
     gst_srtp_guard_params_to_structure (params, s, self->key_in_caps);
     /* Lets a srtpdec downstream continue the rollover counter after a rekey */
     if (gst_structure_get_uint (s, "ssrc", &ssrc))
-      stream = g_hash_table_lookup (self->streams, GUINT_TO_POINTER (ssrc));
+      stream = gst_srtp_guard_session_lookup (&self->session, ssrc);
     if (stream && gst_srtp_guard_stream_get_roc (stream, &roc))
       gst_structure_set (s, "roc", G_TYPE_UINT, roc, NULL);
   }
@@ -182,8 +184,9 @@ gst_srtp_guard_protect_src_caps_locked (GstSrtpGuard * self, guint idx,
 }
 
 static gboolean
-sink_caps (GstSrtpGuard * self, guint idx, GstCaps * caps)
+sink_caps (GstSrtpGuard * self, GstSrtpGuardPadPair * pair, GstCaps * caps)
 {
+  guint idx = pair->rtcp;
   const GstStructure *s = gst_caps_get_structure (caps, 0);
   gboolean plain = gst_structure_has_name (s, plain_names[idx]);
   gboolean srtp = gst_structure_has_name (s, srtp_names[idx]);
@@ -199,19 +202,18 @@ sink_caps (GstSrtpGuard * self, guint idx, GstCaps * caps)
         self->mode == GST_SRTP_GUARD_MODE_PROTECT ? "protect" : "unprotect");
     return FALSE;
   }
-  self->caps_plain[idx] = plain;
+  pair->caps_plain = plain;
 
-  g_clear_pointer (&self->caps_params[idx], gst_srtp_guard_params_free);
+  g_clear_pointer (&pair->caps_params, gst_srtp_guard_params_free);
   if (gst_srtp_guard_structure_has_params (s)) {
     GError *err = NULL;
     GstSrtpGuardParams *p = gst_srtp_guard_params_from_structure (s, &err);
 
     if (p) {
-      self->caps_params[idx] = p;
-      self->caps_has_ssrc[idx] = gst_structure_get_uint (s, "ssrc",
-          &self->caps_ssrc[idx]);
-      gst_srtp_guard_apply_params_locked (self, p, GST_SRTP_GUARD_SOURCE_CAPS,
-          self->caps_has_ssrc[idx], self->caps_ssrc[idx], &msgs);
+      pair->caps_params = p;
+      pair->caps_has_ssrc = gst_structure_get_uint (s, "ssrc", &pair->caps_ssrc);
+      gst_srtp_guard_session_rekey (&self->session, GST_OBJECT (self), p,
+          GST_SRTP_GUARD_SOURCE_CAPS, pair->caps_has_ssrc, pair->caps_ssrc, &msgs);
     } else {
       g_queue_push_tail (&msgs, gst_message_new_warning (GST_OBJECT (self), err,
               "the SRTP fields of the sink caps are ignored"));
@@ -224,24 +226,25 @@ sink_caps (GstSrtpGuard * self, guint idx, GstCaps * caps)
 
     out = rename_caps (caps, &name, 1);
   } else {
-    out = gst_srtp_guard_protect_src_caps_locked (self, idx, caps);
+    out = gst_srtp_guard_protect_src_caps_locked (self, pair, caps);
   }
-  self->src_caps_dirty[idx] = FALSE;
+  pair->src_caps_dirty = FALSE;
   g_mutex_unlock (&self->lock);
 
   gst_srtp_guard_post_messages (self, &msgs);
-  ret = gst_pad_set_caps (self->srcpad[idx], out);
+  ret = gst_pad_set_caps (pair->src, out);
   gst_caps_unref (out);
   return ret;
 }
 
 /* Stream-start, caps and segment for a source pad that gets buffers without its own
- * sink pad having sent them: RTCP multiplexed on the RTP pad, or no caps upstream. */
+ * sink pad (@sink) having sent them: RTCP multiplexed on the RTP pad @in_sink, or no
+ * caps upstream. */
 gboolean
-gst_srtp_guard_ensure_src_events (GstSrtpGuard * self, guint idx)
+gst_srtp_guard_ensure_src_events (GstSrtpGuard * self, GstPad * src, GstPad * sink,
+    GstPad * in_sink, gboolean rtcp)
 {
-  GstPad *src = self->srcpad[idx];
-  GstPad *sink = self->sinkpad[idx];
+  guint idx = rtcp;
   GstEvent *ev;
 
   ev = gst_pad_get_sticky_event (src, GST_EVENT_STREAM_START, 0);
@@ -252,17 +255,16 @@ gst_srtp_guard_ensure_src_events (GstSrtpGuard * self, guint idx)
     gchar *id;
 
     if (from == NULL)
-      from = gst_pad_get_sticky_event (self->sinkpad[GUARD_RTP], GST_EVENT_STREAM_START,
-          0);
+      from = gst_pad_get_sticky_event (in_sink, GST_EVENT_STREAM_START, 0);
     if (from) {
       const gchar *from_id;
 
       gst_event_parse_stream_start (from, &from_id);
-      id = g_strdup_printf ("%s/%s", from_id, idx == GUARD_RTCP ? "rtcp" : "rtp");
+      id = g_strdup_printf ("%s/%s", from_id, idx ? "rtcp" : "rtp");
       gst_event_unref (from);
     } else {
       id = gst_pad_create_stream_id (src, GST_ELEMENT (self),
-          idx == GUARD_RTCP ? "rtcp" : "rtp");
+          idx ? "rtcp" : "rtp");
     }
     gst_pad_push_event (src, gst_event_new_stream_start (id));
     g_free (id);
@@ -287,7 +289,7 @@ gst_srtp_guard_ensure_src_events (GstSrtpGuard * self, guint idx)
   }
   ev = gst_pad_get_sticky_event (sink, GST_EVENT_SEGMENT, 0);
   if (ev == NULL)
-    ev = gst_pad_get_sticky_event (self->sinkpad[GUARD_RTP], GST_EVENT_SEGMENT, 0);
+    ev = gst_pad_get_sticky_event (in_sink, GST_EVENT_SEGMENT, 0);
   if (ev == NULL)
     return FALSE;
   return gst_pad_push_event (src, ev);
@@ -297,34 +299,34 @@ static gboolean
 gst_srtp_guard_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 {
   GstSrtpGuard *self = GST_SRTP_GUARD (parent);
-  guint idx = pad_index (self, pad);
+  GstSrtpGuardPadPair *pair = pad_pair (pad);
   GstCaps *caps;
   gboolean ret;
 
   /* A meeting event: a reloaded policy takes effect here, between packets. */
-  gst_e2ee_policy_binding_sync (self->policy);
+  gst_e2ee_policy_binding_sync (self->policy_binding);
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_CAPS:
       gst_event_parse_caps (event, &caps);
-      ret = sink_caps (self, idx, caps);
+      ret = sink_caps (self, pair, caps);
       gst_event_unref (event);
       return ret;
     case GST_EVENT_SEGMENT:
       /* downstream needs caps before the segment, even if upstream sent none */
-      if (!gst_pad_has_current_caps (self->srcpad[idx])) {
+      if (!gst_pad_has_current_caps (pair->src)) {
         const gchar *names[2];
 
         g_mutex_lock (&self->lock);
-        pad_names (self->mode, FALSE, idx, names);
+        pad_names (self->mode, FALSE, pair->rtcp, names);
         g_mutex_unlock (&self->lock);
         caps = gst_caps_new_empty_simple (names[0]);
-        gst_pad_set_caps (self->srcpad[idx], caps);
+        gst_pad_set_caps (pair->src, caps);
         gst_caps_unref (caps);
       }
       break;
     case GST_EVENT_EOS:
-      gst_srtp_guard_flush_drop_messages (self);
+      gst_srtp_guard_flush_messages (self);
       break;
     default:
       break;
@@ -335,7 +337,8 @@ gst_srtp_guard_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 static GstIterator *
 gst_srtp_guard_iterate_internal_links (GstPad * pad, GstObject * parent)
 {
-  GstPad *other = gst_pad_get_element_private (pad);
+  GstSrtpGuardPadPair *pair = pad_pair (pad);
+  GstPad *other = GST_PAD_IS_SINK (pad) ? pair->src : pair->sink;
   GValue val = G_VALUE_INIT;
   GstIterator *it;
 
@@ -346,34 +349,162 @@ gst_srtp_guard_iterate_internal_links (GstPad * pad, GstObject * parent)
   return it;
 }
 
+static GstSrtpGuardPadPair *
+add_pair (GstSrtpGuard * self, gboolean rtcp, guint id, GstPadTemplate * sink_templ,
+    const gchar * sink_name)
+{
+  GstElementClass *klass = GST_ELEMENT_GET_CLASS (self);
+  GstSrtpGuardPadPair *pair = g_new0 (GstSrtpGuardPadPair, 1);
+  gchar *src_name;
+
+  if (id == GST_SRTP_GUARD_ALWAYS_PAIR)
+    src_name = g_strdup (rtcp ? "rtcp_src" : "rtp_src");
+  else
+    src_name = g_strdup_printf (rtcp ? "rtcp_src_%u" : "rtp_src_%u", id);
+  pair->rtcp = rtcp;
+  pair->id = id;
+  pair->sink = gst_pad_new_from_template (sink_templ, sink_name);
+  pair->src = gst_pad_new_from_template (gst_element_class_get_pad_template (klass,
+          id == GST_SRTP_GUARD_ALWAYS_PAIR ? src_name : rtcp ? "rtcp_src_%u" :
+          "rtp_src_%u"), src_name);
+  g_free (src_name);
+
+  gst_pad_set_chain_function (pair->sink, GST_DEBUG_FUNCPTR (gst_srtp_guard_chain));
+  gst_pad_set_event_function (pair->sink, GST_DEBUG_FUNCPTR (gst_srtp_guard_sink_event));
+  gst_pad_set_query_function (pair->sink, GST_DEBUG_FUNCPTR (gst_srtp_guard_query));
+  gst_pad_set_query_function (pair->src, GST_DEBUG_FUNCPTR (gst_srtp_guard_query));
+  gst_pad_set_iterate_internal_links_function (pair->sink,
+      GST_DEBUG_FUNCPTR (gst_srtp_guard_iterate_internal_links));
+  gst_pad_set_iterate_internal_links_function (pair->src,
+      GST_DEBUG_FUNCPTR (gst_srtp_guard_iterate_internal_links));
+  gst_pad_set_element_private (pair->sink, pair);
+  gst_pad_set_element_private (pair->src, pair);
+
+  g_mutex_lock (&self->lock);
+  g_ptr_array_add (self->pairs, pair);
+  g_mutex_unlock (&self->lock);
+  return pair;
+}
+
+static void
+pair_free (GstSrtpGuardPadPair * pair)
+{
+  gst_srtp_guard_params_free (pair->caps_params);
+  g_free (pair);
+}
+
 void
 gst_srtp_guard_init_pads (GstSrtpGuard * self)
 {
-  static const gchar *sink_names[2] = { "rtp_sink", "rtcp_sink" };
-  static const gchar *src_names[2] = { "rtp_src", "rtcp_src" };
   GstElementClass *klass = GST_ELEMENT_GET_CLASS (self);
   guint i;
 
+  self->pairs = g_ptr_array_new_with_free_func ((GDestroyNotify) pair_free);
   for (i = 0; i < 2; i++) {
-    GstPad *sink = gst_pad_new_from_template (gst_element_class_get_pad_template (klass,
-            sink_names[i]), sink_names[i]);
-    GstPad *src = gst_pad_new_from_template (gst_element_class_get_pad_template (klass,
-            src_names[i]), src_names[i]);
+    const gchar *name = i ? "rtcp_sink" : "rtp_sink";
+    GstSrtpGuardPadPair *pair = add_pair (self, i, GST_SRTP_GUARD_ALWAYS_PAIR,
+        gst_element_class_get_pad_template (klass, name), name);
 
-    gst_pad_set_chain_function (sink, GST_DEBUG_FUNCPTR (gst_srtp_guard_chain));
-    gst_pad_set_event_function (sink, GST_DEBUG_FUNCPTR (gst_srtp_guard_sink_event));
-    gst_pad_set_query_function (sink, GST_DEBUG_FUNCPTR (gst_srtp_guard_query));
-    gst_pad_set_query_function (src, GST_DEBUG_FUNCPTR (gst_srtp_guard_query));
-    gst_pad_set_iterate_internal_links_function (sink,
-        GST_DEBUG_FUNCPTR (gst_srtp_guard_iterate_internal_links));
-    gst_pad_set_iterate_internal_links_function (src,
-        GST_DEBUG_FUNCPTR (gst_srtp_guard_iterate_internal_links));
-    gst_pad_set_element_private (sink, src);
-    gst_pad_set_element_private (src, sink);
+    gst_element_add_pad (GST_ELEMENT (self), pair->sink);
+    gst_element_add_pad (GST_ELEMENT (self), pair->src);
+  }
+}
 
-    self->sinkpad[i] = sink;
-    self->srcpad[i] = src;
-    gst_element_add_pad (GST_ELEMENT (self), sink);
-    gst_element_add_pad (GST_ELEMENT (self), src);
+static GstSrtpGuardPadPair *
+find_pair_locked (GstSrtpGuard * self, gboolean rtcp, guint id)
+{
+  guint i;
+
+  for (i = 0; i < self->pairs->len; i++) {
+    GstSrtpGuardPadPair *pair = g_ptr_array_index (self->pairs, i);
+
+    if (pair->rtcp == rtcp && pair->id == id)
+      return pair;
+  }
+  return NULL;
+}
+
+GstSrtpGuardPadPair *
+gst_srtp_guard_rtcp_pair_locked (GstSrtpGuard * self, GstSrtpGuardPadPair * pair)
+{
+  GstSrtpGuardPadPair *rtcp;
+
+  if (pair->rtcp)
+    return pair;
+  rtcp = find_pair_locked (self, TRUE, pair->id);
+  return rtcp ? rtcp : pair;
+}
+
+/* rtp_sink_%u / rtcp_sink_%u, as srtpenc's: the source pad of the same number comes
+ * with it. rtpbin's request-rtp-encoder and request-rtcp-encoder signals link
+ * encoders this way (gstrtpbin.c). */
+GstPad *
+gst_srtp_guard_request_new_pad (GstElement * element, GstPadTemplate * templ,
+    const gchar * name, const GstCaps * caps)
+{
+  GstSrtpGuard *self = GST_SRTP_GUARD (element);
+  gboolean rtcp = g_str_has_prefix (GST_PAD_TEMPLATE_NAME_TEMPLATE (templ), "rtcp");
+  GstSrtpGuardPadPair *pair;
+  guint id = 0;
+  gchar *sink_name;
+
+  g_mutex_lock (&self->lock);
+  if (name && sscanf (name, rtcp ? "rtcp_sink_%u" : "rtp_sink_%u", &id) == 1) {
+    if (id == GST_SRTP_GUARD_ALWAYS_PAIR || find_pair_locked (self, rtcp, id)) {
+      g_mutex_unlock (&self->lock);
+      GST_WARNING_OBJECT (self, "pad %s is taken", name);
+      return NULL;
+    }
+  } else {
+    while (find_pair_locked (self, rtcp, id))
+      id++;
+  }
+  g_mutex_unlock (&self->lock);
+
+  sink_name = g_strdup_printf (rtcp ? "rtcp_sink_%u" : "rtp_sink_%u", id);
+  pair = add_pair (self, rtcp, id, templ, sink_name);
+  g_free (sink_name);
+  /* the source pad first: once the sink pad is there, data may flow */
+  gst_pad_set_active (pair->src, TRUE);
+  gst_element_add_pad (element, pair->src);
+  gst_pad_set_active (pair->sink, TRUE);
+  gst_element_add_pad (element, pair->sink);
+  return pair->sink;
+}
+
+void
+gst_srtp_guard_release_pad (GstElement * element, GstPad * pad)
+{
+  GstSrtpGuard *self = GST_SRTP_GUARD (element);
+  GstSrtpGuardPadPair *pair = pad_pair (pad);
+  GstPad *src = gst_object_ref (pair->src);
+
+  /* removing the sink pad deactivates it: its chain function is done */
+  gst_element_remove_pad (element, pad);
+  gst_pad_set_active (src, FALSE);
+  gst_element_remove_pad (element, src);
+  gst_object_unref (src);
+  g_mutex_lock (&self->lock);
+  g_ptr_array_remove (self->pairs, pair);
+  g_mutex_unlock (&self->lock);
+}
+
+void
+gst_srtp_guard_pairs_free (GstSrtpGuard * self)
+{
+  g_clear_pointer (&self->pairs, g_ptr_array_unref);
+}
+
+void
+gst_srtp_guard_pairs_reset_locked (GstSrtpGuard * self)
+{
+  guint i;
+
+  for (i = 0; i < self->pairs->len; i++) {
+    GstSrtpGuardPadPair *pair = g_ptr_array_index (self->pairs, i);
+
+    g_clear_pointer (&pair->caps_params, gst_srtp_guard_params_free);
+    pair->caps_plain = FALSE;
+    pair->caps_has_ssrc = FALSE;
   }
 }

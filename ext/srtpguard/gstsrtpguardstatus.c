@@ -6,6 +6,7 @@
 #endif
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "gstsrtpguardstatus.h"
 
@@ -162,4 +163,99 @@ gst_srtp_guard_status_to_structure (const GstSrtpGuardStatus * st,
   gst_structure_take_value (s, "streams", &list);
   g_string_free (desc, TRUE);
   return s;
+}
+
+void
+gst_srtp_guard_status_tracker_reset (GstSrtpGuardStatusTracker * tracker)
+{
+  memset (&tracker->counts, 0, sizeof (tracker->counts));
+  memset (&tracker->posted_status, 0, sizeof (tracker->posted_status));
+  tracker->posted = tracker->pending = FALSE;
+  memset (&tracker->limit, 0, sizeof (tracker->limit));
+}
+
+static void
+post (GstSrtpGuardStatusTracker * tracker, GstObject * guard, GHashTable * streams,
+    GQueue * msgs)
+{
+  gst_srtp_guard_status_compute (&tracker->counts, tracker->signaling_encrypted,
+      tracker->tls_certificate_valid, &tracker->posted_status);
+  tracker->posted = TRUE;
+  tracker->pending = FALSE;
+  g_queue_push_tail (msgs, gst_message_new_element (guard,
+          gst_srtp_guard_status_to_structure (&tracker->posted_status,
+              &tracker->counts, streams)));
+}
+
+void
+gst_srtp_guard_status_tracker_update (GstSrtpGuardStatusTracker * tracker,
+    GstObject * guard, GHashTable * streams, gboolean force, GQueue * msgs)
+{
+  GstSrtpGuardStatus st;
+  gboolean changed, allowed;
+
+  gst_srtp_guard_status_compute (&tracker->counts, tracker->signaling_encrypted,
+      tracker->tls_certificate_valid, &st);
+  changed = !tracker->posted || !gst_srtp_guard_status_equal (&st,
+      &tracker->posted_status);
+  if (!changed && !force)
+    return;
+  allowed = gst_srtp_guard_rate_limit_take (&tracker->limit, g_get_monotonic_time ());
+  if (!changed && !allowed) {
+    tracker->pending = TRUE;
+    return;
+  }
+  post (tracker, guard, streams, msgs);
+}
+
+void
+gst_srtp_guard_status_tracker_flush (GstSrtpGuardStatusTracker * tracker,
+    GstObject * guard, GHashTable * streams, GQueue * msgs)
+{
+  if (tracker->pending)
+    post (tracker, guard, streams, msgs);
+}
+
+void
+gst_srtp_guard_status_tracker_saw_media (GstSrtpGuardStatusTracker * tracker,
+    GstObject * guard, GHashTable * streams, GstSrtpGuardStream * stream,
+    gboolean encrypted, gboolean authenticated, guint bits, gboolean refused,
+    GQueue * msgs)
+{
+  gboolean tracked = g_hash_table_lookup (streams,
+      GUINT_TO_POINTER (stream->ssrc)) == stream;
+
+  if (stream->seen && stream->media_encrypted == encrypted &&
+      stream->media_authenticated == authenticated && stream->auth_tag_bits == bits &&
+      stream->refused == refused)
+    return;
+  if (tracked)
+    gst_srtp_guard_status_counts_add (&tracker->counts, stream, -1);
+  stream->seen = TRUE;
+  stream->media_encrypted = encrypted;
+  stream->media_authenticated = authenticated;
+  stream->auth_tag_bits = bits;
+  stream->refused = refused;
+  if (tracked) {
+    gst_srtp_guard_status_counts_add (&tracker->counts, stream, 1);
+    gst_srtp_guard_status_tracker_update (tracker, guard, streams, TRUE, msgs);
+  }
+}
+
+void
+gst_srtp_guard_status_tracker_forget (GstSrtpGuardStatusTracker * tracker,
+    const GstSrtpGuardStream * stream)
+{
+  gst_srtp_guard_status_counts_add (&tracker->counts, stream, -1);
+}
+
+GstStructure *
+gst_srtp_guard_status_tracker_structure (GstSrtpGuardStatusTracker * tracker,
+    GHashTable * streams)
+{
+  GstSrtpGuardStatus st;
+
+  gst_srtp_guard_status_compute (&tracker->counts, tracker->signaling_encrypted,
+      tracker->tls_certificate_valid, &st);
+  return gst_srtp_guard_status_to_structure (&st, &tracker->counts, streams);
 }

@@ -7,6 +7,7 @@
 #include <srtp2/srtp.h>
 
 #include "gstsrtpguardparams.h"
+#include "gstsrtpguardpolicy.h"
 
 G_BEGIN_DECLS
 
@@ -19,12 +20,6 @@ typedef enum {
   GST_SRTP_GUARD_SOURCE_PROPERTY,
   GST_SRTP_GUARD_SOURCE_SIGNAL,
 } GstSrtpGuardSource;
-
-/* Per-message-kind coalescing state for drop messages. */
-typedef struct {
-  guint64 unposted[GST_SRTP_GUARD_N_REASONS];
-  gint64 last_posted[GST_SRTP_GUARD_N_REASONS];
-} GstSrtpGuardDropLog;
 
 typedef struct {
   guint32 ssrc;

@@ -723,8 +723,8 @@ gst_enc_status_class_init (GstEncStatusClass * klass)
   g_object_class_install_property (gobject_class, PROP_STREAM_NAME,
       g_param_spec_string ("stream-name", "Stream name",
           "Name of this stream in the meeting's exceptions (default: the element's "
-          "name)", NULL,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+          "name)", NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING | GST_PARAM_DOC_SHOW_DEFAULT));
 
   /**
    * GstEncStatus:stream-kind:

@@ -342,14 +342,16 @@ gst_rtp_vp8_sframe_pay_class_init (GstRtpVP8SFramePayClass * klass)
   /**
    * GstRtpVP8SFramePay:picture-id:
    *
-   * The PictureID the next frame will carry.
+   * The PictureID the next frame will carry: random in a new element unless
+   * #GstRtpVP8SFramePay:picture-id-offset is set (gst-inspect-1.0 shows the default
+   * of the specification, 0, not one element's random value).
    *
    * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_PICTURE_ID,
       g_param_spec_int ("picture-id", "Picture ID",
           "The PictureID of the next frame", 0, 0x7fff, 0,
-          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | GST_PARAM_DOC_SHOW_DEFAULT));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);

@@ -391,7 +391,7 @@ setup (Run * r, const guint8 * cfg, GstElement * guard)
   gst_util_set_object_arg (G_OBJECT (guard), "on-violation",
       r->error_mode ? "error" : "drop");
   if (cfg[2] & 0x40)
-    g_object_set (guard, "drop-message-interval", 0, NULL);
+    g_object_set (guard, "drop-message-interval", (guint64) 0, NULL);
   if (r->limits)
     g_object_set (guard, "key-soft-limit", (guint64) 2, "key-hard-limit",
         (guint64) HARD_LIMIT, NULL);

@@ -520,8 +520,18 @@ put_record (LayoutMetadata * m, const guint8 * hdr, gsize hdr_len, gsize enc_len
   layout_metadata_put_u32 (m, enc_len);
 }
 
+/* Annex B byte-stream in access units (or unstated alignment): NAL-aligned buffers
+ * would cut an access unit's regions apart. */
+gboolean
+layout_h26x_accepts (const GstStructure * s)
+{
+  return g_strcmp0 (gst_structure_get_string (s, "stream-format"), "byte-stream") == 0 &&
+      g_strcmp0 (gst_structure_get_string (s, "alignment"), "nal") != 0;
+}
+
 gsize
-layout_h26x_get_max_size (const GstE2eeSFrameKey * key, gsize in_size)
+layout_h26x_get_max_size (const GstE2eeLayoutOps * ops, const GstE2eeSFrameKey * key,
+    gsize in_size)
 {
   /* input + header + tag, a carrier NAL unit (4-byte start code, 2-byte header), one
    * escape byte per two bytes, and per region one more escape and the final 03; a
@@ -532,21 +542,20 @@ layout_h26x_get_max_size (const GstE2eeSFrameKey * key, gsize in_size)
 }
 
 gboolean
-layout_h26x_encrypt (GstE2eeSFrameKey * key, gboolean h265, const guint8 * in,
-    gsize in_size, guint8 * out, gsize out_size, gsize * out_len, guint64 * ctr_used,
-    GError ** error)
+layout_h26x_encrypt (const GstE2eeLayoutOps * ops, GstE2eeSFrameKey * key,
+    const guint8 * in, gsize in_size, guint8 * out, gsize out_size, gsize * out_len,
+    guint64 * ctr_used, GError ** error)
 {
+  const gboolean h265 = ops->codec == GST_E2EE_LAYOUT_CODEC_H265;
   const guint8 *carrier = h265 ? carrier_h265 : carrier_h264;
   const gsize carrier_len = h265 ? sizeof (carrier_h265) : sizeof (carrier_h264);
   NalList l;
   LayoutMetadata m;
   const gchar *why = NULL;
-  GError *err = NULL;
   gsize i, regions = 0, pt = 0, tag, hmax, s_max, non_s, need, p0, hl = 0, slen, w, k;
   guint64 kid, ctr = 0;
   const guint8 *src;
   gboolean carried, ok = FALSE;
-  guint tries;
 
   nal_list_init (&l);
   layout_metadata_init (&m);
@@ -601,24 +610,11 @@ layout_h26x_encrypt (GstE2eeSFrameKey * key, gboolean h265, const guint8 * in,
     }
   }
 
-  /* The header size depends on the counter, which only the key knows for sure when it
-   * seals: if another thread used the key in between, the header grew and the seal is
-   * refused without using a counter, so try again with the new size. */
-  for (tries = 0;; tries++) {
-    hl = gst_e2ee_sframe_header_size (kid, gst_e2ee_sframe_key_get_next_counter (key));
-    if (gst_e2ee_sframe_key_encrypt (key, m.data, m.len, out + p0, pt, out + p0 - hl,
-            hl + pt + tag, &slen, &ctr, &err))
-      break;
-    if (tries < 16 && g_error_matches (err, GST_E2EE_SFRAME_ERROR,
-            GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT) &&
-        gst_e2ee_sframe_header_size (kid,
-            gst_e2ee_sframe_key_get_next_counter (key)) != hl) {
-      g_clear_error (&err);
-      continue;
-    }
-    g_propagate_error (error, err);
+  /* Sealed in place: the key settles the header's size with the counter under its
+   * lock and writes it just before the plaintext, in room p0 always leaves. */
+  if (!gst_e2ee_sframe_key_encrypt_in_place (key, m.data, m.len, out + p0, pt, p0, tag,
+          &hl, &slen, &ctr, error))
     goto out;
-  }
 
   src = out + p0 - hl;
   w = 0;
@@ -709,9 +705,10 @@ parse_received (gboolean h265, const guint8 * in, gsize in_size, NalList * l,
 }
 
 gboolean
-layout_h26x_parse_header (gboolean h265, const guint8 * frame, gsize frame_size,
-    guint64 * kid, guint64 * ctr, GError ** error)
+layout_h26x_parse_header (const GstE2eeLayoutOps * ops, const guint8 * frame,
+    gsize frame_size, guint64 * kid, guint64 * ctr, GError ** error)
 {
+  const gboolean h265 = ops->codec == GST_E2EE_LAYOUT_CODEC_H265;
   guint8 hdr[GST_E2EE_SFRAME_MAX_HEADER_SIZE];
   NalList l;
   gsize i, regions, s_total, len = 0;
@@ -739,8 +736,10 @@ out:
 /* A well-formed access unit without a single protected NAL unit: what rtph264depay
  * makes of the parameter sets rtph264pay sends ahead of a key frame. */
 gboolean
-layout_h26x_is_clear_only (gboolean h265, const guint8 * frame, gsize frame_size)
+layout_h26x_is_clear_only (const GstE2eeLayoutOps * ops, const guint8 * frame,
+    gsize frame_size)
 {
+  const gboolean h265 = ops->codec == GST_E2EE_LAYOUT_CODEC_H265;
   const gchar *why = NULL;
   gboolean clear_only;
   NalList l;
@@ -758,8 +757,10 @@ layout_h26x_is_clear_only (gboolean h265, const guint8 * frame, gsize frame_size
  * > 0, H.265 first_slice_segment_in_pic_flag 0): the rest of an access unit that a
  * depayloader cut, which these clear fields let it do (docs/layout.md). */
 gboolean
-layout_h26x_is_continuation (gboolean h265, const guint8 * frame, gsize frame_size)
+layout_h26x_is_continuation (const GstE2eeLayoutOps * ops, const guint8 * frame,
+    gsize frame_size)
 {
+  const gboolean h265 = ops->codec == GST_E2EE_LAYOUT_CODEC_H265;
   const gchar *why = NULL;
   gboolean cont = FALSE;
   NalList l;
@@ -805,10 +806,11 @@ put_start_code (guint8 * out, gsize w, gsize framing)
 }
 
 gboolean
-layout_h26x_decrypt (GstE2eeSFrameKey * key, gboolean h265, const guint8 * in,
-    gsize in_size, guint8 * out, gsize out_size, gsize * out_len, guint64 * ctr,
-    guint * removed, GError ** error)
+layout_h26x_decrypt (const GstE2eeLayoutOps * ops, GstE2eeSFrameKey * key,
+    const guint8 * in, gsize in_size, guint8 * out, gsize out_size, gsize * out_len,
+    guint64 * ctr, guint * removed, GError ** error)
 {
+  const gboolean h265 = ops->codec == GST_E2EE_LAYOUT_CODEC_H265;
   PsRef ps_stack[PS_STACK], *ps;
   gsize n_ps;
   guint dropped = 0;

@@ -52,10 +52,6 @@
 
 G_DEFINE_QUARK (gst-e2ee-layout-error-quark, gst_e2ee_layout_error);
 
-/* Largest clear prefix of the prefix codecs: a VP9 profile 2/3 key frame header through
- * the render size is 106 bits. */
-#define PREFIX_MAX 16
-
 /* ---- Metadata buffer -------------------------------------------------- */
 
 void
@@ -112,212 +108,72 @@ layout_metadata_put (LayoutMetadata * m, const guint8 * data, gsize len)
   m->len += len;
 }
 
-/* ---- Prefix codecs: VP8, VP9, Opus --------------------------------------- */
+/* ---- The registry -------------------------------------------------------- */
 
-typedef struct
-{
-  const guint8 *data;
-  gsize size, bit;
-} BitReader;
-
-static gboolean
-bits (BitReader * br, guint n, guint32 * v)
-{
-  guint32 r = 0;
-
-  if (br->bit + n > br->size * 8)
-    return FALSE;
-  while (n--) {
-    r = (r << 1) | ((br->data[br->bit >> 3] >> (7 - (br->bit & 7))) & 1);
-    br->bit++;
-  }
-  *v = r;
-  return TRUE;
-}
-
-/* VP9 bitstream specification §6.2 uncompressed_header(), read as far as the layout keeps
- * it clear. rtpvp9pay reads the same fields (it needs the key-frame flag and, for the
- * scalability structure it sends, the frame size), and so do forwarding servers. */
-static const gchar *
-vp9_clear_size (const guint8 * d, gsize size, gsize * n)
-{
-  BitReader br = { d, size, 0 };
-  guint32 v, lo, hi, profile, cs;
-
-  if (!bits (&br, 2, &v))
-    return "empty VP9 frame";
-  if (v != 2)
-    return "VP9 frame marker is not 2";
-  if (!bits (&br, 1, &lo) || !bits (&br, 1, &hi))
-    goto truncated;
-  profile = (hi << 1) | lo;
-  if (profile == 3 && !bits (&br, 1, &v))
-    goto truncated;
-  if (!bits (&br, 1, &v))
-    goto truncated;
-  if (v) {
-    /* show_existing_frame: frame_to_show_map_idx and nothing else */
-    if (!bits (&br, 3, &v))
-      goto truncated;
-    goto done;
-  }
-  {
-    guint32 frame_type;
-
-    if (!bits (&br, 1, &frame_type) || !bits (&br, 2, &v))     /* show_frame, error_res */
-      goto truncated;
-    if (frame_type != 0)
-      goto done;
-  }
-  /* key frame */
-  if (!bits (&br, 24, &v))
-    goto truncated;
-  if (v != 0x498342)
-    return "VP9 key frame without the sync code 49 83 42";
-  if (profile >= 2 && !bits (&br, 1, &v))       /* ten_or_twelve_bit */
-    goto truncated;
-  if (!bits (&br, 3, &cs))
-    goto truncated;
-  if (cs != 7) {                /* not CS_RGB */
-    if (!bits (&br, 1, &v))     /* color_range */
-      goto truncated;
-    if ((profile == 1 || profile == 3) && !bits (&br, 3, &v))   /* subsampling, reserved */
-      goto truncated;
-  } else if ((profile == 1 || profile == 3) && !bits (&br, 1, &v)) {    /* reserved */
-    goto truncated;
-  }
-  if (!bits (&br, 16, &v) || !bits (&br, 16, &v))      /* frame width, height - 1 */
-    goto truncated;
-  if (!bits (&br, 1, &v))       /* render_and_frame_size_different */
-    goto truncated;
-  if (v && (!bits (&br, 16, &v) || !bits (&br, 16, &v)))
-    goto truncated;
-
-done:
-  *n = (br.bit + 7) / 8;
-  return NULL;
-
-truncated:
-  return "VP9 frame shorter than its uncompressed header";
-}
-
-/* Returns NULL and the clear prefix length, or why the frame does not parse. */
-static const gchar *
-prefix_clear_size (GstE2eeLayoutCodec codec, const guint8 * d, gsize size, gsize * n)
-{
-  switch (codec) {
-    case GST_E2EE_LAYOUT_CODEC_VP8:
-      /* RFC 6386 §9.1: bit 0 of the frame tag is 0 on key frames, which carry the start
-       * code and the 14-bit dimensions with their scaling bits after the tag. */
-      if (size < 3)
-        return "VP8 frame shorter than its 3-byte frame tag";
-      if (d[0] & 0x01) {
-        *n = 3;
-        return NULL;
-      }
-      if (size < 10)
-        return "VP8 key frame shorter than 10 bytes";
-      if (d[3] != 0x9d || d[4] != 0x01 || d[5] != 0x2a)
-        return "VP8 key frame without the start code 9d 01 2a";
-      *n = 10;
-      return NULL;
-    case GST_E2EE_LAYOUT_CODEC_VP9:
-      return vp9_clear_size (d, size, n);
-    case GST_E2EE_LAYOUT_CODEC_OPUS:
-      /* RFC 6716 §3.1: a packet is at least its TOC byte. */
-      if (size < 1)
-        return "empty Opus packet";
-      *n = 1;
-      return NULL;
-    default:
-      g_assert_not_reached ();
-      return NULL;
-  }
-}
-
-/* M = u32(clear length) || clear bytes || u32(encrypted plaintext length) */
+/* Whole-frame SFrame, the layout of GST_E2EE_LAYOUT_CODEC_NONE: not a codec, so not in
+ * the registry, but dispatched the same way. */
 static gsize
-prefix_metadata (guint8 * md, const guint8 * clear, gsize n, gsize enc_len)
+frame_max_size (const GstE2eeLayoutOps * ops, const GstE2eeSFrameKey * key, gsize in_size)
 {
-  GST_WRITE_UINT32_BE (md, n);
-  memcpy (md + 4, clear, n);
-  GST_WRITE_UINT32_BE (md + 4 + n, enc_len);
-  return n + 8;
+  return gst_e2ee_sframe_key_get_max_encrypted_size (key, in_size);
 }
 
 static gboolean
-prefix_encrypt (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec, const guint8 * in,
+frame_encrypt (const GstE2eeLayoutOps * ops, GstE2eeSFrameKey * key, const guint8 * in,
     gsize in_size, guint8 * out, gsize out_size, gsize * out_len, guint64 * ctr_used,
     GError ** error)
 {
-  guint8 md[PREFIX_MAX + 8];
-  const gchar *why;
-  gsize n = 0, md_len, len;
-
-  why = prefix_clear_size (codec, in, in_size, &n);
-  if (why) {
-    g_set_error_literal (error, GST_E2EE_LAYOUT_ERROR,
-        GST_E2EE_LAYOUT_ERROR_MALFORMED_FRAME, why);
-    return FALSE;
-  }
-  g_assert (n <= PREFIX_MAX);
-  if (out_size < n) {
-    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
-        "output of %" G_GSIZE_FORMAT " bytes is too small", out_size);
-    return FALSE;
-  }
-  md_len = prefix_metadata (md, in, n, in_size - n);
-  if (!gst_e2ee_sframe_key_encrypt (key, md, md_len, in + n, in_size - n, out + n,
-          out_size - n, &len, ctr_used, error))
-    return FALSE;
-  memcpy (out, in, n);
-  *out_len = n + len;
-  return TRUE;
+  return gst_e2ee_sframe_key_encrypt (key, NULL, 0, in, in_size, out, out_size, out_len,
+      ctr_used, error);
 }
 
 static gboolean
-prefix_decrypt (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec, const guint8 * in,
+frame_decrypt (const GstE2eeLayoutOps * ops, GstE2eeSFrameKey * key, const guint8 * in,
     gsize in_size, guint8 * out, gsize out_size, gsize * out_len, guint64 * ctr,
-    GError ** error)
+    guint * removed, GError ** error)
 {
-  guint8 md[PREFIX_MAX + 8];
-  const gchar *why;
-  gsize n = 0, hlen, tag, avail, enc_len, md_len, len;
+  return gst_e2ee_sframe_key_decrypt (key, NULL, 0, in, in_size, out, out_size, out_len,
+      ctr, error);
+}
 
-  why = prefix_clear_size (codec, in, in_size, &n);
-  if (why) {
-    g_set_error_literal (error, GST_E2EE_SFRAME_ERROR,
-        GST_E2EE_SFRAME_ERROR_MALFORMED_HEADER, why);
-    return FALSE;
+static gboolean
+frame_parse_header (const GstE2eeLayoutOps * ops, const guint8 * frame, gsize frame_size,
+    guint64 * kid, guint64 * ctr, GError ** error)
+{
+  return gst_e2ee_sframe_header_parse (frame, frame_size, kid, ctr, NULL, error);
+}
+
+static const GstE2eeLayoutOps frame_ops = {
+  .codec = GST_E2EE_LAYOUT_CODEC_NONE,
+  .name = "whole frame",
+  .max_size = frame_max_size,
+  .encrypt = frame_encrypt,
+  .decrypt = frame_decrypt,
+  .parse_header = frame_parse_header,
+};
+
+#define GST_E2EE_LAYOUT_REGISTER(name) &gst_e2ee_layout_ops_##name,
+static const GstE2eeLayoutOps *const layouts[] = {
+#include "gste2eelayout-registry.h"
+};
+#undef GST_E2EE_LAYOUT_REGISTER
+
+/* Returns: the ops of @codec, or NULL for a value no layout has. */
+static const GstE2eeLayoutOps *
+lookup (GstE2eeLayoutCodec codec)
+{
+  guint i;
+
+  if (codec == GST_E2EE_LAYOUT_CODEC_NONE)
+    return &frame_ops;
+  for (i = 0; i < G_N_ELEMENTS (layouts); i++) {
+    if (layouts[i]->codec == codec)
+      return layouts[i];
   }
-  if (!gst_e2ee_sframe_header_parse (in + n, in_size - n, NULL, NULL, &hlen, error))
-    return FALSE;
-  tag = gst_e2ee_cipher_suite_get_tag_size (gst_e2ee_sframe_key_get_cipher_suite (key));
-  avail = in_size - n;
-  /* A frame too short for its tag is reported by the SFrame decryption below, after
-   * the KID check, as for whole frames. */
-  enc_len = avail >= hlen + tag ? avail - hlen - tag : 0;
-  if (out_size < n) {
-    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
-        "output of %" G_GSIZE_FORMAT " bytes is too small", out_size);
-    return FALSE;
-  }
-  md_len = prefix_metadata (md, in, n, enc_len);
-  if (!gst_e2ee_sframe_key_decrypt (key, md, md_len, in + n, avail, out + n,
-          out_size - n, &len, ctr, error))
-    return FALSE;
-  memcpy (out, in, n);
-  *out_len = n + len;
-  return TRUE;
+  return NULL;
 }
 
 /* ---- Public API --------------------------------------------------------- */
-
-static gboolean
-codec_is_valid (GstE2eeLayoutCodec codec)
-{
-  return codec >= GST_E2EE_LAYOUT_CODEC_NONE && codec <= GST_E2EE_LAYOUT_CODEC_OPUS;
-}
 
 static gboolean
 buffers_overlap (const guint8 * a, gsize a_size, const guint8 * b, gsize b_size)
@@ -348,7 +204,8 @@ GstE2eeLayoutCodec
 gst_e2ee_layout_codec_from_caps (const GstCaps * caps)
 {
   const GstStructure *s;
-  const gchar *name, *sf, *align;
+  const gchar *name;
+  guint i;
 
   if (caps == NULL || gst_caps_is_empty (caps) || gst_caps_is_any (caps))
     return GST_E2EE_LAYOUT_CODEC_NONE;
@@ -360,21 +217,34 @@ gst_e2ee_layout_codec_from_caps (const GstCaps * caps)
       return GST_E2EE_LAYOUT_CODEC_NONE;
   }
 
-  if (strcmp (name, "video/x-vp8") == 0)
-    return GST_E2EE_LAYOUT_CODEC_VP8;
-  if (strcmp (name, "video/x-vp9") == 0)
-    return GST_E2EE_LAYOUT_CODEC_VP9;
-  if (strcmp (name, "audio/x-opus") == 0)
-    return GST_E2EE_LAYOUT_CODEC_OPUS;
-  if (strcmp (name, "video/x-h264") != 0 && strcmp (name, "video/x-h265") != 0)
-    return GST_E2EE_LAYOUT_CODEC_NONE;
+  for (i = 0; i < G_N_ELEMENTS (layouts); i++) {
+    if (strcmp (name, layouts[i]->media_type) == 0)
+      return layouts[i]->accepts == NULL || layouts[i]->accepts (s) ? layouts[i]->codec :
+          GST_E2EE_LAYOUT_CODEC_NONE;
+  }
+  return GST_E2EE_LAYOUT_CODEC_NONE;
+}
 
-  sf = gst_structure_get_string (s, "stream-format");
-  align = gst_structure_get_string (s, "alignment");
-  if (g_strcmp0 (sf, "byte-stream") != 0 || g_strcmp0 (align, "nal") == 0)
-    return GST_E2EE_LAYOUT_CODEC_NONE;
-  return strcmp (name, "video/x-h264") == 0 ? GST_E2EE_LAYOUT_CODEC_H264 :
-      GST_E2EE_LAYOUT_CODEC_H265;
+/**
+ * gst_e2ee_layout_get_caps:
+ *
+ * The streams that have a codec layout, one structure per codec, as `layout=auto`
+ * intersects a stream's caps with them: every structure here gets a codec layout from
+ * gst_e2ee_layout_codec_from_caps() when fixed.
+ *
+ * Returns: (transfer full): the caps of the codec layouts
+ *
+ * Since: 0.1
+ */
+GstCaps *
+gst_e2ee_layout_get_caps (void)
+{
+  GstCaps *caps = gst_caps_new_empty ();
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (layouts); i++)
+    gst_caps_append (caps, gst_caps_from_string (layouts[i]->caps));
+  return caps;
 }
 
 /**
@@ -396,14 +266,14 @@ gsize
 gst_e2ee_layout_get_max_size (GstE2eeLayoutCodec codec, const GstE2eeSFrameKey * key,
     gsize in_size)
 {
+  const GstE2eeLayoutOps *ops = lookup (codec);
+
   g_return_val_if_fail (key != NULL, 0);
-  g_return_val_if_fail (codec_is_valid (codec), 0);
+  g_return_val_if_fail (ops != NULL, 0);
 
   if (in_size > G_MAXUINT32)
     return 0;
-  if (codec == GST_E2EE_LAYOUT_CODEC_H264 || codec == GST_E2EE_LAYOUT_CODEC_H265)
-    return layout_h26x_get_max_size (key, in_size);
-  return gst_e2ee_sframe_key_get_max_encrypted_size (key, in_size);
+  return ops->max_size (ops, key, in_size);
 }
 
 /* The argument checks encrypt and decrypt share: the length fields are 32-bit and
@@ -457,8 +327,10 @@ gst_e2ee_layout_encrypt (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec,
     const guint8 * in, gsize in_size, guint8 * out, gsize out_size, gsize * out_len,
     guint64 * ctr_used, GError ** error)
 {
+  const GstE2eeLayoutOps *ops = lookup (codec);
+
   g_return_val_if_fail (key != NULL, FALSE);
-  g_return_val_if_fail (codec_is_valid (codec), FALSE);
+  g_return_val_if_fail (ops != NULL, FALSE);
   g_return_val_if_fail (in != NULL || in_size == 0, FALSE);
   g_return_val_if_fail (out != NULL, FALSE);
   g_return_val_if_fail (out_len != NULL, FALSE);
@@ -466,18 +338,7 @@ gst_e2ee_layout_encrypt (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec,
   if (!check_in_out (in, in_size, out, out_size, error))
     return FALSE;
 
-  switch (codec) {
-    case GST_E2EE_LAYOUT_CODEC_NONE:
-      return gst_e2ee_sframe_key_encrypt (key, NULL, 0, in, in_size, out, out_size,
-          out_len, ctr_used, error);
-    case GST_E2EE_LAYOUT_CODEC_H264:
-    case GST_E2EE_LAYOUT_CODEC_H265:
-      return layout_h26x_encrypt (key, codec == GST_E2EE_LAYOUT_CODEC_H265, in, in_size,
-          out, out_size, out_len, ctr_used, error);
-    default:
-      return prefix_encrypt (key, codec, in, in_size, out, out_size, out_len, ctr_used,
-          error);
-  }
+  return ops->encrypt (ops, key, in, in_size, out, out_size, out_len, ctr_used, error);
 }
 
 /**
@@ -502,29 +363,12 @@ gboolean
 gst_e2ee_layout_parse_header (GstE2eeLayoutCodec codec, const guint8 * frame,
     gsize frame_size, guint64 * kid, guint64 * ctr, GError ** error)
 {
-  const gchar *why;
-  gsize n = 0;
+  const GstE2eeLayoutOps *ops = lookup (codec);
 
-  g_return_val_if_fail (codec_is_valid (codec), FALSE);
+  g_return_val_if_fail (ops != NULL, FALSE);
   g_return_val_if_fail (frame != NULL || frame_size == 0, FALSE);
 
-  switch (codec) {
-    case GST_E2EE_LAYOUT_CODEC_NONE:
-      return gst_e2ee_sframe_header_parse (frame, frame_size, kid, ctr, NULL, error);
-    case GST_E2EE_LAYOUT_CODEC_H264:
-    case GST_E2EE_LAYOUT_CODEC_H265:
-      return layout_h26x_parse_header (codec == GST_E2EE_LAYOUT_CODEC_H265, frame,
-          frame_size, kid, ctr, error);
-    default:
-      why = prefix_clear_size (codec, frame, frame_size, &n);
-      if (why) {
-        g_set_error_literal (error, GST_E2EE_SFRAME_ERROR,
-            GST_E2EE_SFRAME_ERROR_MALFORMED_HEADER, why);
-        return FALSE;
-      }
-      return gst_e2ee_sframe_header_parse (frame + n, frame_size - n, kid, ctr, NULL,
-          error);
-  }
+  return ops->parse_header (ops, frame, frame_size, kid, ctr, error);
 }
 
 /**
@@ -551,12 +395,13 @@ gboolean
 gst_e2ee_layout_is_clear_only (GstE2eeLayoutCodec codec, const guint8 * frame,
     gsize frame_size)
 {
+  const GstE2eeLayoutOps *ops;
+
   g_return_val_if_fail (frame != NULL || frame_size == 0, FALSE);
 
-  if (codec != GST_E2EE_LAYOUT_CODEC_H264 && codec != GST_E2EE_LAYOUT_CODEC_H265)
-    return FALSE;
-  return layout_h26x_is_clear_only (codec == GST_E2EE_LAYOUT_CODEC_H265, frame,
-      frame_size);
+  ops = lookup (codec);
+  return ops != NULL && ops->is_clear_only != NULL &&
+      ops->is_clear_only (ops, frame, frame_size);
 }
 
 /**
@@ -627,8 +472,10 @@ gst_e2ee_layout_decrypt_full (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec,
     const guint8 * in, gsize in_size, guint8 * out, gsize out_size, gsize * out_len,
     guint64 * ctr, guint * removed, GError ** error)
 {
+  const GstE2eeLayoutOps *ops = lookup (codec);
+
   g_return_val_if_fail (key != NULL, FALSE);
-  g_return_val_if_fail (codec_is_valid (codec), FALSE);
+  g_return_val_if_fail (ops != NULL, FALSE);
   g_return_val_if_fail (in != NULL || in_size == 0, FALSE);
   g_return_val_if_fail (out != NULL, FALSE);
   g_return_val_if_fail (out_len != NULL, FALSE);
@@ -638,17 +485,8 @@ gst_e2ee_layout_decrypt_full (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec,
   if (!check_in_out (in, in_size, out, out_size, error))
     return FALSE;
 
-  switch (codec) {
-    case GST_E2EE_LAYOUT_CODEC_NONE:
-      return gst_e2ee_sframe_key_decrypt (key, NULL, 0, in, in_size, out, out_size,
-          out_len, ctr, error);
-    case GST_E2EE_LAYOUT_CODEC_H264:
-    case GST_E2EE_LAYOUT_CODEC_H265:
-      return layout_h26x_decrypt (key, codec == GST_E2EE_LAYOUT_CODEC_H265, in, in_size,
-          out, out_size, out_len, ctr, removed, error);
-    default:
-      return prefix_decrypt (key, codec, in, in_size, out, out_size, out_len, ctr, error);
-  }
+  return ops->decrypt (ops, key, in, in_size, out, out_size, out_len, ctr, removed,
+      error);
 }
 
 /**
@@ -674,12 +512,13 @@ gboolean
 gst_e2ee_layout_is_continuation (GstE2eeLayoutCodec codec, const guint8 * frame,
     gsize frame_size)
 {
+  const GstE2eeLayoutOps *ops;
+
   g_return_val_if_fail (frame != NULL || frame_size == 0, FALSE);
 
-  if (codec != GST_E2EE_LAYOUT_CODEC_H264 && codec != GST_E2EE_LAYOUT_CODEC_H265)
-    return FALSE;
-  return layout_h26x_is_continuation (codec == GST_E2EE_LAYOUT_CODEC_H265, frame,
-      frame_size);
+  ops = lookup (codec);
+  return ops != NULL && ops->is_continuation != NULL &&
+      ops->is_continuation (ops, frame, frame_size);
 }
 
 /**
@@ -704,7 +543,7 @@ gst_e2ee_layout_encrypt_bytes (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec,
   guint8 *out;
 
   g_return_val_if_fail (key != NULL, NULL);
-  g_return_val_if_fail (codec_is_valid (codec), NULL);
+  g_return_val_if_fail (lookup (codec) != NULL, NULL);
   g_return_val_if_fail (frame != NULL, NULL);
 
   data = g_bytes_get_data (frame, &size);
@@ -744,7 +583,7 @@ gst_e2ee_layout_decrypt_bytes (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec,
   guint8 *out;
 
   g_return_val_if_fail (key != NULL, NULL);
-  g_return_val_if_fail (codec_is_valid (codec), NULL);
+  g_return_val_if_fail (lookup (codec) != NULL, NULL);
   g_return_val_if_fail (frame != NULL, NULL);
 
   data = g_bytes_get_data (frame, &size);

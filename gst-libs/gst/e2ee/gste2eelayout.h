@@ -73,6 +73,9 @@ GST_E2EE_API
 GstE2eeLayoutCodec gst_e2ee_layout_codec_from_caps (const GstCaps *caps);
 
 GST_E2EE_API
+GstCaps *          gst_e2ee_layout_get_caps (void);
+
+GST_E2EE_API
 gsize              gst_e2ee_layout_get_max_size (GstE2eeLayoutCodec codec,
                                                  const GstE2eeSFrameKey *key,
                                                  gsize in_size);

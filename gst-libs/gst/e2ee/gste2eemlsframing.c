@@ -612,8 +612,14 @@ gst_e2ee_mls_private_message_decode (const GstE2eeMlsSuite * s, const guint8 * d
   out.storage_len = ct_len - GST_E2EE_MLS_AEAD_TAG;
   out.storage = g_malloc (out.storage_len + 1);
   if (!gst_e2ee_mls_aead_open (s, key, nonce, aad->data, aad->len, ct, ct_len,
-          out.storage, error))
+          out.storage, error)) {
+    /* Not the sender's message after all: its generation stays available. */
+    for (i = 0; i < GST_E2EE_MLS_REUSE_GUARD; i++)
+      nonce[i] ^= sender_data[8 + i];
+    gst_e2ee_mls_secret_tree_put_back (tree, leaf, ratchet_for (out.content_type),
+        generation, key, nonce);
     goto done;
+  }
 
   /* PrivateMessageContent: body, auth, then padding that must be all zeros. */
   gst_e2ee_mls_reader_init (&plain, out.storage, out.storage_len);

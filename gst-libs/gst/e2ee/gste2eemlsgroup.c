@@ -29,7 +29,7 @@
  *
  * Every operation is atomic: when it fails (#GError in %GST_E2EE_MLS_ERROR) the
  * group is exactly as before, with one exception docs/mls.md explains (a
- * PrivateMessage that decrypts consumes its generation). Secrets of an epoch are
+ * PrivateMessage whose content opens uses up its generation). Secrets of an epoch are
  * wiped as soon as the next epoch starts.
  *
  * Not in scope, refused with %GST_E2EE_MLS_ERROR_UNSUPPORTED: PSKs, external commits,

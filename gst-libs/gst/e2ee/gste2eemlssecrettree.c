@@ -291,6 +291,21 @@ gst_e2ee_mls_secret_tree_get (GstE2eeMlsSecretTree * tree, guint32 leaf,
   return step (s, r, key, nonce, error);
 }
 
+/* Returns a key and nonce that gst_e2ee_mls_secret_tree_get() handed out for a
+ * message that then failed to open: a forged or damaged copy must not use up the
+ * generation of the genuine message, which may still arrive. Kept as a skipped
+ * generation, so the tolerance bounds how many are held. */
+void
+gst_e2ee_mls_secret_tree_put_back (GstE2eeMlsSecretTree * tree, guint32 leaf,
+    GstE2eeMlsRatchetType type, guint32 generation, const guint8 * key,
+    const guint8 * nonce)
+{
+  Ratchet *r = ratchet (tree, leaf, type, NULL);
+
+  if (r != NULL)
+    keep_skipped (tree->suite, r, generation, key, nonce);
+}
+
 /* A sender's next generation, its key and nonce. */
 gboolean
 gst_e2ee_mls_secret_tree_next (GstE2eeMlsSecretTree * tree, guint32 leaf,

@@ -31,6 +31,9 @@ guint32  gst_e2ee_mls_secret_tree_n_leaves (const GstE2eeMlsSecretTree *tree);
 gboolean gst_e2ee_mls_secret_tree_get  (GstE2eeMlsSecretTree *tree, guint32 leaf,
                                         GstE2eeMlsRatchetType type, guint32 generation,
                                         guint8 *key, guint8 *nonce, GError **error);
+void     gst_e2ee_mls_secret_tree_put_back (GstE2eeMlsSecretTree *tree, guint32 leaf,
+                                            GstE2eeMlsRatchetType type, guint32 generation,
+                                            const guint8 *key, const guint8 *nonce);
 gboolean gst_e2ee_mls_secret_tree_next (GstE2eeMlsSecretTree *tree, guint32 leaf,
                                         GstE2eeMlsRatchetType type, guint32 *generation,
                                         guint8 *key, guint8 *nonce, GError **error);

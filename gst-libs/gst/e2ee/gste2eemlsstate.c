@@ -9,9 +9,10 @@
  * when every check has passed are the two swapped, and the superseded one freed,
  * which wipes its secrets (epoch secrets, secret tree, private keys). A failure frees
  * the new state and leaves the current one as it was. The one exception is a
- * PrivateMessage: decrypting it consumes its generation in the secret tree (only a
- * member holding the epoch's sender data secret can name one), so the same
- * ciphertext cannot be replayed even if its signature then fails.
+ * PrivateMessage: once its ciphertext has opened, it has used up its generation in
+ * the secret tree, so the same ciphertext cannot be replayed even if its signature
+ * then fails. One that does not open (a flipped bit) leaves the generation for the
+ * genuine message.
  *
  * Out of scope, refused with GST_E2EE_MLS_ERROR_UNSUPPORTED: PSKs (a PreSharedKey
  * proposal, a Welcome naming PSKs), external commits and ExternalInit, ReInit,

@@ -32,18 +32,13 @@
 
 #include "gste2eeratchet.h"
 #include "gste2eesframe-private.h"
+#include "gste2eesuite-private.h"
 
 #include <string.h>
 #include <openssl/crypto.h>
 #include <openssl/kdf.h>
 
 #define MAX_HASH_SIZE 64
-
-static const char *
-suite_digest_name (GstE2eeCipherSuite suite)
-{
-  return gst_e2ee_cipher_suite_get_hash_size (suite) == 64 ? "SHA512" : "SHA256";
-}
 
 /**
  * gst_e2ee_ratchet_base_key:
@@ -70,16 +65,17 @@ gst_e2ee_ratchet_base_key (GstE2eeCipherSuite suite, const guint8 * base_key,
     gsize base_key_size, guint8 * next_base_key, gsize next_base_key_size,
     GError ** error)
 {
+  const GstE2eeSuiteInfo *info = gst_e2ee_suite_info_lookup (suite);
   guint8 prk[MAX_HASH_SIZE];
   gsize nh;
   gboolean ok;
 
-  if (!gst_e2ee_cipher_suite_is_valid (suite)) {
+  if (info == NULL) {
     g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
         "unknown cipher suite 0x%04x", (guint) suite);
     return FALSE;
   }
-  nh = gst_e2ee_cipher_suite_get_hash_size (suite);
+  nh = info->nh;
   if (base_key == NULL || base_key_size == 0) {
     g_set_error_literal (error, GST_E2EE_SFRAME_ERROR,
         GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT, "empty base key");
@@ -93,9 +89,9 @@ gst_e2ee_ratchet_base_key (GstE2eeCipherSuite suite, const guint8 * base_key,
 
   /* The extract output is the same sframe_secret the key schedule (§4.4.2) starts
    * from; only the expand label differs. */
-  ok = gst_e2ee_hkdf (suite_digest_name (suite), EVP_KDF_HKDF_MODE_EXTRACT_ONLY, NULL, 0,
+  ok = gst_e2ee_hkdf (info->digest, EVP_KDF_HKDF_MODE_EXTRACT_ONLY, NULL, 0,
       base_key, base_key_size, NULL, 0, prk, nh) &&
-      gst_e2ee_hkdf (suite_digest_name (suite), EVP_KDF_HKDF_MODE_EXPAND_ONLY, NULL, 0,
+      gst_e2ee_hkdf (info->digest, EVP_KDF_HKDF_MODE_EXPAND_ONLY, NULL, 0,
       prk, nh, (const guint8 *) GST_E2EE_RATCHET_LABEL,
       strlen (GST_E2EE_RATCHET_LABEL), next_base_key, nh);
   OPENSSL_cleanse (prk, sizeof (prk));

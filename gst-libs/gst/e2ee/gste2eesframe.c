@@ -32,51 +32,30 @@
 
 #include "gste2eesframe.h"
 #include "gste2eesframe-private.h"
+#include "gste2eesuite-private.h"
 
 #include <string.h>
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/kdf.h>
-#include <openssl/params.h>
 
 #define LABEL_KEY "SFrame 1.0 Secret key "
 #define LABEL_SALT "SFrame 1.0 Secret salt "
-#define MAX_HASH_SIZE 64
-#define MAX_KEY_SIZE 48
-#define NONCE_SIZE 12
-#define CTR_HMAC_ENC_KEY_SIZE 16
+#define MAX_HASH_SIZE GST_E2EE_SUITE_MAX_HASH_SIZE
+#define MAX_KEY_SIZE GST_E2EE_SUITE_MAX_KEY_SIZE
+#define NONCE_SIZE GST_E2EE_SUITE_NONCE_SIZE
 
 G_DEFINE_QUARK (gst-e2ee-sframe-error-quark, gst_e2ee_sframe_error);
 
-struct _GstE2eeSFrameKey
-{
-  gint refcount;
-  GstE2eeCipherSuite suite;
-  guint64 kid;
-
-  /* One lock per key: the per-frame path never takes a lock shared between keys. */
-  GMutex lock;
-  guint64 next_ctr;
-  gboolean exhausted;
-
-  guint8 key[MAX_KEY_SIZE];
-  guint8 salt[NONCE_SIZE];
-
-  /* Prepared once: the key schedule is set here and only the IV changes per frame. */
-  EVP_CIPHER_CTX *enc_ctx;
-  EVP_CIPHER_CTX *dec_ctx;
-  EVP_MAC_CTX *mac_ctx;         /* CTR+HMAC suites only */
-};
 
 G_DEFINE_BOXED_TYPE (GstE2eeSFrameKey, gst_e2ee_sframe_key,
     gst_e2ee_sframe_key_ref, gst_e2ee_sframe_key_unref);
 
 static gboolean
-suite_is_gcm (GstE2eeCipherSuite suite)
+set_unknown_suite_error (GError ** error, GstE2eeCipherSuite suite)
 {
-  return suite == GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128 ||
-      suite == GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128;
+  g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
+      "unknown cipher suite 0x%04x", (guint) suite);
+  return FALSE;
 }
 
 /**
@@ -90,8 +69,7 @@ suite_is_gcm (GstE2eeCipherSuite suite)
 gboolean
 gst_e2ee_cipher_suite_is_valid (GstE2eeCipherSuite suite)
 {
-  return suite >= GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_80 &&
-      suite <= GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128;
+  return gst_e2ee_suite_info_lookup (suite) != NULL;
 }
 
 /**
@@ -106,17 +84,9 @@ gst_e2ee_cipher_suite_is_valid (GstE2eeCipherSuite suite)
 gsize
 gst_e2ee_cipher_suite_get_key_size (GstE2eeCipherSuite suite)
 {
-  switch (suite) {
-    case GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_80:
-    case GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_64:
-    case GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_32:
-      return 48;
-    case GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128:
-      return 16;
-    case GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128:
-      return 32;
-  }
-  return 0;
+  const GstE2eeSuiteInfo *info = gst_e2ee_suite_info_lookup (suite);
+
+  return info ? info->nk : 0;
 }
 
 /**
@@ -130,7 +100,9 @@ gst_e2ee_cipher_suite_get_key_size (GstE2eeCipherSuite suite)
 gsize
 gst_e2ee_cipher_suite_get_nonce_size (GstE2eeCipherSuite suite)
 {
-  return gst_e2ee_cipher_suite_is_valid (suite) ? NONCE_SIZE : 0;
+  const GstE2eeSuiteInfo *info = gst_e2ee_suite_info_lookup (suite);
+
+  return info ? info->nn : 0;
 }
 
 /**
@@ -144,18 +116,9 @@ gst_e2ee_cipher_suite_get_nonce_size (GstE2eeCipherSuite suite)
 gsize
 gst_e2ee_cipher_suite_get_tag_size (GstE2eeCipherSuite suite)
 {
-  switch (suite) {
-    case GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_80:
-      return 10;
-    case GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_64:
-      return 8;
-    case GST_E2EE_CIPHER_SUITE_AES_128_CTR_HMAC_SHA256_32:
-      return 4;
-    case GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128:
-    case GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128:
-      return 16;
-  }
-  return 0;
+  const GstE2eeSuiteInfo *info = gst_e2ee_suite_info_lookup (suite);
+
+  return info ? info->nt : 0;
 }
 
 /**
@@ -170,28 +133,9 @@ gst_e2ee_cipher_suite_get_tag_size (GstE2eeCipherSuite suite)
 gsize
 gst_e2ee_cipher_suite_get_hash_size (GstE2eeCipherSuite suite)
 {
-  if (!gst_e2ee_cipher_suite_is_valid (suite))
-    return 0;
-  return suite == GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128 ? 64 : 32;
-}
+  const GstE2eeSuiteInfo *info = gst_e2ee_suite_info_lookup (suite);
 
-static const char *
-suite_digest_name (GstE2eeCipherSuite suite)
-{
-  return suite == GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128 ? "SHA512" : "SHA256";
-}
-
-static const char *
-suite_cipher_name (GstE2eeCipherSuite suite)
-{
-  switch (suite) {
-    case GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128:
-      return "AES-128-GCM";
-    case GST_E2EE_CIPHER_SUITE_AES_256_GCM_SHA512_128:
-      return "AES-256-GCM";
-    default:
-      return "AES-128-CTR";
-  }
+  return info ? info->nh : 0;
 }
 
 /* ---- Header ----------------------------------------------------------- */
@@ -362,45 +306,6 @@ set_crypto_error (GError ** error, const char *what)
   return FALSE;
 }
 
-/* mode is EVP_KDF_HKDF_MODE_EXTRACT_ONLY or EXPAND_ONLY. */
-gboolean
-gst_e2ee_hkdf (const char *digest, int mode, const guint8 * salt, gsize salt_len,
-    const guint8 * ikm, gsize ikm_len, const guint8 * info, gsize info_len,
-    guint8 * out, gsize out_len)
-{
-  EVP_KDF *kdf;
-  EVP_KDF_CTX *kctx;
-  OSSL_PARAM params[6], *p = params;
-  static const guint8 empty = 0;
-  gboolean ok;
-
-  kdf = EVP_KDF_fetch (NULL, "HKDF", NULL);
-  if (kdf == NULL)
-    return FALSE;
-  kctx = EVP_KDF_CTX_new (kdf);
-  EVP_KDF_free (kdf);
-  if (kctx == NULL)
-    return FALSE;
-
-  *p++ = OSSL_PARAM_construct_utf8_string (OSSL_KDF_PARAM_DIGEST, (char *) digest, 0);
-  *p++ = OSSL_PARAM_construct_int (OSSL_KDF_PARAM_MODE, &mode);
-  *p++ = OSSL_PARAM_construct_octet_string (OSSL_KDF_PARAM_KEY,
-      (void *) (ikm_len ? ikm : &empty), ikm_len);
-  if (mode == EVP_KDF_HKDF_MODE_EXTRACT_ONLY)
-    /* RFC 5869: an absent salt is HashLen zero bytes, which is also what an empty
-     * salt gives HMAC; OpenSSL wants it passed explicitly to mean "empty". */
-    *p++ = OSSL_PARAM_construct_octet_string (OSSL_KDF_PARAM_SALT,
-        (void *) (salt_len ? salt : &empty), salt_len);
-  else
-    *p++ = OSSL_PARAM_construct_octet_string (OSSL_KDF_PARAM_INFO,
-        (void *) (info_len ? info : &empty), info_len);
-  *p = OSSL_PARAM_construct_end ();
-
-  ok = EVP_KDF_derive (kctx, out, out_len, params) > 0;
-  EVP_KDF_CTX_free (kctx);
-  return ok;
-}
-
 static gsize
 make_label (guint8 * label, const char *prefix, guint64 kid, GstE2eeCipherSuite suite)
 {
@@ -440,22 +345,20 @@ gst_e2ee_sframe_derive (GstE2eeCipherSuite suite, guint64 kid, const guint8 * ba
 {
   guint8 prk[MAX_HASH_SIZE];
   guint8 label[sizeof (LABEL_SALT) + 10];
+  const GstE2eeSuiteInfo *info = gst_e2ee_suite_info_lookup (suite);
   gsize nh, label_len;
   const char *md;
   gboolean ok = FALSE;
 
-  if (!gst_e2ee_cipher_suite_is_valid (suite)) {
-    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
-        "unknown cipher suite 0x%04x", (guint) suite);
-    return FALSE;
-  }
+  if (info == NULL)
+    return set_unknown_suite_error (error, suite);
   if (base_key == NULL || base_key_size == 0) {
     g_set_error_literal (error, GST_E2EE_SFRAME_ERROR,
         GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT, "empty base key");
     return FALSE;
   }
-  nh = gst_e2ee_cipher_suite_get_hash_size (suite);
-  md = suite_digest_name (suite);
+  nh = info->nh;
+  md = info->digest;
 
   if (!gst_e2ee_hkdf (md, EVP_KDF_HKDF_MODE_EXTRACT_ONLY, NULL, 0, base_key,
           base_key_size, NULL, 0, prk, nh)) {
@@ -465,7 +368,7 @@ gst_e2ee_sframe_derive (GstE2eeCipherSuite suite, guint64 kid, const guint8 * ba
   if (key) {
     label_len = make_label (label, LABEL_KEY, kid, suite);
     if (!gst_e2ee_hkdf (md, EVP_KDF_HKDF_MODE_EXPAND_ONLY, NULL, 0, prk, nh, label,
-            label_len, key, gst_e2ee_cipher_suite_get_key_size (suite))) {
+            label_len, key, info->nk)) {
       set_crypto_error (error, "HKDF-Expand (key)");
       goto out;
     }
@@ -473,7 +376,7 @@ gst_e2ee_sframe_derive (GstE2eeCipherSuite suite, guint64 kid, const guint8 * ba
   if (salt) {
     label_len = make_label (label, LABEL_SALT, kid, suite);
     if (!gst_e2ee_hkdf (md, EVP_KDF_HKDF_MODE_EXPAND_ONLY, NULL, 0, prk, nh, label,
-            label_len, salt, NONCE_SIZE)) {
+            label_len, salt, info->nn)) {
       set_crypto_error (error, "HKDF-Expand (salt)");
       goto out;
     }
@@ -489,90 +392,13 @@ out:
 
 /* ---- Key contexts ------------------------------------------------------ */
 
-static void
-key_free (GstE2eeSFrameKey * k)
+void
+gst_e2ee_sframe_key_free (GstE2eeSFrameKey * k)
 {
-  EVP_CIPHER_CTX_free (k->enc_ctx);
-  EVP_CIPHER_CTX_free (k->dec_ctx);
-  EVP_MAC_CTX_free (k->mac_ctx);
+  gst_e2ee_aead_free (k->aead);
   g_mutex_clear (&k->lock);
   OPENSSL_cleanse (k, sizeof (*k));
   g_free (k);
-}
-
-static EVP_CIPHER_CTX *
-prepare_cipher (const EVP_CIPHER * cipher, const guint8 * key, int enc)
-{
-  EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new ();
-
-  if (ctx == NULL)
-    return NULL;
-  if (EVP_CipherInit_ex2 (ctx, cipher, key, NULL, enc, NULL) != 1) {
-    EVP_CIPHER_CTX_free (ctx);
-    return NULL;
-  }
-  return ctx;
-}
-
-/* Builds a key context from an already derived key and salt. Used by
- * gst_e2ee_sframe_key_new() and, for the RFC's AEAD-only vectors, by tests. */
-GstE2eeSFrameKey *
-gst_e2ee_sframe_key_new_raw (GstE2eeCipherSuite suite, guint64 kid, const guint8 * key,
-    const guint8 * salt, GError ** error)
-{
-  GstE2eeSFrameKey *k;
-  EVP_CIPHER *cipher = NULL;
-  gsize nk = gst_e2ee_cipher_suite_get_key_size (suite);
-
-  if (!gst_e2ee_cipher_suite_is_valid (suite)) {
-    g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,
-        "unknown cipher suite 0x%04x", (guint) suite);
-    return NULL;
-  }
-
-  k = g_new0 (GstE2eeSFrameKey, 1);
-  k->refcount = 1;
-  k->suite = suite;
-  k->kid = kid;
-  g_mutex_init (&k->lock);
-  memcpy (k->key, key, nk);
-  memcpy (k->salt, salt, NONCE_SIZE);
-
-  cipher = EVP_CIPHER_fetch (NULL, suite_cipher_name (suite), NULL);
-  if (cipher == NULL)
-    goto fail;
-  if (suite_is_gcm (suite)) {
-    k->enc_ctx = prepare_cipher (cipher, k->key, 1);
-    k->dec_ctx = prepare_cipher (cipher, k->key, 0);
-  } else {
-    EVP_MAC *mac;
-    OSSL_PARAM params[2];
-
-    /* CTR mode is its own inverse: one context serves both directions. */
-    k->enc_ctx = prepare_cipher (cipher, k->key, 1);
-    mac = EVP_MAC_fetch (NULL, "HMAC", NULL);
-    if (mac == NULL)
-      goto fail;
-    k->mac_ctx = EVP_MAC_CTX_new (mac);
-    EVP_MAC_free (mac);
-    if (k->mac_ctx == NULL)
-      goto fail;
-    params[0] = OSSL_PARAM_construct_utf8_string (OSSL_MAC_PARAM_DIGEST, (char *) "SHA256", 0);
-    params[1] = OSSL_PARAM_construct_end ();
-    if (EVP_MAC_init (k->mac_ctx, k->key + CTR_HMAC_ENC_KEY_SIZE,
-            nk - CTR_HMAC_ENC_KEY_SIZE, params) != 1)
-      goto fail;
-  }
-  if (k->enc_ctx == NULL || (suite_is_gcm (suite) && k->dec_ctx == NULL))
-    goto fail;
-  EVP_CIPHER_free (cipher);
-  return k;
-
-fail:
-  EVP_CIPHER_free (cipher);
-  key_free (k);
-  set_crypto_error (error, "preparing the cipher contexts");
-  return NULL;
 }
 
 /**
@@ -659,7 +485,7 @@ gst_e2ee_sframe_key_unref (GstE2eeSFrameKey * key)
 {
   g_return_if_fail (key != NULL);
   if (g_atomic_int_dec_and_test (&key->refcount))
-    key_free (key);
+    gst_e2ee_sframe_key_free (key);
 }
 
 /**
@@ -789,153 +615,7 @@ gst_e2ee_sframe_key_get_max_encrypted_size (const GstE2eeSFrameKey * key,
 {
   g_return_val_if_fail (key != NULL, 0);
   return gst_e2ee_sframe_header_size (key->kid, G_MAXUINT64) + plaintext_size +
-      gst_e2ee_cipher_suite_get_tag_size (key->suite);
-}
-
-static void
-put_be64 (guint8 * p, guint64 v)
-{
-  put_uint (p, v, 8);
-}
-
-/* RFC 9605 §4.5.1: tag = HMAC(auth_key, len(aad) || len(ct) || Nt || nonce || aad || ct),
- * truncated to Nt. The AAD arrives in two pieces (header, metadata). */
-static gboolean
-ctr_hmac_tag (GstE2eeSFrameKey * k, const guint8 * nonce, const guint8 * aad1,
-    gsize aad1_len, const guint8 * aad2, gsize aad2_len, const guint8 * ct, gsize ct_len,
-    guint8 * tag)
-{
-  guint8 lens[24];
-  gsize mac_len;
-
-  put_be64 (lens, aad1_len + aad2_len);
-  put_be64 (lens + 8, ct_len);
-  put_be64 (lens + 16, gst_e2ee_cipher_suite_get_tag_size (k->suite));
-
-  /* NULL key: OpenSSL keeps the HMAC key set at preparation time. */
-  return EVP_MAC_init (k->mac_ctx, NULL, 0, NULL) == 1 &&
-      EVP_MAC_update (k->mac_ctx, lens, sizeof (lens)) == 1 &&
-      EVP_MAC_update (k->mac_ctx, nonce, NONCE_SIZE) == 1 &&
-      (aad1_len == 0 || EVP_MAC_update (k->mac_ctx, aad1, aad1_len) == 1) &&
-      (aad2_len == 0 || EVP_MAC_update (k->mac_ctx, aad2, aad2_len) == 1) &&
-      (ct_len == 0 || EVP_MAC_update (k->mac_ctx, ct, ct_len) == 1) &&
-      EVP_MAC_final (k->mac_ctx, tag, &mac_len, 32) == 1 && mac_len == 32;
-}
-
-static gboolean
-ctr_crypt (EVP_CIPHER_CTX * ctx, const guint8 * nonce, const guint8 * in, gsize len,
-    guint8 * out)
-{
-  guint8 iv[16] = { 0 };
-  int outl;
-
-  if (len > G_MAXINT)
-    return FALSE;
-  /* The initial counter block is the nonce followed by a 32-bit zero counter. */
-  memcpy (iv, nonce, NONCE_SIZE);
-  if (EVP_CipherInit_ex2 (ctx, NULL, NULL, iv, 1, NULL) != 1)
-    return FALSE;
-  return len == 0 || (EVP_CipherUpdate (ctx, out, &outl, in, (int) len) == 1 &&
-      (gsize) outl == len);
-}
-
-static gboolean
-aead_seal_locked (GstE2eeSFrameKey * k, const guint8 * nonce, const guint8 * aad1,
-    gsize aad1_len, const guint8 * aad2, gsize aad2_len, const guint8 * pt, gsize pt_len,
-    guint8 * out)
-{
-  gsize nt = gst_e2ee_cipher_suite_get_tag_size (k->suite);
-  int outl;
-
-  if (pt_len > G_MAXINT || aad1_len > G_MAXINT || aad2_len > G_MAXINT)
-    return FALSE;
-
-  if (suite_is_gcm (k->suite)) {
-    EVP_CIPHER_CTX *ctx = k->enc_ctx;
-    return EVP_EncryptInit_ex2 (ctx, NULL, NULL, nonce, NULL) == 1 &&
-        (aad1_len == 0 || EVP_EncryptUpdate (ctx, NULL, &outl, aad1, (int) aad1_len) == 1) &&
-        (aad2_len == 0 || EVP_EncryptUpdate (ctx, NULL, &outl, aad2, (int) aad2_len) == 1) &&
-        (pt_len == 0 || EVP_EncryptUpdate (ctx, out, &outl, pt, (int) pt_len) == 1) &&
-        EVP_EncryptFinal_ex (ctx, out + pt_len, &outl) == 1 &&
-        EVP_CIPHER_CTX_ctrl (ctx, EVP_CTRL_GCM_GET_TAG, (int) nt, out + pt_len) == 1;
-  } else {
-    guint8 tag[32];
-    gboolean ok = ctr_crypt (k->enc_ctx, nonce, pt, pt_len, out) &&
-        ctr_hmac_tag (k, nonce, aad1, aad1_len, aad2, aad2_len, out, pt_len, tag);
-    if (ok)
-      memcpy (out + pt_len, tag, nt);
-    return ok;
-  }
-}
-
-/* Returns FALSE with *auth_failed set when the tag does not verify. On failure the
- * caller must not use @out: it may hold unauthenticated plaintext, which is wiped. */
-static gboolean
-aead_open_locked (GstE2eeSFrameKey * k, const guint8 * nonce, const guint8 * aad1,
-    gsize aad1_len, const guint8 * aad2, gsize aad2_len, const guint8 * ct, gsize ct_len,
-    guint8 * out, gboolean * auth_failed)
-{
-  gsize nt = gst_e2ee_cipher_suite_get_tag_size (k->suite);
-  const guint8 *tag = ct + ct_len;
-  int outl;
-
-  *auth_failed = FALSE;
-  if (ct_len > G_MAXINT || aad1_len > G_MAXINT || aad2_len > G_MAXINT)
-    return FALSE;
-
-  if (suite_is_gcm (k->suite)) {
-    EVP_CIPHER_CTX *ctx = k->dec_ctx;
-    if (!(EVP_DecryptInit_ex2 (ctx, NULL, NULL, nonce, NULL) == 1 &&
-            (aad1_len == 0 || EVP_DecryptUpdate (ctx, NULL, &outl, aad1, (int) aad1_len) == 1) &&
-            (aad2_len == 0 || EVP_DecryptUpdate (ctx, NULL, &outl, aad2, (int) aad2_len) == 1) &&
-            (ct_len == 0 || EVP_DecryptUpdate (ctx, out, &outl, ct, (int) ct_len) == 1) &&
-            EVP_CIPHER_CTX_ctrl (ctx, EVP_CTRL_GCM_SET_TAG, (int) nt, (void *) tag) == 1))
-      return FALSE;
-    /* OpenSSL compares the GCM tag in constant time. */
-    if (EVP_DecryptFinal_ex (ctx, out + ct_len, &outl) != 1) {
-      OPENSSL_cleanse (out, ct_len);
-      *auth_failed = TRUE;
-      return FALSE;
-    }
-    return TRUE;
-  } else {
-    guint8 expected[32];
-
-    /* Authenticate before decrypting: nothing is written to @out for a forged frame. */
-    if (!ctr_hmac_tag (k, nonce, aad1, aad1_len, aad2, aad2_len, ct, ct_len, expected))
-      return FALSE;
-    if (CRYPTO_memcmp (expected, tag, nt) != 0) {
-      OPENSSL_cleanse (expected, sizeof (expected));
-      *auth_failed = TRUE;
-      return FALSE;
-    }
-    OPENSSL_cleanse (expected, sizeof (expected));
-    return ctr_crypt (k->enc_ctx, nonce, ct, ct_len, out);
-  }
-}
-
-/* AEAD with an explicit nonce and AAD, as the RFC's Appendix C.2 vectors use it.
- * Private: an explicit nonce is how nonces get reused. */
-gboolean
-gst_e2ee_sframe_key_seal_raw (GstE2eeSFrameKey * key, const guint8 * nonce,
-    const guint8 * aad, gsize aad_len, const guint8 * pt, gsize pt_len, guint8 * out)
-{
-  gboolean ok;
-  g_mutex_lock (&key->lock);
-  ok = aead_seal_locked (key, nonce, aad, aad_len, NULL, 0, pt, pt_len, out);
-  g_mutex_unlock (&key->lock);
-  return ok;
-}
-
-gboolean
-gst_e2ee_sframe_key_open_raw (GstE2eeSFrameKey * key, const guint8 * nonce,
-    const guint8 * aad, gsize aad_len, const guint8 * ct, gsize ct_len, guint8 * out)
-{
-  gboolean ok, auth_failed;
-  g_mutex_lock (&key->lock);
-  ok = aead_open_locked (key, nonce, aad, aad_len, NULL, 0, ct, ct_len, out, &auth_failed);
-  g_mutex_unlock (&key->lock);
-  return ok;
+      key->info->nt;
 }
 
 typedef enum
@@ -957,7 +637,7 @@ seal_frame (GstE2eeSFrameKey * key, const guint8 * metadata, gsize metadata_size
     const guint8 * plaintext, gsize plaintext_size, guint8 * out, gsize out_size,
     gsize headroom, gsize tailroom, gsize * hlen, guint64 * ctr)
 {
-  gsize tag = gst_e2ee_cipher_suite_get_tag_size (key->suite), total;
+  gsize tag = key->info->nt, total;
   guint8 nonce[NONCE_SIZE];
   SealResult res = SEAL_OK;
 
@@ -979,7 +659,7 @@ seal_frame (GstE2eeSFrameKey * key, const guint8 * metadata, gsize metadata_size
       out = (guint8 *) plaintext - *hlen;
     gst_e2ee_sframe_key_compute_nonce (key, *ctr, nonce);
     gst_e2ee_sframe_header_encode (key->kid, *ctr, out, *hlen);
-    if (!aead_seal_locked (key, nonce, out, *hlen, metadata, metadata_size,
+    if (!gst_e2ee_aead_seal (key->aead, nonce, out, *hlen, metadata, metadata_size,
             plaintext, plaintext_size, out + *hlen))
       res = SEAL_CRYPTO;
     else if (*ctr == G_MAXUINT64)
@@ -996,7 +676,7 @@ static gboolean
 seal_error (GstE2eeSFrameKey * key, SealResult res, gsize hlen, gsize plaintext_size,
     gsize out_size, gsize headroom, gsize tailroom, GError ** error)
 {
-  gsize tag = gst_e2ee_cipher_suite_get_tag_size (key->suite);
+  gsize tag = key->info->nt;
 
   switch (res) {
     case SEAL_EXHAUSTED:
@@ -1067,7 +747,7 @@ gst_e2ee_sframe_key_encrypt (GstE2eeSFrameKey * key, const guint8 * metadata,
       out_size, 0, 0, &hlen, &ctr);
   if (res != SEAL_OK)
     return seal_error (key, res, hlen, plaintext_size, out_size, 0, 0, error);
-  *out_len = hlen + plaintext_size + gst_e2ee_cipher_suite_get_tag_size (key->suite);
+  *out_len = hlen + plaintext_size + key->info->nt;
   if (ctr_used)
     *ctr_used = ctr;
   return TRUE;
@@ -1122,7 +802,7 @@ gst_e2ee_sframe_key_encrypt_in_place (GstE2eeSFrameKey * key, const guint8 * met
   if (res != SEAL_OK)
     return seal_error (key, res, hlen, frame_size, 0, headroom, tailroom, error);
   *header_size = hlen;
-  *out_len = hlen + frame_size + gst_e2ee_cipher_suite_get_tag_size (key->suite);
+  *out_len = hlen + frame_size + key->info->nt;
   if (ctr_used)
     *ctr_used = ctr;
   return TRUE;
@@ -1173,7 +853,7 @@ gst_e2ee_sframe_key_decrypt (GstE2eeSFrameKey * key, const guint8 * metadata,
         key->kid);
     return FALSE;
   }
-  nt = gst_e2ee_cipher_suite_get_tag_size (key->suite);
+  nt = key->info->nt;
   if (frame_size < hlen + nt) {
     g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_TRUNCATED,
         "frame of %" G_GSIZE_FORMAT " bytes is shorter than its header and tag",
@@ -1196,7 +876,7 @@ gst_e2ee_sframe_key_decrypt (GstE2eeSFrameKey * key, const guint8 * metadata,
 
   gst_e2ee_sframe_key_compute_nonce (key, c, nonce);
   g_mutex_lock (&key->lock);
-  ok = aead_open_locked (key, nonce, frame, hlen, metadata, metadata_size,
+  ok = gst_e2ee_aead_open (key->aead, nonce, frame, hlen, metadata, metadata_size,
       frame + hlen, ct_len, out, &auth_failed);
   g_mutex_unlock (&key->lock);
 

@@ -444,7 +444,7 @@ GST_START_TEST (test_defaults)
   {
     GValue v = G_VALUE_INIT;
 
-    g_value_init (&v, g_type_from_name ("GstE2eeRotationMode"));
+    g_value_init (&v, g_type_from_name ("GstE2eeEncRotationMode"));
     g_object_get_property (G_OBJECT (enc), "rotation-mode", &v);
     mode = gst_value_serialize (&v);
     fail_unless_equals_string (mode, "ratchet");

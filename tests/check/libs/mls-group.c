@@ -389,6 +389,56 @@ GST_START_TEST (test_group_tampered_commits)
 
 GST_END_TEST;
 
+/* A PrivateMessage whose ciphertext fails to open takes nothing from the receiver:
+ * the genuine message with the same generation still decrypts afterwards. Otherwise
+ * anyone on the path could flip one bit and make a member lose that message. */
+GST_START_TEST (test_group_tampered_private_message)
+{
+  Three t;
+  GBytes *data = str_bytes ("one bit flipped on the way"), *msg, *got = NULL;
+  const guint8 *bytes;
+  guint8 *copy;
+  gsize len, i, n_refused = 0;
+  GError *err = NULL;
+
+  three_init (&t);
+  msg = gst_e2ee_mls_group_protect (t.a, data, &err);
+  fail_unless (msg != NULL, "protect: %s", err ? err->message : "");
+  bytes = g_bytes_get_data (msg, &len);
+  copy = g_memdup2 (bytes, len);
+  for (i = 0; i < len; i += RUNNING_ON_VALGRIND ? 7 : 1) {
+    GBytes *bad;
+
+    copy[i] ^= (guint8) (1u << (i % 8));
+    bad = g_bytes_new (copy, len);
+    fail_unless_equals_int (gst_e2ee_mls_group_handle (t.b, bad, NULL, &err),
+        GST_E2EE_MLS_MESSAGE_KIND_NONE);
+    fail_unless (err != NULL && err->domain == GST_E2EE_MLS_ERROR, "byte %"
+        G_GSIZE_FORMAT ": no MLS error", i);
+    g_clear_error (&err);
+    g_bytes_unref (bad);
+    copy[i] = bytes[i];
+    n_refused++;
+  }
+  fail_unless (n_refused > 0);
+  fail_unless (gst_e2ee_mls_group_handle (t.b, msg, &got, &err) ==
+      GST_E2EE_MLS_MESSAGE_KIND_APPLICATION, "the genuine message after %" G_GSIZE_FORMAT
+      " tampered copies: %s", n_refused, err ? err->message : "no error");
+  fail_unless (g_bytes_equal (got, data));
+  g_bytes_unref (got);
+  /* Used once it has opened: a replay is refused. */
+  fail_unless_equals_int (gst_e2ee_mls_group_handle (t.b, msg, NULL, &err),
+      GST_E2EE_MLS_MESSAGE_KIND_NONE);
+  assert_mls_error (err, GST_E2EE_MLS_ERROR_GENERATION);
+
+  g_free (copy);
+  g_bytes_unref (msg);
+  g_bytes_unref (data);
+  three_clear (&t);
+}
+
+GST_END_TEST;
+
 /* After a commit no member reaches the previous epoch: the exporter gives the new
  * epoch's output only, and a message protected in the previous epoch is refused (its
  * secret tree is gone with the rest of the epoch's secrets). */
@@ -543,6 +593,7 @@ mls_group_suite (void)
   tcase_add_test (tc, test_group_lifecycle);
   tcase_add_test (tc, test_group_proposals);
   tcase_add_test (tc, test_group_tampered_commits);
+  tcase_add_test (tc, test_group_tampered_private_message);
   tcase_add_test (tc, test_group_epoch_superseded);
   tcase_add_test (tc, test_group_refuses_strangers);
   tcase_add_test (tc, test_client);
