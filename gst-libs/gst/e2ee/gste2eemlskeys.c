@@ -722,6 +722,29 @@ gst_e2ee_mls_keys_new_full (GstE2eeMlsGroup * group, GstE2eeKeyStore * store,
   return self;
 }
 
+/* What the getters report, read at once under the lock. */
+typedef struct
+{
+  gboolean active;
+  guint64 epoch;
+  guint sender_bits;
+  guint32 own_leaf;
+} State;
+
+static State
+read_state (GstE2eeMlsKeys * keys)
+{
+  State st;
+
+  g_rec_mutex_lock (&keys->lock);
+  st.active = keys->active;
+  st.epoch = keys->epoch;
+  st.sender_bits = keys->sender_bits;
+  st.own_leaf = keys->own_leaf;
+  g_rec_mutex_unlock (&keys->lock);
+  return st;
+}
+
 /**
  * gst_e2ee_mls_keys_get_kid:
  * @keys: a #GstE2eeMlsKeys
@@ -736,16 +759,15 @@ gst_e2ee_mls_keys_new_full (GstE2eeMlsGroup * group, GstE2eeKeyStore * store,
 guint64
 gst_e2ee_mls_keys_get_kid (GstE2eeMlsKeys * keys, guint32 leaf_index, guint context)
 {
-  guint64 kid = G_MAXUINT64;
+  State st;
 
   g_return_val_if_fail (GST_E2EE_IS_MLS_KEYS (keys), G_MAXUINT64);
 
-  g_rec_mutex_lock (&keys->lock);
-  if (keys->active && context < keys->n_contexts)
-    kid = gst_e2ee_mls_kid (context, leaf_index, keys->epoch, keys->sender_bits,
-        keys->epoch_bits);
-  g_rec_mutex_unlock (&keys->lock);
-  return kid;
+  st = read_state (keys);
+  if (!st.active || context >= keys->n_contexts)
+    return G_MAXUINT64;
+  return gst_e2ee_mls_kid (context, leaf_index, st.epoch, st.sender_bits,
+      keys->epoch_bits);
 }
 
 /**
@@ -761,14 +783,15 @@ gst_e2ee_mls_keys_get_kid (GstE2eeMlsKeys * keys, guint32 leaf_index, guint cont
 guint64
 gst_e2ee_mls_keys_get_own_kid (GstE2eeMlsKeys * keys, guint context)
 {
-  guint64 kid;
+  State st;
 
   g_return_val_if_fail (GST_E2EE_IS_MLS_KEYS (keys), G_MAXUINT64);
 
-  g_rec_mutex_lock (&keys->lock);
-  kid = gst_e2ee_mls_keys_get_kid (keys, keys->own_leaf, context);
-  g_rec_mutex_unlock (&keys->lock);
-  return kid;
+  st = read_state (keys);
+  if (!st.active || context >= keys->n_contexts)
+    return G_MAXUINT64;
+  return gst_e2ee_mls_kid (context, st.own_leaf, st.epoch, st.sender_bits,
+      keys->epoch_bits);
 }
 
 /**
@@ -835,14 +858,9 @@ gst_e2ee_mls_keys_lookup_sender (GstE2eeMlsKeys * keys, guint64 kid, guint64 * e
 guint64
 gst_e2ee_mls_keys_get_epoch (GstE2eeMlsKeys * keys)
 {
-  guint64 epoch;
-
   g_return_val_if_fail (GST_E2EE_IS_MLS_KEYS (keys), 0);
 
-  g_rec_mutex_lock (&keys->lock);
-  epoch = keys->epoch;
-  g_rec_mutex_unlock (&keys->lock);
-  return epoch;
+  return read_state (keys).epoch;
 }
 
 /**
@@ -856,14 +874,9 @@ gst_e2ee_mls_keys_get_epoch (GstE2eeMlsKeys * keys)
 guint
 gst_e2ee_mls_keys_get_sender_bits (GstE2eeMlsKeys * keys)
 {
-  guint s;
-
   g_return_val_if_fail (GST_E2EE_IS_MLS_KEYS (keys), 0);
 
-  g_rec_mutex_lock (&keys->lock);
-  s = keys->sender_bits;
-  g_rec_mutex_unlock (&keys->lock);
-  return s;
+  return read_state (keys).sender_bits;
 }
 
 /**
@@ -908,12 +921,7 @@ gst_e2ee_mls_keys_get_cipher_suite (GstE2eeMlsKeys * keys)
 gboolean
 gst_e2ee_mls_keys_is_active (GstE2eeMlsKeys * keys)
 {
-  gboolean active;
-
   g_return_val_if_fail (GST_E2EE_IS_MLS_KEYS (keys), FALSE);
 
-  g_rec_mutex_lock (&keys->lock);
-  active = keys->active;
-  g_rec_mutex_unlock (&keys->lock);
-  return active;
+  return read_state (keys).active;
 }
