@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # gst-e2ee: the MLS API (GstE2eeMlsClient, GstE2eeMlsGroup) from Python, through the
 # GstE2ee GIR typelib: a group of three, application messages, an update and a
-# removal, equal exporter output and epoch authenticator, errors as GLib.Error.
+# removal, equal exporter output and epoch authenticator, errors as GLib.Error; the
+# SFrame keys of a group in a key store (GstE2eeMlsKeys) and the security code.
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # Runs with the system interpreter (/usr/bin/python3), which has PyGObject; meson
@@ -105,6 +106,36 @@ class MlsTest(unittest.TestCase):
         )
         with self.assertRaises(GLib.Error):
             GstE2ee.MlsClient.new_from_private_key(b(b"alice"), b(b"short"))
+
+    def test_keys_and_code(self):
+        # GstE2eeMlsKeys and the security code through the GIR (issue 17).
+        alice = GstE2ee.MlsClient.new(b(b"alice"))
+        bob = GstE2ee.MlsClient.new(b(b"bob"))
+        a = GstE2ee.MlsGroup.create(alice, b(b"py-keys"))
+        store = GstE2ee.KeyStore.new()
+        keys = GstE2ee.MlsKeys.new(a, store)
+        self.assertEqual((keys.props.epoch_bits, keys.props.own_kid), (4, 0))
+        commit, welcome = a.add(bob.create_key_package())
+        bb = GstE2ee.MlsGroup.join(bob, welcome, None)
+        # Epoch 1, S = 1: alice encrypts under KID 1, decrypts bob's (1 << 4) + 1.
+        self.assertEqual((keys.props.epoch, keys.props.own_kid), (1, 1))
+        self.assertEqual(list(store.list_kids(GstE2ee.KeyUsage.ENCRYPT)), [0, 1])
+        self.assertEqual(list(store.list_kids(GstE2ee.KeyUsage.DECRYPT)), [17])
+        self.assertEqual(GstE2ee.mls_kid(3, 20, 14, 6, 4), (3 << 10) + (20 << 4) + 14)
+
+        code = a.get_security_code()
+        self.assertEqual(code, bb.get_security_code())
+        self.assertRegex(code, r"^\d{5}( \d{5}){7}$")
+        fingerprints = [m.get_fingerprint() for m in a.get_members()]
+        self.assertEqual(fingerprints, [m.get_fingerprint() for m in bb.get_members()])
+        self.assertEqual(
+            GstE2ee.mls_security_code_from_authenticator(b(bytes(range(32)))),
+            "24176 86930 64948 69533 60918 00824 46955 09492",
+        )
+        self.assertEqual(bb.handle(a.update()), (GstE2ee.MlsMessageKind.COMMIT, None))
+        self.assertNotEqual(a.get_security_code(), code)
+        self.assertEqual(a.get_security_code(), bb.get_security_code())
+        self.assertEqual(keys.props.own_kid, 2)
 
     def test_unmade_group(self):
         # A group from the GObject constructor: errors, never a crash.

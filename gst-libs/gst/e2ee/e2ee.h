@@ -17,3 +17,5 @@
 #include <gst/e2ee/gste2eemlserror.h>
 #include <gst/e2ee/gste2eemlsclient.h>
 #include <gst/e2ee/gste2eemlsgroup.h>
+#include <gst/e2ee/gste2eemlskeys.h>
+#include <gst/e2ee/gste2eemlscode.h>

@@ -82,6 +82,7 @@
 #endif
 
 #include "gste2eekeystore.h"
+#include "gste2eekeystore-private.h"
 #include "gste2eekidset-private.h"
 #include "gste2eeratchet.h"
 #include "gste2eesframe-private.h"
@@ -102,6 +103,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_e2ee_key_store_debug);
 #define MAX_RATCHET_ATTEMPTS 8
 
 G_DEFINE_QUARK (gst-e2ee-key-store-error-quark, gst_e2ee_key_store_error);
+
+static gboolean add_key (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usage,
+    GstE2eeCipherSuite suite, const guint8 * base_key, gsize base_key_size,
+    gboolean new_secret, GError ** error);
 
 typedef struct
 {
@@ -730,7 +735,8 @@ usage_name (GstE2eeKeyUsage usage)
  * * Any key under a @kid whose used key is gone (removed, expired, or superseded by a
  *   ratchet step) is refused with %GST_E2EE_KEY_STORE_ERROR_KID_USED: encryptors may
  *   still hold the old object, and a new one would count from 0 again. Give a new key
- *   a new KID.
+ *   a new KID. (Only #GstE2eeMlsKeys, inside the library, gives its own encryption
+ *   KIDs a new MLS epoch's new key when RFC 9605 §5.2's epoch bits wrap.)
  *
  * Returns: %TRUE if the key was added, or was already there.
  *
@@ -740,6 +746,26 @@ gboolean
 gst_e2ee_key_store_add_key (GstE2eeKeyStore * store, guint64 kid,
     GstE2eeKeyUsage usage, GstE2eeCipherSuite suite, const guint8 * base_key,
     gsize base_key_size, GError ** error)
+{
+  return add_key (store, kid, usage, suite, base_key, base_key_size, FALSE, error);
+}
+
+/* gst_e2ee_key_store_add_key() for a base key the caller knows was never under @kid
+ * before (a new MLS epoch's exporter output, gste2eemlskeys.c): a spent KID takes it,
+ * since a new key object counting from 0 with a new key repeats no (key, CTR) pair. A
+ * used key still held under @kid is refused as always. */
+gboolean
+gst_e2ee_key_store_add_new_secret (GstE2eeKeyStore * store, guint64 kid,
+    GstE2eeKeyUsage usage, GstE2eeCipherSuite suite, const guint8 * base_key,
+    gsize base_key_size, GError ** error)
+{
+  return add_key (store, kid, usage, suite, base_key, base_key_size, TRUE, error);
+}
+
+static gboolean
+add_key (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usage,
+    GstE2eeCipherSuite suite, const guint8 * base_key, gsize base_key_size,
+    gboolean new_secret, GError ** error)
 {
   GstE2eeSFrameKey *key;
   GArray *events = NULL;
@@ -791,7 +817,7 @@ gst_e2ee_key_store_add_key (GstE2eeKeyStore * store, guint64 kid,
     emit_events (store, events);
     return TRUE;
   }
-  if (usage == GST_E2EE_KEY_USAGE_ENCRYPT &&
+  if (usage == GST_E2EE_KEY_USAGE_ENCRYPT && (old != NULL || !new_secret) &&
       kid_refuses_locked (store, kid, old, e->key, error)) {
     g_rw_lock_writer_unlock (&store->lock);
     entry_free (e);

@@ -246,7 +246,11 @@ gst_e2ee_mls_group_class_init (GstE2eeMlsGroupClass * klass)
   /**
    * GstE2eeMlsGroup:epoch:
    *
-   * The group's current epoch (0 for a group not created or joined).
+   * The group's current epoch (0 for a group not created or joined). Notified after
+   * every commit this member applies, its own (gst_e2ee_mls_group_add() and the
+   * like) and others' (gst_e2ee_mls_group_handle()), and after the commit that
+   * removed this member (the epoch stays, gst_e2ee_mls_group_is_active() turns
+   * %FALSE).
    *
    * Since: 0.1
    */
@@ -379,8 +383,14 @@ static GBytes *
 commit (GstE2eeMlsGroup * self, const GstE2eeMlsProposal * proposals, guint n,
     GBytes ** welcome, GError ** error)
 {
-  return gst_e2ee_mls_state_commit (self->state, proposals, n,
+  GBytes *out = gst_e2ee_mls_state_commit (self->state, proposals, n,
       self->ratchet_tree_extension, welcome, error);
+
+  /* Our own commit moved us to the next epoch just as a handled one does: whatever
+   * follows the epoch (a GstE2eeMlsKeys) hears of both the same way. */
+  if (out != NULL)
+    g_object_notify (G_OBJECT (self), "epoch");
+  return out;
 }
 
 /**

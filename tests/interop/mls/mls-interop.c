@@ -8,7 +8,9 @@
  *
  * After every change of epoch every member, ours and ts-mls's, must have the same
  * epoch, the same "SFrame 1.0 Base Key" export (RFC 9605 §5.2), the same epoch
- * authenticator, byte-identical ratchet trees and the same member list.
+ * authenticator, byte-identical ratchet trees and the same member list, and our
+ * security code and member fingerprints equal the ones the peer computes from ts-mls's
+ * own epoch authenticator and leaves with docs/mls.md's functions (issue 17).
  *
  * Without node or ts-mls (tests/interop/mls/node_modules, scripts/install-deps.sh)
  * the ts-mls cases are skipped and the binary exits 77, except under CI=true, where
@@ -19,6 +21,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/e2ee/gste2eemlsclient.h>
 #include <gst/e2ee/gste2eemlsgroup.h>
+#include <gst/e2ee/gste2eemlscode.h>
 #include <gst/e2ee/gste2eemlssuite.h>
 #include <gst/e2ee/gste2eemlstree.h>
 #include <valgrind/valgrind.h>
@@ -98,6 +101,7 @@ assert_agree (GstE2eeMlsGroup * g, const gchar * ts)
   JsonObject *s = call (tsmls_request ("state", ts));
   JsonArray *list = json_object_get_array_member (s, "members");
   GPtrArray *members = gst_e2ee_mls_group_get_members (g);
+  gchar *code;
   guint i;
 
   fail_unless_equals_uint64 (gst_e2ee_mls_group_get_epoch (g),
@@ -106,6 +110,10 @@ assert_agree (GstE2eeMlsGroup * g, const gchar * ts)
       "the \"" BASE_KEY_LABEL "\" exports");
   assert_same (gst_e2ee_mls_group_get_epoch_authenticator (g),
       json_b64 (s, "epoch_authenticator"), "the epoch authenticators");
+  /* ts-mls's side computes the code from its own authenticator (tsmls-peer.mjs). */
+  code = gst_e2ee_mls_group_get_security_code (g);
+  fail_unless_equals_string (code, json_object_get_string_member (s, "security_code"));
+  g_free (code);
   assert_same (gst_e2ee_mls_group_get_group_id (g), json_b64 (s, "group_id"),
       "the group IDs");
   assert_same (gst_e2ee_mls_group_get_ratchet_tree (g), ts_ratchet_tree (ts),
@@ -122,6 +130,9 @@ assert_agree (GstE2eeMlsGroup * g, const gchar * ts)
         "the members' identities");
     assert_same (gst_e2ee_mls_member_get_signature_key (m),
         json_b64 (o, "signature_key"), "the members' signature keys");
+    code = gst_e2ee_mls_member_get_fingerprint (m);
+    fail_unless_equals_string (code, json_object_get_string_member (o, "fingerprint"));
+    g_free (code);
   }
   g_ptr_array_unref (members);
   json_object_unref (s);

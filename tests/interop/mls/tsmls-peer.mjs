@@ -26,9 +26,12 @@
 //   protect      m data                    -> message (a PrivateMessage)
 //   export       m label context length    -> secret
 //   state        m                         -> epoch, leaf, epoch_authenticator,
-//                                             base_key (export "SFrame 1.0 Base Key",
-//                                             "", 16), tree_hash, members [{leaf,
-//                                             identity, signature_key}]
+//                                             security_code, base_key (export "SFrame
+//                                             1.0 Base Key", "", 16), tree_hash,
+//                                             members [{leaf, identity, signature_key,
+//                                             fingerprint}] (security_code and
+//                                             fingerprint: docs/mls.md's functions,
+//                                             computed here with node:crypto)
 //   ratchet_tree m                         -> ratchet_tree (TLS-encoded, no MLSMessage)
 //   group_info   m [tree_ext]              -> group_info (a signed GroupInfo MLSMessage)
 //   key_package_ref key_package            -> ref (KeyPackageRef), valid (its signature)
@@ -42,6 +45,7 @@
 import { createInterface } from "node:readline";
 import { performance } from "node:perf_hooks";
 import { readFile } from "node:fs/promises";
+import { createHash, createHmac } from "node:crypto";
 import {
   createApplicationMessage, createCommit, createGroup, createProposal, joinGroup,
   processMessage, getCiphersuiteImpl, getCiphersuiteFromName, defaultCapabilities,
@@ -58,6 +62,14 @@ const impl = await getCiphersuiteImpl(getCiphersuiteFromName(SUITE));
 const members = new Map();
 
 const b64 = (u8) => Buffer.from(u8).toString("base64");
+// docs/mls.md, "Keys for SFrame and the security code": 8 groups of 5 digits, each the
+// big-endian 32-bit word i of a 32-byte digest modulo 100000.
+const digits = (t) => Array.from({ length: 8 },
+  (_, i) => String(t.readUInt32BE(4 * i) % 100000).padStart(5, "0")).join(" ");
+const securityCode = (auth) =>
+  digits(createHmac("sha256", auth).update("gst-e2ee 1.0 security code").digest());
+const fingerprint = (key) => digits(createHash("sha256")
+  .update("gst-e2ee 1.0 signature key fingerprint").update(key).digest());
 const unb64 = (s) => {
   if (typeof s !== "string") throw new Error("expected a base64 string");
   return new Uint8Array(Buffer.from(s, "base64"));
@@ -136,6 +148,7 @@ async function stateOf(m) {
         leaf: i / 2,
         identity: b64(node.leaf.credential.identity),
         signature_key: b64(node.leaf.signaturePublicKey),
+        fingerprint: fingerprint(node.leaf.signaturePublicKey),
       });
   });
   return {
@@ -143,6 +156,7 @@ async function stateOf(m) {
     leaf: leafIndexOf(s),
     group_id: b64(s.groupContext.groupId),
     epoch_authenticator: b64(s.keySchedule.epochAuthenticator),
+    security_code: securityCode(s.keySchedule.epochAuthenticator),
     base_key: b64(await mlsExporter(s.keySchedule.exporterSecret, "SFrame 1.0 Base Key",
       new Uint8Array(), 16, impl)),
     tree_hash: b64(await treeHashRoot(s.ratchetTree, impl.hash)),
