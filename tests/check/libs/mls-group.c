@@ -315,13 +315,38 @@ GST_END_TEST;
  * test would take minutes), a replayed commit, a second commit for the same epoch and
  * a commit for an epoch not reached are refused; the group's exporter, epoch and
  * authenticator stay as they were. */
+/* Hands @g a copy of @msg with one bit flipped, for every @stride-th byte in turn:
+ * each must be refused with an MLS error. Returns how many were. */
+static gsize
+assert_each_flip_refused (GstE2eeMlsGroup * g, GBytes * msg, gsize stride)
+{
+  gsize len, i, n = 0;
+  const guint8 *data = g_bytes_get_data (msg, &len);
+  guint8 *copy = g_memdup2 (data, len);
+  GError *err = NULL;
+
+  for (i = 0; i < len; i += stride) {
+    GBytes *bad;
+
+    copy[i] ^= (guint8) (1u << (i % 8));
+    bad = g_bytes_new (copy, len);
+    fail_unless_equals_int (gst_e2ee_mls_group_handle (g, bad, NULL, &err),
+        GST_E2EE_MLS_MESSAGE_KIND_NONE);
+    fail_unless (err != NULL && err->domain == GST_E2EE_MLS_ERROR, "byte %"
+        G_GSIZE_FORMAT ": no MLS error", i);
+    g_clear_error (&err);
+    g_bytes_unref (bad);
+    copy[i] = data[i];
+    n++;
+  }
+  g_free (copy);
+  return n;
+}
+
 GST_START_TEST (test_group_tampered_commits)
 {
   Three t;
   GBytes *commit, *commit2, *commit3, *before, *auth_before, *after;
-  const guint8 *data;
-  guint8 *copy;
-  gsize len, i;
   GError *err = NULL;
 
   three_init (&t);
@@ -329,21 +354,7 @@ GST_START_TEST (test_group_tampered_commits)
   fail_unless (commit != NULL);
   before = exported (t.b);
   auth_before = gst_e2ee_mls_group_get_epoch_authenticator (t.b);
-  data = g_bytes_get_data (commit, &len);
-  copy = g_memdup2 (data, len);
-  for (i = 0; i < len; i += RUNNING_ON_VALGRIND ? 16 : 1) {
-    GBytes *bad;
-
-    copy[i] ^= (guint8) (1u << (i % 8));
-    bad = g_bytes_new (copy, len);
-    fail_unless_equals_int (gst_e2ee_mls_group_handle (t.b, bad, NULL, &err),
-        GST_E2EE_MLS_MESSAGE_KIND_NONE);
-    fail_unless (err != NULL && err->domain == GST_E2EE_MLS_ERROR, "byte %"
-        G_GSIZE_FORMAT ": no MLS error", i);
-    g_clear_error (&err);
-    g_bytes_unref (bad);
-    copy[i] = data[i];
-  }
+  assert_each_flip_refused (t.b, commit, RUNNING_ON_VALGRIND ? 16 : 1);
   after = exported (t.b);
   fail_unless (g_bytes_equal (before, after), "a refused commit changed the group");
   fail_unless_equals_uint64 (gst_e2ee_mls_group_get_epoch (t.b), 2);
@@ -380,7 +391,6 @@ GST_START_TEST (test_group_tampered_commits)
   g_bytes_unref (after);
   g_bytes_unref (before);
   g_bytes_unref (auth_before);
-  g_free (copy);
   g_bytes_unref (commit);
   g_bytes_unref (commit2);
   g_bytes_unref (commit3);
@@ -396,30 +406,13 @@ GST_START_TEST (test_group_tampered_private_message)
 {
   Three t;
   GBytes *data = str_bytes ("one bit flipped on the way"), *msg, *got = NULL;
-  const guint8 *bytes;
-  guint8 *copy;
-  gsize len, i, n_refused = 0;
+  gsize n_refused;
   GError *err = NULL;
 
   three_init (&t);
   msg = gst_e2ee_mls_group_protect (t.a, data, &err);
   fail_unless (msg != NULL, "protect: %s", err ? err->message : "");
-  bytes = g_bytes_get_data (msg, &len);
-  copy = g_memdup2 (bytes, len);
-  for (i = 0; i < len; i += RUNNING_ON_VALGRIND ? 7 : 1) {
-    GBytes *bad;
-
-    copy[i] ^= (guint8) (1u << (i % 8));
-    bad = g_bytes_new (copy, len);
-    fail_unless_equals_int (gst_e2ee_mls_group_handle (t.b, bad, NULL, &err),
-        GST_E2EE_MLS_MESSAGE_KIND_NONE);
-    fail_unless (err != NULL && err->domain == GST_E2EE_MLS_ERROR, "byte %"
-        G_GSIZE_FORMAT ": no MLS error", i);
-    g_clear_error (&err);
-    g_bytes_unref (bad);
-    copy[i] = bytes[i];
-    n_refused++;
-  }
+  n_refused = assert_each_flip_refused (t.b, msg, RUNNING_ON_VALGRIND ? 7 : 1);
   fail_unless (n_refused > 0);
   fail_unless (gst_e2ee_mls_group_handle (t.b, msg, &got, &err) ==
       GST_E2EE_MLS_MESSAGE_KIND_APPLICATION, "the genuine message after %" G_GSIZE_FORMAT
@@ -431,7 +424,6 @@ GST_START_TEST (test_group_tampered_private_message)
       GST_E2EE_MLS_MESSAGE_KIND_NONE);
   assert_mls_error (err, GST_E2EE_MLS_ERROR_GENERATION);
 
-  g_free (copy);
   g_bytes_unref (msg);
   g_bytes_unref (data);
   three_clear (&t);
