@@ -836,6 +836,7 @@ GST_START_TEST (test_random_epochs)
       g_bytes_unref (kp);
       adds++;
     } else if (op == 1) {       /* remove someone else (picked above) */
+      g_assert (victim != NULL);
       if (is_ours (c))
         commit = gst_e2ee_mls_group_remove (c->group, leaf_of (victim), &err);
       else
@@ -885,6 +886,7 @@ GST_START_TEST (test_random_epochs)
       } else if (kind == 2) {
         proposal = gst_e2ee_mls_group_propose_update (p->group, &err);
       } else {
+        g_assert (victim != NULL);
         if (is_ours (p)) {
           proposal = gst_e2ee_mls_group_propose_remove (p->group, leaf_of (victim), &err);
         } else {
