@@ -151,6 +151,9 @@ struct _GstE2eeDec
 
   /* Set from any thread when a key appears: held frames may now decrypt. */
   gint keys_changed;
+  /* Downstream was linked anew or the policy changed: the recording guard judges the
+   * graph again before the next frame (gste2eerecording.c). */
+  gint recording_dirty;
   /* Moved (under the object lock) by every change of the settings below and of the
    * store, so that the streaming thread takes the lock only when one happened. */
   gint settings_cookie;

@@ -797,11 +797,15 @@ gst_e2ee_dec_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
   GstE2eeDec *self = (GstE2eeDec *) trans;
   GstFlowReturn ret;
 
-  /* Recording-free sessions: checked before each frame leaves, so that a branch
-   * linked while PLAYING gets none. */
+  /* Recording-free sessions: judged again before the first frame after a link
+   * downstream (its RECONFIGURE, see src_event) or a policy change, so that a
+   * branch linked while PLAYING gets no frame; a refusal stands for every frame. */
   if ((trans->queued_buf || !g_queue_is_empty (&self->ready)) &&
-      !gst_e2ee_recording_check (GST_ELEMENT (self), self->policy))
+      g_atomic_int_compare_and_exchange (&self->recording_dirty, TRUE, FALSE) &&
+      !gst_e2ee_recording_check (GST_ELEMENT (self), self->policy)) {
+    g_atomic_int_set (&self->recording_dirty, TRUE);
     return GST_FLOW_ERROR;
+  }
   *outbuf = g_queue_pop_head (&self->ready);
   if (*outbuf)
     return GST_FLOW_OK;
@@ -867,6 +871,7 @@ gst_e2ee_dec_sink_event (GstBaseTransform * trans, GstEvent * event)
 
   /* Events are the meeting events: a reloaded policy applies here, between frames. */
   gst_e2ee_policy_binding_sync (self->policy);
+  g_atomic_int_set (&self->recording_dirty, TRUE);
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_CAPS:
       if (gst_e2ee_dec_defer_caps (self, event))
@@ -974,7 +979,19 @@ gst_e2ee_dec_set_context (GstElement * element, GstContext * context)
     gst_e2ee_dec_install_prop_key (self);
   }
   gst_e2ee_policy_binding_set_context (self->policy, context);
+  g_atomic_int_set (&self->recording_dirty, TRUE);
   GST_ELEMENT_CLASS (parent_class)->set_context (element, context);
+}
+
+/* A pad linked anywhere downstream sends RECONFIGURE up to us (gst_pad_link() does,
+ * and tees and queues pass it on): the one moment the recording guard must look at
+ * the graph again, instead of walking it for every frame. */
+static gboolean
+gst_e2ee_dec_src_event (GstBaseTransform * trans, GstEvent * event)
+{
+  if (GST_EVENT_TYPE (event) == GST_EVENT_RECONFIGURE)
+    g_atomic_int_set (&GST_E2EE_DEC (trans)->recording_dirty, TRUE);
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->src_event (trans, event);
 }
 
 static GstStateChangeReturn
@@ -1094,6 +1111,7 @@ gst_e2ee_dec_init (GstE2eeDec * self)
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
   self->policy = gst_e2ee_policy_binding_new (GST_ELEMENT (self), policy_map,
       G_N_ELEMENTS (policy_map));
+  self->recording_dirty = TRUE;
 }
 
 static void
@@ -1178,6 +1196,7 @@ gst_e2ee_dec_class_init (GstE2eeDecClass * klass)
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_e2ee_dec_stop);
   trans_class->query = GST_DEBUG_FUNCPTR (gst_e2ee_dec_query);
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_e2ee_dec_sink_event);
+  trans_class->src_event = GST_DEBUG_FUNCPTR (gst_e2ee_dec_src_event);
   trans_class->generate_output = GST_DEBUG_FUNCPTR (gst_e2ee_dec_generate_output);
   trans_class->transform_caps = GST_DEBUG_FUNCPTR (gst_e2ee_dec_transform_caps);
   trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_e2ee_dec_set_caps);

@@ -16,8 +16,11 @@
  * What an application does with buffers it takes from an appsink (or a pad probe) is
  * outside any element's view; docs/policy.md says so.
  *
- * The walk runs before every output buffer, so that a branch linked while PLAYING
- * is caught before it gets a frame. It allocates nothing unless it finds a path. */
+ * e2eedec runs the walk at READY to PAUSED and again before the first frame after
+ * anything is linked downstream (the RECONFIGURE event a link sends upstream) or the
+ * policy changes, so that a branch linked while PLAYING is caught before it gets a
+ * frame, and frames in between cost nothing. It allocates nothing unless it finds a
+ * path. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"

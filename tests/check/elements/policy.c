@@ -675,6 +675,63 @@ GST_START_TEST (test_recording_refused_when_linked)
 
 GST_END_TEST;
 
+static void
+count_identity_handoff (GstElement * identity, GstBuffer * buf, gpointer n)
+{
+  g_atomic_int_inc ((gint *) n);
+}
+
+/* The guard judges the graph only when it may have changed: after a link, and after a
+ * policy change. A reload that forbids recording, with a file sink already linked,
+ * stops the frames from the next meeting event on. */
+GST_START_TEST (test_recording_refused_after_reload)
+{
+  gchar *path = write_policy ("rec-reload.conf", "[account]\nlocal-recording=true\n");
+  gchar *out = g_build_filename (tmpdir, "reload.bin", NULL);
+  gchar *desc = g_strdup_printf ("appsrc name=src format=time caps=\"" H264_AVC "\" ! "
+      "e2eeenc key=" KEY " ! e2eedec name=e2eedec0 key=" KEY " policy-file=%s ! "
+      "identity name=count signal-handoffs=true ! filesink name=filesink0 location=%s",
+      path, out);
+  GstElement *p = launch (desc);
+  GstBus *bus = gst_element_get_bus (p);
+  GstElement *src = gst_bin_get_by_name (GST_BIN (p), "src");
+  GstElement *dec = gst_bin_get_by_name (GST_BIN (p), "e2eedec0");
+  GstElement *count = gst_bin_get_by_name (GST_BIN (p), "count");
+  GstE2eePolicy *policy = NULL;
+  gint n = 0;
+
+  g_signal_connect (count, "handoff", G_CALLBACK (count_identity_handoff), &n);
+  fail_if (gst_element_set_state (p, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+  push_frame (src, 0);
+  wait_handoffs (&n, 1);
+  assert_no_message (bus, GST_MESSAGE_ERROR);
+
+  g_object_get (dec, "policy", &policy, NULL);
+  fail_unless (policy != NULL);
+  fail_unless (g_file_set_contents (path, no_recording, -1, NULL));
+  fail_unless (gst_e2ee_policy_reload (policy, NULL));
+  fail_unless (gst_element_send_event (src,
+          gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
+              gst_structure_new_empty ("meeting-event"))));
+  push_frame (src, 1);
+  assert_message (bus, GST_MESSAGE_ERROR, "Recording-free session: decrypted media "
+      "would be recorded or sent on: e2eedec0 \u2192 count \u2192 filesink0");
+  fail_unless_equals_int (g_atomic_int_get (&n), 1);
+
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (policy);
+  gst_object_unref (count);
+  gst_object_unref (dec);
+  gst_object_unref (src);
+  gst_object_unref (bus);
+  gst_object_unref (p);
+  g_free (desc);
+  g_free (out);
+  g_free (path);
+}
+
+GST_END_TEST;
+
 /* A display sink as the services' clients have: class Sink/Video. */
 typedef GstBaseSink TestDisplaySink;
 typedef GstBaseSinkClass TestDisplaySinkClass;
@@ -838,6 +895,7 @@ policy_enforcement_suite (void)
   tcase_add_test (tc, test_encstatus_e2ee_default);
   tcase_add_test (tc, test_recording_refused_at_start);
   tcase_add_test (tc, test_recording_refused_when_linked);
+  tcase_add_test (tc, test_recording_refused_after_reload);
   tcase_add_loop_test (tc, test_recording_accepts_display, 0, G_N_ELEMENTS (accepted));
   tcase_add_test (tc, test_tool);
   return s;
