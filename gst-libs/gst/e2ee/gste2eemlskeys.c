@@ -424,11 +424,59 @@ gst_e2ee_mls_keys_init (GstE2eeMlsKeys * self)
   g_rec_mutex_init (&self->lock);
 }
 
+/* The store's binding, for the elements that share the store (through its context or
+ * their key-store property) and must follow the group: a weak reference, since the
+ * binding holds the store. */
+static GQuark
+binding_quark (void)
+{
+  return g_quark_from_static_string ("gst-e2ee-mls-keys-binding");
+}
+
+static GMutex binding_lock;
+
+static void
+weak_ref_free (gpointer data)
+{
+  g_weak_ref_clear (data);
+  g_free (data);
+}
+
+static void
+register_binding (GstE2eeMlsKeys * self)
+{
+  GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+  g_weak_ref_init (ref, self);
+  g_mutex_lock (&binding_lock);
+  g_object_set_qdata_full (G_OBJECT (self->store), binding_quark (), ref, weak_ref_free);
+  g_mutex_unlock (&binding_lock);
+}
+
+static void
+unregister_binding (GstE2eeMlsKeys * self)
+{
+  GWeakRef *ref;
+  GObject *bound;
+
+  g_mutex_lock (&binding_lock);
+  ref = g_object_get_qdata (G_OBJECT (self->store), binding_quark ());
+  bound = ref != NULL ? g_weak_ref_get (ref) : NULL;
+  /* In dispose the weak reference is already NULL; another binding made later stays. */
+  if (ref != NULL && (bound == NULL || bound == (GObject *) self))
+    g_object_set_qdata (G_OBJECT (self->store), binding_quark (), NULL);
+  g_mutex_unlock (&binding_lock);
+  if (bound != NULL)
+    g_object_unref (bound);
+}
+
 static void
 gst_e2ee_mls_keys_dispose (GObject * object)
 {
   GstE2eeMlsKeys *self = GST_E2EE_MLS_KEYS (object);
 
+  if (self->store != NULL)
+    unregister_binding (self);
   if (self->group != NULL) {
     g_signal_handler_disconnect (self->group, self->notify_id);
     g_clear_object (&self->group);
@@ -719,7 +767,66 @@ gst_e2ee_mls_keys_new_full (GstE2eeMlsGroup * group, GstE2eeKeyStore * store,
   }
   self->notify_id = g_signal_connect (group, "notify::epoch", G_CALLBACK (on_epoch),
       self);
+  register_binding (self);
   return self;
+}
+
+/**
+ * gst_e2ee_mls_keys_get_for_store:
+ * @store: a #GstE2eeKeyStore
+ *
+ * The binding that provisions @store, if any: how an element that shares the store
+ * (through the `gst.e2ee.keystore` context or a property) finds the group whose epochs
+ * it follows. The store does not keep its binding alive; the latest binding made for
+ * @store is the one returned.
+ *
+ * Returns: (transfer full) (nullable): the binding, or %NULL.
+ *
+ * Since: 0.1
+ */
+GstE2eeMlsKeys *
+gst_e2ee_mls_keys_get_for_store (GstE2eeKeyStore * store)
+{
+  GWeakRef *ref;
+  GObject *bound;
+
+  g_return_val_if_fail (GST_E2EE_IS_KEY_STORE (store), NULL);
+
+  g_mutex_lock (&binding_lock);
+  ref = g_object_get_qdata (G_OBJECT (store), binding_quark ());
+  bound = ref != NULL ? g_weak_ref_get (ref) : NULL;
+  g_mutex_unlock (&binding_lock);
+  return (GstE2eeMlsKeys *) bound;
+}
+
+/**
+ * gst_e2ee_mls_keys_get_group:
+ * @keys: a #GstE2eeMlsKeys
+ *
+ * Returns: (transfer none): the group whose epochs @keys follows.
+ *
+ * Since: 0.1
+ */
+GstE2eeMlsGroup *
+gst_e2ee_mls_keys_get_group (GstE2eeMlsKeys * keys)
+{
+  g_return_val_if_fail (GST_E2EE_IS_MLS_KEYS (keys), NULL);
+  return keys->group;
+}
+
+/**
+ * gst_e2ee_mls_keys_get_store:
+ * @keys: a #GstE2eeMlsKeys
+ *
+ * Returns: (transfer none): the store @keys provisions.
+ *
+ * Since: 0.1
+ */
+GstE2eeKeyStore *
+gst_e2ee_mls_keys_get_store (GstE2eeMlsKeys * keys)
+{
+  g_return_val_if_fail (GST_E2EE_IS_MLS_KEYS (keys), NULL);
+  return keys->store;
 }
 
 /* What the getters report, read at once under the lock. */

@@ -99,4 +99,13 @@ GstE2eeCipherSuite gst_e2ee_mls_keys_get_cipher_suite (GstE2eeMlsKeys *keys);
 GST_E2EE_API
 gboolean gst_e2ee_mls_keys_is_active (GstE2eeMlsKeys *keys);
 
+GST_E2EE_API
+GstE2eeMlsKeys * gst_e2ee_mls_keys_get_for_store (GstE2eeKeyStore *store);
+
+GST_E2EE_API
+GstE2eeMlsGroup * gst_e2ee_mls_keys_get_group (GstE2eeMlsKeys *keys);
+
+GST_E2EE_API
+GstE2eeKeyStore * gst_e2ee_mls_keys_get_store (GstE2eeMlsKeys *keys);
+
 G_END_DECLS

@@ -645,6 +645,39 @@ GST_START_TEST (test_security_code)
 
 GST_END_TEST;
 
+/* An element that shares only the store finds the binding through it, for as long as
+ * the binding lives, and the group behind it. */
+GST_START_TEST (test_binding_found_from_store)
+{
+  Member a;
+  GstE2eeMlsKeys *found, *second;
+  GError *err = NULL;
+
+  member_init (&a, "alice");
+  create (&a, "found");
+  fail_unless (gst_e2ee_mls_keys_get_for_store (a.store) == NULL);
+  member_bind (&a, 4, 1);
+  found = gst_e2ee_mls_keys_get_for_store (a.store);
+  fail_unless (found == a.keys);
+  fail_unless (gst_e2ee_mls_keys_get_group (found) == a.group);
+  fail_unless (gst_e2ee_mls_keys_get_store (found) == a.store);
+  g_object_unref (found);
+
+  /* A later binding of the same store is the one found; dropping the earlier one
+   * leaves it in place. */
+  second = gst_e2ee_mls_keys_new (a.group, a.store, &err);
+  fail_unless (second != NULL, "%s", err ? err->message : "");
+  g_clear_object (&a.keys);
+  found = gst_e2ee_mls_keys_get_for_store (a.store);
+  fail_unless (found == second);
+  g_object_unref (found);
+  g_object_unref (second);
+  fail_unless (gst_e2ee_mls_keys_get_for_store (a.store) == NULL);
+  member_clear (&a);
+}
+
+GST_END_TEST;
+
 static Suite *
 mls_keys_suite (void)
 {
@@ -658,6 +691,7 @@ mls_keys_suite (void)
   tcase_add_test (tc, test_epoch_bits_wrap);
   tcase_add_test (tc, test_code_known_answer);
   tcase_add_test (tc, test_security_code);
+  tcase_add_test (tc, test_binding_found_from_store);
   return s;
 }
 
