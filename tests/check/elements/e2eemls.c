@@ -539,7 +539,7 @@ GST_START_TEST (test_removed_member)
   g_bytes_unref (commit);
   enc_a = element_for (&a, "e2eeenc", NULL);
   enc_c = element_for (&c, "e2eeenc", &bus_c);
-  receiver_init (&rb, &b, 256);
+  receiver_init (&rb, &b, 4096);
   receiver_init (&rc, &c, 256);
 
   /* A member: Carol reads Alice, and sends. */
@@ -602,6 +602,23 @@ GST_START_TEST (test_removed_member)
     g_error_free (gerr);
   }
   gst_message_unref (warning);
+
+  /* Carol is added again: a new group object and binding on the same store, which
+   * her running e2eeenc finds by itself and encrypts with; Bob reads her. */
+  g_clear_object (&c.keys);
+  g_clear_object (&c.group);
+  next_epoch_time (&a);
+  commit = add (&a, &c);
+  handle (&b, commit);
+  g_bytes_unref (commit);
+  for (i = 0; i < 10; i++) {
+    GstBuffer *own = encrypt (enc_c, 3000 + i);
+
+    fail_unless (own != NULL, "the re-added member's e2eeenc sends nothing");
+    deliver (&rb, own);
+    gst_buffer_unref (own);
+  }
+  fail_unless_equals_int (rb.n_seen, 50);
 
   gst_harness_teardown (enc_a);
   gst_harness_teardown (enc_c);
