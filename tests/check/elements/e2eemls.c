@@ -679,8 +679,12 @@ assert_names (const GstStructure * s, guint leaf, const gchar * identity)
 {
   guint got = G_MAXUINT;
 
-  fail_unless (gst_structure_get_uint (s, "leaf", &got), "%" GST_PTR_FORMAT " has no leaf",
-      s);
+  if (!gst_structure_get_uint (s, "leaf", &got)) {
+    gchar *text = gst_structure_to_string (s);
+
+    fail ("no leaf in %s", text);
+    g_free (text);
+  }
   fail_unless_equals_int (got, leaf);
   fail_unless_equals_string (gst_structure_get_string (s, "identity"), identity);
 }
