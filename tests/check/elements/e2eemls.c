@@ -272,7 +272,9 @@ GST_START_TEST (test_no_frame_lost_across_epochs)
   Member a, b, c, d;
   GstHarness *enc_a, *enc_b;
   Receiver ra, rb, rc;          /* Alice hears Bob, Bob hears Alice, Carol both */
-  guint n_frames = ROLLING_FRAMES, per_epoch = n_frames / ROLLING_EPOCHS / 2;
+  /* Each epoch but the last takes 2 * per_epoch + EARLY frames; the last the rest. */
+  guint n_frames = ROLLING_FRAMES;
+  guint per_epoch = (n_frames / ROLLING_EPOCHS - EARLY) / 2;
   guint32 next = 0;
   guint epoch, i, dave = 0, kid_switches;
   gboolean dave_in = FALSE;
@@ -298,7 +300,7 @@ GST_START_TEST (test_no_frame_lost_across_epochs)
   receiver_init (&rb, &b, n_frames);
   receiver_init (&rc, &c, n_frames);
 
-  for (epoch = 0; next < n_frames; epoch++) {
+  for (epoch = 0;; epoch++) {
     GstBuffer *late[2][LATE], *early[EARLY];
     Member *committer, *sender_ahead_of[2];
     Receiver *hears_committer[2];
@@ -307,7 +309,7 @@ GST_START_TEST (test_no_frame_lost_across_epochs)
     guint op = epoch % 4;
     GError *err = NULL;
     gboolean last = epoch + 1 >= ROLLING_EPOCHS;
-    guint n_now = last ? (n_frames - next) / 2 : per_epoch;
+    guint n_now = last ? (n_frames - next + 1) / 2 : per_epoch;
 
     /* Both senders, in the epoch they are in; LATE of each kept back. */
     for (i = 0; i < n_now && next < n_frames; i++) {
