@@ -119,6 +119,35 @@ handle (Member * m, GBytes * commit)
   fail_unless (err == NULL);
 }
 
+/* Alice creates the meeting and adds Bob, then (with @c) Carol: epoch 1 or 2. */
+static void
+meeting (Member * a, Member * b, Member * c)
+{
+  GBytes *commit;
+
+  member_init (a, "alice");
+  member_init (b, "bob");
+  create (a);
+  commit = add (a, b);
+  g_bytes_unref (commit);
+  if (c == NULL)
+    return;
+  member_init (c, "carol");
+  next_epoch_time (a);
+  commit = add (a, c);
+  handle (b, commit);
+  g_bytes_unref (commit);
+}
+
+static void
+meeting_clear (Member * a, Member * b, Member * c)
+{
+  member_clear (a);
+  member_clear (b);
+  if (c)
+    member_clear (c);
+}
+
 /* An element on @m's key store, in a harness, posting on its own bus. */
 static GstHarness *
 element_for (Member * m, const gchar * factory, GstBus ** bus)
@@ -283,17 +312,7 @@ GST_START_TEST (test_no_frame_lost_across_epochs)
   GstStructure *s;
 
   fail_unless (per_epoch > LATE + EARLY + 1);
-  member_init (&a, "alice");
-  member_init (&b, "bob");
-  member_init (&c, "carol");
-  create (&a);
-  {
-    GBytes *commit = add (&a, &b);
-    g_bytes_unref (commit);
-    commit = add (&a, &c);
-    handle (&b, commit);
-    g_bytes_unref (commit);
-  }
+  meeting (&a, &b, &c);
   enc_a = element_for (&a, "e2eeenc", &bus_a);
   enc_b = element_for (&b, "e2eeenc", NULL);
   receiver_init (&ra, &a, n_frames);
@@ -427,9 +446,7 @@ GST_START_TEST (test_no_frame_lost_across_epochs)
   receiver_clear (&ra);
   receiver_clear (&rb);
   receiver_clear (&rc);
-  member_clear (&a);
-  member_clear (&b);
-  member_clear (&c);
+  meeting_clear (&a, &b, &c);
 }
 
 GST_END_TEST;
@@ -447,12 +464,8 @@ GST_START_TEST (test_joiner_decrypts_nothing_earlier)
   GBytes *commit;
   GError *err = NULL;
 
-  member_init (&a, "alice");
-  member_init (&b, "bob");
+  meeting (&a, &b, NULL);
   member_init (&c, "carol");
-  create (&a);
-  commit = add (&a, &b);
-  g_bytes_unref (commit);
   enc = element_for (&a, "e2eeenc", NULL);
   receiver_init (&rb, &b, 64);
 
@@ -504,9 +517,7 @@ GST_START_TEST (test_joiner_decrypts_nothing_earlier)
   gst_harness_teardown (enc);
   receiver_clear (&rb);
   receiver_clear (&rc);
-  member_clear (&a);
-  member_clear (&b);
-  member_clear (&c);
+  meeting_clear (&a, &b, &c);
 }
 
 GST_END_TEST;
@@ -530,15 +541,7 @@ GST_START_TEST (test_removed_member)
   GstMessage *warning = NULL;
   GstStructure *s;
 
-  member_init (&a, "alice");
-  member_init (&b, "bob");
-  member_init (&c, "carol");
-  create (&a);
-  commit = add (&a, &b);
-  g_bytes_unref (commit);
-  commit = add (&a, &c);
-  handle (&b, commit);
-  g_bytes_unref (commit);
+  meeting (&a, &b, &c);
   enc_a = element_for (&a, "e2eeenc", NULL);
   enc_c = element_for (&c, "e2eeenc", &bus_c);
   receiver_init (&rb, &b, 4096);
@@ -627,9 +630,7 @@ GST_START_TEST (test_removed_member)
   gst_object_unref (bus_c);
   receiver_clear (&rb);
   receiver_clear (&rc);
-  member_clear (&a);
-  member_clear (&b);
-  member_clear (&c);
+  meeting_clear (&a, &b, &c);
 }
 
 GST_END_TEST;
@@ -705,15 +706,7 @@ GST_START_TEST (test_impersonation_and_names)
   GstStructure *s;
   gboolean drop_named = FALSE, recovered_named = FALSE;
 
-  member_init (&a, "alice");
-  member_init (&b, "bob");
-  member_init (&c, "carol");
-  create (&a);
-  commit = add (&a, &b);
-  g_bytes_unref (commit);
-  commit = add (&a, &c);
-  handle (&b, commit);
-  g_bytes_unref (commit);
+  meeting (&a, &b, &c);
   enc_a = element_for (&a, "e2eeenc", NULL);
   enc_b = element_for (&b, "e2eeenc", NULL);
   receiver_init (&rc, &c, 256);
@@ -800,14 +793,26 @@ GST_START_TEST (test_impersonation_and_names)
   gst_harness_teardown (enc_a);
   gst_harness_teardown (enc_b);
   receiver_clear (&rc);
-  member_clear (&a);
-  member_clear (&b);
-  member_clear (&c);
+  meeting_clear (&a, &b, &c);
 }
 
 GST_END_TEST;
 
 /* ---- (f) e2eeenc follows the group: key-id is the group's ------------------------ */
+
+/* The KID in @frame's SFrame header; its CTR in @ctr. */
+static guint64
+frame_kid (GstBuffer * frame, guint64 * ctr)
+{
+  guint64 kid = 0;
+  GstMapInfo map;
+
+  fail_unless (frame != NULL);
+  fail_unless (gst_buffer_map (frame, &map, GST_MAP_READ));
+  fail_unless (gst_e2ee_sframe_header_parse (map.data, map.size, &kid, ctr, NULL, NULL));
+  gst_buffer_unmap (frame, &map);
+  return kid;
+}
 
 /* The encoder's KID is the binding's, epoch after epoch, with no code per epoch;
  * e2ee-mls-kid says each switch; key-id written under a binding changes nothing and
@@ -823,26 +828,17 @@ GST_START_TEST (test_enc_follows_group)
   GError *err = NULL;
   guint64 kid = 0, epoch = 0;
 
-  member_init (&a, "alice");
-  member_init (&b, "bob");
-  create (&a);
-  commit = add (&a, &b);
-  g_bytes_unref (commit);
+  meeting (&a, &b, NULL);
   enc = element_for (&b, "e2eeenc", &bus);
   g_object_set (enc->element, "mls-context", 0, NULL);
 
   for (round = 0; round < 20; round++) {
     for (i = 0; i < 3; i++) {
       GstBuffer *f = encrypt (enc, round * 3 + i);
-      guint64 got_kid, ctr;
-      GstMapInfo map;
+      guint64 ctr = 0;
 
-      fail_unless (f != NULL);
-      fail_unless (gst_buffer_map (f, &map, GST_MAP_READ));
-      fail_unless (gst_e2ee_sframe_header_parse (map.data, map.size, &got_kid, &ctr,
-              NULL, NULL));
-      gst_buffer_unmap (f, &map);
-      fail_unless_equals_uint64 (got_kid, gst_e2ee_mls_keys_get_own_kid (b.keys, 0));
+      fail_unless_equals_uint64 (frame_kid (f, &ctr),
+          gst_e2ee_mls_keys_get_own_kid (b.keys, 0));
       fail_unless_equals_uint64 (ctr, i);
       gst_buffer_unref (f);
     }
@@ -867,21 +863,16 @@ GST_START_TEST (test_enc_follows_group)
   gst_clear_message (&msg);
   {
     GstBuffer *f = encrypt (enc, 999);
-    guint64 got_kid, ctr;
-    GstMapInfo map;
+    guint64 ctr = 0;
 
-    fail_unless (gst_buffer_map (f, &map, GST_MAP_READ));
-    fail_unless (gst_e2ee_sframe_header_parse (map.data, map.size, &got_kid, &ctr, NULL,
-            NULL));
-    gst_buffer_unmap (f, &map);
-    fail_unless_equals_uint64 (got_kid, gst_e2ee_mls_keys_get_own_kid (b.keys, 0));
+    fail_unless_equals_uint64 (frame_kid (f, &ctr),
+        gst_e2ee_mls_keys_get_own_kid (b.keys, 0));
     gst_buffer_unref (f);
   }
 
   gst_harness_teardown (enc);
   gst_object_unref (bus);
-  member_clear (&a);
-  member_clear (&b);
+  meeting_clear (&a, &b, NULL);
 }
 
 GST_END_TEST;
