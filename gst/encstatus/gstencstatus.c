@@ -158,6 +158,9 @@ enum
   PROP_EXCEPTIONS,
   PROP_RESTRICTED_FEATURES,
   PROP_STATS,
+  PROP_KEY_STORE,
+  PROP_SECURITY_CODE,
+  PROP_CODE_CONFIRMED,
   PROP_POLICY,                  /* and the policy binding's other properties */
 };
 
@@ -165,6 +168,7 @@ enum
 {
   SIGNAL_REQUEST_E2EE,
   SIGNAL_E2EE_TOGGLED,
+  SIGNAL_CONFIRM_CODE,
   LAST_SIGNAL
 };
 
@@ -198,6 +202,21 @@ struct _GstEncStatus
 
   /* streaming thread only */
   GstEncOverlay overlay_state;
+  guint64 overlay_generation;   /* of the meeting status the overlay's code is from */
+
+  /* The key store and the MLS binding provisioning it, whose security code this
+   * element gives the meeting; under the object lock. Followed between start and
+   * stop. */
+  GstE2eeKeyStore *store;
+  gboolean store_from_property;
+  gboolean following;
+  gulong store_handler;
+  GstE2eeMlsKeys *keys;
+  gulong keys_handlers[2];
+  /* Serializes reading the binding's code and handing it to the meeting, so that an
+   * older code never overwrites a newer one. Never taken from the store's key-added
+   * (the binding holds its own lock there). */
+  GMutex code_lock;
 
   GstE2eePolicyBinding *policy;  /* its own lock */
 };
@@ -293,6 +312,242 @@ switch_meeting (GstEncStatus * self, const gchar * name)
 }
 
 /* ------------------------------------------------------------------------------------ */
+/* The MLS binding and its security code                                                */
+
+/* Hands the meeting the code of the binding this element follows (or none). The
+ * group itself is not thread-safe and belongs to the application's thread: the code
+ * is read from the binding, which keeps it for any thread. */
+static void
+report_code (GstEncStatus * self)
+{
+  GstE2eeMlsKeys *keys = NULL;
+  GstEncMeeting *m;
+  GstEncStream *s;
+  gchar *code = NULL;
+
+  g_mutex_lock (&self->code_lock);
+  GST_OBJECT_LOCK (self);
+  if (self->keys)
+    keys = g_object_ref (self->keys);
+  m = gst_object_ref (self->meeting);
+  s = self->stream;
+  GST_OBJECT_UNLOCK (self);
+
+  if (keys)
+    code = gst_e2ee_mls_keys_dup_security_code (keys);
+  GST_DEBUG_OBJECT (self, "security code: %s", keys ? (code ? code : "none (removed)")
+      : "no MLS binding");
+  gst_enc_meeting_set_security_code (m, s, keys != NULL, code);
+  g_mutex_unlock (&self->code_lock);
+
+  g_free (code);
+  g_clear_object (&keys);
+  gst_object_unref (m);
+}
+
+static void
+weak_ref_free (gpointer data, GClosure * closure)
+{
+  g_weak_ref_clear (data);
+  g_free (data);
+}
+
+static GWeakRef *
+weak_ref_new (GstEncStatus * self)
+{
+  GWeakRef *w = g_new0 (GWeakRef, 1);
+
+  g_weak_ref_init (w, self);
+  return w;
+}
+
+/* The binding moved to a new epoch, or lost its group: in the thread that applied
+ * the commit. */
+static void
+on_epoch_keys (GstE2eeMlsKeys * keys, guint64 epoch, GWeakRef * w)
+{
+  GstEncStatus *self = g_weak_ref_get (w);
+
+  if (self) {
+    report_code (self);
+    gst_object_unref (self);
+  }
+}
+
+static void
+on_active (GstE2eeMlsKeys * keys, GParamSpec * pspec, GWeakRef * w)
+{
+  on_epoch_keys (keys, 0, w);
+}
+
+/* Looks the binding of the store up again. Returns TRUE when it changed: the caller
+ * reports the code (not here, since the store's key-added may call this while the
+ * binding holds its lock). */
+static gboolean
+follow_binding (GstEncStatus * self)
+{
+  GstE2eeKeyStore *store = NULL;
+  GstE2eeMlsKeys *keys = NULL, *old = NULL;
+  gulong old_handlers[2] = { 0, 0 };
+  gboolean changed;
+
+  GST_OBJECT_LOCK (self);
+  if (self->following && self->store)
+    store = g_object_ref (self->store);
+  GST_OBJECT_UNLOCK (self);
+  if (store)
+    keys = gst_e2ee_mls_keys_get_for_store (store);
+
+  GST_OBJECT_LOCK (self);
+  if (!self->following || (self->store != store)) {
+    /* stopped, or the store changed meanwhile: whoever changed it follows */
+    g_clear_object (&keys);
+    changed = FALSE;
+  } else {
+    changed = keys != self->keys;
+  }
+  if (changed) {
+    old = self->keys;
+    old_handlers[0] = self->keys_handlers[0];
+    old_handlers[1] = self->keys_handlers[1];
+    self->keys = keys;
+    self->keys_handlers[0] = self->keys_handlers[1] = 0;
+    if (keys) {
+      self->keys_handlers[0] = g_signal_connect_data (keys, "epoch-keys",
+          G_CALLBACK (on_epoch_keys), weak_ref_new (self), weak_ref_free, 0);
+      self->keys_handlers[1] = g_signal_connect_data (keys, "notify::active",
+          G_CALLBACK (on_active), weak_ref_new (self), weak_ref_free, 0);
+    }
+    GST_INFO_OBJECT (self, "MLS binding: %" GST_PTR_FORMAT, keys);
+  } else {
+    g_clear_object (&keys);
+  }
+  GST_OBJECT_UNLOCK (self);
+
+  if (old) {
+    g_signal_handler_disconnect (old, old_handlers[0]);
+    g_signal_handler_disconnect (old, old_handlers[1]);
+    g_object_unref (old);
+  }
+  g_clear_object (&store);
+  return changed;
+}
+
+/* A binding registers with the store before its first keys go in: a new one (a
+ * member that joined) is found from here, and its first epoch-keys follows. */
+static void
+on_key_added (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usage,
+    GWeakRef * w)
+{
+  GstEncStatus *self = g_weak_ref_get (w);
+
+  if (self) {
+    follow_binding (self);
+    gst_object_unref (self);
+  }
+}
+
+/* Starts or stops following the store's binding, or moves to another store (@store,
+ * transfer full; ignored when stopping). */
+static void
+set_following (GstEncStatus * self, gboolean following, GstE2eeKeyStore * store,
+    gboolean replace_store)
+{
+  GstE2eeKeyStore *old_store = NULL, *release = NULL;
+  gulong old_handler;
+
+  GST_OBJECT_LOCK (self);
+  old_handler = self->store_handler;
+  self->store_handler = 0;
+  if (self->following && self->store)
+    old_store = g_object_ref (self->store);
+  if (replace_store) {
+    release = self->store;
+    self->store = store;
+  } else {
+    release = store;
+  }
+  self->following = following;
+  if (following && self->store)
+    self->store_handler = g_signal_connect_data (self->store, "key-added",
+        G_CALLBACK (on_key_added), weak_ref_new (self), weak_ref_free, 0);
+  GST_OBJECT_UNLOCK (self);
+
+  if (old_store) {
+    if (old_handler)
+      g_signal_handler_disconnect (old_store, old_handler);
+    g_object_unref (old_store);
+  }
+  if (release)
+    g_object_unref (release);
+
+  if (!following) {
+    GstE2eeMlsKeys *keys;
+    gulong handlers[2];
+
+    GST_OBJECT_LOCK (self);
+    keys = self->keys;
+    handlers[0] = self->keys_handlers[0];
+    handlers[1] = self->keys_handlers[1];
+    self->keys = NULL;
+    self->keys_handlers[0] = self->keys_handlers[1] = 0;
+    GST_OBJECT_UNLOCK (self);
+    if (keys) {
+      g_signal_handler_disconnect (keys, handlers[0]);
+      g_signal_handler_disconnect (keys, handlers[1]);
+      g_object_unref (keys);
+    }
+  } else {
+    follow_binding (self);
+  }
+  report_code (self);
+}
+
+/* At start, without a store: the one a neighbour shares (e2eedec, e2eeenc), if any.
+ * encstatus never makes a store of its own. */
+static void
+query_store (GstEncStatus * self)
+{
+  GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
+  GstPad *pads[2] = { trans->sinkpad, trans->srcpad };
+  GstQuery *query;
+  guint i;
+
+  GST_OBJECT_LOCK (self);
+  if (self->store) {
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
+  GST_OBJECT_UNLOCK (self);
+
+  query = gst_query_new_context (GST_E2EE_KEY_STORE_CONTEXT_TYPE);
+  for (i = 0; i < G_N_ELEMENTS (pads); i++) {
+    GstContext *context = NULL;
+
+    if (!gst_pad_peer_query (pads[i], query))
+      continue;
+    gst_query_parse_context (query, &context);
+    if (context)
+      gst_element_set_context (GST_ELEMENT (self), context);
+    break;
+  }
+  gst_query_unref (query);
+}
+
+static gboolean
+gst_enc_status_confirm_code (GstEncStatus * self, const gchar * code)
+{
+  GstEncMeeting *m = ref_meeting (self, NULL);
+  gboolean ok = gst_enc_meeting_confirm_code (m, code);
+
+  if (!ok)
+    GST_WARNING_OBJECT (self, "confirm-code: '%s' is not the meeting's current "
+        "security code", GST_STR_NULL (code));
+  gst_object_unref (m);
+  return ok;
+}
+
+/* ------------------------------------------------------------------------------------ */
 /* GstBaseTransform                                                                     */
 
 static gboolean
@@ -345,6 +600,7 @@ gst_enc_status_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 
   gst_enc_meeting_observe (m, s, &obs, &snap);
   gst_object_unref (m);
+  m = NULL;
   /* A stream the policy refuses in this E2EE meeting goes no further; the
    * exceptions name it and why. */
   if (snap.refused)
@@ -363,6 +619,19 @@ gst_enc_status_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   sm->downgraded = snap.downgraded;
   sm->generation = snap.generation;
 
+  if (overlay && snap.generation != self->overlay_generation) {
+    /* the code and its comparison are part of the status: read them again only when
+     * the status changed */
+    const gchar *code_status = NULL;
+    gchar *code;
+
+    m = ref_meeting (self, NULL);
+    code = gst_enc_meeting_dup_security_code (m, NULL, &code_status);
+    gst_object_unref (m);
+    gst_enc_overlay_set_code (&self->overlay_state, code, code_status);
+    g_free (code);
+    self->overlay_generation = snap.generation;
+  }
   if (overlay)
     gst_enc_overlay_draw (&self->overlay_state, GST_ELEMENT (self), trans->srcpad, buf,
         snap.meeting_level, corner, size);
@@ -388,8 +657,47 @@ apply_policy (GstEncStatus * self)
 static void
 gst_enc_status_set_context (GstElement * element, GstContext * context)
 {
-  gst_e2ee_policy_binding_set_context (GST_ENC_STATUS (element)->policy, context);
+  GstEncStatus *self = GST_ENC_STATUS (element);
+  GstE2eeKeyStore *store;
+  gboolean take, following;
+
+  /* A store the application chose by property wins over the pipeline's. */
+  store = gst_e2ee_key_store_from_context (context);
+  GST_OBJECT_LOCK (self);
+  take = store && !self->store_from_property && store != self->store;
+  following = self->following;
+  GST_OBJECT_UNLOCK (self);
+  if (take) {
+    GST_DEBUG_OBJECT (self, "using key store %p from a context", store);
+    set_following (self, following, store, TRUE);
+  } else if (store) {
+    g_object_unref (store);
+  }
+  gst_e2ee_policy_binding_set_context (self->policy, context);
   GST_ELEMENT_CLASS (parent_class)->set_context (element, context);
+}
+
+static gboolean
+gst_enc_status_query (GstBaseTransform * trans, GstPadDirection direction,
+    GstQuery * query)
+{
+  GstEncStatus *self = GST_ENC_STATUS (trans);
+
+  if (GST_QUERY_TYPE (query) == GST_QUERY_CONTEXT) {
+    GstE2eeKeyStore *store = NULL;
+    gboolean answered;
+
+    GST_OBJECT_LOCK (self);
+    if (self->store)
+      store = g_object_ref (self->store);
+    GST_OBJECT_UNLOCK (self);
+    answered = gst_e2ee_key_store_handle_context_query (GST_ELEMENT (self), query,
+        store);
+    g_clear_object (&store);
+    if (answered)
+      return TRUE;
+  }
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->query (trans, direction, query);
 }
 
 static gboolean
@@ -420,6 +728,9 @@ gst_enc_status_start (GstBaseTransform * trans)
     return FALSE;
   apply_policy (self);
   sync_stream (self);
+  query_store (self);
+  set_following (self, TRUE, NULL, FALSE);
+  self->overlay_generation = 0;
   return TRUE;
 }
 
@@ -432,6 +743,7 @@ gst_enc_status_stop (GstBaseTransform * trans)
 
   gst_enc_meeting_leave (m, s, "stream-left");
   gst_object_unref (m);
+  set_following (self, FALSE, NULL, FALSE);
   gst_enc_overlay_clear (&self->overlay_state);
   return TRUE;
 }
@@ -535,6 +847,17 @@ gst_enc_status_set_property (GObject * object, guint prop_id, const GValue * val
       self->toggle_encoders = g_value_get_boolean (value);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_KEY_STORE:{
+      GstE2eeKeyStore *store = g_value_dup_object (value);
+      gboolean following;
+
+      GST_OBJECT_LOCK (self);
+      self->store_from_property = store != NULL;
+      following = self->following;
+      GST_OBJECT_UNLOCK (self);
+      set_following (self, following, store, TRUE);
+      break;
+    }
     default:
       if (!gst_e2ee_policy_binding_set_property (self->policy, prop_id - PROP_POLICY,
               value))
@@ -593,6 +916,11 @@ gst_enc_status_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_boolean (value, self->toggle_encoders);
       GST_OBJECT_UNLOCK (self);
       return;
+    case PROP_KEY_STORE:
+      GST_OBJECT_LOCK (self);
+      g_value_set_object (value, self->store);
+      GST_OBJECT_UNLOCK (self);
+      return;
     default:
       break;
   }
@@ -618,6 +946,16 @@ gst_enc_status_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_RESTRICTED_FEATURES:
       g_value_take_boxed (value, gst_enc_meeting_dup_restricted_features (m));
       break;
+    case PROP_SECURITY_CODE:
+      g_value_take_string (value, gst_enc_meeting_dup_security_code (m, NULL, NULL));
+      break;
+    case PROP_CODE_CONFIRMED:{
+      gboolean confirmed = FALSE;
+
+      g_free (gst_enc_meeting_dup_security_code (m, &confirmed, NULL));
+      g_value_set_boolean (value, confirmed);
+      break;
+    }
     case PROP_STATS:{
       GstStructure *st = gst_enc_meeting_get_stats (m, s);
 
@@ -648,6 +986,14 @@ gst_enc_status_finalize (GObject * object)
 {
   GstEncStatus *self = GST_ENC_STATUS (object);
 
+  /* normally already stopped: see gst_enc_status_stop() */
+  if (self->keys) {
+    g_signal_handler_disconnect (self->keys, self->keys_handlers[0]);
+    g_signal_handler_disconnect (self->keys, self->keys_handlers[1]);
+    g_clear_object (&self->keys);
+  }
+  if (self->store_handler)
+    g_signal_handler_disconnect (self->store, self->store_handler);
   if (self->meeting) {
     gst_enc_meeting_remove_member (self->meeting, self->stream);
     gst_object_unref (self->meeting);
@@ -655,6 +1001,8 @@ gst_enc_status_finalize (GObject * object)
   gst_enc_overlay_clear (&self->overlay_state);
   g_free (self->meeting_name);
   g_free (self->stream_name);
+  g_clear_object (&self->store);
+  g_mutex_clear (&self->code_lock);
   gst_e2ee_policy_binding_free (self->policy);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -674,6 +1022,7 @@ gst_enc_status_init (GstEncStatus * self)
   self->allow_join_before_host = -1;
   self->toggle_encoders = DEFAULT_TOGGLE_ENCODERS;
   gst_enc_overlay_init (&self->overlay_state);
+  g_mutex_init (&self->code_lock);
 
   /* in place and never passthrough: every buffer gets the status meta */
   gst_base_transform_set_in_place (trans, TRUE);
@@ -935,6 +1284,55 @@ gst_enc_status_class_init (GstEncStatusClass * klass)
       g_param_spec_boxed ("stats", "Statistics",
           "Meeting and stream statistics", GST_TYPE_STRUCTURE,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  /**
+   * GstEncStatus:key-store:
+   *
+   * The key store whose MLS binding (#GstE2eeMlsKeys) gives the meeting its security
+   * code. %NULL (the default) takes the pipeline's, shared through the
+   * `gst.e2ee.keystore` context as e2eeenc and e2eedec share it; a store set here
+   * wins over the context's. Without an MLS binding on the store there is no code.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_KEY_STORE,
+      g_param_spec_object ("key-store", "Key store",
+          "The key store whose MLS group gives the security code (default: the "
+          "pipeline's, from the gst.e2ee.keystore context)", GST_E2EE_TYPE_KEY_STORE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstEncStatus:security-code:
+   *
+   * The meeting's security code: 40 digits in 8 groups of 5, derived from the MLS
+   * epoch authenticator (see gst_e2ee_mls_security_code_from_authenticator()). Every
+   * member of the epoch shows the same code; people compare it out of band and then
+   * emit #GstEncStatus::confirm-code. It changes with every epoch. %NULL when the
+   * meeting's elements follow no MLS group, or after this member was removed.
+   * Belongs to the meeting: the code of whichever of its elements' bindings changed
+   * last (bind them all to the same group). Notified on change.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_SECURITY_CODE,
+      g_param_spec_string ("security-code", "Security code",
+          "The meeting's MLS security code, the same for every member of the epoch "
+          "(NULL without an MLS group)", NULL,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstEncStatus:code-confirmed:
+   *
+   * Whether the user confirmed (#GstEncStatus::confirm-code) that they compared the
+   * current #GstEncStatus:security-code. %FALSE again whenever the code changes.
+   * Notified on change.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_CODE_CONFIRMED,
+      g_param_spec_boolean ("code-confirmed", "Code confirmed",
+          "The user compared the current security code (reset when it changes)", FALSE,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
   /* policy, policy-file, policy-group, policy-user: documented with the binding
    * (gst-libs/gst/e2ee/gste2eepolicybinding.c). */
   gst_e2ee_policy_binding_install_properties (gobject_class, PROP_POLICY);
@@ -976,6 +1374,26 @@ gst_enc_status_class_init (GstEncStatusClass * klass)
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
       G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
 
+  /**
+   * GstEncStatus::confirm-code:
+   * @encstatus: the element
+   * @code: the security code the user compared
+   *
+   * The user says "I compared the code": @code is the code they compared with the
+   * others (spaces between the groups optional). Accepted only when @code is the
+   * meeting's current #GstEncStatus:security-code, so a confirmation of an older
+   * epoch's code never counts; then #GstEncStatus:code-confirmed turns %TRUE and an
+   * `encstatus` message says `reason=code-confirmed`, until the code changes.
+   *
+   * Returns: %TRUE if @code is the current code, %FALSE otherwise (nothing changes).
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_CONFIRM_CODE] = g_signal_new_class_handler ("confirm-code",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_enc_status_confirm_code), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
+
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
@@ -987,6 +1405,7 @@ gst_enc_status_class_init (GstEncStatusClass * klass)
   trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_enc_status_set_caps);
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_enc_status_transform_ip);
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_enc_status_sink_event);
+  trans_class->query = GST_DEBUG_FUNCPTR (gst_enc_status_query);
   trans_class->start = GST_DEBUG_FUNCPTR (gst_enc_status_start);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_enc_status_stop);
   trans_class->passthrough_on_same_caps = FALSE;
