@@ -56,13 +56,25 @@
  * every encstatus of the meeting, for encoders elsewhere and for telling the other
  * participants. No pipeline restarts.
  *
+ * ## Security code
+ *
+ * In a meeting keyed by an MLS group, encstatus shows the group's security code
+ * (#GstEncStatus:security-code): it follows the #GstE2eeMlsKeys binding of its
+ * #GstEncStatus:key-store (or of the pipeline's store, shared through the
+ * `gst.e2ee.keystore` context) and reads the code again at every epoch. The user says
+ * they compared it with #GstEncStatus::confirm-code; #GstEncStatus:code-confirmed is
+ * reset at every new code. An E2EE meeting whose code is not confirmed says so:
+ * `code-status` is `not-compared` in its message, and the overlay says
+ * "code not compared" under the code.
+ *
  * ## Overlay
  *
  * With #GstEncStatus:overlay on raw video, encstatus draws the shield in
  * #GstEncStatus:corner: a green shield with a white lock (`e2ee`) or check mark
  * (`encrypted`), an orange shield with a white exclamation point otherwise. It attaches
  * a #GstVideoOverlayCompositionMeta when downstream supports it, and otherwise blends
- * the shield into the frame, so it works with any raw format and any video sink.
+ * the shield into the frame, so it works with any raw format and any video sink. The
+ * security code, if any, goes under the shield.
  *
  * ## Messages
  *
@@ -78,11 +90,15 @@
  * * `e2ee-meeting` (#gboolean): whether E2EE meeting rules apply
  * * `restricted-features` (#GstValueArray of #gchararray): as
  *   #GstEncStatus:restricted-features
+ * * `security-code` (#gchararray): as #GstEncStatus:security-code, %NULL without one
+ * * `code-confirmed` (#gboolean): as #GstEncStatus:code-confirmed
+ * * `code-status` (#gchararray): in an E2EE meeting with a code, `not-compared` until
+ *   the user confirms it, `compared` after; `none` otherwise
  * * `changed-stream` (#gchararray): the stream whose change caused this message, or
  *   an empty string for meeting-wide changes
  * * `reason` (#gchararray): what changed: `stream-joined`, `stream-changed`,
- *   `downgrade`, `stream-left`, `stream-ended`, `stream-stale`, `e2ee-toggled` or
- *   `policy-changed`
+ *   `downgrade`, `stream-left`, `stream-ended`, `stream-stale`, `e2ee-toggled`,
+ *   `policy-changed`, `security-code-changed` or `code-confirmed`
  * * `generation` (#guint64): grows by one with every change; messages from streaming
  *   threads of different streams may arrive out of order, the highest generation is
  *   the current status
