@@ -226,13 +226,15 @@ struct _GstEncStatus
   GstE2eeKeyStore *store;
   gboolean store_from_property;
   gboolean following;
-  gulong store_handler;
-  GstE2eeMlsKeys *keys;
+  gulong store_handlers[2];
+  /* Weak: whoever made the binding decides how long it provisions the store. */
+  GWeakRef keys;
+  gboolean bound;               /* keys was set, even if it is gone now */
   gulong keys_handlers[2];
   /* Serializes reading the binding's code and handing it to the meeting, so that an
-   * older code never overwrites a newer one. Never taken from the store's key-added
-   * (the binding holds its own lock there). */
-  GMutex code_lock;
+   * older code never overwrites a newer one. Never taken while a binding provisions
+   * (the store's signals come with the binding's lock held). */
+  GRecMutex code_lock;
 
   GstE2eePolicyBinding *policy;  /* its own lock */
 };
@@ -336,25 +338,20 @@ switch_meeting (GstEncStatus * self, const gchar * name)
 static void
 report_code (GstEncStatus * self)
 {
-  GstE2eeMlsKeys *keys = NULL;
+  GstE2eeMlsKeys *keys;
   GstEncMeeting *m;
   GstEncStream *s;
   gchar *code = NULL;
 
-  g_mutex_lock (&self->code_lock);
-  GST_OBJECT_LOCK (self);
-  if (self->keys)
-    keys = g_object_ref (self->keys);
-  m = gst_object_ref (self->meeting);
-  s = self->stream;
-  GST_OBJECT_UNLOCK (self);
-
+  g_rec_mutex_lock (&self->code_lock);
+  keys = g_weak_ref_get (&self->keys);
+  m = ref_meeting (self, &s);
   if (keys)
     code = gst_e2ee_mls_keys_dup_security_code (keys);
   GST_DEBUG_OBJECT (self, "security code: %s", keys ? (code ? code : "none (removed)")
       : "no MLS binding");
   gst_enc_meeting_set_security_code (m, s, keys != NULL, code);
-  g_mutex_unlock (&self->code_lock);
+  g_rec_mutex_unlock (&self->code_lock);
 
   g_free (code);
   g_clear_object (&keys);
@@ -378,7 +375,7 @@ weak_ref_new (GstEncStatus * self)
 }
 
 /* The binding moved to a new epoch, or lost its group: in the thread that applied
- * the commit. */
+ * the commit, the binding's lock released. */
 static void
 on_epoch_keys (GstE2eeMlsKeys * keys, guint64 epoch, GWeakRef * w)
 {
@@ -396,16 +393,59 @@ on_active (GstE2eeMlsKeys * keys, GParamSpec * pspec, GWeakRef * w)
   on_epoch_keys (keys, 0, w);
 }
 
-/* Looks the binding of the store up again. Returns TRUE when it changed: the caller
- * reports the code (not here, since the store's key-added may call this while the
- * binding holds its lock). */
+static void
+disconnect_keys (GstE2eeMlsKeys * keys, const gulong * handlers)
+{
+  if (keys == NULL)
+    return;                     /* gone, and its handlers with it */
+  if (handlers[0])
+    g_signal_handler_disconnect (keys, handlers[0]);
+  if (handlers[1])
+    g_signal_handler_disconnect (keys, handlers[1]);
+}
+
+/* Makes @keys (nullable) the binding followed. Returns TRUE if it changed. */
+static gboolean
+set_binding (GstEncStatus * self, GstE2eeMlsKeys * keys)
+{
+  GstE2eeMlsKeys *old;
+  gulong old_handlers[2];
+  gboolean changed;
+
+  GST_OBJECT_LOCK (self);
+  old = g_weak_ref_get (&self->keys);
+  changed = old != keys || (keys == NULL && self->bound);
+  self->bound = keys != NULL;
+  if (changed) {
+    old_handlers[0] = self->keys_handlers[0];
+    old_handlers[1] = self->keys_handlers[1];
+    self->keys_handlers[0] = self->keys_handlers[1] = 0;
+    g_weak_ref_set (&self->keys, keys);
+    if (keys) {
+      self->keys_handlers[0] = g_signal_connect_data (keys, "epoch-keys",
+          G_CALLBACK (on_epoch_keys), weak_ref_new (self), weak_ref_free, 0);
+      self->keys_handlers[1] = g_signal_connect_data (keys, "notify::active",
+          G_CALLBACK (on_active), weak_ref_new (self), weak_ref_free, 0);
+    }
+    GST_INFO_OBJECT (self, "MLS binding: %" GST_PTR_FORMAT, keys);
+  }
+  GST_OBJECT_UNLOCK (self);
+
+  /* Released unlocked: the last reference retires the binding's keys, and the store's
+   * signals come back here. */
+  if (changed)
+    disconnect_keys (old, old_handlers);
+  g_clear_object (&old);
+  return changed;
+}
+
+/* Looks the binding of the store up again. Returns TRUE when it changed. */
 static gboolean
 follow_binding (GstEncStatus * self)
 {
   GstE2eeKeyStore *store = NULL;
-  GstE2eeMlsKeys *keys = NULL, *old = NULL;
-  gulong old_handlers[2] = { 0, 0 };
-  gboolean changed;
+  GstE2eeMlsKeys *keys = NULL;
+  gboolean changed = FALSE, current;
 
   GST_OBJECT_LOCK (self);
   if (self->following && self->store)
@@ -415,67 +455,59 @@ follow_binding (GstEncStatus * self)
     keys = gst_e2ee_mls_keys_get_for_store (store);
 
   GST_OBJECT_LOCK (self);
-  if (!self->following || (self->store != store)) {
-    /* stopped, or the store changed meanwhile: whoever changed it follows */
-    g_clear_object (&keys);
-    changed = FALSE;
-  } else {
-    changed = keys != self->keys;
-  }
-  if (changed) {
-    old = self->keys;
-    old_handlers[0] = self->keys_handlers[0];
-    old_handlers[1] = self->keys_handlers[1];
-    self->keys = keys;
-    self->keys_handlers[0] = self->keys_handlers[1] = 0;
-    if (keys) {
-      self->keys_handlers[0] = g_signal_connect_data (keys, "epoch-keys",
-          G_CALLBACK (on_epoch_keys), weak_ref_new (self), weak_ref_free, 0);
-      self->keys_handlers[1] = g_signal_connect_data (keys, "notify::active",
-          G_CALLBACK (on_active), weak_ref_new (self), weak_ref_free, 0);
-    }
-    GST_INFO_OBJECT (self, "MLS binding: %" GST_PTR_FORMAT, keys);
-  } else {
-    g_clear_object (&keys);
-  }
+  /* stopped, or the store changed meanwhile: whoever changed it follows */
+  current = self->following && self->store == store;
   GST_OBJECT_UNLOCK (self);
-
-  if (old) {
-    g_signal_handler_disconnect (old, old_handlers[0]);
-    g_signal_handler_disconnect (old, old_handlers[1]);
-    g_object_unref (old);
-  }
+  if (current)
+    changed = set_binding (self, keys);
+  g_clear_object (&keys);
   g_clear_object (&store);
   return changed;
 }
 
 /* A binding registers with the store before its first keys go in: a new one (a
- * member that joined) is found from here, and its first epoch-keys follows. */
+ * member that joined) is found from key-added, and its first epoch-keys, which comes
+ * next, reports its code (not here: the binding's lock is held). A binding dropped by
+ * its owner retires its keys once it is unregistered: then there is no code. */
 static void
-on_key_added (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usage,
+on_store_key (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usage,
     GWeakRef * w)
 {
   GstEncStatus *self = g_weak_ref_get (w);
+  GstE2eeMlsKeys *keys;
 
-  if (self) {
-    follow_binding (self);
-    gst_object_unref (self);
+  if (!self)
+    return;
+  if (follow_binding (self)) {
+    keys = g_weak_ref_get (&self->keys);
+    if (keys == NULL)
+      report_code (self);
+    g_clear_object (&keys);
   }
+  gst_object_unref (self);
+}
+
+static void
+on_store_key_retired (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usage,
+    GstClockTime deadline, GWeakRef * w)
+{
+  on_store_key (store, kid, usage, w);
 }
 
 /* Starts or stops following the store's binding, or moves to another store (@store,
- * transfer full; ignored when stopping). */
+ * transfer full, when @replace_store). */
 static void
 set_following (GstEncStatus * self, gboolean following, GstE2eeKeyStore * store,
     gboolean replace_store)
 {
-  GstE2eeKeyStore *old_store = NULL, *release = NULL;
-  gulong old_handler;
+  GstE2eeKeyStore *old_store = NULL, *release;
+  gulong old_handlers[2];
 
   GST_OBJECT_LOCK (self);
-  old_handler = self->store_handler;
-  self->store_handler = 0;
-  if (self->following && self->store)
+  old_handlers[0] = self->store_handlers[0];
+  old_handlers[1] = self->store_handlers[1];
+  self->store_handlers[0] = self->store_handlers[1] = 0;
+  if (self->store)
     old_store = g_object_ref (self->store);
   if (replace_store) {
     release = self->store;
@@ -484,38 +516,28 @@ set_following (GstEncStatus * self, gboolean following, GstE2eeKeyStore * store,
     release = store;
   }
   self->following = following;
-  if (following && self->store)
-    self->store_handler = g_signal_connect_data (self->store, "key-added",
-        G_CALLBACK (on_key_added), weak_ref_new (self), weak_ref_free, 0);
+  if (following && self->store) {
+    self->store_handlers[0] = g_signal_connect_data (self->store, "key-added",
+        G_CALLBACK (on_store_key), weak_ref_new (self), weak_ref_free, 0);
+    self->store_handlers[1] = g_signal_connect_data (self->store, "key-retired",
+        G_CALLBACK (on_store_key_retired), weak_ref_new (self), weak_ref_free, 0);
+  }
   GST_OBJECT_UNLOCK (self);
 
   if (old_store) {
-    if (old_handler)
-      g_signal_handler_disconnect (old_store, old_handler);
+    if (old_handlers[0])
+      g_signal_handler_disconnect (old_store, old_handlers[0]);
+    if (old_handlers[1])
+      g_signal_handler_disconnect (old_store, old_handlers[1]);
     g_object_unref (old_store);
   }
   if (release)
     g_object_unref (release);
 
-  if (!following) {
-    GstE2eeMlsKeys *keys;
-    gulong handlers[2];
-
-    GST_OBJECT_LOCK (self);
-    keys = self->keys;
-    handlers[0] = self->keys_handlers[0];
-    handlers[1] = self->keys_handlers[1];
-    self->keys = NULL;
-    self->keys_handlers[0] = self->keys_handlers[1] = 0;
-    GST_OBJECT_UNLOCK (self);
-    if (keys) {
-      g_signal_handler_disconnect (keys, handlers[0]);
-      g_signal_handler_disconnect (keys, handlers[1]);
-      g_object_unref (keys);
-    }
-  } else {
+  if (following)
     follow_binding (self);
-  }
+  else
+    set_binding (self, NULL);
   report_code (self);
 }
 
@@ -1003,13 +1025,17 @@ gst_enc_status_finalize (GObject * object)
   GstEncStatus *self = GST_ENC_STATUS (object);
 
   /* normally already stopped: see gst_enc_status_stop() */
-  if (self->keys) {
-    g_signal_handler_disconnect (self->keys, self->keys_handlers[0]);
-    g_signal_handler_disconnect (self->keys, self->keys_handlers[1]);
-    g_clear_object (&self->keys);
+  {
+    GstE2eeMlsKeys *keys = g_weak_ref_get (&self->keys);
+
+    disconnect_keys (keys, self->keys_handlers);
+    g_clear_object (&keys);
+    g_weak_ref_clear (&self->keys);
   }
-  if (self->store_handler)
-    g_signal_handler_disconnect (self->store, self->store_handler);
+  if (self->store_handlers[0])
+    g_signal_handler_disconnect (self->store, self->store_handlers[0]);
+  if (self->store_handlers[1])
+    g_signal_handler_disconnect (self->store, self->store_handlers[1]);
   if (self->meeting) {
     gst_enc_meeting_remove_member (self->meeting, self->stream);
     gst_object_unref (self->meeting);
@@ -1018,7 +1044,7 @@ gst_enc_status_finalize (GObject * object)
   g_free (self->meeting_name);
   g_free (self->stream_name);
   g_clear_object (&self->store);
-  g_mutex_clear (&self->code_lock);
+  g_rec_mutex_clear (&self->code_lock);
   gst_e2ee_policy_binding_free (self->policy);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -1038,7 +1064,8 @@ gst_enc_status_init (GstEncStatus * self)
   self->allow_join_before_host = -1;
   self->toggle_encoders = DEFAULT_TOGGLE_ENCODERS;
   gst_enc_overlay_init (&self->overlay_state);
-  g_mutex_init (&self->code_lock);
+  g_rec_mutex_init (&self->code_lock);
+  g_weak_ref_init (&self->keys, NULL);
 
   /* in place and never passthrough: every buffer gets the status meta */
   gst_base_transform_set_in_place (trans, TRUE);

@@ -322,7 +322,8 @@ GST_START_TEST (test_e2ee_meeting_not_compared)
 GST_END_TEST;
 
 /* Without a binding on its store (a pre-shared-key meeting), no code and no comparison
- * asked; a binding made while encstatus runs (a member joining) is found at once. */
+ * asked; a binding made while encstatus runs (a member joining) is found at once, and
+ * one dropped while it runs leaves no code. */
 GST_START_TEST (test_binding_made_later)
 {
   Member alice, bob;
@@ -342,6 +343,13 @@ GST_START_TEST (test_binding_made_later)
   fail_unless (code != NULL, "the binding made while running was not found");
   fail_unless_equals_string (code, group_code);
   assert_status (bus, code, FALSE, "not-compared", "security-code-changed");
+
+  /* alice drops her binding: encstatus does not keep it alive, and has no code */
+  g_object_add_weak_pointer (G_OBJECT (alice.keys), (gpointer *) & alice.keys);
+  g_object_unref (alice.keys);
+  fail_unless (alice.keys == NULL, "encstatus keeps the dropped binding alive");
+  fail_unless (code_of (h) == NULL);
+  assert_status (bus, NULL, FALSE, "none", "security-code-changed");
 
   g_free (code);
   g_free (group_code);
