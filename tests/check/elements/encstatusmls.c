@@ -138,6 +138,16 @@ status_free (GstHarness * h, GstBus * bus)
   gst_bus_set_flushing (bus, TRUE);
 }
 
+/* Ends a test of @h bound to alice's or bob's store. */
+static void
+finish (GstHarness * h, GstBus * bus, Member * alice, Member * bob)
+{
+  status_free (h, bus);
+  gst_object_unref (bus);
+  member_free (bob);
+  member_free (alice);
+}
+
 static gchar *
 code_of (GstHarness * h)
 {
@@ -201,12 +211,13 @@ assert_status (GstBus * bus, const gchar * code, gboolean confirmed,
   gst_structure_free (s);
 }
 
+/* A frame as e2eedec passes it: decrypted and authenticated. */
 static GstBuffer *
-e2ee_frame (void)
+e2ee_frame (gsize size)
 {
-  GstBuffer *buf = gst_buffer_new_allocate (NULL, 16, NULL);
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, size, NULL);
 
-  gst_buffer_memset (buf, 0, 0x5a, 16);
+  gst_buffer_memset (buf, 0, 0x5a, size);
   gst_buffer_add_e2ee_meta (buf, TRUE, 1, 0, GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128);
   return buf;
 }
@@ -274,10 +285,7 @@ GST_START_TEST (test_code_follows_epochs)
   g_free (old);
   g_free (code);
   g_free (group_code);
-  status_free (h, bus);
-  gst_object_unref (bus);
-  member_free (&bob);
-  member_free (&alice);
+  finish (h, bus, &alice, &bob);
 }
 
 GST_END_TEST;
@@ -293,7 +301,7 @@ GST_START_TEST (test_e2ee_meeting_not_compared)
 
   meeting_of_two (&alice, &bob, TRUE);
   h = status_new ("mls-not-compared", bob.store, bus, NULL);
-  gst_buffer_unref (gst_harness_push_and_pull (h, e2ee_frame ()));
+  gst_buffer_unref (gst_harness_push_and_pull (h, e2ee_frame (16)));
   code = code_of (h);
   fail_unless (code != NULL);
   assert_status (bus, code, FALSE, "not-compared", "stream-joined");
@@ -313,10 +321,7 @@ GST_START_TEST (test_e2ee_meeting_not_compared)
   assert_status (bus, NULL, FALSE, "none", "security-code-changed");
   fail_if (confirm (h, NULL));
 
-  status_free (h, bus);
-  gst_object_unref (bus);
-  member_free (&bob);
-  member_free (&alice);
+  finish (h, bus, &alice, &bob);
 }
 
 GST_END_TEST;
@@ -333,7 +338,7 @@ GST_START_TEST (test_binding_made_later)
 
   meeting_of_two (&alice, &bob, FALSE);
   h = status_new ("mls-later", alice.store, bus, NULL);
-  gst_buffer_unref (gst_harness_push_and_pull (h, e2ee_frame ()));
+  gst_buffer_unref (gst_harness_push_and_pull (h, e2ee_frame (16)));
   fail_unless (code_of (h) == NULL);
   assert_status (bus, NULL, FALSE, "none", "stream-joined");
 
@@ -353,10 +358,7 @@ GST_START_TEST (test_binding_made_later)
 
   g_free (code);
   g_free (group_code);
-  status_free (h, bus);
-  gst_object_unref (bus);
-  member_free (&bob);
-  member_free (&alice);
+  finish (h, bus, &alice, &bob);
 }
 
 GST_END_TEST;
@@ -513,16 +515,6 @@ GST_START_TEST (test_overlay_draws_code)
 
 GST_END_TEST;
 
-static GstPadProbeReturn
-add_e2ee_meta_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
-{
-  GstBuffer *buf = gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER (info));
-
-  gst_buffer_add_e2ee_meta (buf, TRUE, 1, 0, GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128);
-  GST_PAD_PROBE_INFO_DATA (info) = buf;
-  return GST_PAD_PROBE_OK;
-}
-
 static GBytes *
 rect_bytes (GstVideoOverlayRectangle * rect)
 {
@@ -553,7 +545,6 @@ GST_START_TEST (test_overlay_code_placement)
     GstVideoOverlayCompositionMeta *meta;
     GstVideoInfo info;
     GstBuffer *out;
-    GstPad *pad;
     gint sx, sy, tx, ty;
     guint sw, sh, tw, th, th_compared;
     GBytes *not_compared, *compared;
@@ -561,14 +552,11 @@ GST_START_TEST (test_overlay_code_placement)
 
     gst_util_set_object_arg (G_OBJECT (h->element), "corner", corners[c]);
     g_object_set (h->element, "overlay", TRUE, "shield-size", SHIELD, NULL);
-    pad = gst_element_get_static_pad (h->element, "sink");
-    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, add_e2ee_meta_probe, NULL, NULL);
-    gst_object_unref (pad);
     gst_harness_add_propose_allocation_meta (h,
         GST_VIDEO_OVERLAY_COMPOSITION_META_API_TYPE, NULL);
     gst_video_info_set_format (&info, GST_VIDEO_FORMAT_I420, WIDTH, HEIGHT);
 
-    out = gst_harness_push_and_pull (h, gst_buffer_new_allocate (NULL, info.size, NULL));
+    out = gst_harness_push_and_pull (h, e2ee_frame (info.size));
     meta = gst_buffer_get_video_overlay_composition_meta (out);
     fail_unless (meta != NULL);
     fail_unless_equals_int (gst_video_overlay_composition_n_rectangles (meta->overlay),
@@ -598,7 +586,7 @@ GST_START_TEST (test_overlay_code_placement)
     code = code_of (h);
     fail_unless (confirm (h, code));
     g_free (code);
-    out = gst_harness_push_and_pull (h, gst_buffer_new_allocate (NULL, info.size, NULL));
+    out = gst_harness_push_and_pull (h, e2ee_frame (info.size));
     meta = gst_buffer_get_video_overlay_composition_meta (out);
     text = gst_video_overlay_composition_get_rectangle (meta->overlay, 1);
     fail_unless (gst_video_overlay_rectangle_get_render_rectangle (text, NULL, NULL,
