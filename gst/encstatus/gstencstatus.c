@@ -232,8 +232,8 @@ struct _GstEncStatus
   gboolean bound;               /* keys was set, even if it is gone now */
   gulong keys_handlers[2];
   /* Serializes reading the binding's code and handing it to the meeting, so that an
-   * older code never overwrites a newer one. Never taken while a binding provisions
-   * (the store's signals come with the binding's lock held). */
+   * older code never overwrites a newer one. Not taken while a live binding provisions
+   * (the store's signals come with its lock held), only once it is gone. */
   GRecMutex code_lock;
 
   GstE2eePolicyBinding *policy;  /* its own lock */
@@ -427,9 +427,10 @@ set_binding (GstEncStatus * self, GstE2eeMlsKeys * keys)
       self->keys_handlers[1] = g_signal_connect_data (keys, "notify::active",
           G_CALLBACK (on_active), weak_ref_new (self), weak_ref_free, 0);
     }
-    GST_INFO_OBJECT (self, "MLS binding: %" GST_PTR_FORMAT, keys);
   }
   GST_OBJECT_UNLOCK (self);
+  if (changed)
+    GST_INFO_OBJECT (self, "MLS binding: %" GST_PTR_FORMAT, keys);
 
   /* Released unlocked: the last reference retires the binding's keys, and the store's
    * signals come back here. */
