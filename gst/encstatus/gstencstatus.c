@@ -429,13 +429,13 @@ set_binding (GstEncStatus * self, GstE2eeMlsKeys * keys)
     }
   }
   GST_OBJECT_UNLOCK (self);
-  if (changed)
-    GST_INFO_OBJECT (self, "MLS binding: %" GST_PTR_FORMAT, keys);
 
   /* Released unlocked: the last reference retires the binding's keys, and the store's
    * signals come back here. */
-  if (changed)
+  if (changed) {
+    GST_INFO_OBJECT (self, "MLS binding: %" GST_PTR_FORMAT, keys);
     disconnect_keys (old, old_handlers);
+  }
   g_clear_object (&old);
   return changed;
 }
