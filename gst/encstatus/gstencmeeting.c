@@ -57,6 +57,12 @@ struct _GstEncMeeting
 
   GstClockID timer;
   gint64 timer_expiry;
+
+  /* The MLS security code the meeting shows: that of the member whose binding changed
+   * last (update_locked()), and whether the user said it compared it. */
+  gchar *code;
+  gboolean code_confirmed;
+  guint64 code_serials;
 };
 
 G_DEFINE_TYPE (GstEncMeeting, gst_enc_meeting, GST_TYPE_OBJECT);
@@ -138,6 +144,7 @@ gst_enc_meeting_finalize (GObject * object)
   g_ptr_array_unref (m->streams);
   if (m->status)
     gst_structure_free (m->status);
+  g_free (m->code);
 
   G_OBJECT_CLASS (gst_enc_meeting_parent_class)->finalize (object);
 }
@@ -268,6 +275,33 @@ append_reason_locked (GstEncStream * s, const gchar * format, ...)
   g_free (part);
 }
 
+/* The code of the member whose binding changed last: every member bound to the one
+ * group reports the same code, and a member removed from it reports none. */
+static const gchar *
+current_code_locked (GstEncMeeting * m)
+{
+  const GstEncStream *latest = NULL;
+  guint i;
+
+  for (i = 0; i < m->streams->len; i++) {
+    const GstEncStream *s = g_ptr_array_index (m->streams, i);
+
+    if (s->code_bound && (!latest || s->code_serial > latest->code_serial))
+      latest = s;
+  }
+  return latest ? latest->security_code : NULL;
+}
+
+/* What an E2EE meeting says about its code: `not-compared` until the user confirms
+ * the current one. */
+static const gchar *
+code_status_locked (GstEncMeeting * m, gboolean e2ee_meeting)
+{
+  if (!e2ee_meeting || !m->code)
+    return "none";
+  return m->code_confirmed ? "compared" : "not-compared";
+}
+
 /* Re-evaluates the meeting. Returns the `encstatus` message structure to post when the
  * status changed, NULL otherwise. */
 static GstStructure *
@@ -279,6 +313,7 @@ update_locked (GstEncMeeting * m, GstEncStream * changed, const gchar * cause)
   guint i, n = 0, n_exc = 0;
   GValue exceptions = G_VALUE_INIT, v = G_VALUE_INIT, features = G_VALUE_INIT;
   GstStructure *status, *msg;
+  const gchar *code;
 
   for (i = 0; i < m->streams->len; i++) {
     GstEncStream *s = g_ptr_array_index (m->streams, i);
@@ -306,6 +341,15 @@ update_locked (GstEncMeeting * m, GstEncStream * changed, const gchar * cause)
     level = GST_E2EE_ENCRYPTION_LEVEL_PARTIALLY_ENCRYPTED;
 
   e2ee_meeting = is_e2ee_meeting_locked (m);
+
+  code = current_code_locked (m);
+  if (g_strcmp0 (code, m->code) != 0) {
+    g_free (m->code);
+    m->code = g_strdup (code);
+    /* a confirmation is for one code: the next epoch's is compared anew */
+    m->code_confirmed = FALSE;
+    cause = "security-code-changed";
+  }
 
   /* The exceptions: the streams keeping the meeting from the next level up, and in
    * an E2EE meeting every stream offering what such a meeting must not. */
@@ -361,6 +405,10 @@ update_locked (GstEncMeeting * m, GstEncStream * changed, const gchar * cause)
       "streams", G_TYPE_UINT, n, NULL);
   gst_structure_take_value (status, "exceptions", &exceptions);
   gst_structure_take_value (status, "restricted-features", &features);
+  gst_structure_set (status,
+      "security-code", G_TYPE_STRING, m->code,
+      "code-confirmed", G_TYPE_BOOLEAN, m->code && m->code_confirmed,
+      "code-status", G_TYPE_STRING, code_status_locked (m, e2ee_meeting), NULL);
 
   m->level = level;
   m->n_exceptions = n_exc;
@@ -435,10 +483,16 @@ publish (GstEncMeeting * m, GstStructure * msg)
 {
   GPtrArray *elements, *tops;
   GstE2eeEncryptionLevel level, previous;
+  const gchar *reason;
+  gboolean code_changed;
   guint i;
 
   if (!msg)
     return;
+
+  reason = gst_structure_get_string (msg, "reason");
+  code_changed = g_strcmp0 (reason, "security-code-changed") == 0
+      || g_strcmp0 (reason, "code-confirmed") == 0;
 
   gst_structure_get_enum (msg, "status", GST_TYPE_E2EE_ENCRYPTION_LEVEL, (gint *) & level);
   gst_structure_get_enum (msg, "previous-status", GST_TYPE_E2EE_ENCRYPTION_LEVEL,
@@ -460,6 +514,10 @@ publish (GstEncMeeting * m, GstStructure * msg)
     if (level != previous)
       g_object_notify (G_OBJECT (e), "status");
     g_object_notify (G_OBJECT (e), "exceptions");
+    if (code_changed) {
+      g_object_notify (G_OBJECT (e), "security-code");
+      g_object_notify (G_OBJECT (e), "code-confirmed");
+    }
   }
   g_ptr_array_unref (tops);
   g_ptr_array_unref (elements);
@@ -596,6 +654,8 @@ gst_enc_meeting_remove_member (GstEncMeeting * m, GstEncStream * s)
   GST_OBJECT_LOCK (m);
   msg = leave_locked (m, s, "stream-left");
   g_ptr_array_remove (m->streams, s);
+  if (s->code_bound && !msg)
+    msg = update_locked (m, NULL, "security-code-changed");
   GST_OBJECT_UNLOCK (m);
   publish (m, msg);
   gst_enc_stream_free (s);
@@ -955,4 +1015,80 @@ gst_enc_meeting_request_e2ee (GstEncMeeting * m, GstElement * requester, gboolea
   g_ptr_array_unref (elements);
   publish (m, msg);
   return TRUE;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* The security code                                                                    */
+
+/* What @stream's element reads from the MLS binding it follows: @bound FALSE when it
+ * follows none, @code NULL when the binding has no current epoch (removed). */
+void
+gst_enc_meeting_set_security_code (GstEncMeeting * m, GstEncStream * s, gboolean bound,
+    const gchar * code)
+{
+  GstStructure *msg = NULL;
+
+  GST_OBJECT_LOCK (m);
+  if (s->code_bound != bound || g_strcmp0 (s->security_code, code) != 0) {
+    s->code_bound = bound;
+    g_free (s->security_code);
+    s->security_code = bound ? g_strdup (code) : NULL;
+    s->code_serial = ++m->code_serials;
+    msg = update_locked (m, NULL, "security-code-changed");
+  }
+  GST_OBJECT_UNLOCK (m);
+  publish (m, msg);
+}
+
+gchar *
+gst_enc_meeting_dup_security_code (GstEncMeeting * m, gboolean * confirmed,
+    const gchar ** code_status)
+{
+  gchar *code;
+
+  GST_OBJECT_LOCK (m);
+  code = g_strdup (m->code);
+  if (confirmed)
+    *confirmed = m->code && m->code_confirmed;
+  if (code_status)
+    *code_status = code_status_locked (m, is_e2ee_meeting_locked (m));
+  GST_OBJECT_UNLOCK (m);
+  return code;
+}
+
+/* The same digits, ignoring the spaces between the groups (people type them either
+ * way). The code is public within the meeting: no constant-time comparison needed. */
+static gboolean
+same_code (const gchar * a, const gchar * b)
+{
+  while (*a || *b) {
+    if (*a == ' ') {
+      a++;
+    } else if (*b == ' ') {
+      b++;
+    } else if (*a != *b) {
+      return FALSE;
+    } else {
+      a++;
+      b++;
+    }
+  }
+  return TRUE;
+}
+
+gboolean
+gst_enc_meeting_confirm_code (GstEncMeeting * m, const gchar * code)
+{
+  GstStructure *msg = NULL;
+  gboolean ok;
+
+  GST_OBJECT_LOCK (m);
+  ok = code && m->code && same_code (code, m->code);
+  if (ok && !m->code_confirmed) {
+    m->code_confirmed = TRUE;
+    msg = update_locked (m, NULL, "code-confirmed");
+  }
+  GST_OBJECT_UNLOCK (m);
+  publish (m, msg);
+  return ok;
 }

@@ -49,5 +49,12 @@ void            gst_enc_meeting_set_policy (GstEncMeeting * meeting,
                                             const GstStructure * settings);
 gboolean        gst_enc_meeting_request_e2ee (GstEncMeeting * meeting, GstElement * requester,
                                               gboolean enable);
+void            gst_enc_meeting_set_security_code (GstEncMeeting * meeting,
+                                                   GstEncStream * stream, gboolean bound,
+                                                   const gchar * code);
+gchar *         gst_enc_meeting_dup_security_code (GstEncMeeting * meeting,
+                                                   gboolean * confirmed,
+                                                   const gchar ** code_status);
+gboolean        gst_enc_meeting_confirm_code (GstEncMeeting * meeting, const gchar * code);
 
 G_END_DECLS

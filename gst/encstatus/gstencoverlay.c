@@ -12,6 +12,7 @@
 
 #include "gstencoverlay.h"
 #include "gstencshield.h"
+#include "gstenctext.h"
 
 #include <string.h>
 
@@ -43,13 +44,16 @@ gst_enc_overlay_init (GstEncOverlay * o)
 {
   memset (o, 0, sizeof (*o));
   gst_video_info_init (&o->vinfo);
+  o->text_layout = -1;
 }
 
-/* Forgets everything but the caps. */
+/* Forgets everything but the caps and the code. */
 static void
 forget_drawing (GstEncOverlay * o)
 {
   gst_clear_buffer (&o->pixels);
+  gst_clear_buffer (&o->text_pixels);
+  o->text_layout = -1;
   if (o->composition)
     gst_video_overlay_composition_unref (o->composition);
   o->composition = NULL;
@@ -61,7 +65,62 @@ void
 gst_enc_overlay_clear (GstEncOverlay * o)
 {
   forget_drawing (o);
+  g_clear_pointer (&o->text[0], g_strfreev);
+  g_clear_pointer (&o->text[1], g_strfreev);
   o->is_video = FALSE;
+}
+
+/* The code's lines, @per_line groups of digits each, and what the meeting says about
+ * the comparison. */
+static gchar **
+code_lines (const gchar * code, const gchar * code_status, guint per_line)
+{
+  gchar **groups = g_strsplit (code, " ", -1);
+  GPtrArray *lines = g_ptr_array_new ();
+  guint n = g_strv_length (groups), i;
+
+  for (i = 0; i < n; i += per_line) {
+    gchar *saved = NULL;
+
+    if (i + per_line < n) {
+      saved = groups[i + per_line];
+      groups[i + per_line] = NULL;
+    }
+    g_ptr_array_add (lines, g_strjoinv (" ", groups + i));
+    if (saved)
+      groups[i + per_line] = saved;
+  }
+  if (g_strcmp0 (code_status, "not-compared") == 0)
+    g_ptr_array_add (lines, g_strdup ("code not compared"));
+  else if (g_strcmp0 (code_status, "compared") == 0)
+    g_ptr_array_add (lines, g_strdup ("code compared"));
+  g_ptr_array_add (lines, NULL);
+  g_strfreev (groups);
+  return (gchar **) g_ptr_array_free (lines, FALSE);
+}
+
+/* The meeting's security code (NULL: none) and its `code-status`, drawn under the
+ * shield from the next frame on. */
+void
+gst_enc_overlay_set_code (GstEncOverlay * o, const gchar * code,
+    const gchar * code_status)
+{
+  gchar **wide = code ? code_lines (code, code_status, 4) : NULL;
+
+  if (o->text[0] && wide && g_strv_equal ((const gchar * const *) o->text[0],
+          (const gchar * const *) wide)) {
+    g_strfreev (wide);
+    return;
+  }
+  g_strfreev (o->text[0]);
+  g_strfreev (o->text[1]);
+  o->text[0] = wide;
+  o->text[1] = code ? code_lines (code, code_status, 2) : NULL;
+  gst_clear_buffer (&o->text_pixels);
+  o->text_layout = -1;
+  if (o->composition)
+    gst_video_overlay_composition_unref (o->composition);
+  o->composition = NULL;
 }
 
 void
@@ -102,17 +161,17 @@ downstream_supports_meta (GstPad * srcpad)
  * with the frame's own matrix and range gives the documented colours on SD and HD
  * video alike. Takes @argb, returns the AYUV bitmap (or @argb if that fails). */
 static GstBuffer *
-to_ayuv (GstEncOverlay * o, GstBuffer * argb, guint size)
+to_ayuv (GstEncOverlay * o, GstBuffer * argb, guint width, guint height)
 {
   GstVideoInfo in_info, out_info;
   GstVideoFrame in_frame, out_frame;
   GstVideoConverter *conv;
   GstBuffer *ayuv;
 
-  gst_video_info_set_format (&in_info, GST_VIDEO_OVERLAY_COMPOSITION_FORMAT_RGB, size,
-      size);
-  gst_video_info_set_format (&out_info, GST_VIDEO_OVERLAY_COMPOSITION_FORMAT_YUV, size,
-      size);
+  gst_video_info_set_format (&in_info, GST_VIDEO_OVERLAY_COMPOSITION_FORMAT_RGB, width,
+      height);
+  gst_video_info_set_format (&out_info, GST_VIDEO_OVERLAY_COMPOSITION_FORMAT_YUV, width,
+      height);
   out_info.colorimetry.matrix = o->vinfo.colorimetry.matrix;
   out_info.colorimetry.range = o->vinfo.colorimetry.range;
   /* only the matrix and range change: no transfer or primaries conversion */
@@ -121,7 +180,7 @@ to_ayuv (GstEncOverlay * o, GstBuffer * argb, guint size)
 
   ayuv = gst_buffer_new_allocate (NULL, out_info.size, NULL);
   gst_buffer_add_video_meta (ayuv, GST_VIDEO_FRAME_FLAG_NONE,
-      GST_VIDEO_OVERLAY_COMPOSITION_FORMAT_YUV, size, size);
+      GST_VIDEO_OVERLAY_COMPOSITION_FORMAT_YUV, width, height);
   if (!gst_video_frame_map (&in_frame, &in_info, argb, GST_MAP_READ)) {
     gst_buffer_unref (ayuv);
     return argb;
@@ -152,8 +211,9 @@ composition (GstEncOverlay * o, GstE2eeEncryptionLevel level, GstEncStatusCorner
   gint height = GST_VIDEO_INFO_HEIGHT (&o->vinfo);
   gint par_n = MAX (GST_VIDEO_INFO_PAR_N (&o->vinfo), 1);
   gint par_d = MAX (GST_VIDEO_INFO_PAR_D (&o->vinfo), 1);
-  guint size, w, h, margin;
-  gint x, y;
+  guint size, w, h, margin, scale, gap, tw, th, i;
+  gint x, y, tx = 0, ty = 0, layout;
+  gboolean right, bottom;
   GstVideoOverlayRectangle *rect;
 
   size = size_prop ? size_prop : (guint) CLAMP (MIN (width, height) / 8, 16, 256);
@@ -168,10 +228,44 @@ composition (GstEncOverlay * o, GstE2eeEncryptionLevel level, GstEncStatusCorner
   if (w + 2 * margin > (guint) width || h + 2 * margin > (guint) height)
     margin = 0;
 
-  x = (corner == GST_ENC_STATUS_CORNER_TOP_RIGHT
-      || corner == GST_ENC_STATUS_CORNER_BOTTOM_RIGHT) ? width - w - margin : margin;
-  y = (corner == GST_ENC_STATUS_CORNER_BOTTOM_LEFT
-      || corner == GST_ENC_STATUS_CORNER_BOTTOM_RIGHT) ? height - h - margin : margin;
+  right = corner == GST_ENC_STATUS_CORNER_TOP_RIGHT
+      || corner == GST_ENC_STATUS_CORNER_BOTTOM_RIGHT;
+  bottom = corner == GST_ENC_STATUS_CORNER_BOTTOM_LEFT
+      || corner == GST_ENC_STATUS_CORNER_BOTTOM_RIGHT;
+  x = right ? width - w - margin : margin;
+  y = bottom ? height - h - margin : margin;
+
+  /* The code goes under the shield, the pair held in the corner: the widest layout
+   * that fits the frame, or none. */
+  scale = MAX (1, size / 48);
+  gap = size / 8;
+  layout = -1;
+  tw = th = 0;
+  for (i = 0; i < 2 && o->text[0] && layout < 0; i++) {
+    gst_enc_text_measure ((const gchar * const *) o->text[i], scale, &tw, &th);
+    if (tw + 2 * margin <= (guint) width && h + gap + th + 2 * margin <= (guint) height)
+      layout = i;
+  }
+  if (layout >= 0) {
+    tx = right ? width - (gint) tw - (gint) margin : (gint) margin;
+    ty = bottom ? height - (gint) th - (gint) margin : y + (gint) (h + gap);
+    if (bottom)
+      y = ty - (gint) (gap + h);
+  }
+  if (layout != o->text_layout || scale != o->text_scale) {
+    gst_clear_buffer (&o->text_pixels);
+    if (o->composition)
+      gst_video_overlay_composition_unref (o->composition);
+    o->composition = NULL;
+    if (layout >= 0) {
+      o->text_pixels = gst_enc_text_render ((const gchar * const *) o->text[layout],
+          scale);
+      if (!o->attach_meta && GST_VIDEO_INFO_IS_YUV (&o->vinfo))
+        o->text_pixels = to_ayuv (o, o->text_pixels, tw, th);
+    }
+    o->text_layout = layout;
+    o->text_scale = scale;
+  }
 
   if (!o->pixels || o->level != level || o->size != size) {
     gst_clear_buffer (&o->pixels);
@@ -180,11 +274,12 @@ composition (GstEncOverlay * o, GstE2eeEncryptionLevel level, GstEncStatusCorner
     o->composition = NULL;
     o->pixels = gst_enc_shield_render (level, size);
     if (!o->attach_meta && GST_VIDEO_INFO_IS_YUV (&o->vinfo))
-      o->pixels = to_ayuv (o, o->pixels, size);
+      o->pixels = to_ayuv (o, o->pixels, size, size);
     o->level = level;
     o->size = size;
   }
-  if (o->composition && o->x == x && o->y == y && o->w == w && o->h == h)
+  if (o->composition && o->x == x && o->y == y && o->w == w && o->h == h
+      && (layout < 0 || (o->tx == tx && o->ty == ty)))
     return o->composition;
 
   if (o->composition)
@@ -193,10 +288,18 @@ composition (GstEncOverlay * o, GstE2eeEncryptionLevel level, GstEncStatusCorner
       GST_VIDEO_OVERLAY_FORMAT_FLAG_NONE);
   o->composition = gst_video_overlay_composition_new (rect);
   gst_video_overlay_rectangle_unref (rect);
+  if (layout >= 0) {
+    rect = gst_video_overlay_rectangle_new_raw (o->text_pixels, tx, ty, tw, th,
+        GST_VIDEO_OVERLAY_FORMAT_FLAG_NONE);
+    gst_video_overlay_composition_add_rectangle (o->composition, rect);
+    gst_video_overlay_rectangle_unref (rect);
+  }
   o->x = x;
   o->y = y;
   o->w = w;
   o->h = h;
+  o->tx = tx;
+  o->ty = ty;
   return o->composition;
 }
 
@@ -265,8 +368,11 @@ gst_enc_overlay_draw (GstEncOverlay * o, GstElement * element, GstPad * srcpad,
       GstVideoOverlayComposition *merged =
           gst_video_overlay_composition_copy (existing->overlay);
 
-      gst_video_overlay_composition_add_rectangle (merged,
-          gst_video_overlay_composition_get_rectangle (comp, 0));
+      guint i, n = gst_video_overlay_composition_n_rectangles (comp);
+
+      for (i = 0; i < n; i++)
+        gst_video_overlay_composition_add_rectangle (merged,
+            gst_video_overlay_composition_get_rectangle (comp, i));
       gst_buffer_remove_meta (buf, (GstMeta *) existing);
       gst_buffer_add_video_overlay_composition_meta (buf, merged);
       gst_video_overlay_composition_unref (merged);

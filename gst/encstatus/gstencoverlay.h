@@ -46,11 +46,21 @@ typedef struct {
   GstVideoOverlayComposition *composition;
   gint x, y;
   guint w, h;
+
+  /* the security code under the shield: two layouts of the same text, four groups
+   * of digits per line and two, for frames too narrow for the first */
+  gchar **text[2];
+  GstBuffer *text_pixels;       /* of text[text_layout], ARGB or AYUV */
+  gint text_layout;             /* -1: none drawn */
+  guint text_scale;
+  gint tx, ty;
 } GstEncOverlay;
 
 void     gst_enc_overlay_init (GstEncOverlay * o);
 void     gst_enc_overlay_clear (GstEncOverlay * o);
 void     gst_enc_overlay_set_caps (GstEncOverlay * o, GstCaps * caps);
+void     gst_enc_overlay_set_code (GstEncOverlay * o, const gchar * code,
+                                   const gchar * code_status);
 void     gst_enc_overlay_draw (GstEncOverlay * o, GstElement * element, GstPad * srcpad,
                                GstBuffer * buf, GstE2eeEncryptionLevel level,
                                GstEncStatusCorner corner, guint size);

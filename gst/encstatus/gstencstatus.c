@@ -56,13 +56,25 @@
  * every encstatus of the meeting, for encoders elsewhere and for telling the other
  * participants. No pipeline restarts.
  *
+ * ## Security code
+ *
+ * In a meeting keyed by an MLS group, encstatus shows the group's security code
+ * (#GstEncStatus:security-code): it follows the #GstE2eeMlsKeys binding of its
+ * #GstEncStatus:key-store (or of the pipeline's store, shared through the
+ * `gst.e2ee.keystore` context) and reads the code again at every epoch. The user says
+ * they compared it with #GstEncStatus::confirm-code; #GstEncStatus:code-confirmed is
+ * reset at every new code. An E2EE meeting whose code is not confirmed says so:
+ * `code-status` is `not-compared` in its message, and the overlay says
+ * "code not compared" under the code.
+ *
  * ## Overlay
  *
  * With #GstEncStatus:overlay on raw video, encstatus draws the shield in
  * #GstEncStatus:corner: a green shield with a white lock (`e2ee`) or check mark
  * (`encrypted`), an orange shield with a white exclamation point otherwise. It attaches
  * a #GstVideoOverlayCompositionMeta when downstream supports it, and otherwise blends
- * the shield into the frame, so it works with any raw format and any video sink.
+ * the shield into the frame, so it works with any raw format and any video sink. The
+ * security code, if any, goes under the shield.
  *
  * ## Messages
  *
@@ -78,11 +90,15 @@
  * * `e2ee-meeting` (#gboolean): whether E2EE meeting rules apply
  * * `restricted-features` (#GstValueArray of #gchararray): as
  *   #GstEncStatus:restricted-features
+ * * `security-code` (#gchararray): as #GstEncStatus:security-code, %NULL without one
+ * * `code-confirmed` (#gboolean): as #GstEncStatus:code-confirmed
+ * * `code-status` (#gchararray): in an E2EE meeting with a code, `not-compared` until
+ *   the user confirms it, `compared` after; `none` otherwise
  * * `changed-stream` (#gchararray): the stream whose change caused this message, or
  *   an empty string for meeting-wide changes
  * * `reason` (#gchararray): what changed: `stream-joined`, `stream-changed`,
- *   `downgrade`, `stream-left`, `stream-ended`, `stream-stale`, `e2ee-toggled` or
- *   `policy-changed`
+ *   `downgrade`, `stream-left`, `stream-ended`, `stream-stale`, `e2ee-toggled`,
+ *   `policy-changed`, `security-code-changed` or `code-confirmed`
  * * `generation` (#guint64): grows by one with every change; messages from streaming
  *   threads of different streams may arrive out of order, the highest generation is
  *   the current status
@@ -158,6 +174,9 @@ enum
   PROP_EXCEPTIONS,
   PROP_RESTRICTED_FEATURES,
   PROP_STATS,
+  PROP_KEY_STORE,
+  PROP_SECURITY_CODE,
+  PROP_CODE_CONFIRMED,
   PROP_POLICY,                  /* and the policy binding's other properties */
 };
 
@@ -165,6 +184,7 @@ enum
 {
   SIGNAL_REQUEST_E2EE,
   SIGNAL_E2EE_TOGGLED,
+  SIGNAL_CONFIRM_CODE,
   LAST_SIGNAL
 };
 
@@ -198,6 +218,23 @@ struct _GstEncStatus
 
   /* streaming thread only */
   GstEncOverlay overlay_state;
+  guint64 overlay_generation;   /* of the meeting status the overlay's code is from */
+
+  /* The key store and the MLS binding provisioning it, whose security code this
+   * element gives the meeting; under the object lock. Followed between start and
+   * stop. */
+  GstE2eeKeyStore *store;
+  gboolean store_from_property;
+  gboolean following;
+  gulong store_handlers[2];
+  /* Weak: whoever made the binding decides how long it provisions the store. */
+  GWeakRef keys;
+  gboolean bound;               /* keys was set, even if it is gone now */
+  gulong keys_handlers[2];
+  /* Serializes reading the binding's code and handing it to the meeting, so that an
+   * older code never overwrites a newer one. Not taken while a live binding provisions
+   * (the store's signals come with its lock held), only once it is gone. */
+  GRecMutex code_lock;
 
   GstE2eePolicyBinding *policy;  /* its own lock */
 };
@@ -293,6 +330,263 @@ switch_meeting (GstEncStatus * self, const gchar * name)
 }
 
 /* ------------------------------------------------------------------------------------ */
+/* The MLS binding and its security code                                                */
+
+/* Hands the meeting the code of the binding this element follows (or none). The
+ * group itself is not thread-safe and belongs to the application's thread: the code
+ * is read from the binding, which keeps it for any thread. */
+static void
+report_code (GstEncStatus * self)
+{
+  GstE2eeMlsKeys *keys;
+  GstEncMeeting *m;
+  GstEncStream *s;
+  gchar *code = NULL;
+
+  g_rec_mutex_lock (&self->code_lock);
+  keys = g_weak_ref_get (&self->keys);
+  m = ref_meeting (self, &s);
+  if (keys)
+    code = gst_e2ee_mls_keys_dup_security_code (keys);
+  GST_DEBUG_OBJECT (self, "security code: %s", keys ? (code ? code : "none (removed)")
+      : "no MLS binding");
+  gst_enc_meeting_set_security_code (m, s, keys != NULL, code);
+  g_rec_mutex_unlock (&self->code_lock);
+
+  g_free (code);
+  g_clear_object (&keys);
+  gst_object_unref (m);
+}
+
+static void
+weak_ref_free (gpointer data, GClosure * closure)
+{
+  g_weak_ref_clear (data);
+  g_free (data);
+}
+
+static GWeakRef *
+weak_ref_new (GstEncStatus * self)
+{
+  GWeakRef *w = g_new0 (GWeakRef, 1);
+
+  g_weak_ref_init (w, self);
+  return w;
+}
+
+/* The binding moved to a new epoch, or lost its group: in the thread that applied
+ * the commit, the binding's lock released. */
+static void
+on_epoch_keys (GstE2eeMlsKeys * keys, guint64 epoch, GWeakRef * w)
+{
+  GstEncStatus *self = g_weak_ref_get (w);
+
+  if (self) {
+    report_code (self);
+    gst_object_unref (self);
+  }
+}
+
+static void
+on_active (GstE2eeMlsKeys * keys, GParamSpec * pspec, GWeakRef * w)
+{
+  on_epoch_keys (keys, 0, w);
+}
+
+static void
+disconnect_keys (GstE2eeMlsKeys * keys, const gulong * handlers)
+{
+  if (keys == NULL)
+    return;                     /* gone, and its handlers with it */
+  if (handlers[0])
+    g_signal_handler_disconnect (keys, handlers[0]);
+  if (handlers[1])
+    g_signal_handler_disconnect (keys, handlers[1]);
+}
+
+/* Makes @keys (nullable) the binding followed. Returns TRUE if it changed. */
+static gboolean
+set_binding (GstEncStatus * self, GstE2eeMlsKeys * keys)
+{
+  GstE2eeMlsKeys *old;
+  gulong old_handlers[2];
+  gboolean changed;
+
+  GST_OBJECT_LOCK (self);
+  old = g_weak_ref_get (&self->keys);
+  changed = old != keys || (keys == NULL && self->bound);
+  self->bound = keys != NULL;
+  if (changed) {
+    old_handlers[0] = self->keys_handlers[0];
+    old_handlers[1] = self->keys_handlers[1];
+    self->keys_handlers[0] = self->keys_handlers[1] = 0;
+    g_weak_ref_set (&self->keys, keys);
+    if (keys) {
+      self->keys_handlers[0] = g_signal_connect_data (keys, "epoch-keys",
+          G_CALLBACK (on_epoch_keys), weak_ref_new (self), weak_ref_free, 0);
+      self->keys_handlers[1] = g_signal_connect_data (keys, "notify::active",
+          G_CALLBACK (on_active), weak_ref_new (self), weak_ref_free, 0);
+    }
+  }
+  GST_OBJECT_UNLOCK (self);
+
+  /* Released unlocked: the last reference retires the binding's keys, and the store's
+   * signals come back here. */
+  if (changed) {
+    GST_INFO_OBJECT (self, "MLS binding: %" GST_PTR_FORMAT, keys);
+    disconnect_keys (old, old_handlers);
+  }
+  g_clear_object (&old);
+  return changed;
+}
+
+/* Looks the binding of the store up again. Returns TRUE when it changed. */
+static gboolean
+follow_binding (GstEncStatus * self)
+{
+  GstE2eeKeyStore *store = NULL;
+  GstE2eeMlsKeys *keys = NULL;
+  gboolean changed = FALSE, current;
+
+  GST_OBJECT_LOCK (self);
+  if (self->following && self->store)
+    store = g_object_ref (self->store);
+  GST_OBJECT_UNLOCK (self);
+  if (store)
+    keys = gst_e2ee_mls_keys_get_for_store (store);
+
+  GST_OBJECT_LOCK (self);
+  /* stopped, or the store changed meanwhile: whoever changed it follows */
+  current = self->following && self->store == store;
+  GST_OBJECT_UNLOCK (self);
+  if (current)
+    changed = set_binding (self, keys);
+  g_clear_object (&keys);
+  g_clear_object (&store);
+  return changed;
+}
+
+/* A binding registers with the store before its first keys go in: a new one (a
+ * member that joined) is found from key-added, and its first epoch-keys, which comes
+ * next, reports its code (not here: the binding's lock is held). A binding dropped by
+ * its owner retires its keys once it is unregistered: then there is no code. */
+static void
+on_store_key (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usage,
+    GWeakRef * w)
+{
+  GstEncStatus *self = g_weak_ref_get (w);
+  GstE2eeMlsKeys *keys;
+
+  if (!self)
+    return;
+  if (follow_binding (self)) {
+    keys = g_weak_ref_get (&self->keys);
+    if (keys == NULL)
+      report_code (self);
+    g_clear_object (&keys);
+  }
+  gst_object_unref (self);
+}
+
+static void
+on_store_key_retired (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usage,
+    GstClockTime deadline, GWeakRef * w)
+{
+  on_store_key (store, kid, usage, w);
+}
+
+/* Starts or stops following the store's binding, or moves to another store (@store,
+ * transfer full, when @replace_store). */
+static void
+set_following (GstEncStatus * self, gboolean following, GstE2eeKeyStore * store,
+    gboolean replace_store)
+{
+  GstE2eeKeyStore *old_store = NULL, *release;
+  gulong old_handlers[2];
+
+  GST_OBJECT_LOCK (self);
+  old_handlers[0] = self->store_handlers[0];
+  old_handlers[1] = self->store_handlers[1];
+  self->store_handlers[0] = self->store_handlers[1] = 0;
+  if (self->store)
+    old_store = g_object_ref (self->store);
+  if (replace_store) {
+    release = self->store;
+    self->store = store;
+  } else {
+    release = store;
+  }
+  self->following = following;
+  if (following && self->store) {
+    self->store_handlers[0] = g_signal_connect_data (self->store, "key-added",
+        G_CALLBACK (on_store_key), weak_ref_new (self), weak_ref_free, 0);
+    self->store_handlers[1] = g_signal_connect_data (self->store, "key-retired",
+        G_CALLBACK (on_store_key_retired), weak_ref_new (self), weak_ref_free, 0);
+  }
+  GST_OBJECT_UNLOCK (self);
+
+  if (old_store) {
+    if (old_handlers[0])
+      g_signal_handler_disconnect (old_store, old_handlers[0]);
+    if (old_handlers[1])
+      g_signal_handler_disconnect (old_store, old_handlers[1]);
+    g_object_unref (old_store);
+  }
+  if (release)
+    g_object_unref (release);
+
+  if (following)
+    follow_binding (self);
+  else
+    set_binding (self, NULL);
+  report_code (self);
+}
+
+/* At start, without a store: the one a neighbour shares (e2eedec, e2eeenc), if any.
+ * encstatus never makes a store of its own. */
+static void
+query_store (GstEncStatus * self)
+{
+  GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
+  GstPad *pads[2] = { trans->sinkpad, trans->srcpad };
+  GstQuery *query;
+  guint i;
+
+  GST_OBJECT_LOCK (self);
+  if (self->store) {
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
+  GST_OBJECT_UNLOCK (self);
+
+  query = gst_query_new_context (GST_E2EE_KEY_STORE_CONTEXT_TYPE);
+  for (i = 0; i < G_N_ELEMENTS (pads); i++) {
+    GstContext *context = NULL;
+
+    if (!gst_pad_peer_query (pads[i], query))
+      continue;
+    gst_query_parse_context (query, &context);
+    if (context)
+      gst_element_set_context (GST_ELEMENT (self), context);
+    break;
+  }
+  gst_query_unref (query);
+}
+
+static gboolean
+gst_enc_status_confirm_code (GstEncStatus * self, const gchar * code)
+{
+  GstEncMeeting *m = ref_meeting (self, NULL);
+  gboolean ok = gst_enc_meeting_confirm_code (m, code);
+
+  if (!ok)
+    GST_WARNING_OBJECT (self, "confirm-code: '%s' is not the meeting's current "
+        "security code", GST_STR_NULL (code));
+  gst_object_unref (m);
+  return ok;
+}
+
+/* ------------------------------------------------------------------------------------ */
 /* GstBaseTransform                                                                     */
 
 static gboolean
@@ -345,6 +639,7 @@ gst_enc_status_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 
   gst_enc_meeting_observe (m, s, &obs, &snap);
   gst_object_unref (m);
+  m = NULL;
   /* A stream the policy refuses in this E2EE meeting goes no further; the
    * exceptions name it and why. */
   if (snap.refused)
@@ -363,6 +658,19 @@ gst_enc_status_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   sm->downgraded = snap.downgraded;
   sm->generation = snap.generation;
 
+  if (overlay && snap.generation != self->overlay_generation) {
+    /* the code and its comparison are part of the status: read them again only when
+     * the status changed */
+    const gchar *code_status = NULL;
+    gchar *code;
+
+    m = ref_meeting (self, NULL);
+    code = gst_enc_meeting_dup_security_code (m, NULL, &code_status);
+    gst_object_unref (m);
+    gst_enc_overlay_set_code (&self->overlay_state, code, code_status);
+    g_free (code);
+    self->overlay_generation = snap.generation;
+  }
   if (overlay)
     gst_enc_overlay_draw (&self->overlay_state, GST_ELEMENT (self), trans->srcpad, buf,
         snap.meeting_level, corner, size);
@@ -388,8 +696,47 @@ apply_policy (GstEncStatus * self)
 static void
 gst_enc_status_set_context (GstElement * element, GstContext * context)
 {
-  gst_e2ee_policy_binding_set_context (GST_ENC_STATUS (element)->policy, context);
+  GstEncStatus *self = GST_ENC_STATUS (element);
+  GstE2eeKeyStore *store;
+  gboolean take, following;
+
+  /* A store the application chose by property wins over the pipeline's. */
+  store = gst_e2ee_key_store_from_context (context);
+  GST_OBJECT_LOCK (self);
+  take = store && !self->store_from_property && store != self->store;
+  following = self->following;
+  GST_OBJECT_UNLOCK (self);
+  if (take) {
+    GST_DEBUG_OBJECT (self, "using key store %p from a context", store);
+    set_following (self, following, store, TRUE);
+  } else if (store) {
+    g_object_unref (store);
+  }
+  gst_e2ee_policy_binding_set_context (self->policy, context);
   GST_ELEMENT_CLASS (parent_class)->set_context (element, context);
+}
+
+static gboolean
+gst_enc_status_query (GstBaseTransform * trans, GstPadDirection direction,
+    GstQuery * query)
+{
+  GstEncStatus *self = GST_ENC_STATUS (trans);
+
+  if (GST_QUERY_TYPE (query) == GST_QUERY_CONTEXT) {
+    GstE2eeKeyStore *store = NULL;
+    gboolean answered;
+
+    GST_OBJECT_LOCK (self);
+    if (self->store)
+      store = g_object_ref (self->store);
+    GST_OBJECT_UNLOCK (self);
+    answered = gst_e2ee_key_store_handle_context_query (GST_ELEMENT (self), query,
+        store);
+    g_clear_object (&store);
+    if (answered)
+      return TRUE;
+  }
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->query (trans, direction, query);
 }
 
 static gboolean
@@ -420,6 +767,9 @@ gst_enc_status_start (GstBaseTransform * trans)
     return FALSE;
   apply_policy (self);
   sync_stream (self);
+  query_store (self);
+  set_following (self, TRUE, NULL, FALSE);
+  self->overlay_generation = 0;
   return TRUE;
 }
 
@@ -432,6 +782,7 @@ gst_enc_status_stop (GstBaseTransform * trans)
 
   gst_enc_meeting_leave (m, s, "stream-left");
   gst_object_unref (m);
+  set_following (self, FALSE, NULL, FALSE);
   gst_enc_overlay_clear (&self->overlay_state);
   return TRUE;
 }
@@ -535,6 +886,17 @@ gst_enc_status_set_property (GObject * object, guint prop_id, const GValue * val
       self->toggle_encoders = g_value_get_boolean (value);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_KEY_STORE:{
+      GstE2eeKeyStore *store = g_value_dup_object (value);
+      gboolean following;
+
+      GST_OBJECT_LOCK (self);
+      self->store_from_property = store != NULL;
+      following = self->following;
+      GST_OBJECT_UNLOCK (self);
+      set_following (self, following, store, TRUE);
+      break;
+    }
     default:
       if (!gst_e2ee_policy_binding_set_property (self->policy, prop_id - PROP_POLICY,
               value))
@@ -593,6 +955,11 @@ gst_enc_status_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_boolean (value, self->toggle_encoders);
       GST_OBJECT_UNLOCK (self);
       return;
+    case PROP_KEY_STORE:
+      GST_OBJECT_LOCK (self);
+      g_value_set_object (value, self->store);
+      GST_OBJECT_UNLOCK (self);
+      return;
     default:
       break;
   }
@@ -618,6 +985,16 @@ gst_enc_status_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_RESTRICTED_FEATURES:
       g_value_take_boxed (value, gst_enc_meeting_dup_restricted_features (m));
       break;
+    case PROP_SECURITY_CODE:
+      g_value_take_string (value, gst_enc_meeting_dup_security_code (m, NULL, NULL));
+      break;
+    case PROP_CODE_CONFIRMED:{
+      gboolean confirmed = FALSE;
+
+      g_free (gst_enc_meeting_dup_security_code (m, &confirmed, NULL));
+      g_value_set_boolean (value, confirmed);
+      break;
+    }
     case PROP_STATS:{
       GstStructure *st = gst_enc_meeting_get_stats (m, s);
 
@@ -648,6 +1025,18 @@ gst_enc_status_finalize (GObject * object)
 {
   GstEncStatus *self = GST_ENC_STATUS (object);
 
+  /* normally already stopped: see gst_enc_status_stop() */
+  {
+    GstE2eeMlsKeys *keys = g_weak_ref_get (&self->keys);
+
+    disconnect_keys (keys, self->keys_handlers);
+    g_clear_object (&keys);
+    g_weak_ref_clear (&self->keys);
+  }
+  if (self->store_handlers[0])
+    g_signal_handler_disconnect (self->store, self->store_handlers[0]);
+  if (self->store_handlers[1])
+    g_signal_handler_disconnect (self->store, self->store_handlers[1]);
   if (self->meeting) {
     gst_enc_meeting_remove_member (self->meeting, self->stream);
     gst_object_unref (self->meeting);
@@ -655,6 +1044,8 @@ gst_enc_status_finalize (GObject * object)
   gst_enc_overlay_clear (&self->overlay_state);
   g_free (self->meeting_name);
   g_free (self->stream_name);
+  g_clear_object (&self->store);
+  g_rec_mutex_clear (&self->code_lock);
   gst_e2ee_policy_binding_free (self->policy);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -674,6 +1065,8 @@ gst_enc_status_init (GstEncStatus * self)
   self->allow_join_before_host = -1;
   self->toggle_encoders = DEFAULT_TOGGLE_ENCODERS;
   gst_enc_overlay_init (&self->overlay_state);
+  g_rec_mutex_init (&self->code_lock);
+  g_weak_ref_init (&self->keys, NULL);
 
   /* in place and never passthrough: every buffer gets the status meta */
   gst_base_transform_set_in_place (trans, TRUE);
@@ -935,6 +1328,55 @@ gst_enc_status_class_init (GstEncStatusClass * klass)
       g_param_spec_boxed ("stats", "Statistics",
           "Meeting and stream statistics", GST_TYPE_STRUCTURE,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  /**
+   * GstEncStatus:key-store:
+   *
+   * The key store whose MLS binding (#GstE2eeMlsKeys) gives the meeting its security
+   * code. %NULL (the default) takes the pipeline's, shared through the
+   * `gst.e2ee.keystore` context as e2eeenc and e2eedec share it; a store set here
+   * wins over the context's. Without an MLS binding on the store there is no code.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_KEY_STORE,
+      g_param_spec_object ("key-store", "Key store",
+          "The key store whose MLS group gives the security code (default: the "
+          "pipeline's, from the gst.e2ee.keystore context)", GST_E2EE_TYPE_KEY_STORE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstEncStatus:security-code:
+   *
+   * The meeting's security code: 40 digits in 8 groups of 5, derived from the MLS
+   * epoch authenticator (see gst_e2ee_mls_security_code_from_authenticator()). Every
+   * member of the epoch shows the same code; people compare it out of band and then
+   * emit #GstEncStatus::confirm-code. It changes with every epoch. %NULL when the
+   * meeting's elements follow no MLS group, or after this member was removed.
+   * Belongs to the meeting: the code of whichever of its elements' bindings changed
+   * last (bind them all to the same group). Notified on change.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_SECURITY_CODE,
+      g_param_spec_string ("security-code", "Security code",
+          "The meeting's MLS security code, the same for every member of the epoch "
+          "(NULL without an MLS group)", NULL,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstEncStatus:code-confirmed:
+   *
+   * Whether the user confirmed (#GstEncStatus::confirm-code) that they compared the
+   * current #GstEncStatus:security-code. %FALSE again whenever the code changes.
+   * Notified on change.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_CODE_CONFIRMED,
+      g_param_spec_boolean ("code-confirmed", "Code confirmed",
+          "The user compared the current security code (reset when it changes)", FALSE,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
   /* policy, policy-file, policy-group, policy-user: documented with the binding
    * (gst-libs/gst/e2ee/gste2eepolicybinding.c). */
   gst_e2ee_policy_binding_install_properties (gobject_class, PROP_POLICY);
@@ -976,6 +1418,26 @@ gst_enc_status_class_init (GstEncStatusClass * klass)
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
       G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
 
+  /**
+   * GstEncStatus::confirm-code:
+   * @encstatus: the element
+   * @code: the security code the user compared
+   *
+   * The user says "I compared the code": @code is the code they compared with the
+   * others (spaces between the groups optional). Accepted only when @code is the
+   * meeting's current #GstEncStatus:security-code, so a confirmation of an older
+   * epoch's code never counts; then #GstEncStatus:code-confirmed turns %TRUE and an
+   * `encstatus` message says `reason=code-confirmed`, until the code changes.
+   *
+   * Returns: %TRUE if @code is the current code, %FALSE otherwise (nothing changes).
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_CONFIRM_CODE] = g_signal_new_class_handler ("confirm-code",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_enc_status_confirm_code), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
+
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
@@ -987,6 +1449,7 @@ gst_enc_status_class_init (GstEncStatusClass * klass)
   trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_enc_status_set_caps);
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_enc_status_transform_ip);
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_enc_status_sink_event);
+  trans_class->query = GST_DEBUG_FUNCPTR (gst_enc_status_query);
   trans_class->start = GST_DEBUG_FUNCPTR (gst_enc_status_start);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_enc_status_stop);
   trans_class->passthrough_on_same_caps = FALSE;

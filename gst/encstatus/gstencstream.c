@@ -69,6 +69,7 @@ gst_enc_stream_free (GstEncStream * s)
   g_weak_ref_clear (&s->element);
   g_free (s->name);
   g_free (s->reason);
+  g_free (s->security_code);
   g_free (s);
 }
 

@@ -84,6 +84,11 @@ struct _GstEncStream
 
   /* counters */
   guint64 buffers, e2ee_buffers, transport_buffers, plain_buffers, downgrades;
+
+  /* the MLS binding the element follows (gst_enc_meeting_set_security_code()) */
+  gboolean code_bound;
+  gchar *security_code;         /* its epoch's code, NULL once removed */
+  guint64 code_serial;          /* when it last changed, in the meeting's count */
 };
 
 GstEncStream *  gst_enc_stream_new (GstElement * element);

@@ -69,6 +69,7 @@
 #endif
 
 #include "gste2eemlskeys.h"
+#include "gste2eemlscode.h"
 #include "gste2eekeystore-private.h"
 #include "e2ee-enumtypes.h"
 
@@ -117,6 +118,9 @@ struct _GstE2eeMlsKeys
   guint32 own_leaf;
   GArray *held;                 /* of Held */
   GArray *rosters;              /* of Roster */
+  /* The current epoch's security code, read from the group in its own thread so that
+   * other threads never touch the group for it. */
+  gchar *security_code;
 };
 
 enum
@@ -337,6 +341,7 @@ provision (GstE2eeMlsKeys * self, GError ** error)
   gsize len;
   guint sender_bits = 0;
   gboolean ok;
+  gchar *code;
 
   if (!gst_e2ee_mls_group_is_active (self->group)) {
     g_rec_mutex_lock (&self->lock);
@@ -347,6 +352,7 @@ provision (GstE2eeMlsKeys * self, GError ** error)
     GST_INFO_OBJECT (self, "removed from the group: no more keys");
     retire_before (self, G_MAXUINT64);
     self->active = FALSE;
+    g_clear_pointer (&self->security_code, g_free);
     g_rec_mutex_unlock (&self->lock);
     g_object_notify (G_OBJECT (self), "active");
     g_object_notify (G_OBJECT (self), "own-kid");
@@ -365,8 +371,11 @@ provision (GstE2eeMlsKeys * self, GError ** error)
     return FALSE;
   }
   key = g_bytes_unref_to_data (base, &len);
+  code = gst_e2ee_mls_group_get_security_code (self->group);
 
   g_rec_mutex_lock (&self->lock);
+  g_free (self->security_code);
+  self->security_code = code;
   self->own_leaf = gst_e2ee_mls_group_get_own_leaf_index (self->group);
   reused = g_array_new (FALSE, FALSE, sizeof (guint64));
   remove_wrapped (self, epoch, reused);
@@ -478,7 +487,8 @@ gst_e2ee_mls_keys_dispose (GObject * object)
   if (self->store != NULL)
     unregister_binding (self);
   if (self->group != NULL) {
-    g_signal_handler_disconnect (self->group, self->notify_id);
+    if (self->notify_id != 0)
+      g_signal_handler_disconnect (self->group, self->notify_id);
     g_clear_object (&self->group);
   }
   /* Unbound, nobody renews the keys: they go the way superseded keys go. */
@@ -498,6 +508,7 @@ gst_e2ee_mls_keys_finalize (GObject * object)
 
   g_array_unref (self->held);
   g_array_unref (self->rosters);
+  g_free (self->security_code);
   g_rec_mutex_clear (&self->lock);
   G_OBJECT_CLASS (gst_e2ee_mls_keys_parent_class)->finalize (object);
 }
@@ -741,7 +752,7 @@ GstE2eeMlsKeys *
 gst_e2ee_mls_keys_new_full (GstE2eeMlsGroup * group, GstE2eeKeyStore * store,
     guint epoch_bits, guint n_contexts, GstE2eeCipherSuite suite, GError ** error)
 {
-  GstE2eeMlsKeys *self;
+  GstE2eeMlsKeys *self, *previous;
 
   g_return_val_if_fail (GST_E2EE_IS_MLS_GROUP (group), NULL);
   g_return_val_if_fail (GST_E2EE_IS_KEY_STORE (store), NULL);
@@ -761,13 +772,18 @@ gst_e2ee_mls_keys_new_full (GstE2eeMlsGroup * group, GstE2eeKeyStore * store,
   self->epoch_bits = epoch_bits;
   self->n_contexts = n_contexts;
   self->suite = suite;
-  /* Registered first: an element sharing the store learns of the binding from the
-   * first key it adds (GstE2eeKeyStore::key-added) and looks it up there. */
+  /* Registered before the first keys go in, so that an element following the store
+   * finds the binding from the store's key-added signal. */
+  previous = gst_e2ee_mls_keys_get_for_store (store);
   register_binding (self);
   if (!provision (self, error)) {
     g_object_unref (self);
+    if (previous != NULL)
+      register_binding (previous);
+    g_clear_object (&previous);
     return NULL;
   }
+  g_clear_object (&previous);
   self->notify_id = g_signal_connect (group, "notify::epoch", G_CALLBACK (on_epoch),
       self);
   return self;
@@ -829,6 +845,34 @@ gst_e2ee_mls_keys_get_store (GstE2eeMlsKeys * keys)
 {
   g_return_val_if_fail (GST_E2EE_IS_MLS_KEYS (keys), NULL);
   return keys->store;
+}
+
+/**
+ * gst_e2ee_mls_keys_dup_security_code:
+ * @keys: a #GstE2eeMlsKeys
+ *
+ * The security code of the epoch whose keys the store holds
+ * (gst_e2ee_mls_group_get_security_code() read when the binding provisioned that
+ * epoch, in the thread that applied the commit). Unlike the group, safe to call from
+ * any thread: an element showing the code reads it here after
+ * #GstE2eeMlsKeys::epoch-keys or a notify of #GstE2eeMlsKeys:active.
+ *
+ * Returns: (transfer full) (nullable): 40 digits in 8 groups of 5, or %NULL once the
+ *   group removed this member.
+ *
+ * Since: 0.1
+ */
+gchar *
+gst_e2ee_mls_keys_dup_security_code (GstE2eeMlsKeys * keys)
+{
+  gchar *code;
+
+  g_return_val_if_fail (GST_E2EE_IS_MLS_KEYS (keys), NULL);
+
+  g_rec_mutex_lock (&keys->lock);
+  code = g_strdup (keys->security_code);
+  g_rec_mutex_unlock (&keys->lock);
+  return code;
 }
 
 /* What the getters report, read at once under the lock. */

@@ -108,4 +108,7 @@ GstE2eeMlsGroup * gst_e2ee_mls_keys_get_group (GstE2eeMlsKeys *keys);
 GST_E2EE_API
 GstE2eeKeyStore * gst_e2ee_mls_keys_get_store (GstE2eeMlsKeys *keys);
 
+GST_E2EE_API
+gchar *  gst_e2ee_mls_keys_dup_security_code (GstE2eeMlsKeys *keys);
+
 G_END_DECLS

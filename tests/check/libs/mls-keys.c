@@ -678,6 +678,67 @@ GST_START_TEST (test_binding_found_from_store)
 
 GST_END_TEST;
 
+static void
+on_key_added_find (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usage,
+    GstE2eeMlsKeys ** found)
+{
+  if (*found == NULL)
+    *found = gst_e2ee_mls_keys_get_for_store (store);
+}
+
+/* An element following a store finds the binding from the store's first key-added,
+ * and reads the code from the binding (any thread), never from the group: the same
+ * code as the group's at every epoch, none once removed. */
+GST_START_TEST (test_binding_code)
+{
+  Member a, b;
+  GstE2eeMlsKeys *found = NULL;
+  GBytes *welcome = NULL, *commit;
+  GError *err = NULL;
+  gchar *code, *before, *from_group;
+
+  member_init (&a, "alice");
+  member_init (&b, "bob");
+  create (&a, "code");
+  g_signal_connect (a.store, "key-added", G_CALLBACK (on_key_added_find), &found);
+  member_bind (&a, 4, 1);
+  fail_unless (found == a.keys, "the binding was not found from key-added");
+  g_object_unref (found);
+
+  before = gst_e2ee_mls_keys_dup_security_code (a.keys);
+  from_group = gst_e2ee_mls_group_get_security_code (a.group);
+  fail_unless (code_is_well_formed (before));
+  fail_unless_equals_string (before, from_group);
+  g_free (from_group);
+
+  commit = add_commit (&a, &b, &welcome);
+  join (&b, welcome, 4, 1);
+  code = gst_e2ee_mls_keys_dup_security_code (a.keys);
+  from_group = gst_e2ee_mls_keys_dup_security_code (b.keys);
+  fail_unless_equals_string (code, from_group);
+  fail_if (g_str_equal (code, before), "the code did not change with the epoch");
+  g_free (code);
+  g_free (from_group);
+  g_free (before);
+  g_bytes_unref (commit);
+  g_bytes_unref (welcome);
+
+  commit = gst_e2ee_mls_group_remove (a.group, 1, &err);
+  fail_unless (commit != NULL, "%s", err ? err->message : "");
+  handle (&b, commit);
+  fail_unless (gst_e2ee_mls_keys_dup_security_code (b.keys) == NULL);
+  code = gst_e2ee_mls_keys_dup_security_code (a.keys);
+  from_group = gst_e2ee_mls_group_get_security_code (a.group);
+  fail_unless_equals_string (code, from_group);
+  g_free (code);
+  g_free (from_group);
+  g_bytes_unref (commit);
+  member_clear (&b);
+  member_clear (&a);
+}
+
+GST_END_TEST;
+
 static Suite *
 mls_keys_suite (void)
 {
@@ -692,6 +753,7 @@ mls_keys_suite (void)
   tcase_add_test (tc, test_code_known_answer);
   tcase_add_test (tc, test_security_code);
   tcase_add_test (tc, test_binding_found_from_store);
+  tcase_add_test (tc, test_binding_code);
   return s;
 }
 
