@@ -739,6 +739,46 @@ GST_START_TEST (test_binding_code)
 
 GST_END_TEST;
 
+/* A binding whose first keys cannot go in (the store holds this member's KID for
+ * decryption, under a key of its own) is refused with an error, without a critical
+ * from its teardown, and leaves the store's earlier binding in place. */
+GST_START_TEST (test_binding_refused_keeps_previous)
+{
+  static const guint8 other_key[16] = { 1, 2, 3 };
+  Member a;
+  GstE2eeMlsKeys *refused, *found;
+  GstE2eeMlsGroup *other;
+  GBytes *gid = g_bytes_new_static ("other", 5), *commit;
+  GError *err = NULL;
+
+  member_init (&a, "alice");
+  create (&a, "refused");
+  /* At epoch 1 alice's own KID is 1, clear of KID 0 below. */
+  commit = gst_e2ee_mls_group_update (a.group, &err);
+  fail_unless (commit != NULL, "%s", err ? err->message : "");
+  g_bytes_unref (commit);
+  member_bind (&a, 4, 1);
+  fail_unless (gst_e2ee_key_store_add_key (a.store, 0, GST_E2EE_KEY_USAGE_DECRYPT, SUITE,
+          other_key, sizeof other_key, &err), "%s", err ? err->message : "");
+
+  /* The other group is at epoch 0: its own KID is 0, held for decryption. */
+  other = gst_e2ee_mls_group_create (a.client, gid, &err);
+  fail_unless (other != NULL, "%s", err ? err->message : "");
+  g_bytes_unref (gid);
+  refused = gst_e2ee_mls_keys_new (other, a.store, &err);
+  fail_unless (refused == NULL, "a group took a KID the store holds for decryption");
+  fail_unless (err != NULL);
+  GST_INFO ("refused: %s", err->message);
+  g_clear_error (&err);
+  found = gst_e2ee_mls_keys_get_for_store (a.store);
+  fail_unless (found == a.keys, "the earlier binding is no longer found");
+  g_object_unref (found);
+  g_object_unref (other);
+  member_clear (&a);
+}
+
+GST_END_TEST;
+
 static Suite *
 mls_keys_suite (void)
 {
@@ -753,6 +793,7 @@ mls_keys_suite (void)
   tcase_add_test (tc, test_code_known_answer);
   tcase_add_test (tc, test_security_code);
   tcase_add_test (tc, test_binding_found_from_store);
+  tcase_add_test (tc, test_binding_refused_keeps_previous);
   tcase_add_test (tc, test_binding_code);
   return s;
 }
