@@ -12,6 +12,10 @@
  * security code and member fingerprints equal the ones the peer computes from ts-mls's
  * own epoch authenticator and leaves with docs/mls.md's functions (issue 17).
  *
+ * Issue 17's removal case runs the elements too: a ts-mls member commits the removal
+ * of a GStreamer member, whose e2eedec then decrypts none of the frames another
+ * GStreamer member's e2eeenc sends after applying that commit.
+ *
  * Without node or ts-mls (tests/interop/mls/node_modules, scripts/install-deps.sh)
  * the ts-mls cases are skipped and the binary exits 77, except under CI=true, where
  * that is a failure: CI installs them, so there the test must run.
@@ -26,6 +30,7 @@
 #include <gst/e2ee/gste2eemlstree.h>
 #include <valgrind/valgrind.h>
 #include "tsmls-check.h"
+#include "../../check/e2eecheck.h"
 
 static GstE2eeMlsClient *
 our_client (const gchar * name)
@@ -1107,6 +1112,241 @@ GST_START_TEST (test_tampered_commits)
 
 GST_END_TEST;
 
+/* ---- scenario 6: ts-mls removes a GStreamer participant ------------------- */
+
+#define REMOVAL_FRAMES 12u
+#define REMOVAL_FRAME_SIZE 80
+
+/* Frame @i: its own bytes, 20 ms apart. */
+static GstBuffer *
+removal_frame (guint i)
+{
+  guint8 data[REMOVAL_FRAME_SIZE];
+  GstBuffer *buf;
+  guint j;
+
+  for (j = 0; j < sizeof data; j++)
+    data[j] = (guint8) (i * 31 + j * 7 + 1);
+  buf = gst_buffer_new_memdup (data, sizeof data);
+  GST_BUFFER_PTS (buf) = i * 20 * GST_MSECOND;
+  GST_BUFFER_DURATION (buf) = 20 * GST_MSECOND;
+  return buf;
+}
+
+/* @plain is frame @i. */
+static gboolean
+is_removal_frame (GBytes * plain, guint i)
+{
+  GstBuffer *want = removal_frame (i);
+  GBytes *w = buffer_bytes (want);
+  gboolean same = g_bytes_equal (plain, w);
+
+  g_bytes_unref (w);
+  gst_buffer_unref (want);
+  return same;
+}
+
+/* A encrypts frame @i through its e2eeenc; returns the SFrame frame and checks the
+ * KID it carries. */
+static GstBuffer *
+removal_encrypt (GstHarness * enc, guint i, guint64 kid)
+{
+  GstBuffer *out;
+  GstMapInfo map;
+  guint64 got = G_MAXUINT64, ctr;
+
+  out = push_pull (enc, removal_frame (i));
+  fail_unless (gst_buffer_map (out, &map, GST_MAP_READ));
+  fail_unless (gst_e2ee_sframe_header_parse (map.data, map.size, &got, &ctr, NULL,
+          NULL));
+  gst_buffer_unmap (out, &map);
+  fail_unless_equals_uint64 (got, kid);
+  return out;
+}
+
+/* B's e2eedec gets @frame (taken); TRUE if it decrypted it to frame @i. */
+static gboolean
+removal_deliver (GstHarness * dec, GstBuffer * frame, guint i)
+{
+  GstBuffer *out;
+  GBytes *plain;
+
+  fail_unless_equals_int (gst_harness_push (dec, frame), GST_FLOW_OK);
+  out = gst_harness_try_pull (dec);
+  if (out == NULL)
+    return FALSE;
+  plain = buffer_bytes (out);
+  fail_unless (is_removal_frame (plain, i), "B's e2eedec gave other bytes than frame %u",
+      i);
+  g_bytes_unref (plain);
+  gst_buffer_unref (out);
+  return TRUE;
+}
+
+/* ts-mls member @ts adds our client @c, which joins from the Welcome (with the
+ * extension); @other, if not NULL, handles the commit. */
+static GstE2eeMlsGroup *
+ts_admits (const gchar * ts, GstE2eeMlsClient * c, GstE2eeMlsGroup * other)
+{
+  GBytes *kp = our_key_package (c), *welcome = NULL;
+  GBytes *commit = ts_add (ts, kp, TRUE, FALSE, &welcome);
+  GstE2eeMlsGroup *g;
+
+  if (other != NULL)
+    our_handle (other, commit, GST_E2EE_MLS_MESSAGE_KIND_COMMIT);
+  g = our_join (c, welcome, NULL);
+  g_bytes_unref (kp);
+  g_bytes_unref (welcome);
+  g_bytes_unref (commit);
+  return g;
+}
+
+static GstE2eeMlsKeys *
+bind_store (GstE2eeMlsGroup * g, GstE2eeKeyStore * store)
+{
+  GError *err = NULL;
+  GstE2eeMlsKeys *keys = gst_e2ee_mls_keys_new (g, store, &err);
+
+  fail_unless (keys != NULL, "gst_e2ee_mls_keys_new: %s", err ? err->message : "");
+  return keys;
+}
+
+static guint64
+dec_stat (GstHarness * h, const gchar * field)
+{
+  GstStructure *s = NULL;
+  guint64 v = G_MAXUINT64;
+
+  g_object_get (h->element, "stats", &s, NULL);
+  fail_unless (s != NULL && gst_structure_get_uint64 (s, field, &v), "no %s in stats",
+      field);
+  gst_structure_free (s);
+  return v;
+}
+
+/* Issue 17: a ts-mls member T, not the browser, commits the removal of GStreamer
+ * participant B. T created the group (leaf 0) and added A (leaf 1) and B (leaf 2);
+ * A's and B's stores are provisioned by their GstE2eeMlsKeys. A sends through e2eeenc
+ * under its own KID into B's e2eedec: every frame decrypts before the removal; of the
+ * frames A sends after applying the commit, none, whether B has handled its removal
+ * yet or not. A frame A sealed before applying it, delivered late, still decrypts at B
+ * within the old epoch's grace period (docs/design.md, threat model). A's frames under
+ * the new KID open with the key T's exporter gives for the new epoch. */
+GST_START_TEST (test_tsmls_removes_gst_member)
+{
+  GstE2eeMlsClient *ca = our_client ("gst-a"), *cb = our_client ("gst-b");
+  GstE2eeMlsGroup *ga, *gb;
+  GstE2eeKeyStore *sa = gst_e2ee_key_store_new (), *sb = gst_e2ee_key_store_new ();
+  GstE2eeMlsKeys *ka, *kb;
+  GstElement *enc = gst_element_factory_make ("e2eeenc", NULL);
+  GstElement *dec = gst_element_factory_make ("e2eedec", NULL);
+  GstHarness *he, *hd;
+  GBytes *commit, *base;
+  GstBuffer *late, *frame;
+  GstE2eeSFrameKey *key;
+  Member t = { (gchar *) "ts", NULL, NULL }, b = { (gchar *) "gst-b", cb, NULL };
+  guint64 old_kid, new_kid;
+  guint i, before = 0, after = 0, sent_after = 0;
+  GError *err = NULL;
+
+  fail_unless (enc != NULL && dec != NULL, "e2eeenc/e2eedec not found: GST_PLUGIN_PATH?");
+  peer_begin ();
+  g_bytes_unref (ts_new_member ("ts"));
+  ts_create ("ts", "removal by ts-mls");
+  ga = ts_admits ("ts", ca, NULL);
+  gb = ts_admits ("ts", cb, ga);
+  b.group = gb;
+  assert_agree (ga, "ts");
+  assert_agree (gb, "ts");
+  fail_unless_equals_int (gst_e2ee_mls_group_get_own_leaf_index (gb), 2);
+
+  ka = bind_store (ga, sa);
+  kb = bind_store (gb, sb);
+  old_kid = gst_e2ee_mls_keys_get_own_kid (ka, 0);
+  /* MLS KIDs are not ratchet KIDs (RFC 9605 §5.2, not §5.1). */
+  g_object_set (enc, "key-store", sa, "key-id", old_kid, "ratchet-bits", 0, NULL);
+  gst_util_set_object_arg (G_OBJECT (enc), "layout", "frame");
+  g_object_set (dec, "key-store", sb, "ratchet-bits", 0, NULL);
+  he = harness_for (enc, NULL, OPUS_CAPS);
+  hd = harness_for (dec, NULL, OPUS_SFRAME_CAPS);
+
+  for (i = 0; i < REMOVAL_FRAMES; i++)
+    before += removal_deliver (hd, removal_encrypt (he, i, old_kid), i);
+  /* Sealed before A applies the removal, delivered after B handled it. */
+  late = removal_encrypt (he, i++, old_kid);
+
+  /* The commit's tree shape is one ts-mls 1.6.4 derives RFC 9420's commit secret
+   * for (tsmls_root_off_path()); else A would refuse it. */
+  fail_if (tsmls_root_off_path (&t, &b), "removing B leaves the root off T's path");
+  commit = ts_remove ("ts", 2, FALSE);
+  our_handle (ga, commit, GST_E2EE_MLS_MESSAGE_KIND_COMMIT);
+  assert_agree (ga, "ts");
+  new_kid = gst_e2ee_mls_keys_get_own_kid (ka, 0);
+  fail_unless (new_kid != old_kid && new_kid != G_MAXUINT64);
+  /* What e2eeenc will do by itself once it follows the binding (issue 17). */
+  g_object_set (enc, "key-id", new_kid, NULL);
+
+  /* Half of the frames reach B before it handles its removal, half after. */
+  for (; i < 1 + 2 * REMOVAL_FRAMES; i++, sent_after++) {
+    if (sent_after == REMOVAL_FRAMES / 2) {
+      assert_removed_by (gb, commit);
+      fail_if (gst_e2ee_mls_keys_is_active (kb));
+      fail_unless_equals_uint64 (gst_e2ee_mls_keys_get_own_kid (kb, 0), G_MAXUINT64);
+    }
+    frame = removal_encrypt (he, i, new_kid);
+    if (sent_after == 0) {
+      /* T's exporter gives the key A's new KID opens with. */
+      JsonObject *st = call (tsmls_request ("state", "ts"));
+
+      base = json_b64 (st, "base_key");
+      json_object_unref (st);
+      key = gst_e2ee_sframe_key_new_from_bytes (GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128,
+          new_kid, base, &err);
+      fail_unless (key != NULL, "%s", err ? err->message : "");
+      {
+        GBytes *sealed = buffer_bytes (frame), *opened;
+
+        opened = gst_e2ee_sframe_key_decrypt_bytes (key, NULL, sealed, &err);
+        fail_unless (opened != NULL, "T's key does not open A's frame: %s",
+            err ? err->message : "");
+        fail_unless (is_removal_frame (opened, i), "T's key opens A's frame to other bytes");
+        g_bytes_unref (opened);
+        g_bytes_unref (sealed);
+      }
+      gst_e2ee_sframe_key_unref (key);
+      g_bytes_unref (base);
+    }
+    after += removal_deliver (hd, frame, i);
+  }
+  fail_unless (removal_deliver (hd, late, REMOVAL_FRAMES),
+      "the frame sealed before the removal did not decrypt within the grace period");
+  fail_unless (gst_harness_push_event (hd, gst_event_new_eos ()));
+  fail_unless (gst_harness_try_pull (hd) == NULL);
+
+  g_print ("mls removal: B decrypted %u of %u frames A sent before ts-mls removed it, "
+      "%u of %u sent after A applied the removal (%u before B handled it)\n", before,
+      REMOVAL_FRAMES, after, sent_after, REMOVAL_FRAMES / 2);
+  fail_unless_equals_int (before, REMOVAL_FRAMES);
+  fail_unless_equals_int (after, 0);
+  fail_unless_equals_uint64 (dec_stat (hd, "frames"), REMOVAL_FRAMES + 1);
+  fail_unless_equals_uint64 (dec_stat (hd, "dropped-unknown-kid"), sent_after);
+
+  gst_harness_teardown (he);
+  gst_harness_teardown (hd);
+  g_bytes_unref (commit);
+  peer_end ();
+  g_object_unref (ka);
+  g_object_unref (kb);
+  g_object_unref (sa);
+  g_object_unref (sb);
+  g_object_unref (ga);
+  g_object_unref (gb);
+  g_object_unref (ca);
+  g_object_unref (cb);
+}
+
+GST_END_TEST;
+
 static Suite *
 mls_interop_suite (void)
 {
@@ -1119,6 +1359,7 @@ mls_interop_suite (void)
   tcase_add_test (tc, test_commits_both_ways);
   tcase_add_test (tc, test_random_epochs);
   tcase_add_test (tc, test_tampered_commits);
+  tcase_add_test (tc, test_tsmls_removes_gst_member);
   return s;
 }
 
