@@ -158,6 +158,7 @@ class MlsMembership:
             encryptor.set_property('mls-context', MLS_CONTEXTS[kind])
         else:
             self.encryptors[kind] = encryptor
+            self.first_epoch = self.group.get_epoch()
             encryptor.set_property('key-id', self.own_kid(kind))
 
     def _on_epoch_keys(self, keys, epoch):
@@ -171,6 +172,14 @@ class MlsMembership:
     def update(self):
         """Commits an update of the endpoint's leaf: a new epoch, new keys."""
         with self.lock:
+            # An e2eeenc given its KID through key-id keeps every (KID, key) pair it used
+            # and refuses a KID with a second key: after 2^E epochs the KIDs come back
+            # (RFC 9605 §5.2), so such an element can follow 2^E - 1 changes only.
+            if self.encryptors and (self.group.get_epoch() + 1 - (1 << MLS_EPOCH_BITS)
+                                    >= self.first_epoch):
+                raise ValueError(f'this e2eeenc cannot follow more than '
+                                 f'{(1 << MLS_EPOCH_BITS) - 1} epoch changes (its KIDs would '
+                                 f'come back with new keys)')
             commit = self.group.update()
             self.messages.append(commit.get_data())
             return self.group.get_epoch()

@@ -8,7 +8,10 @@
 //       equal to the endpoint's and different from the first, and both sides move to the
 //       new epoch's KIDs;
 //   (c) across both epochs each side decrypts every frame the other sent, byte-identical,
-//       none dropped, frames under both epochs' KIDs (the checks of browser-test.mjs).
+//       none dropped, frames under both epochs' KIDs (the checks of browser-test.mjs);
+//   (d) with the media stopped, the endpoint commits updates up to epoch 16, the page
+//       follows each (the same code at 16), and the update to epoch 17, which would give
+//       the endpoint's e2eeenc (driven by key-id) epoch 1's KIDs with new keys, is refused.
 // SPDX-License-Identifier: LGPL-2.1-or-later
 
 import {
@@ -19,7 +22,10 @@ import {
 const CODE = /^[0-9]{5}( [0-9]{5}){7}$/;
 // The page is leaf 1, the endpoint leaf 0; S = 1, E = 4: KID = (context << 5) +
 // (leaf << 4) + (epoch mod 16).
-const kids = (leaf, epoch) => ({ video: String((leaf << 4) + epoch), audio: String((1 << 5) + (leaf << 4) + epoch) });
+const kids = (leaf, epoch) => ({
+  video: String((leaf << 4) + (epoch % 16)),
+  audio: String((1 << 5) + (leaf << 4) + (epoch % 16)),
+});
 const pageState = (call) => call.page.evaluate(() => window.e2ee.state());
 
 // Both sides at @epoch: the same code, the KIDs of the formula.
@@ -76,6 +82,17 @@ await runWithEndpoint(null, ['--keys', 'mls'], async (context, base) => {
     gst: { video: before[1].send.video.encrypted, audio: before[1].send.audio.encrypted },
   });
   const done = await finish(base, call);
+
+  const update = () => fetch(`${base}session/${call.id}/update`, { method: 'POST', body: '{}' })
+    .then(async (res) => ({ ok: res.ok, body: await res.json() }));
+  let last = null;
+  for (let e = 3; e <= 16; e++) last = await update();
+  check(last.ok && last.body.epoch === 16, '(d) the endpoint committed updates up to epoch 16', JSON.stringify(last));
+  await checkEpoch(base, call, 16, 'd');
+  last = await update();
+  check(!last.ok && /cannot follow more than 15 epoch changes/.test(last.body.error),
+    '(d) the update to epoch 17 is refused', JSON.stringify(last));
+  check((await endpointStats(base, call.id)).mls.epoch === 16, '(d) the group stayed at epoch 16');
   await hangUp(base, call);
   console.log(`call done (${elapsed()})`);
 
