@@ -123,13 +123,12 @@ class MlsMembership:
     """--keys mls: the group the endpoint creates for one page (leaf 0, the page leaf 1),
     bound to the session's key store: GstE2eeMlsKeys puts every epoch's SFrame keys in it
     (RFC 9605 §5.2, contexts MLS_CONTEXTS), e2eedec finds the page's keys there, and
-    e2eeenc encrypts under the endpoint's own KID of each epoch. Handshake messages for the
-    page wait in a list it polls, in the group's order."""
+    e2eeenc (mls-context) follows the endpoint's own KID of each epoch by itself.
+    Handshake messages for the page wait in a list it polls, in the group's order."""
 
     def __init__(self, client, key_package):
         self.lock = threading.Lock()
         self.announce = None  # (epoch, security code) at every new epoch, set by Session
-        self.encryptors = {}
         self.messages = []
         self.group = GstE2ee.MlsGroup.create(client, GLib.Bytes.new(secrets.token_bytes(16)))
         # The Welcome carries the tree: the page joins from it alone.
@@ -151,35 +150,18 @@ class MlsMembership:
         return self.keys.get_kid(self.peer_leaf, MLS_CONTEXTS[kind])
 
     def attach(self, kind, encryptor):
-        """Has @encryptor encrypt @kind under this member's KID of every epoch."""
+        """Has @encryptor encrypt @kind under this member's KID of every epoch: it finds
+        the binding through the store and moves to each new KID by itself."""
         encryptor.set_property('key-store', self.store)
-        if encryptor.find_property('mls-context') is not None:
-            # An e2eeenc that follows the group's KID by itself.
-            encryptor.set_property('mls-context', MLS_CONTEXTS[kind])
-        else:
-            self.encryptors[kind] = encryptor
-            self.first_epoch = self.group.get_epoch()
-            encryptor.set_property('key-id', self.own_kid(kind))
+        encryptor.set_property('mls-context', MLS_CONTEXTS[kind])
 
     def _on_epoch_keys(self, keys, epoch):
-        # In the thread that applied the commit, once the store holds the new keys: a
-        # key-id alone switches e2eeenc to the store's key for it from its next frame.
-        for kind, encryptor in self.encryptors.items():
-            encryptor.set_property('key-id', self.own_kid(kind))
         if self.announce:
             self.announce(epoch, self.group.get_security_code())
 
     def update(self):
         """Commits an update of the endpoint's leaf: a new epoch, new keys."""
         with self.lock:
-            # An e2eeenc given its KID through key-id keeps every (KID, key) pair it used
-            # and refuses a KID with a second key: after 2^E epochs the KIDs come back
-            # (RFC 9605 §5.2), so such an element can follow 2^E - 1 changes only.
-            if self.encryptors and (self.group.get_epoch() + 1 - (1 << MLS_EPOCH_BITS)
-                                    >= self.first_epoch):
-                raise ValueError(f'this e2eeenc cannot follow more than '
-                                 f'{(1 << MLS_EPOCH_BITS) - 1} epoch changes (its KIDs would '
-                                 f'come back with new keys)')
             commit = self.group.update()
             self.messages.append(commit.get_data())
             return self.group.get_epoch()
@@ -687,6 +669,8 @@ def mls_setup(build):
     gi.require_version('GstE2ee', '1.0')
     from gi.repository import GstE2ee as module
     GstE2ee = module
+    if Gst.ElementFactory.make('e2eeenc').find_property('mls-context') is None:
+        sys.exit('gst-e2ee-web: --keys mls needs an e2eeenc with mls-context')
     if not os.path.isfile(os.path.join(MODULES_DIR, 'ts-mls', 'package.json')):
         sys.exit(f'gst-e2ee-web: --keys mls needs ts-mls for the page: npm ci in {HERE}')
     return GstE2ee.MlsClient.new(GLib.Bytes.new(b'gstreamer'))
