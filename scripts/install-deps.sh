@@ -63,16 +63,18 @@ fi
 #                      the test drives /usr/bin/chromium);
 #  tests/interop/mls   ts-mls, the independent MLS implementation the MLS interop test and
 #                      benchmark run against (docs/mls.md).
+#  examples/web        ts-mls again, for the web page's MLS member (docs/web.md; the
+#                      endpoint serves it to the page).
 # npm ci runs only when node_modules is missing or was installed from another lock file.
 # Without node >= 20 and npm, or if npm ci fails, those tests fail or skip and say why;
 # the rest of the project does not need them.
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1 ||
    ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then
-  echo "install-deps: WARNING: tests/web and tests/interop/mls need node >= 20 and npm" \
+  echo "install-deps: WARNING: tests/web, tests/interop/mls and examples/web need node >= 20 and npm" \
     "(Debian 12's nodejs is 18)" >&2
 else
-  for dir in "$root/tests/web" "$root/tests/interop/mls"; do
+  for dir in "$root/tests/web" "$root/tests/interop/mls" "$root/examples/web"; do
     lock_sum=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
     if [ "$(cat "$dir/node_modules/.gst-e2ee-lock" 2>/dev/null)" != "$lock_sum" ]; then
       echo "install-deps: npm ci in ${dir#"$root"/}" >&2

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
 // URL fragment (never sent to the server): key=<hex base key>, suite=4|5 (default 5),
+// keys=mls to join the endpoint's MLS group instead (keys from its epochs, no key in the
+// URL; the page then joins at once), name=<identity in the group> (default "browser"),
 // source=camera to send the camera and microphone instead of a test picture and tone,
 // join=1 to join without a key (the page then drops every frame, for tests),
 // trace=1 to record a hash of every frame (for tests). A fragment with a key joins
@@ -13,7 +15,7 @@ const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.hash.slice(1));
 const KINDS = ['video', 'audio'];
 
-const state = { status: 'not joined', session: null, pc: null, worker: null, error: null, times: {} };
+const state = { status: 'not joined', session: null, pc: null, worker: null, error: null, times: {}, mls: null };
 
 function setStatus (s) {
   state.status = s;
@@ -85,24 +87,76 @@ function waitGathering (pc) {
   });
 }
 
-async function join () {
-  $('join').disabled = true;
+// Pre-shared key: the key from the field, fresh KIDs; the endpoint answers with its own.
+async function pskSession (worker, trace) {
   const keyHex = $('key').value.trim();
   const key = keyHex ? hexToBytes(keyHex) : null;
   if (key && key.length < 16) throw new Error('the base key must have at least 16 bytes');
   const suite = Number($('suite').value);
   const kids = randomKids();
+  worker.postMessage({ type: 'config', suite, key, sendKids: kids, trace });
+  const session = await post('/session', { suite, kids });
+  worker.postMessage({ type: 'peer', key, recvKids: session.kids });
+  return session;
+}
+
+// The current epoch's keys to the worker, its code on the page.
+async function applyEpoch (member, worker) {
+  const k = await member.epochKeys();
+  worker.postMessage({ type: 'epoch', epoch: k.epoch, key: k.baseKey, sendKids: k.sendKids, recvKids: k.recvKids });
+  k.baseKey.fill(0); // the worker has its copy
+  state.mls = { epoch: k.epoch, securityCode: k.securityCode, sendKids: k.sendKids, recvKids: k.recvKids, members: k.members };
+  $('epoch').textContent = k.epoch;
+  $('code').textContent = k.securityCode;
+  $('mls').hidden = false;
+}
+
+// The endpoint's handshake messages (its commits), in order, for as long as the session
+// lasts: each new epoch re-keys the worker.
+async function followGroup (member, worker, id) {
+  let next = 0;
+  for (;;) {
+    const r = await fetch(`/session/${id}/mls?after=${next}`);
+    if (!r.ok) return; // the session ended
+    const reply = await r.json();
+    for (const m of reply.messages) {
+      if (await member.handle(m)) await applyEpoch(member, worker);
+      if (member.removed) {
+        state.mls = { ...state.mls, removed: true };
+        return;
+      }
+    }
+    next = reply.next;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+// MLS: the page's KeyPackage to the endpoint, which adds it to its group; the page joins
+// from the Welcome and keys the worker with the epoch's keys (RFC 9605 §5.2).
+async function mlsSession (worker, trace) {
+  const { Member, SFRAME_SUITE } = await import('./mls.mjs');
+  const member = await Member.create(params.get('name') || 'browser');
+  worker.postMessage({ type: 'config', suite: SFRAME_SUITE, mls: true, key: null, trace });
+  const session = await post('/session', { keys: 'mls', suite: SFRAME_SUITE, keyPackage: member.keyPackage() });
+  await member.join(session.welcome);
+  await applyEpoch(member, worker);
+  followGroup(member, worker, session.id).catch((e) => {
+    state.error = `MLS: ${e}`;
+    setStatus(`error: MLS: ${e.message}`);
+  });
+  return session;
+}
+
+async function join () {
+  $('join').disabled = true;
   const trace = params.get('trace') === '1';
   setStatus('joining');
 
   const worker = new Worker('./worker.mjs', { type: 'module' });
   state.worker = worker;
-  worker.postMessage({ type: 'config', suite, key, sendKids: kids, trace });
   const media = await localMedia($('source').value);
-
-  const session = await post('/session', { suite, kids });
+  const session = await ($('keys').value === 'mls' ? mlsSession : pskSession)(worker, trace);
   state.session = session;
-  worker.postMessage({ type: 'peer', recvKids: session.kids });
   addEventListener('pagehide', () => navigator.sendBeacon(`/session/${session.id}/close`, '{}'));
 
   const pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle' });
@@ -174,7 +228,7 @@ async function rtcStats () {
 
 // For the test driver and the stats table.
 window.e2ee = {
-  state: () => ({ status: state.status, session: state.session && state.session.id, error: state.error, times: state.times }),
+  state: () => ({ status: state.status, session: state.session && state.session.id, error: state.error, times: state.times, mls: state.mls }),
   stats: async () => ({ worker: await workerStats(), rtc: await rtcStats() }),
   // Stops sending (the encoders stop with their tracks detached).
   pause: async () => {
@@ -197,6 +251,7 @@ setInterval(async () => {
 if (params.get('key')) $('key').value = params.get('key');
 if (params.get('suite')) $('suite').value = params.get('suite');
 if (params.get('source')) $('source').value = params.get('source');
+if (params.get('keys')) $('keys').value = params.get('keys');
 // The key is in the input now; take it out of the address bar and the history.
 if (params.has('key')) history.replaceState(null, '', location.pathname);
 const start = () => join().catch((e) => {
@@ -204,4 +259,4 @@ const start = () => join().catch((e) => {
   setStatus(`error: ${e.message}`);
 });
 $('join').onclick = start;
-if (params.get('key') || params.get('join') === '1') start();
+if (params.get('key') || params.get('join') === '1' || params.get('keys') === 'mls') start();
