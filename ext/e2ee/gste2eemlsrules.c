@@ -97,7 +97,7 @@ gst_e2ee_mls_rules_reschedule_update (GstE2eeMls * self)
   clear_id (self->clock, &self->update_id);
   if (self->clock == NULL || self->update_interval == 0 || !group_usable (self))
     return;
-  interval = self->update_interval * GST_SECOND;
+  interval = self->update_interval;
   now = gst_clock_get_time (self->clock);
   self->update_id = gst_clock_new_periodic_id (self->clock, now + interval, interval);
   gst_clock_id_wait_async (self->update_id, on_update, g_object_ref (self),
@@ -175,8 +175,8 @@ on_remove (GstClock * clock, GstClockTime time, GstClockID id, gpointer user_dat
       g_ptr_array_remove_index (self->leavers, i);
       continue;
     }
-    next = MIN (next, MIN (l->deadline, now + MAX (self->remove_timeout * GST_MSECOND /
-                REMOVE_RETRIES, GST_MSECOND)));
+    next = MIN (next, MIN (l->deadline, now + MAX (self->remove_timeout / REMOVE_RETRIES,
+                GST_MSECOND)));
     i++;
   }
   if (GST_CLOCK_TIME_IS_VALID (next))
@@ -217,7 +217,7 @@ gst_e2ee_mls_rules_member_left (GstE2eeMls * self, const gchar * identity)
   }
   l = g_new0 (GstE2eeMlsLeaver, 1);
   l->identity = g_strdup (identity);
-  l->deadline = gst_clock_get_time (self->clock) + self->remove_timeout * GST_MSECOND;
+  l->deadline = gst_clock_get_time (self->clock) + self->remove_timeout;
   g_ptr_array_add (self->leavers, l);
   /* The Remove goes out from the clock's thread at once, not from the caller's: the
    * report may come from the delivery service's thread, which must not block on a
