@@ -552,6 +552,8 @@ handle_welcome (GstE2eeMls * self, GBytes * welcome)
       refuse (self, "invalid", error->message);
     }
   } else if (!bind_keys (self, &error)) {
+    /* a member without keys would send nothing and decrypt nothing: not joined */
+    g_clear_object (&self->group);
     g_mutex_unlock (&self->lock);
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("Could not provide the group's keys to the key store"), ("%s", error->message));
