@@ -14,6 +14,8 @@
 
 #include "gste2eemls-private.h"
 
+#include <openssl/crypto.h>
+
 #define GST_CAT_DEFAULT gst_e2ee_mls_debug
 
 /* How often a failed Remove is tried again within its bound, as a fraction of the
@@ -40,6 +42,15 @@ clear_id (GstClock * clock, GstClockID * id)
     gst_clock_id_unref (*id);
     *id = NULL;
   }
+}
+
+/* The clock's thread lives as long as the process: OpenSSL's per-thread state (its
+ * DRBGs, fetched algorithms) made there would never be freed, so each timed rule
+ * releases it when done. */
+static void
+release_thread_state (void)
+{
+  OPENSSL_thread_stop ();
 }
 
 static gboolean
@@ -86,6 +97,7 @@ on_update (GstClock * clock, GstClockTime time, GstClockID id, gpointer user_dat
   }
   g_mutex_unlock (&self->lock);
   gst_e2ee_mls_flush (self);
+  release_thread_state ();
   return TRUE;
 }
 
@@ -189,6 +201,7 @@ on_remove (GstClock * clock, GstClockTime time, GstClockID id, gpointer user_dat
         ("the Remove commit kept failing; see the debug log"));
     g_free (late);
   }
+  release_thread_state ();
   return TRUE;
 }
 
@@ -252,6 +265,7 @@ on_commit_proposals (GstClock * clock, GstClockTime time, GstClockID id,
         error->message);
     g_clear_error (&error);
     g_mutex_unlock (&self->lock);
+    release_thread_state ();
     return TRUE;
   }
   self->commits_sent++;
@@ -265,6 +279,7 @@ on_commit_proposals (GstClock * clock, GstClockTime time, GstClockID id,
   gst_e2ee_mls_epoch_changed (self, NULL);
   g_mutex_unlock (&self->lock);
   gst_e2ee_mls_flush (self);
+  release_thread_state ();
   return TRUE;
 }
 
