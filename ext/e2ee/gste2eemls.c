@@ -43,7 +43,7 @@
  *   * #guint64 `epoch`: the epoch.
  *   * #gchararray `security-code`: the epoch's security code (docs/mls.md), which
  *     every member of the epoch shows.
- *   * #GStrv `members`: the members' identities, by leaf.
+ *   * #GstValueArray of strings `members`: the members' identities, by leaf.
  *   * #gchararray `cause`: `created`, `joined`, `added`, `removed` or `updated`.
  *
  *   Since: 0.1
@@ -241,25 +241,29 @@ roster (GstE2eeMls * self)
   return r;
 }
 
-static gchar **
-roster_strv (GHashTable * r)
+static void
+roster_array (GHashTable * r, GValue * array)
 {
   GHashTableIter it;
   gpointer leaf;
-  GPtrArray *ids = g_ptr_array_new ();
   guint max = 0, i;
 
+  /* A GstValueArray, not a GStrv: GStreamer 1.22 serialises a GStrv field as NULL, so
+   * gst-launch-1.0 -m and the debug log would show no member. */
+  g_value_init (array, GST_TYPE_ARRAY);
   g_hash_table_iter_init (&it, r);
   while (g_hash_table_iter_next (&it, &leaf, NULL))
     max = MAX (max, GPOINTER_TO_UINT (leaf));
   for (i = 0; i <= max; i++) {
     const gchar *id = g_hash_table_lookup (r, GUINT_TO_POINTER (i));
+    GValue v = G_VALUE_INIT;
 
-    if (id != NULL)
-      g_ptr_array_add (ids, g_strdup (id));
+    if (id == NULL)
+      continue;
+    g_value_init (&v, G_TYPE_STRING);
+    g_value_set_string (&v, id);
+    gst_value_array_append_and_take_value (array, &v);
   }
-  g_ptr_array_add (ids, NULL);
-  return (gchar **) g_ptr_array_free (ids, FALSE);
 }
 
 /* Called with the lock held after the group moved to a new epoch. @cause NULL: from
@@ -273,7 +277,8 @@ gst_e2ee_mls_epoch_changed (GstE2eeMls * self, const gchar * cause)
   gboolean added = FALSE, gone = FALSE;
   guint64 epoch = gst_e2ee_mls_group_get_epoch (self->group);
   gchar *code;
-  gchar **members;
+  GValue members = G_VALUE_INIT;
+  GstStructure *st;
 
   if (!gst_e2ee_mls_group_is_active (self->group)) {
     self->removed = TRUE;
@@ -307,14 +312,15 @@ gst_e2ee_mls_epoch_changed (GstE2eeMls * self, const gchar * cause)
     cause = gone ? "removed" : added ? "added" : "updated";
 
   code = gst_e2ee_mls_group_get_security_code (self->group);
-  members = roster_strv (now);
+  roster_array (now, &members);
   GST_INFO_OBJECT (self, "epoch %" G_GUINT64_FORMAT " (%s), %u members", epoch, cause,
       g_hash_table_size (now));
-  gst_e2ee_mls_queue_message (self, gst_structure_new ("e2ee-mls-epoch",
-          "epoch", G_TYPE_UINT64, epoch, "security-code", G_TYPE_STRING, code,
-          "members", G_TYPE_STRV, members, "cause", G_TYPE_STRING, cause, NULL));
+  st = gst_structure_new ("e2ee-mls-epoch", "epoch", G_TYPE_UINT64, epoch,
+      "security-code", G_TYPE_STRING, code, NULL);
+  gst_structure_take_value (st, "members", &members);
+  gst_structure_set (st, "cause", G_TYPE_STRING, cause, NULL);
+  gst_e2ee_mls_queue_message (self, st);
   g_free (code);
-  g_strfreev (members);
 }
 
 /* ---- binding the group to the key store ---- */
