@@ -8,6 +8,7 @@
 
 #include "gste2eeenc.h"
 #include "gste2eedec.h"
+#include "gste2eemls.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -16,6 +17,7 @@ plugin_init (GstPlugin * plugin)
 
   ret |= GST_ELEMENT_REGISTER (e2eeenc, plugin);
   ret |= GST_ELEMENT_REGISTER (e2eedec, plugin);
+  ret |= GST_ELEMENT_REGISTER (e2eemls, plugin);
   return ret;
 }
 
