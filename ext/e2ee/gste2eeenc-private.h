@@ -58,6 +58,7 @@ enum
   PROP_KEYFRAME_ON_ROTATE,
   PROP_LAYOUT,
   PROP_RTP_METADATA,
+  PROP_MLS_CONTEXT,
   PROP_POLICY,                  /* and the policy binding's other properties */
 };
 
@@ -100,6 +101,15 @@ struct _GstE2eeEnc
   GHashTable *stats;
   /* The current KID's entry; reset when gst_e2ee_enc_get_kid_stats_locked() evicts it. */
   GstE2eeKidStats *last_stats;
+  /* The MLS binding of self->store, which then decides the KID (gste2eeencmls.c):
+   * mls_kid is this stream's KID in the binding's epoch mls_epoch, G_MAXUINT64 while
+   * it has none (removed, not active): frames are then dropped. */
+  guint mls_context;
+  GstE2eeMlsKeys *mls;
+  gboolean mls_following;
+  guint64 mls_kid;
+  guint64 mls_epoch;
+  guint64 dropped_no_key;
   GQueue stats_order;           /* the entries of stats, oldest first */
   guint64 frames;
   guint64 bytes;
@@ -110,7 +120,15 @@ struct _GstE2eeEnc
    * gst_base_transform_is_passthrough() takes. */
   gint passthrough;
 
+  /* Swaps of the MLS binding and the store watched for a new one (signal handlers):
+   * taken without the object lock and never while calling into the binding. */
+  GMutex mls_lock;
+  gulong mls_notify_id;
+  GstE2eeKeyStore *mls_store;
+  gulong mls_store_id;
+
   /* Streaming thread only. */
+  gboolean no_key_warned;       /* the frames dropped without an MLS KID were reported */
   GstClockTime last_rotation;
   GstBufferPool *pool;
   gsize pool_size;
@@ -123,6 +141,7 @@ struct _GstE2eeEnc
   {
     GstE2eeSFrameKey *key;
     gboolean keyframe;
+    gboolean no_key;            /* no MLS KID: the frame is dropped */
     gboolean announce;
     gboolean hard_report;
     guint64 max_frames;
@@ -144,6 +163,10 @@ typedef struct
   gboolean switched;
   guint64 old_kid;
   gboolean had_old;
+  /* The switch was to the MLS binding's KID: e2ee-mls-kid is posted. */
+  gboolean mls;
+  guint64 new_kid;
+  guint64 mls_epoch;
 } KeySwitch;
 
 /* The key store's keys for the KIDs a key change may need, looked up without the
@@ -179,6 +202,10 @@ G_GNUC_INTERNAL
 guint64 gst_e2ee_enc_ratchet (GstE2eeEnc * self);
 G_GNUC_INTERNAL
 GstE2eeKidStats * gst_e2ee_enc_get_kid_stats_locked (GstE2eeEnc * self, guint64 kid);
+G_GNUC_INTERNAL
+void gst_e2ee_enc_mls_refresh (GstE2eeEnc * self);
+G_GNUC_INTERNAL
+void gst_e2ee_enc_mls_clear (GstE2eeEnc * self);
 G_GNUC_INTERNAL
 void gst_e2ee_enc_set_property (GObject * object, guint prop_id, const GValue * value, GParamSpec * pspec);
 G_GNUC_INTERNAL

@@ -164,15 +164,19 @@ gst_e2ee_enc_start (GstBaseTransform * trans)
   KeySwitch sw = { 0, };
   StoreKeys sk = { 0, };
 
+  gst_e2ee_enc_mls_refresh (self);
   gst_e2ee_enc_lock_with_store_keys (self, FALSE, 0, &sk);
   enabled = self->enabled;
-  /* A key is needed only to encrypt; a disabled element may get one later. */
-  ok = !enabled || gst_e2ee_enc_update_key_locked (self, &sk, &sw, &error);
+  /* A key is needed only to encrypt; a disabled element may get one later, and one
+   * that follows an MLS group without a KID yet drops frames until it has one. */
+  ok = !enabled || (self->mls_following && self->mls_kid == G_MAXUINT64) ||
+      gst_e2ee_enc_update_key_locked (self, &sk, &sw, &error);
   self->started = ok;
   GST_OBJECT_UNLOCK (self);
   gst_e2ee_enc_store_keys_clear (&sk);
   self->last_rotation = GST_CLOCK_TIME_NONE;
   self->last_malformed_warning = 0;
+  self->no_key_warned = FALSE;
   gst_e2ee_enc_post_key_switch (self, &sw);
   if (!ok) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Cannot encrypt: %s", error->message),
@@ -472,7 +476,16 @@ gst_e2ee_enc_begin_frame (GstE2eeEnc * self, GstBuffer * inbuf)
    * with the key, and the key store is only asked (outside the lock) for a key to
    * take from it. */
   gst_e2ee_enc_lock_with_store_keys (self, FALSE, 0, &sk);
-  if (gst_e2ee_enc_rotation_due (self, GST_BUFFER_PTS (inbuf), self->rotation_interval)) {
+  self->frame.no_key = self->mls_following && self->mls_kid == G_MAXUINT64;
+  if (G_UNLIKELY (self->frame.no_key)) {
+    /* Not a member (any more): nothing to encrypt with, and nothing goes out. */
+    GST_OBJECT_UNLOCK (self);
+    gst_e2ee_enc_store_keys_clear (&sk);
+    return GST_FLOW_OK;
+  }
+  /* With an MLS group the group changes the keys, at each epoch. */
+  if (!self->mls_following &&
+      gst_e2ee_enc_rotation_due (self, GST_BUFFER_PTS (inbuf), self->rotation_interval)) {
     GstE2eeEncRotationMode mode = self->rotation_mode;
 
     GST_OBJECT_UNLOCK (self);
@@ -485,6 +498,7 @@ gst_e2ee_enc_begin_frame (GstE2eeEnc * self, GstBuffer * inbuf)
     gst_e2ee_enc_apply_pending_locked (self, &sk, &sw, TRUE, &refused);
   ok = gst_e2ee_enc_update_key_locked (self, &sk, &sw, &error);
   if (ok) {
+    self->no_key_warned = FALSE;
     key = self->frame.key = gst_e2ee_sframe_key_ref (self->key);
     self->frame.keyframe = self->need_keyframe;
     self->need_keyframe = FALSE;
@@ -539,6 +553,11 @@ gst_e2ee_enc_prepare_output_buffer (GstBaseTransform * trans, GstBuffer * inbuf,
   ret = gst_e2ee_enc_begin_frame (self, inbuf);
   if (ret != GST_FLOW_OK)
     return ret;
+  if (G_UNLIKELY (self->frame.no_key)) {
+    /* transform() drops it. */
+    *outbuf = inbuf;
+    return GST_FLOW_OK;
+  }
   /* Per packet, the payload gains an SFrame header and tag; nothing else changes. */
   if (self->rtp)
     size = gst_e2ee_sframe_key_get_max_encrypted_size (self->frame.key,
@@ -713,6 +732,28 @@ gst_e2ee_enc_encrypt_packet (GstE2eeEnc * self, GstE2eeSFrameKey * key,
   return ok;
 }
 
+/* A frame with no MLS KID to encrypt it (this member was removed, or the group is
+ * not active): dropped and counted; the first of a run is reported. */
+static void
+gst_e2ee_enc_drop_no_key (GstE2eeEnc * self)
+{
+  guint64 count;
+  guint context;
+
+  GST_OBJECT_LOCK (self);
+  count = ++self->dropped_no_key;
+  context = self->mls_context;
+  GST_OBJECT_UNLOCK (self);
+  GST_LOG_OBJECT (self, "no MLS KID: frame dropped");
+  if (!self->no_key_warned) {
+    self->no_key_warned = TRUE;
+    GST_ELEMENT_WARNING (self, STREAM, ENCODE, ("Dropping frames: the MLS group gives "
+            "this member no key"), ("not a member of the group's current epoch (removed "
+            "or not active), or mls-context %u is not one of the group's contexts; %"
+            G_GUINT64_FORMAT " frames dropped so far", context, count));
+  }
+}
+
 static GstFlowReturn
 gst_e2ee_enc_transform (GstBaseTransform * trans, GstBuffer * inbuf, GstBuffer * outbuf)
 {
@@ -726,6 +767,10 @@ gst_e2ee_enc_transform (GstBaseTransform * trans, GstBuffer * inbuf, GstBuffer *
   guint64 ctr = 0, max_frames, soft_frames;
   gboolean ok, announce, hard_report, in_mapped;
 
+  if (G_UNLIKELY (self->frame.no_key)) {
+    gst_e2ee_enc_drop_no_key (self);
+    return GST_BASE_TRANSFORM_FLOW_DROPPED;
+  }
   /* Taken over from prepare_output_buffer(). */
   key = g_steal_pointer (&self->frame.key);
   if (key == NULL)
@@ -873,6 +918,7 @@ gst_e2ee_enc_finalize (GObject * object)
   g_clear_pointer (&self->key, gst_e2ee_sframe_key_unref);
   clear_frame (self);
   gst_e2ee_key_binder_free (self->binder);
+  gst_e2ee_enc_mls_clear (self);
   g_queue_clear (&self->stats_order);
   gst_clear_object (&self->store);
   g_hash_table_unref (self->stats);
@@ -897,6 +943,7 @@ gst_e2ee_enc_set_context (GstElement * element, GstContext * context)
     if (self->key_from_store)
       self->key_dirty = TRUE;
     GST_OBJECT_UNLOCK (self);
+    gst_e2ee_enc_mls_refresh (self);
   }
   gst_e2ee_policy_binding_set_context (self->policy, context);
   GST_ELEMENT_CLASS (parent_class)->set_context (element, context);
@@ -955,6 +1002,7 @@ gst_e2ee_enc_change_state (GstElement * element, GstStateChange transition)
       gst_e2ee_key_store_ensure (element, &self->store);
     if (store)
       g_object_unref (store);
+    gst_e2ee_enc_mls_refresh (self);
   }
   return GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
 }
@@ -985,6 +1033,8 @@ gst_e2ee_enc_init (GstE2eeEnc * self)
   self->rtp_fields = DEFAULT_RTP_METADATA;
   self->stats = gst_e2ee_kid_stats_table_new ();
   g_queue_init (&self->stats_order);
+  self->mls_kid = G_MAXUINT64;
+  g_mutex_init (&self->mls_lock);
   self->policy = gst_e2ee_policy_binding_new (GST_ELEMENT (self), policy_map,
       G_N_ELEMENTS (policy_map));
 }

@@ -33,6 +33,9 @@ switch_key_locked (GstE2eeEnc * self, GstE2eeSFrameKey * fresh, KeySwitch * sw)
   self->hard_reported = FALSE;
   self->need_keyframe = self->keyframe_on_rotate && sw->had_old;
   sw->switched = TRUE;
+  sw->new_kid = gst_e2ee_sframe_key_get_kid (fresh);
+  sw->mls = self->mls_following && sw->new_kid == self->mls_kid;
+  sw->mls_epoch = self->mls_epoch;
   GST_INFO_OBJECT (self, "encrypting with KID %" G_GUINT64_FORMAT ", next CTR %"
       G_GUINT64_FORMAT, gst_e2ee_sframe_key_get_kid (fresh),
       gst_e2ee_sframe_key_get_next_counter (fresh));
@@ -138,12 +141,16 @@ store_key_locked (GstE2eeEnc * self, const StoreKeys * sk, guint64 kid)
  * when the binder refuses it (gste2eekeybinder.c: a KID keeps the first key it was used
  * with for the element's lifetime, and that key keeps one counter). The key store's
  * keys are bound like the application's, so that the element goes on with the counter
- * it reached. */
+ * it reached; an MLS group's keys are the group's (GST_E2EE_KEY_ORIGIN_GROUP). */
 static gboolean
 bind_key_locked (GstE2eeEnc * self, GstE2eeSFrameKey ** key, GError ** error)
 {
-  *key = gst_e2ee_key_binder_bind (self->binder, self->kid, *key, self->key,
-      self->retain_key ? GST_E2EE_KEY_ORIGIN_GIVEN : GST_E2EE_KEY_ORIGIN_MADE, error);
+  GstE2eeKeyOrigin origin = !self->retain_key ? GST_E2EE_KEY_ORIGIN_MADE :
+      self->mls_following && self->base_key == NULL ? GST_E2EE_KEY_ORIGIN_GROUP :
+      GST_E2EE_KEY_ORIGIN_GIVEN;
+
+  *key = gst_e2ee_key_binder_bind (self->binder, self->kid, *key, self->key, origin,
+      error);
   return *key != NULL;
 }
 
@@ -201,6 +208,10 @@ gst_e2ee_enc_post_key_switch (GstE2eeEnc * self, const KeySwitch * sw)
   if (sw->switched && sw->had_old)
     gst_e2ee_post_message (GST_ELEMENT (self), gst_structure_new ("e2ee-key-retired",
             "kid", G_TYPE_UINT64, sw->old_kid, NULL));
+  if (sw->switched && sw->mls)
+    gst_e2ee_post_message (GST_ELEMENT (self), gst_structure_new ("e2ee-mls-kid",
+            "kid", G_TYPE_UINT64, sw->new_kid, "epoch", G_TYPE_UINT64, sw->mls_epoch,
+            NULL));
 }
 
 /* With the object lock. Configures @kid and @base_key (taken; NULL: the key store's

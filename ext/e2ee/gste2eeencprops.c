@@ -49,6 +49,7 @@ gst_e2ee_enc_get_stats (GstE2eeEnc * self)
       "frames", G_TYPE_UINT64, self->frames,
       "bytes", G_TYPE_UINT64, self->bytes,
       "dropped-malformed", G_TYPE_UINT64, self->dropped_malformed,
+      "dropped-no-key", G_TYPE_UINT64, self->dropped_no_key,
       "kid", G_TYPE_UINT64, self->kid,
       "next-ctr", G_TYPE_UINT64,
       next_key ? gst_e2ee_sframe_key_get_next_counter (next_key) : (guint64) 0, NULL);
@@ -64,7 +65,8 @@ gst_e2ee_enc_set_property (GObject * object, guint prop_id, const GValue * value
     GParamSpec * pspec)
 {
   GstE2eeEnc *self = GST_E2EE_ENC (object);
-  gboolean reconfigure = FALSE, pending = FALSE, ok = TRUE;
+  gboolean reconfigure = FALSE, pending = FALSE, ok = TRUE, group_decides = FALSE;
+  gboolean new_store = FALSE;
   KeySwitch sw = { 0, };
   StoreKeys sk = { 0, };
   GError *error = NULL;
@@ -79,7 +81,14 @@ gst_e2ee_enc_set_property (GObject * object, guint prop_id, const GValue * value
   /* While a key is in use the key settings form one pending change (see
    * gst_e2ee_enc_apply_pending_locked()); before, they are configuration that start() applies. */
   pending = self->started && self->key != NULL;
+  /* An MLS group drives the KID: the application's key settings would fight it. */
+  if (self->mls_following && (prop_id == PROP_KEY_ID || prop_id == PROP_KEY)) {
+    group_decides = TRUE;
+    prop_id = 0;
+  }
   switch (prop_id) {
+    case 0:
+      break;
     case PROP_CIPHER_SUITE:
       if (pending) {
         gst_e2ee_pending_set_suite (pending_locked (self), g_value_get_enum (value));
@@ -117,6 +126,11 @@ gst_e2ee_enc_set_property (GObject * object, guint prop_id, const GValue * value
       self->store_from_property = self->store != NULL;
       if (self->key_from_store)
         self->key_dirty = TRUE;
+      new_store = TRUE;
+      break;
+    case PROP_MLS_CONTEXT:
+      self->mls_context = g_value_get_uint (value);
+      new_store = TRUE;
       break;
     case PROP_RATCHET_BITS:
       self->ratchet_bits = g_value_get_uint (value);
@@ -156,6 +170,13 @@ gst_e2ee_enc_set_property (GObject * object, guint prop_id, const GValue * value
   gst_e2ee_enc_store_keys_clear (&sk);
 
   gst_e2ee_enc_post_key_switch (self, &sw);
+  if (group_decides)
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("The MLS group decides the key "
+            "and its KID: '%s' is ignored", g_param_spec_get_name (pspec)),
+        ("the key store is provisioned by an MLS group; set mls-context to choose "
+            "the stream's KID"));
+  if (new_store)
+    gst_e2ee_enc_mls_refresh (self);
   if (!ok) {
     /* As `rotate` refuses: the stream goes on with the current key. */
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("Cannot change the key: %s",
@@ -249,6 +270,11 @@ gst_e2ee_enc_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_flags (value, self->rtp_fields);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_MLS_CONTEXT:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint (value, self->mls_context);
+      GST_OBJECT_UNLOCK (self);
+      break;
     default:
       if (!gst_e2ee_policy_binding_get_property (self->policy, prop_id - PROP_POLICY,
               value))
@@ -335,6 +361,8 @@ gst_e2ee_enc_install_properties (GObjectClass * gobject_class)
    * * `bytes` (#guint64): plaintext bytes encrypted.
    * * `dropped-malformed` (#guint64): frames dropped because the codec layout could
    *   not read them (see #GstE2eeEnc:layout).
+   * * `dropped-no-key` (#guint64): frames dropped because the MLS group keying the
+   *   key store gives this member no KID (see #GstE2eeEnc:mls-context).
    * * `kid` (#guint64): the current key ID.
    * * `next-ctr` (#guint64): the counter the next frame will carry.
    * * `kids` (#GstValueArray of #GstStructure `kid-stats`): for each of the last 8
@@ -513,6 +541,31 @@ gst_e2ee_enc_install_properties (GObjectClass * gobject_class)
           "(receivers must use the same)", GST_TYPE_E2EE_ELEMENT_RTP_FIELDS,
           DEFAULT_RTP_METADATA,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstE2eeEnc:mls-context:
+   *
+   * When an MLS group provisions the element's key store (a #GstE2eeMlsKeys bound
+   * to it, e.g. by the e2eemls element), the group decides the key: the element
+   * encrypts with this member's KID of this context in the group's current epoch
+   * (RFC 9605 §5.2: `KID = (context << (S + E)) + (sender_index << E) + (epoch mod
+   * 2^E)`), and moves to the next epoch's KID by itself, at the first frame after
+   * the group applied a commit (message `e2ee-mls-kid`). Give each stream a member
+   * sends its own context (e.g. 0 video, 1 audio, 2 screen), below the binding's
+   * #GstE2eeMlsKeys:contexts. Without a KID (the member was removed, or the context
+   * is out of range) frames are dropped, counted as `dropped-no-key` in
+   * #GstE2eeEnc:stats and reported by one warning message; never sent in the clear.
+   * #GstE2eeEnc:key-id and #GstE2eeEnc:key are then ignored, with a warning.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_MLS_CONTEXT,
+      g_param_spec_uint ("mls-context", "MLS context",
+          "With an MLS group keying the key store: this stream's context in the "
+          "group's KIDs (RFC 9605 section 5.2), e.g. 0 video, 1 audio",
+          0, G_MAXUINT, 0,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+
   /* policy, policy-file, policy-group, policy-user: documented with the binding
    * (gst-libs/gst/e2ee/gste2eepolicybinding.c). */
   gst_e2ee_policy_binding_install_properties (gobject_class, PROP_POLICY);

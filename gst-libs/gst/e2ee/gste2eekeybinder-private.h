@@ -17,6 +17,11 @@ typedef enum {
   /* A key the sender made (generated or ratcheted): it spends its KID, and the KIDs it
    * skips, for good. */
   GST_E2EE_KEY_ORIGIN_MADE,
+  /* An MLS binding's key from the key store (gste2eemlskeys.c): kept for its KID like a
+   * given key, but when RFC 9605 §5.2's epoch bits wrap the KID comes back with a new
+   * epoch's key, which takes its place: the exporter never gives a secret twice, so the
+   * new key counting from 0 repeats no (key, CTR) pair. */
+  GST_E2EE_KEY_ORIGIN_GROUP,
 } GstE2eeKeyOrigin;
 
 /* Which key settings a pending change holds. */

@@ -98,6 +98,13 @@ gst_e2ee_key_binder_bind (GstE2eeKeyBinder * b, guint64 kid, GstE2eeSFrameKey * 
         kid);
     return fresh;
   }
+  if (used && origin == GST_E2EE_KEY_ORIGIN_GROUP && used != fresh &&
+      !gst_e2ee_sframe_key_same_secret (used, fresh)) {
+    /* A later epoch with the same low E bits: its key replaces the wrapped one. */
+    g_hash_table_replace (b->used_keys, g_memdup2 (&kid, sizeof (guint64)),
+        gst_e2ee_sframe_key_ref (fresh));
+    return fresh;
+  }
   if (used) {
     if (used != fresh && !gst_e2ee_sframe_key_same_secret (used, fresh)) {
       g_set_error (error, GST_E2EE_SFRAME_ERROR, GST_E2EE_SFRAME_ERROR_INVALID_ARGUMENT,

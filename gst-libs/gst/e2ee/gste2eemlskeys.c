@@ -761,13 +761,15 @@ gst_e2ee_mls_keys_new_full (GstE2eeMlsGroup * group, GstE2eeKeyStore * store,
   self->epoch_bits = epoch_bits;
   self->n_contexts = n_contexts;
   self->suite = suite;
+  /* Registered first: an element sharing the store learns of the binding from the
+   * first key it adds (GstE2eeKeyStore::key-added) and looks it up there. */
+  register_binding (self);
   if (!provision (self, error)) {
     g_object_unref (self);
     return NULL;
   }
   self->notify_id = g_signal_connect (group, "notify::epoch", G_CALLBACK (on_epoch),
       self);
-  register_binding (self);
   return self;
 }
 

@@ -762,7 +762,7 @@ GST_END_TEST;
 GST_START_TEST (test_enc_stats)
 {
   static const gchar *const top_fields[] =
-      { "frames", "bytes", "dropped-malformed", "kid", "next-ctr", "kids",
+      { "frames", "bytes", "dropped-malformed", "dropped-no-key", "kid", "next-ctr", "kids",
     "policy", "policy-overrides", "policy-refused", NULL
   };
   static const gchar *const kid_fields[] = { "kid", "frames", "bytes", NULL };
