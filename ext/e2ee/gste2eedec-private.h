@@ -222,6 +222,12 @@ void gst_e2ee_dec_report_drop (GstE2eeDec * self, DropReason reason, gboolean ha
 G_GNUC_INTERNAL
 void gst_e2ee_dec_post_unknown_kid (GstE2eeDec * self, guint64 kid, const gchar * action, guint64 count);
 G_GNUC_INTERNAL
+gboolean gst_e2ee_dec_mls_sender (GstE2eeDec * self, guint64 kid, guint * leaf, gchar ** identity);
+G_GNUC_INTERNAL
+gchar * gst_e2ee_dec_mls_name (GstE2eeDec * self, guint64 kid, GstStructure * s);
+G_GNUC_INTERNAL
+void gst_e2ee_dec_mls_name_kids (GstE2eeDec * self, GValue * kids);
+G_GNUC_INTERNAL
 void gst_e2ee_dec_set_property (GObject * object, guint prop_id, const GValue * value, GParamSpec * pspec);
 G_GNUC_INTERNAL
 void gst_e2ee_dec_get_property (GObject * object, guint prop_id, GValue * value, GParamSpec * pspec);

@@ -238,6 +238,7 @@ static void
 refresh_settings (GstE2eeDec * self)
 {
   GstE2eeKeyStore *store;
+  GstE2eeMlsKeys *mls;
   gint cookie = g_atomic_int_get (&self->settings_cookie);
 
   if (G_LIKELY (cookie == self->cfg.cookie && self->cfg.store))
@@ -245,14 +246,18 @@ refresh_settings (GstE2eeDec * self)
   /* Read before copying: a change meanwhile moves the cookie again, so the next
    * frame copies again. gst_e2ee_dec_get_store() makes a store if there is none yet. */
   store = gst_e2ee_dec_get_store (self);
+  /* An MLS group's KIDs (RFC 9605 §5.2) are no ratchet steps (§5.1): KID n + 1 is
+   * another epoch's or member's key, never derived from KID n's. */
+  mls = gst_e2ee_mls_keys_get_for_store (store);
   GST_OBJECT_LOCK (self);
   self->cfg.rtp_fields = self->rtp_fields;
-  self->cfg.ratchet_bits = self->ratchet_bits;
+  self->cfg.ratchet_bits = mls ? 0 : self->ratchet_bits;
   self->cfg.ratchet_window = self->ratchet_window;
   self->cfg.replay_window_size = self->replay_window_size;
   self->cfg.grace_period = self->grace_period;
   self->cfg.hold_time = self->hold_time;
   GST_OBJECT_UNLOCK (self);
+  g_clear_object (&mls);
   gst_clear_object (&self->cfg.store);
   self->cfg.store = store;
   self->cfg.cookie = cookie;
@@ -652,16 +657,11 @@ static gboolean
 kid_has_key (guint64 kid, gpointer data)
 {
   GstE2eeDec *self = data;
-  GstE2eeKeyStore *store = gst_e2ee_dec_get_store (self);
   GstE2eeSFrameKey *key;
-  guint bits, window;
 
-  GST_OBJECT_LOCK (self);
-  bits = self->ratchet_bits;
-  window = self->ratchet_window;
-  GST_OBJECT_UNLOCK (self);
-  key = gst_e2ee_key_store_lookup_ratchet (store, kid, bits, window, NULL);
-  g_object_unref (store);
+  /* service_hold() brought self->cfg up to date. */
+  key = gst_e2ee_key_store_lookup_ratchet (self->cfg.store, kid, self->cfg.ratchet_bits,
+      self->cfg.ratchet_window, NULL);
   if (key)
     gst_e2ee_sframe_key_unref (key);
   return key != NULL;
@@ -680,6 +680,7 @@ service_hold (GstE2eeDec * self, GstClockTime now_pts)
   GST_OBJECT_LOCK (self);
   hold_time = self->hold_time;
   GST_OBJECT_UNLOCK (self);
+  refresh_settings (self);
 
   if (!g_atomic_int_compare_and_exchange (&self->keys_changed, 1, 0))
     goto expire;

@@ -27,8 +27,12 @@ static void
 on_store_key_added (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usage,
     GstE2eeDec * self)
 {
-  if (usage == GST_E2EE_KEY_USAGE_DECRYPT)
+  if (usage == GST_E2EE_KEY_USAGE_DECRYPT) {
     g_atomic_int_set (&self->keys_changed, 1);
+    /* An MLS binding adds keys when it is made (and at every epoch): the next frame
+     * looks again whether one keys the store (refresh_settings()). */
+    g_atomic_int_inc (&self->settings_cookie);
+  }
 }
 
 /* The `key` property's key left @store's current keys without gst_e2ee_dec_install_prop_key()

@@ -29,6 +29,7 @@ gst_e2ee_dec_report_drop (GstE2eeDec * self, DropReason reason, gboolean have_he
   gboolean post;
   GstClockTime interval;
   guint64 count = 0, total = 0;
+  gchar *member;
 
   GST_OBJECT_LOCK (self);
   post = self->post_drop_messages;
@@ -77,6 +78,11 @@ gst_e2ee_dec_report_drop (GstE2eeDec * self, DropReason reason, gboolean have_he
   }
   g_mutex_unlock (&self->stats_lock);
 
+  /* In an MLS meeting, whose media it is (not under stats_lock: the lookup takes the
+   * object lock, which the store's handlers take before it). */
+  member = msg && have_header ? gst_e2ee_dec_mls_name (self, kid,
+      gst_message_writable_structure (msg)) : NULL;
+
   if (reason == DROP_CLEAR_ONLY)
     GST_DEBUG_OBJECT (self, "dropped frame (%s): %s", drop_reason_names[reason], detail);
   else
@@ -89,17 +95,27 @@ gst_e2ee_dec_report_drop (GstE2eeDec * self, DropReason reason, gboolean have_he
    * drop message. */
   if (msg && reason == DROP_UNKNOWN_KID)
     GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, DECRYPT_NOKEY, ("No key for KID %"
-            G_GUINT64_FORMAT ": %" G_GUINT64_FORMAT " frame(s) dropped", kid, count),
-        ("%s", detail), ("kid", G_TYPE_UINT64, kid, "count", G_TYPE_UINT64, count,
-            "total", G_TYPE_UINT64, total, NULL));
+            G_GUINT64_FORMAT "%s: %" G_GUINT64_FORMAT " frame(s) dropped", kid,
+            member ? member : "", count), ("%s", detail), ("kid", G_TYPE_UINT64, kid,
+            "count", G_TYPE_UINT64, count, "total", G_TYPE_UINT64, total, NULL));
+  else if (msg && reason == DROP_AUTHENTICATION && member && *member)
+    /* A member's frames failing: someone sends under its KID without its key. */
+    GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, DECRYPT, ("Frames of KID %"
+            G_GUINT64_FORMAT "%s fail authentication: %" G_GUINT64_FORMAT " dropped",
+            kid, member, count), ("%s", detail), ("kid", G_TYPE_UINT64, kid,
+            "count", G_TYPE_UINT64, count, "total", G_TYPE_UINT64, total, NULL));
+  g_free (member);
 }
 
 void
 gst_e2ee_dec_post_unknown_kid (GstE2eeDec * self, guint64 kid, const gchar * action, guint64 count)
 {
-  gst_e2ee_post_message (GST_ELEMENT (self), gst_structure_new ("e2ee-unknown-kid",
-          "kid", G_TYPE_UINT64, kid, "action", G_TYPE_STRING, action,
-          "count", G_TYPE_UINT64, count, NULL));
+  GstStructure *s = gst_structure_new ("e2ee-unknown-kid",
+      "kid", G_TYPE_UINT64, kid, "action", G_TYPE_STRING, action,
+      "count", G_TYPE_UINT64, count, NULL);
+
+  g_free (gst_e2ee_dec_mls_name (self, kid, s));
+  gst_e2ee_post_message (GST_ELEMENT (self), s);
 }
 
 /* ---- Properties ------------------------------------------------------------ */
@@ -136,6 +152,7 @@ gst_e2ee_dec_get_stats (GstE2eeDec * self)
       "keys", G_TYPE_UINT, n_keys, NULL);
   gst_e2ee_kid_stats_to_array (self->stats, TRUE, &kids);
   g_mutex_unlock (&self->stats_lock);
+  gst_e2ee_dec_mls_name_kids (self, &kids);
   gst_structure_take_value (s, "kids", &kids);
   gst_e2ee_policy_binding_add_stats (self->policy, s);
   return s;
