@@ -878,7 +878,7 @@ main (int argc, char **argv)
     }
   }
   if (mls && !failed)
-    meeting_mls_start (mls, seconds, start_participant, parts);
+    meeting_mls_start (mls, seconds * video_fps, start_participant, parts);
   for (i = 0; i < n && !failed && !mls; i++) {
     Participant *p = g_ptr_array_index (parts, i);
 

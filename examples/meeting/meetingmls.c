@@ -46,6 +46,7 @@ typedef struct
   gboolean removed;             /* the host's roster no longer has it */
   guint64 removed_epoch;
   guint64 mls_refused;          /* e2ee-mls-refused messages */
+  guint64 refused_non_member, refused_wrong_epoch;
   gboolean switched[2];         /* benchmark: encoder on the removal's epoch */
   /* at the end, by KID */
   GHashTable *sent, *decrypted, *refused;
@@ -76,6 +77,12 @@ struct _MeetingMls
   /* bad input */
   gboolean bad_ok;
   gchar *bad_report;
+  struct _BadCheck *bad_check;
+  /* the schedule: by the host's video frames encrypted, so that a run slower
+   * than real time (valgrind) keeps it */
+  gint host_frames;
+  guint total_frames, next_event;
+  GArray *events;
 };
 
 static void
@@ -248,8 +255,15 @@ sync_handler (GstBus * bus, GstMessage * msg, gpointer data)
   g_mutex_lock (&m->lock);
   if (gst_structure_has_name (s, "e2ee-mls-epoch"))
     epoch_message (m, p, s);
-  else if (gst_structure_has_name (s, "e2ee-mls-refused"))
+  else if (gst_structure_has_name (s, "e2ee-mls-refused")) {
+    const gchar *reason = gst_structure_get_string (s, "reason");
+
     p->mls_refused++;
+    if (g_strcmp0 (reason, "non-member") == 0)
+      p->refused_non_member++;
+    else if (g_strcmp0 (reason, "wrong-epoch") == 0)
+      p->refused_wrong_epoch++;
+  }
   else if (gst_structure_has_name (s, "e2ee-mls-kid"))
     kid_message (m, p, GST_ELEMENT (GST_MESSAGE_SRC (msg)), s);
   g_mutex_unlock (&m->lock);
@@ -363,16 +377,9 @@ connect_member (MeetingMls * m, guint i)
   }
 }
 
-static gboolean
-join_later (gpointer data)
-{
-  Member *p = data;
 
-  connect_member (p->m, p->index);
-  return G_SOURCE_REMOVE;
-}
 
-static gboolean
+static void
 leave (gpointer data)
 {
   Member *p = data;
@@ -395,7 +402,6 @@ leave (gpointer data)
   g_mutex_unlock (&m->lock);
   if (conn)
     gst_e2ee_delivery_disconnect (m->delivery, conn);
-  return G_SOURCE_REMOVE;
 }
 
 /* ---- bad input ---- */
@@ -439,25 +445,27 @@ decrypted_now (GstElement * pipeline)
   return total;
 }
 
-typedef struct
+typedef struct _BadCheck
 {
   MeetingMls *m;
   gchar **before;
   guint64 *frames_before;
-  guint64 *refused_before;
+  guint64 *refused_before, *non_member_before, *wrong_epoch_before;
   GstE2eeDeliveryStats ds_before;
 } BadCheck;
 
-/* A second later: every member still decrypts. */
+static gboolean bad_input_media (MeetingMls * m);
+static void bad_check_free (BadCheck * b);
+
+/* At the end: every member decrypted more than it had at the bad input. */
 static gboolean
-bad_input_media (gpointer data)
+bad_input_media (MeetingMls * m)
 {
-  BadCheck *b = data;
-  MeetingMls *m = b->m;
+  BadCheck *b = m->bad_check;
   guint i;
   gboolean media = TRUE;
 
-  for (i = 0; i < m->n; i++) {
+  for (i = 0; b && i < m->n; i++) {
     GstElement *pipeline = GST_ELEMENT (gst_element_get_parent (m->members[i].mls));
     guint64 now = decrypted_now (pipeline);
 
@@ -468,14 +476,18 @@ bad_input_media (gpointer data)
     }
     gst_object_unref (pipeline);
   }
-  g_mutex_lock (&m->lock);
-  m->bad_ok = m->bad_ok && media;
-  g_mutex_unlock (&m->lock);
+  return media && b != NULL;
+}
+
+static void
+bad_check_free (BadCheck * b)
+{
   g_strfreev (b->before);
   g_free (b->frames_before);
   g_free (b->refused_before);
+  g_free (b->non_member_before);
+  g_free (b->wrong_epoch_before);
   g_free (b);
-  return G_SOURCE_REMOVE;
 }
 
 /* A non-member (mallory) connects to the delivery service and submits: an Update
@@ -484,7 +496,7 @@ bad_input_media (gpointer data)
  * last one again (replayed). The delivery service refuses the commits; every
  * member refuses the proposals (e2ee-mls-refused). No member's epoch or code
  * changes, and media goes on. */
-static gboolean
+static void
 bad_input (gpointer data)
 {
   MeetingMls *m = data;
@@ -505,6 +517,8 @@ bad_input (gpointer data)
   b->before = g_new0 (gchar *, m->n + 1);
   b->frames_before = g_new0 (guint64, m->n);
   b->refused_before = g_new0 (guint64, m->n);
+  b->non_member_before = g_new0 (guint64, m->n);
+  b->wrong_epoch_before = g_new0 (guint64, m->n);
   for (i = 0; i < m->n; i++) {
     GstElement *pipeline = GST_ELEMENT (gst_element_get_parent (m->members[i].mls));
 
@@ -516,8 +530,11 @@ bad_input (gpointer data)
   epoch = m->host_epoch;
   first = m->first_commit ? g_bytes_ref (m->first_commit) : NULL;
   last = m->last_commit ? g_bytes_ref (m->last_commit) : NULL;
-  for (i = 0; i < m->n; i++)
+  for (i = 0; i < m->n; i++) {
     b->refused_before[i] = m->members[i].mls_refused;
+    b->non_member_before[i] = m->members[i].refused_non_member;
+    b->wrong_epoch_before[i] = m->members[i].refused_wrong_epoch;
+  }
   g_mutex_unlock (&m->lock);
   gst_e2ee_delivery_get_stats (m->delivery, &b->ds_before);
 
@@ -560,9 +577,15 @@ bad_input (gpointer data)
           m->members[i].identity, b->before[i], after);
       ok = FALSE;
     }
-    if (refused != 2) {
-      g_printerr ("%s refused %" G_GUINT64_FORMAT " of mallory's 2 proposals\n",
-          m->members[i].identity, refused);
+    /* the forged one as a non-member's, the stale one for its epoch */
+    if (refused != 2
+        || m->members[i].refused_non_member - b->non_member_before[i] != 1
+        || m->members[i].refused_wrong_epoch - b->wrong_epoch_before[i] != 1) {
+      g_printerr ("%s refused %" G_GUINT64_FORMAT " of mallory's 2 proposals "
+          "(non-member %" G_GUINT64_FORMAT ", wrong-epoch %" G_GUINT64_FORMAT ")\n",
+          m->members[i].identity, refused,
+          m->members[i].refused_non_member - b->non_member_before[i],
+          m->members[i].refused_wrong_epoch - b->wrong_epoch_before[i]);
       ok = FALSE;
     }
     g_free (after);
@@ -574,14 +597,15 @@ bad_input (gpointer data)
     ok = FALSE;
   }
   m->bad_ok = ok;
-  m->bad_report = g_strdup_printf ("bad input: forged and stale proposals refused "
-      "by every member (e2ee-mls-refused), %" G_GUINT64_FORMAT " old commits "
-      "refused by the delivery service, epochs and codes unchanged: %s",
+  m->bad_report = g_strdup_printf ("bad input: the forged proposal refused as "
+      "non-member's and the stale one as wrong-epoch by all %u members "
+      "(e2ee-mls-refused), %" G_GUINT64_FORMAT " replayed/stale commits refused "
+      "by the delivery service, epochs and codes unchanged: %s", m->n,
       ds.refused_epoch_committed - b->ds_before.refused_epoch_committed,
       ok ? "yes" : "no");
   g_mutex_unlock (&m->lock);
 
-  g_timeout_add (m->slow ? 20000 : 1000, bad_input_media, b);
+  m->bad_check = b;
   g_clear_pointer (&stale, g_bytes_unref);
   g_clear_pointer (&forged, g_bytes_unref);
   g_clear_pointer (&first, g_bytes_unref);
@@ -590,33 +614,105 @@ bad_input (gpointer data)
   g_clear_object (&mallory);
   g_bytes_unref (mallory_id);
   g_bytes_unref (gid);
+}
+
+typedef enum
+{
+  EVENT_JOIN,
+  EVENT_LEAVE,
+  EVENT_BAD_INPUT,
+} EventKind;
+
+typedef struct
+{
+  guint at;                     /* host video frames */
+  EventKind kind;
+  Member *p;
+} Event;
+
+static gint
+event_cmp (gconstpointer a, gconstpointer b)
+{
+  const Event *x = a, *y = b;
+
+  return (gint) x->at - (gint) y->at;
+}
+
+static GstPadProbeReturn
+host_frames_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  g_atomic_int_inc (&((MeetingMls *) data)->host_frames);
+  return GST_PAD_PROBE_OK;
+}
+
+static gboolean
+run_schedule (gpointer data)
+{
+  MeetingMls *m = data;
+  guint done = (guint) g_atomic_int_get (&m->host_frames);
+
+  while (m->next_event < m->events->len) {
+    Event *e = &g_array_index (m->events, Event, m->next_event);
+
+    if (e->at > done)
+      return G_SOURCE_CONTINUE;
+    m->next_event++;
+    switch (e->kind) {
+      case EVENT_JOIN:
+        connect_member (m, e->p->index);
+        break;
+      case EVENT_LEAVE:
+        leave (e->p);
+        break;
+      case EVENT_BAD_INPUT:
+        bad_input (m);
+        break;
+    }
+  }
   return G_SOURCE_REMOVE;
 }
 
 /* Starts the host, then the members present from the start; schedules the late
- * joiners, the leavers and the bad input within the run. */
+ * joiners (from a fifth of the host's video on, a tenth apart), the leavers (from
+ * half of it) and the bad input (at half). */
 void
-meeting_mls_start (MeetingMls * m, guint seconds, MeetingMlsStartFunc func,
+meeting_mls_start (MeetingMls * m, guint video_frames, MeetingMlsStartFunc func,
     gpointer user_data)
 {
-  guint i, late = 0, leaving = 0, ms = seconds * 1000;
-  guint stretch = m->slow ? 10 : 1;
+  guint i, late = 0, leaving = 0;
+  GstPad *pad;
 
   m->start_func = func;
   m->start_data = user_data;
+  m->total_frames = video_frames;
+  m->events = g_array_new (FALSE, FALSE, sizeof (Event));
+  pad = gst_element_get_static_pad (m->members[0].enc[0], "src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, host_frames_probe, m, NULL);
+  gst_object_unref (pad);
   for (i = 0; i < m->n; i++) {
     Member *p = &m->members[i];
+    Event e = { 0, EVENT_JOIN, p };
 
     if (p->late) {
-      g_timeout_add (stretch * (ms / 5 + late++ * ms / 10), join_later, p);
+      e.at = video_frames / 5 + late++ * video_frames / 10;
+      g_array_append_val (m->events, e);
       continue;
     }
     connect_member (m, i);
-    if (p->leaves)
-      g_timeout_add (stretch * (ms / 2 + leaving++ * ms / 10), leave, p);
+    if (p->leaves) {
+      e.kind = EVENT_LEAVE;
+      e.at = video_frames / 2 + leaving++ * video_frames / 10;
+      g_array_append_val (m->events, e);
+    }
   }
-  if (m->bad)
-    g_timeout_add (stretch * ms / 2, bad_input, m);
+  if (m->bad) {
+    Event e = { video_frames / 2, EVENT_BAD_INPUT, NULL };
+
+    g_array_append_val (m->events, e);
+  }
+  g_array_sort (m->events, event_cmp);
+  if (m->events->len)
+    g_timeout_add (20, run_schedule, m);
 }
 
 /* ---- the end ---- */
@@ -774,8 +870,13 @@ meeting_mls_summary (MeetingMls * m, GString * line)
       all_joined = FALSE;
     }
   }
-  if (m->bad_report)
-    g_print ("%s\n", m->bad_report);
+  if (m->bad) {
+    gboolean media = bad_input_media (m);
+
+    g_print ("%s; every member decrypted media after it: %s\n", m->bad_report ?
+        m->bad_report : "bad input: not submitted", media ? "yes" : "no");
+    m->bad_ok = m->bad_ok && media;
+  }
   g_free (code0);
   {
     gboolean ok = all_joined && end_equal && !m->codes_differ
@@ -819,6 +920,9 @@ meeting_mls_free (MeetingMls * m)
   g_clear_pointer (&m->first_commit, g_bytes_unref);
   g_clear_pointer (&m->last_commit, g_bytes_unref);
   g_free (m->bad_report);
+  g_clear_pointer (&m->bad_check, bad_check_free);
+  if (m->events)
+    g_array_unref (m->events);
   g_hash_table_unref (m->codes);
   g_mutex_clear (&m->lock);
   g_free (m->members);

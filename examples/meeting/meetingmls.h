@@ -32,7 +32,7 @@ gboolean meeting_mls_setup (MeetingMls * m, guint i, GstElement * pipeline,
     GError ** error);
 void meeting_mls_decryptor_added (MeetingMls * m, guint i, GstElement * dec);
 gboolean meeting_mls_starts_late (MeetingMls * m, guint i);
-void meeting_mls_start (MeetingMls * m, guint seconds, MeetingMlsStartFunc func,
+void meeting_mls_start (MeetingMls * m, guint video_frames, MeetingMlsStartFunc func,
     gpointer user_data);
 void meeting_mls_stop (MeetingMls * m);
 void meeting_mls_collect (MeetingMls * m, guint i, GList * decryptors);
