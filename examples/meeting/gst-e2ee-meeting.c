@@ -526,6 +526,18 @@ tick (gpointer data)
     g_main_loop_quit (loop);
     return G_SOURCE_REMOVE;
   }
+  /* With MLS, frames sent before a member joined or after it left are not owed
+   * to it: complete when every frame owed has come out of its decryptor. */
+  if (finished && mls) {
+    for (i = 0; i < parts->len; i++) {
+      Participant *p = g_ptr_array_index (parts, i);
+
+      g_mutex_lock (&p->lock);
+      meeting_mls_collect (mls, i, p->decryptors);
+      g_mutex_unlock (&p->lock);
+    }
+    complete = meeting_mls_missing (mls) == 0;
+  }
   if (finished && (complete || now - last_move >= (gint64) quiet_ms * 1000)) {
     g_main_loop_quit (loop);
     return G_SOURCE_REMOVE;

@@ -771,16 +771,77 @@ void
 meeting_mls_collect (MeetingMls * m, guint i, GList * decryptors)
 {
   Member *p = &m->members[i];
+  GHashTable *sent = count_table (), *decrypted = count_table ();
+  GHashTable *refused = count_table ();
   GList *l;
 
-  p->sent = count_table ();
-  p->decrypted = count_table ();
-  p->refused = count_table ();
-  add_kid_stats (p->enc[0], p->sent, NULL);
-  add_kid_stats (p->enc[1], p->sent, NULL);
+  add_kid_stats (p->enc[0], sent, NULL);
+  add_kid_stats (p->enc[1], sent, NULL);
   for (l = decryptors; l; l = l->next)
-    add_kid_stats (l->data, p->decrypted, p->refused);
+    add_kid_stats (l->data, decrypted, refused);
+  g_mutex_lock (&m->lock);
+  g_clear_pointer (&p->sent, g_hash_table_unref);
+  g_clear_pointer (&p->decrypted, g_hash_table_unref);
+  g_clear_pointer (&p->refused, g_hash_table_unref);
+  p->sent = sent;
+  p->decrypted = decrypted;
+  p->refused = refused;
   p->collected = TRUE;
+  g_mutex_unlock (&m->lock);
+}
+
+static gboolean member_at (Member * p, guint64 epoch);
+static guint64 kid_epoch (guint64 kid);
+
+/* With the lock held: frames sent to members under epochs they belonged to that
+ * did not come out of their decryptors (yet); of those, @refused were refused. */
+static guint64
+owed_missing (MeetingMls * m, guint64 * refused)
+{
+  guint64 missing = 0;
+  guint r, s;
+
+  *refused = 0;
+  for (r = 0; r < m->n; r++) {
+    Member *p = &m->members[r];
+    GHashTableIter it;
+    gpointer key, value;
+
+    if (!p->collected || !p->joined)
+      continue;
+    for (s = 0; s < m->n; s++) {
+      Member *q = &m->members[s];
+
+      if (s == r || !q->collected)
+        continue;
+      g_hash_table_iter_init (&it, q->sent);
+      while (g_hash_table_iter_next (&it, &key, &value)) {
+        guint64 kid = *(guint64 *) key, sent = *(guint64 *) value;
+        const guint64 *got = g_hash_table_lookup (p->decrypted, &kid);
+        const guint64 *bad = g_hash_table_lookup (p->refused, &kid);
+
+        if (!member_at (p, kid_epoch (kid)))
+          continue;
+        if (bad)
+          *refused += *bad;
+        if (!got || *got < sent)
+          missing += sent - (got ? *got : 0);
+      }
+    }
+  }
+  return missing;
+}
+
+/* What a run still waits for: 0 when every frame owed has been decrypted. */
+guint64
+meeting_mls_missing (MeetingMls * m)
+{
+  guint64 missing, refused;
+
+  g_mutex_lock (&m->lock);
+  missing = owed_missing (m, &refused);
+  g_mutex_unlock (&m->lock);
+  return missing;
 }
 
 static guint64
@@ -800,7 +861,7 @@ member_at (Member * p, guint64 epoch)
 gboolean
 meeting_mls_summary (MeetingMls * m, GString * line)
 {
-  guint64 removed_decrypted = 0, lost = 0;
+  guint64 removed_decrypted = 0, lost = 0, refused = 0;
   gboolean end_equal = TRUE, all_joined = !m->failed;
   gchar *code0 = NULL;
   guint64 epoch0 = 0;
@@ -827,11 +888,6 @@ meeting_mls_summary (MeetingMls * m, GString * line)
     while (g_hash_table_iter_next (&it, &key, &value))
       if (p->removed && kid_epoch (*(guint64 *) key) >= p->removed_epoch)
         removed_decrypted += *(guint64 *) value;
-    /* L: what its decryptors refused of the epochs it belonged to */
-    g_hash_table_iter_init (&it, p->refused);
-    while (g_hash_table_iter_next (&it, &key, &value))
-      if (member_at (p, kid_epoch (*(guint64 *) key)))
-        lost += *(guint64 *) value;
     if (p->removed || g_atomic_int_get (&p->left))
       continue;
     {
@@ -853,10 +909,17 @@ meeting_mls_summary (MeetingMls * m, GString * line)
   }
   if (code0 == NULL)
     end_equal = FALSE;
+  /* L: frames owed (sent under an epoch the receiver belonged to) that did not
+   * come out of its decryptor: refused, still held, or never arrived */
+  lost = owed_missing (m, &refused);
   g_string_append_printf (line, ", epochs %" G_GUINT64_FORMAT ", security codes "
       "equal %s, removed-member frames decrypted %" G_GUINT64_FORMAT
       ", lost to epoch change %" G_GUINT64_FORMAT, m->host_epoch,
       end_equal && !m->codes_differ ? "yes" : "no", removed_decrypted, lost);
+  if (lost)
+    g_printerr ("lost to epoch change: %" G_GUINT64_FORMAT " frames owed to "
+        "members were not decrypted, %" G_GUINT64_FORMAT " of them refused by "
+        "their decryptors\n", lost, refused);
   if (m->bench) {
     if (m->remove_sent_us && m->switches >= m->switches_wanted)
       g_print ("remove: member-left to Remove commit sent %.1f ms, Remove commit "

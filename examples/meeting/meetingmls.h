@@ -36,6 +36,7 @@ void meeting_mls_start (MeetingMls * m, guint video_frames, MeetingMlsStartFunc 
     gpointer user_data);
 void meeting_mls_stop (MeetingMls * m);
 void meeting_mls_collect (MeetingMls * m, guint i, GList * decryptors);
+guint64 meeting_mls_missing (MeetingMls * m);
 gboolean meeting_mls_summary (MeetingMls * m, GString * line);
 
 G_END_DECLS
