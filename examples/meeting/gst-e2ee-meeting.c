@@ -711,7 +711,7 @@ main (int argc, char **argv)
           "another quarter leave", NULL},
     {"update-interval", 0, 0, G_OPTION_ARG_INT, &update_interval,
         "With --keys mls: each member's self-update period in seconds (default 1 "
-          "with --churn, else 0: off)", "S"},
+          "with --churn, 10 with --slow, else 0: off)", "S"},
     {"bad-input", 0, 0, G_OPTION_ARG_NONE, &bad_input,
         "With --keys mls: halfway through, a non-member submits forged and stale "
           "proposals and old commits to the delivery service", NULL},
@@ -794,7 +794,7 @@ main (int argc, char **argv)
 
   if (keys_mode && g_str_equal (keys_mode, "mls")) {
     if (update_interval < 0)
-      update_interval = churn ? 1 : 0;
+      update_interval = churn ? (slow ? 10 : 1) : 0;
     mls = meeting_mls_new (n, churn, update_interval, slow, bad_input ?
         MEETING_MLS_BAD_INPUT : MEETING_MLS_BAD_NONE, bench);
     keys_mls = TRUE;

@@ -42,7 +42,7 @@ typedef struct
   gboolean late, leaves;
   gint left;                    /* atomic: stopped sending, disconnected */
   gboolean joined;
-  guint64 join_epoch;
+  guint64 join_epoch, last_epoch;     /* the first and last it reached */
   gboolean removed;             /* the host's roster no longer has it */
   guint64 removed_epoch;
   guint64 mls_refused;          /* e2ee-mls-refused messages */
@@ -50,6 +50,7 @@ typedef struct
   gboolean switched[2];         /* benchmark: encoder on the removal's epoch */
   /* at the end, by KID */
   GHashTable *sent, *decrypted, *refused;
+  GHashTable *arrived;          /* frames that reached its decryptors, by KID */
   gboolean collected;
 } Member;
 
@@ -193,6 +194,7 @@ epoch_message (MeetingMls * m, Member * p, const GstStructure * s)
   guint j;
 
   gst_structure_get_uint64 (s, "epoch", &epoch);
+  p->last_epoch = epoch;
   known = g_hash_table_lookup (m->codes, &epoch);
   if (known == NULL) {
     guint64 *key = g_new (guint64, 1);
@@ -207,6 +209,16 @@ epoch_message (MeetingMls * m, Member * p, const GstStructure * s)
   if (g_strcmp0 (cause, "joined") == 0 || g_strcmp0 (cause, "created") == 0) {
     p->joined = TRUE;
     p->join_epoch = epoch;
+    /* Under valgrind the media lags the commits by many seconds: frames of an
+     * epoch that ended 10 s ago (the default grace period) are still coming. */
+    if (m->slow) {
+      GstE2eeMlsKeys *keys = NULL;
+
+      g_object_get (p->mls, "mls-keys", &keys, NULL);
+      if (keys)
+        g_object_set (keys, "grace-period", (guint64) 120 * GST_SECOND, NULL);
+      g_clear_object (&keys);
+    }
     /* e2eeenc refuses to start without a key: the media starts once the group
      * has provisioned the store */
     g_idle_add (start_media, p);
@@ -296,6 +308,7 @@ meeting_mls_new (guint n, gboolean churn, guint update_interval, gboolean slow,
      * quarter leave; the benchmark: the last one leaves */
     p->late = i >= n - movers && i > 0;
     p->leaves = (i >= 1 && i <= movers && !p->late) || (bench && i == n - 1);
+    p->arrived = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   }
   m->delivery = gst_e2ee_delivery_new (on_disconnect, m);
   return m;
@@ -344,9 +357,41 @@ meeting_mls_setup (MeetingMls * m, guint i, GstElement * pipeline,
 
 /* Frames of an epoch the member has not reached wait for its commit; a loaded
  * machine (valgrind) can take seconds to get there. */
+static void add_count (GHashTable * t, guint64 kid, guint64 n);
+
+/* Counts the frames reaching a decryptor by the KID in their SFrame header. */
+static GstPadProbeReturn
+arrived_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Member *p = data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  GstE2eeLayoutCodec codec = caps ? gst_e2ee_layout_codec_from_caps (caps) :
+      GST_E2EE_LAYOUT_CODEC_NONE;
+  GstMapInfo map;
+  guint64 kid, ctr;
+
+  if (caps)
+    gst_caps_unref (caps);
+  if (!gst_buffer_map (buf, &map, GST_MAP_READ))
+    return GST_PAD_PROBE_OK;
+  if (gst_e2ee_layout_parse_header (codec, map.data, map.size, &kid, &ctr, NULL)) {
+    g_mutex_lock (&p->m->lock);
+    add_count (p->arrived, kid, 1);
+    g_mutex_unlock (&p->m->lock);
+  }
+  gst_buffer_unmap (buf, &map);
+  return GST_PAD_PROBE_OK;
+}
+
 void
 meeting_mls_decryptor_added (MeetingMls * m, guint i, GstElement * dec)
 {
+  GstPad *pad = gst_element_get_static_pad (dec, "sink");
+
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, arrived_probe,
+      &m->members[i], NULL);
+  gst_object_unref (pad);
   g_object_set (dec, "unknown-kid-hold", (guint64) (m->slow ? 20 : 3) * GST_SECOND,
       NULL);
 }
@@ -793,15 +838,17 @@ meeting_mls_collect (MeetingMls * m, guint i, GList * decryptors)
 static gboolean member_at (Member * p, guint64 epoch);
 static guint64 kid_epoch (guint64 kid);
 
-/* With the lock held: frames sent to members under epochs they belonged to that
- * did not come out of their decryptors (yet); of those, @refused were refused. */
+/* With the lock held: of the frames sent to members under epochs they belonged
+ * to (and reached), how many did not come out of their decryptors (yet): @lost
+ * reached a decryptor, @dropped never did (lost in transport); @refused: of the
+ * lost, refused by the decryptors. */
 static guint64
-owed_missing (MeetingMls * m, guint64 * refused)
+owed_missing (MeetingMls * m, guint64 * lost, guint64 * dropped, guint64 * refused,
+    GString * detail)
 {
-  guint64 missing = 0;
   guint r, s;
 
-  *refused = 0;
+  *lost = *dropped = *refused = 0;
   for (r = 0; r < m->n; r++) {
     Member *p = &m->members[r];
     GHashTableIter it;
@@ -819,27 +866,39 @@ owed_missing (MeetingMls * m, guint64 * refused)
         guint64 kid = *(guint64 *) key, sent = *(guint64 *) value;
         const guint64 *got = g_hash_table_lookup (p->decrypted, &kid);
         const guint64 *bad = g_hash_table_lookup (p->refused, &kid);
+        const guint64 *in = g_hash_table_lookup (p->arrived, &kid);
+        guint64 n_got = got ? *got : 0, n_in = in ? MIN (*in, sent) : 0;
 
         if (!member_at (p, kid_epoch (kid)))
           continue;
         if (bad)
           *refused += *bad;
-        if (!got || *got < sent)
-          missing += sent - (got ? *got : 0);
+        *dropped += sent - n_in;
+        if (n_got < n_in) {
+          *lost += n_in - n_got;
+          if (detail)
+            g_string_append_printf (detail, "  %s: %" G_GUINT64_FORMAT " of the %"
+                G_GUINT64_FORMAT " frames of %s under KID 0x%" G_GINT64_MODIFIER
+                "x (epoch %" G_GUINT64_FORMAT ", it reached epochs %"
+                G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT ") that reached its "
+                "decryptors were not decrypted\n", p->identity, n_in - n_got,
+                n_in, q->identity, kid, kid_epoch (kid), p->join_epoch,
+                p->last_epoch);
+        }
       }
     }
   }
-  return missing;
+  return *lost + *dropped;
 }
 
 /* What a run still waits for: 0 when every frame owed has been decrypted. */
 guint64
 meeting_mls_missing (MeetingMls * m)
 {
-  guint64 missing, refused;
+  guint64 missing, lost, dropped, refused;
 
   g_mutex_lock (&m->lock);
-  missing = owed_missing (m, &refused);
+  missing = owed_missing (m, &lost, &dropped, &refused, NULL);
   g_mutex_unlock (&m->lock);
   return missing;
 }
@@ -850,22 +909,31 @@ kid_epoch (guint64 kid)
   return kid & ((1 << EPOCH_BITS) - 1);
 }
 
-/* Whether @p belonged to the group at @epoch. */
+/* Whether @p belonged to the group at @epoch, and reached it: a leaver that
+ * disconnected before the commits of the epochs before its removal reached it
+ * never had their keys. */
 static gboolean
 member_at (Member * p, guint64 epoch)
 {
-  return p->joined && epoch >= p->join_epoch && (!p->removed
-      || epoch < p->removed_epoch);
+  return p->joined && epoch >= p->join_epoch && epoch <= p->last_epoch
+      && (!p->removed || epoch < p->removed_epoch);
 }
 
 gboolean
 meeting_mls_summary (MeetingMls * m, GString * line)
 {
-  guint64 removed_decrypted = 0, lost = 0, refused = 0;
+  guint64 removed_decrypted = 0, lost = 0, refused = 0, dropped = 0;
   gboolean end_equal = TRUE, all_joined = !m->failed;
   gchar *code0 = NULL;
   guint64 epoch0 = 0;
   guint i;
+
+  /* No more self-updates; what is on its way is delivered, so every current
+   * member ends at the host's epoch. */
+  for (i = 0; i < m->n; i++)
+    g_object_set (m->members[i].mls, "update-interval", 0, NULL);
+  if (!gst_e2ee_delivery_flush (m->delivery, 60 * G_USEC_PER_SEC))
+    g_printerr ("the delivery service did not finish\n");
 
   g_mutex_lock (&m->lock);
   for (i = 0; i < m->n; i++) {
@@ -911,15 +979,23 @@ meeting_mls_summary (MeetingMls * m, GString * line)
     end_equal = FALSE;
   /* L: frames owed (sent under an epoch the receiver belonged to) that did not
    * come out of its decryptor: refused, still held, or never arrived */
-  lost = owed_missing (m, &refused);
+  {
+    GString *detail = g_string_new (NULL);
+
+    owed_missing (m, &lost, &dropped, &refused, detail);
+    g_printerr ("%s", detail->str);
+    g_string_free (detail, TRUE);
+  }
   g_string_append_printf (line, ", epochs %" G_GUINT64_FORMAT ", security codes "
       "equal %s, removed-member frames decrypted %" G_GUINT64_FORMAT
       ", lost to epoch change %" G_GUINT64_FORMAT, m->host_epoch,
       end_equal && !m->codes_differ ? "yes" : "no", removed_decrypted, lost);
   if (lost)
     g_printerr ("lost to epoch change: %" G_GUINT64_FORMAT " frames owed to "
-        "members were not decrypted, %" G_GUINT64_FORMAT " of them refused by "
-        "their decryptors\n", lost, refused);
+        "members reached their decryptors and were not decrypted, %"
+        G_GUINT64_FORMAT " of them refused\n", lost, refused);
+  g_print ("frames owed to members (sent under an epoch they belonged to) that "
+      "never reached their decryptors: %" G_GUINT64_FORMAT "\n", dropped);
   if (m->bench) {
     if (m->remove_sent_us && m->switches >= m->switches_wanted)
       g_print ("remove: member-left to Remove commit sent %.1f ms, Remove commit "
@@ -979,6 +1055,7 @@ meeting_mls_free (MeetingMls * m)
     g_clear_pointer (&p->sent, g_hash_table_unref);
     g_clear_pointer (&p->decrypted, g_hash_table_unref);
     g_clear_pointer (&p->refused, g_hash_table_unref);
+    g_clear_pointer (&p->arrived, g_hash_table_unref);
   }
   g_clear_pointer (&m->first_commit, g_bytes_unref);
   g_clear_pointer (&m->last_commit, g_bytes_unref);
