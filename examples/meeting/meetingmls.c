@@ -57,7 +57,7 @@ typedef struct
 struct _MeetingMls
 {
   guint n;
-  gboolean churn, slow, bench;
+  gboolean churn, slow, bench, audio_only;
   guint update_interval;
   MeetingMlsBad bad;
   GstE2eeDelivery *delivery;
@@ -284,7 +284,7 @@ sync_handler (GstBus * bus, GstMessage * msg, gpointer data)
 
 MeetingMls *
 meeting_mls_new (guint n, gboolean churn, guint update_interval, gboolean slow,
-    MeetingMlsBad bad, gboolean bench)
+    MeetingMlsBad bad, gboolean bench, gboolean audio_only)
 {
   MeetingMls *m = g_new0 (MeetingMls, 1);
   guint i, movers = churn ? MAX (1, n / 4) : 0;
@@ -295,6 +295,7 @@ meeting_mls_new (guint n, gboolean churn, guint update_interval, gboolean slow,
   m->bad = bad;
   m->bench = bench;
   m->update_interval = update_interval;
+  m->audio_only = audio_only;
   g_mutex_init (&m->lock);
   m->codes = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   m->members = g_new0 (Member, n);
@@ -442,7 +443,7 @@ leave (gpointer data)
     m->switches_wanted = 0;
     for (j = 0; j < m->n; j++)
       if (!g_atomic_int_get (&m->members[j].left))
-        m->switches_wanted += 2;
+        m->switches_wanted += m->audio_only ? 1 : 2;
   }
   g_mutex_unlock (&m->lock);
   if (conn)
@@ -718,10 +719,11 @@ run_schedule (gpointer data)
 }
 
 /* Starts the host, then the members present from the start; schedules the late
- * joiners (from a fifth of the host's video on, a tenth apart), the leavers (from
- * half of it) and the bad input (at half). */
+ * joiners (from a fifth of the host's @frames of video, or audio without video,
+ * on, a tenth apart), the leavers (from half of them) and the bad input (at
+ * half). */
 void
-meeting_mls_start (MeetingMls * m, guint video_frames, MeetingMlsStartFunc func,
+meeting_mls_start (MeetingMls * m, guint frames, MeetingMlsStartFunc func,
     gpointer user_data)
 {
   guint i, late = 0, leaving = 0;
@@ -729,9 +731,10 @@ meeting_mls_start (MeetingMls * m, guint video_frames, MeetingMlsStartFunc func,
 
   m->start_func = func;
   m->start_data = user_data;
-  m->total_frames = video_frames;
+  m->total_frames = frames;
   m->events = g_array_new (FALSE, FALSE, sizeof (Event));
-  pad = gst_element_get_static_pad (m->members[0].enc[0], "src");
+  pad = gst_element_get_static_pad (m->members[0].enc[m->audio_only ? 1 : 0],
+      "src");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, host_frames_probe, m, NULL);
   gst_object_unref (pad);
   for (i = 0; i < m->n; i++) {
@@ -739,19 +742,19 @@ meeting_mls_start (MeetingMls * m, guint video_frames, MeetingMlsStartFunc func,
     Event e = { 0, EVENT_JOIN, p };
 
     if (p->late) {
-      e.at = video_frames / 5 + late++ * video_frames / 10;
+      e.at = frames / 5 + late++ * frames / 10;
       g_array_append_val (m->events, e);
       continue;
     }
     connect_member (m, i);
     if (p->leaves) {
       e.kind = EVENT_LEAVE;
-      e.at = video_frames / 2 + leaving++ * video_frames / 10;
+      e.at = frames / 2 + leaving++ * frames / 10;
       g_array_append_val (m->events, e);
     }
   }
   if (m->bad) {
-    Event e = { video_frames / 2, EVENT_BAD_INPUT, NULL };
+    Event e = { frames / 2, EVENT_BAD_INPUT, NULL };
 
     g_array_append_val (m->events, e);
   }

@@ -25,14 +25,14 @@ typedef enum
 } MeetingMlsBad;
 
 MeetingMls *meeting_mls_new (guint n, gboolean churn, guint update_interval,
-    gboolean slow, MeetingMlsBad bad, gboolean bench);
+    gboolean slow, MeetingMlsBad bad, gboolean bench, gboolean audio_only);
 void meeting_mls_free (MeetingMls * m);
 gboolean meeting_mls_setup (MeetingMls * m, guint i, GstElement * pipeline,
     GstE2eeKeyStore * store, GstElement * venc, GstElement * aenc,
     GError ** error);
 void meeting_mls_decryptor_added (MeetingMls * m, guint i, GstElement * dec);
 gboolean meeting_mls_starts_late (MeetingMls * m, guint i);
-void meeting_mls_start (MeetingMls * m, guint video_frames, MeetingMlsStartFunc func,
+void meeting_mls_start (MeetingMls * m, guint frames, MeetingMlsStartFunc func,
     gpointer user_data);
 void meeting_mls_stop (MeetingMls * m);
 void meeting_mls_collect (MeetingMls * m, guint i, GList * decryptors);
