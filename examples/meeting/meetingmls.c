@@ -47,7 +47,7 @@ typedef struct
   guint64 removed_epoch;
   guint64 mls_refused;          /* e2ee-mls-refused messages */
   guint64 refused_non_member, refused_wrong_epoch;
-  gboolean switched[2];         /* benchmark: encoder on the removal's epoch */
+  GArray *switches[2];          /* benchmark: each encoder's (epoch, µs) */
   /* at the end, by KID */
   GHashTable *sent, *decrypted, *refused;
   GHashTable *arrived;          /* frames that reached its decryptors, by KID */
@@ -72,9 +72,9 @@ struct _MeetingMls
   /* the last commit the host sent, for the bad-input replay */
   GBytes *last_commit, *first_commit;
   /* benchmark: a leaver's Remove */
-  gint64 left_us, remove_sent_us, last_switch_us;
+  gint64 left_us, remove_sent_us;
   guint64 remove_epoch;
-  guint switches_wanted, switches;
+  GHashTable *commit_us;        /* the host's commits: epoch -> µs sent */
   /* bad input */
   gboolean bad_ok;
   gchar *bad_report;
@@ -141,9 +141,12 @@ on_send_message (GstElement * mls, GBytes * message, Member * p)
       m->first_commit = g_bytes_ref (message);
     g_clear_pointer (&m->last_commit, g_bytes_unref);
     m->last_commit = g_bytes_ref (message);
-    if (m->left_us && !m->remove_sent_us) {
-      m->remove_sent_us = g_get_monotonic_time ();
-      m->remove_epoch = h.epoch + 1;
+    if (m->bench) {
+      gint64 *key = g_new (gint64, 1), *t = g_new (gint64, 1);
+
+      *key = (gint64) h.epoch;
+      *t = g_get_monotonic_time ();
+      g_hash_table_insert (m->commit_us, key, t);
     }
   }
   if (p->conn && m->delivery)
@@ -226,6 +229,15 @@ epoch_message (MeetingMls * m, Member * p, const GstStructure * s)
   if (p->index != 0)
     return;
   m->host_epoch = epoch;
+  /* benchmark: the epoch the leaver's Remove opened, and when its commit went */
+  if (m->bench && m->left_us && !m->remove_epoch
+      && g_strcmp0 (cause, "removed") == 0 && epoch > 0) {
+    gint64 prev = (gint64) epoch - 1;
+    const gint64 *t = g_hash_table_lookup (m->commit_us, &prev);
+
+    m->remove_epoch = epoch;
+    m->remove_sent_us = t ? *t : 0;
+  }
   for (j = 1; j < m->n; j++) {
     Member *q = &m->members[j];
 
@@ -237,20 +249,56 @@ epoch_message (MeetingMls * m, Member * p, const GstStructure * s)
   }
 }
 
-/* Benchmark: when each remaining sender's encoders move to the removal's epoch. */
+typedef struct
+{
+  guint64 epoch;
+  gint64 us;
+} Switch;
+
+/* Benchmark: when each encoder moved to which epoch. */
 static void
 kid_message (MeetingMls * m, Member * p, GstElement * enc, const GstStructure * s)
 {
-  guint64 epoch = 0;
+  Switch sw = { 0, g_get_monotonic_time () };
   guint e = enc == p->enc[0] ? 0 : 1;
 
-  gst_structure_get_uint64 (s, "epoch", &epoch);
-  if (!m->remove_sent_us || epoch < m->remove_epoch || p->switched[e]
-      || g_atomic_int_get (&p->left))
+  if (!m->bench)
     return;
-  p->switched[e] = TRUE;
-  m->switches++;
-  m->last_switch_us = g_get_monotonic_time ();
+  gst_structure_get_uint64 (s, "epoch", &sw.epoch);
+  g_array_append_val (p->switches[e], sw);
+}
+
+/* Benchmark, with the lock held: when the last remaining encoder first used the
+ * Remove's epoch or a later one; FALSE if one never did. */
+static gboolean
+last_switch (MeetingMls * m, gint64 * last, guint * encoders)
+{
+  guint i, e;
+
+  *last = 0;
+  *encoders = 0;
+  for (i = 0; i < m->n; i++) {
+    Member *p = &m->members[i];
+
+    if (g_atomic_int_get (&p->left))
+      continue;
+    for (e = m->audio_only ? 1 : 0; e < 2; e++) {
+      guint k;
+      gint64 at = 0;
+
+      for (k = 0; k < p->switches[e]->len && !at; k++) {
+        const Switch *sw = &g_array_index (p->switches[e], Switch, k);
+
+        if (sw->epoch >= m->remove_epoch)
+          at = sw->us;
+      }
+      if (!at)
+        return FALSE;
+      *last = MAX (*last, at);
+      (*encoders)++;
+    }
+  }
+  return TRUE;
 }
 
 /* On the posting thread, so the benchmark's times are when things happened. */
@@ -297,6 +345,7 @@ meeting_mls_new (guint n, gboolean churn, guint update_interval, gboolean slow,
   m->update_interval = update_interval;
   m->audio_only = audio_only;
   g_mutex_init (&m->lock);
+  m->commit_us = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   m->codes = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   m->members = g_new0 (Member, n);
   for (i = 0; i < n; i++) {
@@ -310,6 +359,8 @@ meeting_mls_new (guint n, gboolean churn, guint update_interval, gboolean slow,
     p->late = i >= n - movers && i > 0;
     p->leaves = (i >= 1 && i <= movers && !p->late) || (bench && i == n - 1);
     p->arrived = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+    p->switches[0] = g_array_new (FALSE, FALSE, sizeof (Switch));
+    p->switches[1] = g_array_new (FALSE, FALSE, sizeof (Switch));
   }
   m->delivery = gst_e2ee_delivery_new (on_disconnect, m);
   return m;
@@ -436,15 +487,8 @@ leave (gpointer data)
   conn = p->conn;
   p->conn = NULL;
   g_atomic_int_set (&p->left, TRUE);
-  if (m->bench && !m->left_us) {
-    guint j;
-
+  if (m->bench && !m->left_us)
     m->left_us = g_get_monotonic_time ();
-    m->switches_wanted = 0;
-    for (j = 0; j < m->n; j++)
-      if (!g_atomic_int_get (&m->members[j].left))
-        m->switches_wanted += m->audio_only ? 1 : 2;
-  }
   g_mutex_unlock (&m->lock);
   if (conn)
     gst_e2ee_delivery_disconnect (m->delivery, conn);
@@ -692,6 +736,19 @@ host_frames_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 }
 
 static gboolean
+all_joined (MeetingMls * m)
+{
+  guint i;
+  gboolean all = TRUE;
+
+  g_mutex_lock (&m->lock);
+  for (i = 0; i < m->n; i++)
+    all = all && m->members[i].joined;
+  g_mutex_unlock (&m->lock);
+  return all;
+}
+
+static gboolean
 run_schedule (gpointer data)
 {
   MeetingMls *m = data;
@@ -708,6 +765,11 @@ run_schedule (gpointer data)
         connect_member (m, e->p->index);
         break;
       case EVENT_LEAVE:
+        /* the benchmark's Remove must not queue behind Adds */
+        if (m->bench && !all_joined (m)) {
+          m->next_event--;
+          return G_SOURCE_CONTINUE;
+        }
         leave (e->p);
         break;
       case EVENT_BAD_INPUT:
@@ -1000,15 +1062,17 @@ meeting_mls_summary (MeetingMls * m, GString * line)
   g_print ("frames owed to members (sent under an epoch they belonged to) that "
       "never reached their decryptors: %" G_GUINT64_FORMAT "\n", dropped);
   if (m->bench) {
-    if (m->remove_sent_us && m->switches >= m->switches_wanted)
+    gint64 last = 0;
+    guint encoders = 0;
+
+    if (m->remove_sent_us && last_switch (m, &last, &encoders))
       g_print ("remove: member-left to Remove commit sent %.1f ms, Remove commit "
           "sent to the last sender on epoch %" G_GUINT64_FORMAT " %.1f ms (%u "
           "encoders)\n", (m->remove_sent_us - m->left_us) / 1000.0,
-          m->remove_epoch, (m->last_switch_us - m->remove_sent_us) / 1000.0,
-          m->switches);
+          m->remove_epoch, (last - m->remove_sent_us) / 1000.0, encoders);
     else {
-      g_print ("remove: not measured (%u of %u encoders switched)\n",
-          m->switches, m->switches_wanted);
+      g_print ("remove: not measured (the Remove's epoch %" G_GUINT64_FORMAT
+          ", %u encoders on it)\n", m->remove_epoch, encoders);
       all_joined = FALSE;
     }
   }
@@ -1059,7 +1123,10 @@ meeting_mls_free (MeetingMls * m)
     g_clear_pointer (&p->decrypted, g_hash_table_unref);
     g_clear_pointer (&p->refused, g_hash_table_unref);
     g_clear_pointer (&p->arrived, g_hash_table_unref);
+    g_array_unref (p->switches[0]);
+    g_array_unref (p->switches[1]);
   }
+  g_hash_table_unref (m->commit_us);
   g_clear_pointer (&m->first_commit, g_bytes_unref);
   g_clear_pointer (&m->last_commit, g_bytes_unref);
   g_free (m->bad_report);
