@@ -86,6 +86,13 @@ struct _MeetingMls
   GArray *events;
 };
 
+/* guint64 (or gint64) keys and values, each allocated */
+static GHashTable *
+count_table (void)
+{
+  return g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+}
+
 static void
 on_receive (GstE2eeDeliveryConnection * conn, GBytes * message, gpointer data)
 {
@@ -257,7 +264,8 @@ typedef struct
 
 /* Benchmark: when each encoder moved to which epoch. */
 static void
-kid_message (MeetingMls * m, Member * p, GstElement * enc, const GstStructure * s)
+kid_message (MeetingMls * m, Member * p, const GstElement * enc,
+    const GstStructure * s)
 {
   Switch sw = { 0, g_get_monotonic_time () };
   guint e = enc == p->enc[0] ? 0 : 1;
@@ -345,8 +353,8 @@ meeting_mls_new (guint n, gboolean churn, guint update_interval, gboolean slow,
   m->update_interval = update_interval;
   m->audio_only = audio_only;
   g_mutex_init (&m->lock);
-  m->commit_us = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
-  m->codes = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  m->commit_us = count_table ();
+  m->codes = count_table ();
   m->members = g_new0 (Member, n);
   for (i = 0; i < n; i++) {
     Member *p = &m->members[i];
@@ -358,7 +366,7 @@ meeting_mls_new (guint n, gboolean churn, guint update_interval, gboolean slow,
      * quarter leave; the benchmark: the last one leaves */
     p->late = i >= n - movers && i > 0;
     p->leaves = (i >= 1 && i <= movers && !p->late) || (bench && i == n - 1);
-    p->arrived = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+    p->arrived = count_table ();
     p->switches[0] = g_array_new (FALSE, FALSE, sizeof (Switch));
     p->switches[1] = g_array_new (FALSE, FALSE, sizeof (Switch));
   }
@@ -842,12 +850,6 @@ add_count (GHashTable * t, guint64 kid, guint64 n)
   *v += n;
 }
 
-static GHashTable *
-count_table (void)
-{
-  return g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
-}
-
 /* Adds @element's per-KID stats: frames to @frames, refusals to @refused. */
 static void
 add_kid_stats (GstElement * element, GHashTable * frames, GHashTable * refused)
@@ -988,7 +990,7 @@ gboolean
 meeting_mls_summary (MeetingMls * m, GString * line)
 {
   guint64 removed_decrypted = 0, lost = 0, refused = 0, dropped = 0;
-  gboolean end_equal = TRUE, all_joined = !m->failed;
+  gboolean end_equal = TRUE, ok_run = !m->failed;
   gchar *code0 = NULL;
   guint64 epoch0 = 0;
   guint i;
@@ -1008,11 +1010,11 @@ meeting_mls_summary (MeetingMls * m, GString * line)
 
     if (!p->joined) {
       g_printerr ("%s never joined\n", p->identity);
-      all_joined = FALSE;
+      ok_run = FALSE;
     }
     if (p->leaves && !p->removed && p->joined) {
       g_printerr ("%s left but was not removed\n", p->identity);
-      all_joined = FALSE;
+      ok_run = FALSE;
     }
     if (!p->collected)
       continue;
@@ -1073,7 +1075,7 @@ meeting_mls_summary (MeetingMls * m, GString * line)
     else {
       g_print ("remove: not measured (the Remove's epoch %" G_GUINT64_FORMAT
           ", %u encoders on it)\n", m->remove_epoch, encoders);
-      all_joined = FALSE;
+      ok_run = FALSE;
     }
   }
   if (m->bad) {
@@ -1085,7 +1087,7 @@ meeting_mls_summary (MeetingMls * m, GString * line)
   }
   g_free (code0);
   {
-    gboolean ok = all_joined && end_equal && !m->codes_differ
+    gboolean ok = ok_run && end_equal && !m->codes_differ
         && removed_decrypted == 0 && lost == 0 && (!m->bad || m->bad_ok);
 
     g_mutex_unlock (&m->lock);
