@@ -42,8 +42,8 @@ struct _GstE2eeMls
   guint epoch_bits;
   guint contexts;
   GstE2eeCipherSuite suite;
-  guint remove_timeout;         /* ms */
-  guint update_interval;        /* s, 0 = off */
+  GstClockTime remove_timeout;
+  GstClockTime update_interval; /* 0 = off */
 
   /* the member */
   GstE2eeMlsClient *client;

@@ -89,8 +89,8 @@ GST_DEBUG_CATEGORY (gst_e2ee_mls_debug);
 #define DEFAULT_CONTEXTS 1
 #define MAX_CONTEXTS 256
 #define DEFAULT_SUITE GST_E2EE_CIPHER_SUITE_AES_128_GCM_SHA256_128
-#define DEFAULT_REMOVE_TIMEOUT 10000
-#define DEFAULT_UPDATE_INTERVAL 300
+#define DEFAULT_REMOVE_TIMEOUT (10 * GST_SECOND)
+#define DEFAULT_UPDATE_INTERVAL (300 * GST_SECOND)
 
 /* RFC 9420 §6: MLSMessage wire formats */
 #define WIRE_PUBLIC_MESSAGE 1
@@ -552,6 +552,8 @@ handle_welcome (GstE2eeMls * self, GBytes * welcome)
       refuse (self, "invalid", error->message);
     }
   } else if (!bind_keys (self, &error)) {
+    /* a member without keys would send nothing and decrypt nothing: not joined */
+    g_clear_object (&self->group);
     g_mutex_unlock (&self->lock);
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("Could not provide the group's keys to the key store"), ("%s", error->message));
@@ -873,10 +875,10 @@ gst_e2ee_mls_set_property (GObject * object, guint prop_id, const GValue * value
           self->suite = g_value_get_enum (value);
           break;
         case PROP_REMOVE_TIMEOUT:
-          self->remove_timeout = g_value_get_uint (value);
+          self->remove_timeout = g_value_get_uint64 (value);
           break;
         case PROP_UPDATE_INTERVAL:
-          self->update_interval = g_value_get_uint (value);
+          self->update_interval = g_value_get_uint64 (value);
           gst_e2ee_mls_rules_reschedule_update (self);
           break;
         default:
@@ -926,10 +928,10 @@ gst_e2ee_mls_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_enum (value, self->suite);
       break;
     case PROP_REMOVE_TIMEOUT:
-      g_value_set_uint (value, self->remove_timeout);
+      g_value_set_uint64 (value, self->remove_timeout);
       break;
     case PROP_UPDATE_INTERVAL:
-      g_value_set_uint (value, self->update_interval);
+      g_value_set_uint64 (value, self->update_interval);
       break;
     case PROP_EPOCH:
       g_value_set_uint64 (value, self->group ? gst_e2ee_mls_group_get_epoch (self->group)
@@ -1098,31 +1100,34 @@ gst_e2ee_mls_class_init (GstE2eeMlsClass * klass)
   /**
    * GstE2eeMls:remove-timeout:
    *
-   * Host: the bound, in milliseconds, within which it commits the Remove of a member
-   * reported through #GstE2eeMls::member-left. The Remove goes out at once; if
-   * committing fails it is tried again until the bound, after which the element
-   * posts a warning.
+   * Host: the bound, in nanoseconds, within which it commits the Remove of a member
+   * reported through #GstE2eeMls::member-left (Zoom's design: 10 s). The Remove goes
+   * out at once; if committing fails it is tried again until the bound, after which
+   * the element posts a warning.
    *
    * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_REMOVE_TIMEOUT,
-      g_param_spec_uint ("remove-timeout", "Remove timeout",
-          "Host: bound in ms within which a member reported gone is removed", 1,
-          G_MAXUINT, DEFAULT_REMOVE_TIMEOUT, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      g_param_spec_uint64 ("remove-timeout", "Remove timeout",
+          "Host: bound (in ns) within which a member reported gone is removed",
+          GST_MSECOND, G_MAXINT64, DEFAULT_REMOVE_TIMEOUT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
   /**
    * GstE2eeMls:update-interval:
    *
-   * Seconds between this member's self-updates (post-compromise security): an
-   * Update proposal for a member, a commit for the host. 0: never.
+   * Nanoseconds between this member's self-updates (post-compromise security): an
+   * Update proposal for a member, a commit for the host (Zoom's design re-keys every
+   * 5 minutes). 0: never.
    *
    * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_UPDATE_INTERVAL,
-      g_param_spec_uint ("update-interval", "Update interval",
-          "Seconds between this member's self-updates (0 = never)", 0, G_MAXUINT / 2,
-          DEFAULT_UPDATE_INTERVAL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      g_param_spec_uint64 ("update-interval", "Update interval",
+          "Time (in ns) between this member's self-updates (0 = never)", 0,
+          G_MAXINT64, DEFAULT_UPDATE_INTERVAL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
   /**

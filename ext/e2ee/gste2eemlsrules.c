@@ -14,6 +14,8 @@
 
 #include "gste2eemls-private.h"
 
+#include <openssl/crypto.h>
+
 #define GST_CAT_DEFAULT gst_e2ee_mls_debug
 
 /* How often a failed Remove is tried again within its bound, as a fraction of the
@@ -40,6 +42,15 @@ clear_id (GstClock * clock, GstClockID * id)
     gst_clock_id_unref (*id);
     *id = NULL;
   }
+}
+
+/* The clock's thread lives as long as the process: OpenSSL's per-thread state (its
+ * DRBGs, fetched algorithms) made there would never be freed, so each timed rule
+ * releases it when done. */
+static void
+release_thread_state (void)
+{
+  OPENSSL_thread_stop ();
 }
 
 static gboolean
@@ -86,6 +97,7 @@ on_update (GstClock * clock, GstClockTime time, GstClockID id, gpointer user_dat
   }
   g_mutex_unlock (&self->lock);
   gst_e2ee_mls_flush (self);
+  release_thread_state ();
   return TRUE;
 }
 
@@ -97,7 +109,7 @@ gst_e2ee_mls_rules_reschedule_update (GstE2eeMls * self)
   clear_id (self->clock, &self->update_id);
   if (self->clock == NULL || self->update_interval == 0 || !group_usable (self))
     return;
-  interval = self->update_interval * GST_SECOND;
+  interval = self->update_interval;
   now = gst_clock_get_time (self->clock);
   self->update_id = gst_clock_new_periodic_id (self->clock, now + interval, interval);
   gst_clock_id_wait_async (self->update_id, on_update, g_object_ref (self),
@@ -175,8 +187,8 @@ on_remove (GstClock * clock, GstClockTime time, GstClockID id, gpointer user_dat
       g_ptr_array_remove_index (self->leavers, i);
       continue;
     }
-    next = MIN (next, MIN (l->deadline, now + MAX (self->remove_timeout * GST_MSECOND /
-                REMOVE_RETRIES, GST_MSECOND)));
+    next = MIN (next, MIN (l->deadline, now + MAX (self->remove_timeout / REMOVE_RETRIES,
+                GST_MSECOND)));
     i++;
   }
   if (GST_CLOCK_TIME_IS_VALID (next))
@@ -189,6 +201,7 @@ on_remove (GstClock * clock, GstClockTime time, GstClockID id, gpointer user_dat
         ("the Remove commit kept failing; see the debug log"));
     g_free (late);
   }
+  release_thread_state ();
   return TRUE;
 }
 
@@ -217,7 +230,7 @@ gst_e2ee_mls_rules_member_left (GstE2eeMls * self, const gchar * identity)
   }
   l = g_new0 (GstE2eeMlsLeaver, 1);
   l->identity = g_strdup (identity);
-  l->deadline = gst_clock_get_time (self->clock) + self->remove_timeout * GST_MSECOND;
+  l->deadline = gst_clock_get_time (self->clock) + self->remove_timeout;
   g_ptr_array_add (self->leavers, l);
   /* The Remove goes out from the clock's thread at once, not from the caller's: the
    * report may come from the delivery service's thread, which must not block on a
@@ -252,6 +265,7 @@ on_commit_proposals (GstClock * clock, GstClockTime time, GstClockID id,
         error->message);
     g_clear_error (&error);
     g_mutex_unlock (&self->lock);
+    release_thread_state ();
     return TRUE;
   }
   self->commits_sent++;
@@ -265,6 +279,7 @@ on_commit_proposals (GstClock * clock, GstClockTime time, GstClockID id,
   gst_e2ee_mls_epoch_changed (self, NULL);
   g_mutex_unlock (&self->lock);
   gst_e2ee_mls_flush (self);
+  release_thread_state ();
   return TRUE;
 }
 
