@@ -135,6 +135,18 @@
  * short to be safe (under 16 bytes) is an error (%GST_RESOURCE_ERROR_SETTINGS): the
  * element does not start, or while running keeps its key and posts a warning.
  *
+ * ## MLS meetings
+ *
+ * When a #GstE2eeMlsKeys provisions the key store, frames of an epoch this member has
+ * not reached yet are held (#GstE2eeDec:unknown-kid-hold) and decrypted in order once
+ * the binding added that epoch's keys; #GstE2eeDec:ratchet-bits is not used (the
+ * group's KIDs are no ratchet steps); and the `e2eedec-drop` and `e2ee-unknown-kid`
+ * messages, their warnings and the `kid-stats` entries of #GstE2eeDec:stats name the
+ * member behind a KID: `leaf` (#guint, its leaf index) and `identity` (string, the
+ * credential's identity, hex when it is not UTF-8), from
+ * gst_e2ee_mls_keys_lookup_sender(). Frames that fail authentication under a member's
+ * KID also give a %GST_STREAM_ERROR_DECRYPT warning naming the member.
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 filesrc location=video.sframe ! \

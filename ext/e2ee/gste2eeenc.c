@@ -85,6 +85,16 @@
  * #GstE2eeKeyStore (#GstE2eeEnc:key-store, or the pipeline's, shared through a
  * `gst.e2ee.keystore` context), where the application added it for encryption.
  *
+ * ## MLS meetings
+ *
+ * When a #GstE2eeMlsKeys (an MLS group's binding) provisions the key store, the group
+ * decides the key: the element encrypts with this member's KID of
+ * #GstE2eeEnc:mls-context in the current epoch and moves to the next epoch's KID by
+ * itself at the first frame after the group applied a commit (message
+ * `e2ee-mls-kid`), with no application code per epoch. Without a KID (removed from
+ * the group) frames are dropped and counted, with one warning, never sent in the
+ * clear; #GstE2eeEnc:key-id and #GstE2eeEnc:key are ignored with a warning.
+ *
  * ## Messages
  *
  * Element messages, each with a `kid` (#guint64) field:
@@ -99,6 +109,8 @@
  *   limit `limit` (#guint64): time to give a new key.
  * * `e2ee-key-hard-limit`: the key reached #GstE2eeEnc:max-frames-per-key (`frames`,
  *   `limit`); frames are dropped until a new key is set.
+ * * `e2ee-mls-kid`: with an MLS group keying the store, the element encrypts with the
+ *   group's KID `kid` of epoch `epoch` (#guint64) from this frame on.
  *
  * ## Example launch line
  * |[

@@ -6,7 +6,8 @@
  * keys (generated, ratcheted) spend their KIDs and those they skip; a made key never
  * takes a used KID; a wrapped ratchet lands on a used KID and is refused; and the
  * pending change of `key-id`, `key` and `cipher-suite` applies only when complete and
- * becomes configuration when the sender stops. Each test encrypts with what the binder
+ * becomes configuration when the sender stops; an MLS group's key takes its wrapped
+ * KID. Each test encrypts with what the binder
  * hands back and checks the (KID, CTR) pairs it gets.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -226,6 +227,47 @@ GST_START_TEST (test_many_made_keys)
 
 GST_END_TEST;
 
+/* An MLS group's key (GST_E2EE_KEY_ORIGIN_GROUP) for a KID whose key was another: the
+ * KID came back after 2^E epochs with the new epoch's key, which takes the KID and
+ * counts from 0; its own secret given again goes on with its counter; the old key
+ * given as a group key now is the other way round; a made key's KID stays refused. */
+GST_START_TEST (test_group_key_takes_wrapped_kid)
+{
+  GstE2eeKeyBinder *b = gst_e2ee_key_binder_new ();
+  GstE2eeSFrameKey *old, *wrapped, *again, *made;
+
+  old = gst_e2ee_key_binder_bind (b, 3, key_new (3, 1), NULL, GST_E2EE_KEY_ORIGIN_GROUP,
+      NULL);
+  fail_unless (old != NULL);
+  fail_unless_equals_uint64 (seal (old), 0);
+  fail_unless_equals_uint64 (seal (old), 1);
+  /* As a given key, another secret is refused; as the group's, it takes the KID. */
+  bind_refused (b, 3, key_new (3, 2), old, GST_E2EE_KEY_ORIGIN_GIVEN);
+  wrapped = gst_e2ee_key_binder_bind (b, 3, key_new (3, 2), old,
+      GST_E2EE_KEY_ORIGIN_GROUP, NULL);
+  fail_unless (wrapped != NULL && wrapped != old);
+  fail_unless_equals_uint64 (seal (wrapped), 0);
+  fail_unless (gst_e2ee_key_binder_lookup (b, 3) == wrapped);
+  again = gst_e2ee_key_binder_bind (b, 3, key_new (3, 2), NULL,
+      GST_E2EE_KEY_ORIGIN_GROUP, NULL);
+  fail_unless (again == wrapped);
+  fail_unless_equals_uint64 (seal (again), 1);
+
+  /* A made key spends its KID for good, for the group's keys too. */
+  made = gst_e2ee_key_binder_bind (b, 9, key_new (9, 3), NULL, GST_E2EE_KEY_ORIGIN_MADE,
+      NULL);
+  fail_unless (made != NULL);
+  bind_refused (b, 9, key_new (9, 4), made, GST_E2EE_KEY_ORIGIN_GROUP);
+
+  gst_e2ee_sframe_key_unref (old);
+  gst_e2ee_sframe_key_unref (wrapped);
+  gst_e2ee_sframe_key_unref (again);
+  gst_e2ee_sframe_key_unref (made);
+  gst_e2ee_key_binder_free (b);
+}
+
+GST_END_TEST;
+
 /* `key-id` then `key`: waits for the key, then complete; `key` then `key-id`: waits for
  * the KID; clearing forgets it. */
 GST_START_TEST (test_pending_states)
@@ -303,6 +345,7 @@ keybinder_suite (void)
 
   tc = tcase_create ("pending-change");
   suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_group_key_takes_wrapped_kid);
   tcase_add_test (tc, test_pending_states);
   tcase_add_test (tc, test_pending_settles_on_stop);
   return s;
