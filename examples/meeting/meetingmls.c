@@ -392,7 +392,8 @@ meeting_mls_setup (MeetingMls * m, guint i, GstElement * pipeline,
   /* A removal within 1 s rather than Zoom's 10: a run lasts seconds. */
   g_object_set (p->mls, "identity", p->identity, "group-id", GROUP_ID,
       "key-store", store, "contexts", 2, "epoch-bits", EPOCH_BITS,
-      "remove-timeout", 1000, "update-interval", m->update_interval, NULL);
+      "remove-timeout", (guint64) GST_SECOND, "update-interval",
+      (guint64) m->update_interval * GST_SECOND, NULL);
   gst_util_set_object_arg (G_OBJECT (p->mls), "role", i == 0 ? "host" : "member");
   g_signal_connect (p->mls, "send-message", G_CALLBACK (on_send_message), p);
   gst_bin_add (GST_BIN (pipeline), p->mls);
@@ -998,7 +999,7 @@ meeting_mls_summary (MeetingMls * m, GString * line)
   /* No more self-updates; what is on its way is delivered, so every current
    * member ends at the host's epoch. */
   for (i = 0; i < m->n; i++)
-    g_object_set (m->members[i].mls, "update-interval", 0, NULL);
+    g_object_set (m->members[i].mls, "update-interval", (guint64) 0, NULL);
   if (!gst_e2ee_delivery_flush (m->delivery, 60 * G_USEC_PER_SEC))
     g_printerr ("the delivery service did not finish\n");
 
