@@ -35,6 +35,7 @@
  */
 #include "gste2eeexample.h"
 #include "gste2eerelay.h"
+#include "meetingmls.h"
 
 #include <gst/gst.h>
 #include <gst/e2ee/e2ee.h>
@@ -106,11 +107,16 @@ static gint video_fps = 15, audio_frame_ms = 20;
  * finished before the frames still missing count as lost. */
 static gint latency_ms = 200, quiet_ms = 1000;
 static gint seconds = 3;
+/* For big meetings on a small machine (the MLS benchmark): no video, and
+ * receivers that decrypt without decoding. */
+static gboolean audio_only, decrypt_only;
 static gboolean slow;
 /* For exercising key frame requests and memory: the relay corrupts this share of
  * the video RTP packets, e2eedec refuses those frames and asks for key frames. */
 static gdouble corrupt_pct;
 static gboolean keep_feedback;
+/* --keys mls: the participants' MLS agents and what the run checks of them */
+static MeetingMls *mls;
 /* --policy: the policy every pipeline enforces, the meeting's name for encstatus */
 static GstE2eePolicy *policy;
 #define MEETING "gst-e2ee-meeting"
@@ -124,6 +130,8 @@ video_decoder (void)
 {
   const gchar *h264 = g_getenv ("GST_E2EE_H264_DECODER");
 
+  if (decrypt_only)
+    return g_strdup ("identity");
   if (strcmp (codec->name, "h264") == 0 && h264 && *h264)
     return g_strdup (h264);
   return g_strdup (codec->decoder);
@@ -225,10 +233,11 @@ on_pad_added (GstElement * rtpbin, GstPad * pad, Participant * p)
     g_free (status);
     g_free (decoder);
   } else
-    desc = g_strdup_printf ("%s ! e2eedec name=d ! opusdec name=vdec ! "
+    desc = g_strdup_printf ("%s ! e2eedec name=d ! %s name=vdec ! "
         "fakesink sync=false async=false",
         codec_layout ? "rtpopusdepay" : "rtpsframedepay ! "
-        "application/x-sframe,original-media-type=audio/x-opus");
+        "application/x-sframe,original-media-type=audio/x-opus",
+        decrypt_only ? "identity" : "opusdec");
   bin = gst_e2ee_example_parse_launch (desc, TRUE, &error);
   g_free (desc);
   if (!bin) {
@@ -240,6 +249,8 @@ on_pad_added (GstElement * rtpbin, GstPad * pad, Participant * p)
 
   dec = gst_bin_get_by_name (GST_BIN (bin), "d");
   g_object_set (dec, "key-store", p->store, NULL);
+  if (mls)
+    meeting_mls_decryptor_added (mls, p->index, dec);
   set_layout (dec, codec_layout ? "codec" : "frame");
   add_count_probe (dec, "sink", &p->received);
   add_count_probe (dec, "src", &p->decrypted);
@@ -346,7 +357,7 @@ build_participant (Participant * p, guint n, GstE2eeRelay * relay,
       "videotestsrc is-live=true num-buffers=%d pattern=%s ! "
       "video/x-raw,width=160,height=120,framerate=%d/1 ! %s ! "
       "e2eeenc name=venc %s ! %s name=vpay pt=96 mtu=1200 ! rtpbin.send_rtp_sink_0 "
-      "rtpbin.send_rtp_src_0 ! udpsink name=out0 host=127.0.0.1 "
+      "rtpbin.send_rtp_src_0 ! udpsink name=out0 host=127.0.0.1 %s "
       "rtpbin.send_rtcp_src_0 ! udpsink name=out1 host=127.0.0.1 sync=false async=false "
       "udpsrc name=in0 close-socket=false caps=\"%s\" ! rtpbin.recv_rtp_sink_0 "
       "udpsrc name=in1 close-socket=false caps=application/x-rtcp ! rtpbin.recv_rtcp_sink_0 "
@@ -357,9 +368,11 @@ build_participant (Participant * p, guint n, GstE2eeRelay * relay,
       "rtpbin.send_rtcp_src_1 ! udpsink name=out3 host=127.0.0.1 sync=false async=false "
       "udpsrc name=in2 close-socket=false caps=\"%s\" ! rtpbin.recv_rtp_sink_1 "
       "udpsrc name=in3 close-socket=false caps=application/x-rtcp ! rtpbin.recv_rtcp_sink_1",
-      latency_ms, seconds * video_fps, patterns[p->index % G_N_ELEMENTS (patterns)],
+      latency_ms, audio_only ? 0 : seconds * video_fps, patterns[p->index % G_N_ELEMENTS (patterns)],
       video_fps, codec->encoder, enc_layout,
-      codec_layout ? codec->codec_pay : "rtpsframepay", rtp_caps[0],
+      codec_layout ? codec->codec_pay : "rtpsframepay",
+      /* no video: this sink never prerolls */
+      audio_only ? "async=false" : "", rtp_caps[0],
       seconds * 1000 / audio_frame_ms, 200 + 40 * p->index, 48 * audio_frame_ms,
       audio_frame_ms, enc_layout,
       codec_layout ? "rtpopuspay" : "rtpsframepay", rtp_caps[1]);
@@ -384,13 +397,27 @@ build_participant (Participant * p, guint n, GstE2eeRelay * relay,
     gst_object_unref (e);
   }
 
+  if (mls) {
+    GstElement *venc = by_name (p, "venc"), *aenc = by_name (p, "aenc");
+    gboolean ok = meeting_mls_setup (mls, p->index, p->pipeline, p->store, venc,
+        aenc, error);
+
+    gst_object_unref (venc);
+    gst_object_unref (aenc);
+    if (!ok)
+      return FALSE;
+  }
   for (s = 0; s < 2; s++) {
     GstElement *enc = by_name (p, s == 0 ? "venc" : "aenc");
-    GstBuffer *key = gst_buffer_new_memdup (p->keys[s], KEY_SIZE);
     GstPad *pad;
 
-    g_object_set (enc, "key-id", stream_kid (p->index, s), "key", key, NULL);
-    gst_buffer_unref (key);
+    /* With MLS the group keys the encryptors (e2eemls, meetingmls.c). */
+    if (!mls) {
+      GstBuffer *key = gst_buffer_new_memdup (p->keys[s], KEY_SIZE);
+
+      g_object_set (enc, "key-id", stream_kid (p->index, s), "key", key, NULL);
+      gst_buffer_unref (key);
+    }
     add_count_probe (enc, "src", &p->sent[s]);
     gst_object_unref (enc);
     enc = by_name (p, s == 0 ? "vpay" : "apay");
@@ -451,6 +478,20 @@ total_progress (GPtrArray * parts)
 
 static gboolean senders_late;
 
+/* --keys mls starts the pipelines itself: late joiners during the run. */
+static void
+start_participant (guint i, gpointer data)
+{
+  Participant *p = g_ptr_array_index ((GPtrArray *) data, i);
+
+  if (gst_element_set_state (p->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE) {
+    g_printerr ("participant %u: cannot start\n", i);
+    failed = TRUE;
+    g_main_loop_quit (loop);
+  }
+}
+
 /* Every 200 ms: wait for the senders to finish, then for their frames to come out
  * of every decoder. Frames still in sockets, jitter buffers and decoders (a loaded
  * machine is behind) are waited for rather than mistaken for lost or undecodable
@@ -492,6 +533,18 @@ tick (gpointer data)
     senders_late = TRUE;
     g_main_loop_quit (loop);
     return G_SOURCE_REMOVE;
+  }
+  /* With MLS, frames sent before a member joined or after it left are not owed
+   * to it: complete when every frame owed has come out of its decryptor. */
+  if (finished && mls) {
+    for (i = 0; i < parts->len; i++) {
+      Participant *p = g_ptr_array_index (parts, i);
+
+      g_mutex_lock (&p->lock);
+      meeting_mls_collect (mls, i, p->decryptors);
+      g_mutex_unlock (&p->lock);
+    }
+    complete = meeting_mls_missing (mls) == 0;
   }
   if (finished && (complete || now - last_move >= (gint64) quiet_ms * 1000)) {
     g_main_loop_quit (loop);
@@ -639,6 +692,10 @@ main (int argc, char **argv)
 {
   gint n = 4, sip_passed = 0;
   gchar *codec_name = NULL, *layout = NULL, *dump = NULL, *policy_file = NULL;
+  gchar *keys_mode = NULL;
+  gboolean churn = FALSE, bad_input = FALSE, bench = FALSE, mls_ok = TRUE;
+  gboolean keys_mls = FALSE;
+  gint update_interval = -1;
   GstElement *sip = NULL;
   gboolean sip_refused = FALSE;
   GOptionEntry entries[] = {
@@ -653,6 +710,26 @@ main (int argc, char **argv)
     {"policy", 0, 0, G_OPTION_ARG_FILENAME, &policy_file,
         "Enforce the encryption policy in FILE (docs/policy.md) and let a SIP room "
           "system dial in", "FILE"},
+    {"keys", 'k', 0, G_OPTION_ARG_STRING, &keys_mode,
+        "pre-shared (default: a key per stream, given to everyone) or mls (an "
+          "e2eemls per participant, participant 0 the host, the others joining "
+          "through the delivery service)", "MODE"},
+    {"churn", 0, 0, G_OPTION_ARG_NONE, &churn,
+        "With --keys mls: a quarter of the participants join during the run and "
+          "another quarter leave", NULL},
+    {"update-interval", 0, 0, G_OPTION_ARG_INT, &update_interval,
+        "With --keys mls: each member's self-update period in seconds (default 1 "
+          "with --churn, 10 with --slow, else 0: off)", "S"},
+    {"bad-input", 0, 0, G_OPTION_ARG_NONE, &bad_input,
+        "With --keys mls: halfway through, a non-member submits forged and stale "
+          "proposals and old commits to the delivery service", NULL},
+    {"bench-remove", 0, 0, G_OPTION_ARG_NONE, &bench,
+        "With --keys mls: the last participant leaves halfway through; print the "
+          "time from the Remove commit to the last sender on the new epoch", NULL},
+    {"audio-only", 0, 0, G_OPTION_ARG_NONE, &audio_only,
+        "Send no video (for big meetings on a small machine)", NULL},
+    {"decrypt-only", 0, 0, G_OPTION_ARG_NONE, &decrypt_only,
+        "Receivers decrypt and count, without decoding", NULL},
     {"dump", 0, 0, G_OPTION_ARG_FILENAME, &dump,
         "Write every packet the relay forwards to FILE", "FILE"},
     {"corrupt", 0, 0, G_OPTION_ARG_DOUBLE, &corrupt_pct,
@@ -727,6 +804,19 @@ main (int argc, char **argv)
     return 2;
   }
 
+  if (keys_mode && g_str_equal (keys_mode, "mls")) {
+    if (update_interval < 0)
+      update_interval = churn ? (slow ? 10 : 1) : 0;
+    mls = meeting_mls_new (n, churn, update_interval, slow, bad_input ?
+        MEETING_MLS_BAD_INPUT : MEETING_MLS_BAD_NONE, bench, audio_only);
+    keys_mls = TRUE;
+  } else if ((keys_mode && !g_str_equal (keys_mode, "pre-shared")) || churn
+      || bad_input || bench || update_interval >= 0) {
+    g_printerr ("--keys is pre-shared or mls; --churn, --update-interval, "
+        "--bad-input and --bench-remove need --keys mls\n");
+    return 2;
+  }
+
   if (policy_file) {
     policy = gst_e2ee_policy_new_from_file (policy_file, &error);
     if (policy == NULL) {
@@ -776,8 +866,8 @@ main (int argc, char **argv)
   }
 
   /* Key distribution, out of band as in a real meeting: everyone gets everyone
-   * else's keys for decryption; the relay gets none. */
-  for (i = 0; i < n; i++) {
+   * else's keys for decryption; the relay gets none. With MLS, the group does. */
+  for (i = 0; i < n && !mls; i++) {
     Participant *p = g_ptr_array_index (parts, i);
 
     for (j = 0; j < n; j++) {
@@ -811,7 +901,10 @@ main (int argc, char **argv)
       return 1;
     }
   }
-  for (i = 0; i < n && !failed; i++) {
+  if (mls && !failed)
+    meeting_mls_start (mls, audio_only ? seconds * 1000 / audio_frame_ms :
+        seconds * video_fps, start_participant, parts);
+  for (i = 0; i < n && !failed && !mls; i++) {
     Participant *p = g_ptr_array_index (parts, i);
 
     if (policy) {
@@ -849,6 +942,8 @@ main (int argc, char **argv)
     g_mutex_lock (&p->lock);
     drops = decryptor_drops (p);
     jitterbuffer_losses (p, &jb_lost, &jb_late);
+    if (mls)
+      meeting_mls_collect (mls, i, p->decryptors);
     g_mutex_unlock (&p->lock);
     received = g_atomic_int_get (&p->received);
     decoded = g_atomic_int_get (&p->decoded);
@@ -887,10 +982,20 @@ main (int argc, char **argv)
   g_print ("layout %s, codec %s, video %d fps, audio %d ms frames, %d s, jitter "
       "buffer latency %d ms%s\n", codec_layout ? "codec" : "frame", codec->name,
       video_fps, audio_frame_ms, seconds, latency_ms, slow ? " (--slow)" : "");
-  g_print ("participants %d, frames %" G_GUINT64_FORMAT ", undecodable %"
-      G_GUINT64_FORMAT ", dropped %" G_GUINT64_FORMAT "\n", n, frames,
-      undecodable, dropped);
+  {
+    GString *line = g_string_new (NULL);
 
+    g_string_append_printf (line, "participants %d, frames %" G_GUINT64_FORMAT
+        ", undecodable %" G_GUINT64_FORMAT ", dropped %" G_GUINT64_FORMAT, n,
+        frames, undecodable, dropped);
+    if (mls)
+      mls_ok = meeting_mls_summary (mls, line);
+    g_print ("%s\n", line->str);
+    g_string_free (line, TRUE);
+  }
+
+  if (mls)
+    meeting_mls_stop (mls);
   for (i = 0; i < n; i++) {
     Participant *p = g_ptr_array_index (parts, i);
     guint c;
@@ -909,18 +1014,22 @@ main (int argc, char **argv)
   }
   g_ptr_array_free (parts, TRUE);
   gst_e2ee_relay_free (relay);
+  g_clear_pointer (&mls, meeting_mls_free);
   g_main_loop_unref (loop);
   /* GOption hands its strings over. */
   g_free (codec_name);
   g_free (layout);
   g_free (dump);
+  g_free (keys_mode);
   if (policy && !policy_allows_sip () && !sip_refused)
     ret = 1;
   g_clear_object (&policy);
   g_free (policy_file);
 
-  if (failed || senders_late || frames == 0 || (corrupt_pct == 0
-          && (undecodable > 0 || (slow && dropped > 0))))
+  /* With MLS, frames sent before a member joined or after it left are not owed
+   * to it: L (lost to epoch change) counts what was. */
+  if (failed || senders_late || frames == 0 || !mls_ok || (corrupt_pct == 0
+          && !keys_mls && (undecodable > 0 || (slow && dropped > 0))))
     ret = 1;
   return ret;
 }
