@@ -49,11 +49,41 @@ binding (GstE2eeDec * self)
   return keys;
 }
 
+/* A frame of the next epoch overtakes the commit that starts it: the binding has no key
+ * for its KID yet, so it cannot name it. The KID says the leaf and context (RFC 9605
+ * §5.2); when it is exactly that leaf's KID of the next epoch under the current S and E,
+ * the member named is the one who holds the leaf now. A KID of a leaf nobody holds now,
+ * or laid out for another S (the roster grows at that epoch), stays unnamed. */
+static GstE2eeMlsMember *
+next_epoch_member (GstE2eeMlsKeys * keys, guint64 kid)
+{
+  guint e = gst_e2ee_mls_keys_get_epoch_bits (keys);
+  guint s = gst_e2ee_mls_keys_get_sender_bits (keys);
+  guint64 context, now;
+  guint32 leaf;
+
+  if (!gst_e2ee_mls_keys_is_active (keys) || s + e >= 64)
+    return NULL;
+  context = kid >> (s + e);
+  leaf = (guint32) ((kid >> e) & ((G_GUINT64_CONSTANT (1) << s) - 1));
+  if (context > G_MAXUINT
+      || gst_e2ee_mls_kid (context, leaf, gst_e2ee_mls_keys_get_epoch (keys) + 1, s,
+          e) != kid)
+    return NULL;
+  now = gst_e2ee_mls_keys_get_kid (keys, leaf, (guint) context);
+  if (now == G_MAXUINT64)
+    return NULL;
+  return gst_e2ee_mls_keys_lookup_sender (keys, now, NULL);
+}
+
 static gboolean
 lookup (GstE2eeMlsKeys * keys, guint64 kid, guint * leaf, gchar ** identity)
 {
   GstE2eeMlsMember *m = gst_e2ee_mls_keys_lookup_sender (keys, kid, NULL);
   GBytes *id;
+
+  if (m == NULL)
+    m = next_epoch_member (keys, kid);
 
   if (m == NULL)
     return FALSE;
