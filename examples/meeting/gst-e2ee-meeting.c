@@ -695,7 +695,7 @@ main (int argc, char **argv)
   gchar *keys_mode = NULL;
   gboolean churn = FALSE, bad_input = FALSE, bench = FALSE, mls_ok = TRUE;
   gboolean keys_mls = FALSE;
-  gint update_interval = -1;
+  gint update_interval = -1, grace_period = -1;
   GstElement *sip = NULL;
   gboolean sip_refused = FALSE;
   GOptionEntry entries[] = {
@@ -720,6 +720,9 @@ main (int argc, char **argv)
     {"update-interval", 0, 0, G_OPTION_ARG_INT, &update_interval,
         "With --keys mls: each member's self-update period in seconds (default 1 "
           "with --churn, 10 with --slow, else 0: off)", "S"},
+    {"grace-period", 0, 0, G_OPTION_ARG_INT, &grace_period,
+        "With --keys mls: seconds an old epoch's keys stay after the next epoch "
+          "(default 10, at least 120 with --slow)", "S"},
     {"bad-input", 0, 0, G_OPTION_ARG_NONE, &bad_input,
         "With --keys mls: halfway through, a non-member submits forged and stale "
           "proposals and old commits to the delivery service", NULL},
@@ -809,11 +812,13 @@ main (int argc, char **argv)
       update_interval = churn ? (slow ? 10 : 1) : 0;
     mls = meeting_mls_new (n, churn, update_interval, slow, bad_input ?
         MEETING_MLS_BAD_INPUT : MEETING_MLS_BAD_NONE, bench, audio_only);
+    if (grace_period >= 0)
+      meeting_mls_set_grace_period (mls, grace_period);
     keys_mls = TRUE;
   } else if ((keys_mode && !g_str_equal (keys_mode, "pre-shared")) || churn
-      || bad_input || bench || update_interval >= 0) {
+      || bad_input || bench || update_interval >= 0 || grace_period >= 0) {
     g_printerr ("--keys is pre-shared or mls; --churn, --update-interval, "
-        "--bad-input and --bench-remove need --keys mls\n");
+        "--grace-period, --bad-input and --bench-remove need --keys mls\n");
     return 2;
   }
 

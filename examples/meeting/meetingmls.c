@@ -59,6 +59,7 @@ struct _MeetingMls
   guint n;
   gboolean churn, slow, bench, audio_only;
   guint update_interval;
+  gint grace_period;            /* seconds, -1: GstE2eeMlsKeys' default */
   MeetingMlsBad bad;
   GstE2eeDelivery *delivery;
   GMutex lock;
@@ -220,12 +221,13 @@ epoch_message (MeetingMls * m, Member * p, const GstStructure * s)
     p->join_epoch = epoch;
     /* Under valgrind the media lags the commits by many seconds: frames of an
      * epoch that ended 10 s ago (the default grace period) are still coming. */
-    if (m->slow) {
+    if (m->slow || m->grace_period >= 0) {
       GstE2eeMlsKeys *keys = NULL;
+      guint64 grace = m->slow ? MAX (m->grace_period, 120) : m->grace_period;
 
       g_object_get (p->mls, "mls-keys", &keys, NULL);
       if (keys)
-        g_object_set (keys, "grace-period", (guint64) 120 * GST_SECOND, NULL);
+        g_object_set (keys, "grace-period", grace * GST_SECOND, NULL);
       g_clear_object (&keys);
     }
     /* e2eeenc refuses to start without a key: the media starts once the group
@@ -347,6 +349,7 @@ meeting_mls_new (guint n, gboolean churn, guint update_interval, gboolean slow,
   m->n = n;
   m->churn = churn;
   m->slow = slow;
+  m->grace_period = -1;
   m->bad = bad;
   m->bench = bench;
   m->update_interval = update_interval;
@@ -371,6 +374,14 @@ meeting_mls_new (guint n, gboolean churn, guint update_interval, gboolean slow,
   }
   m->delivery = gst_e2ee_delivery_new (on_disconnect, m);
   return m;
+}
+
+/* The grace period of each member's old epochs' keys (at least 120 s with
+ * --slow). */
+void
+meeting_mls_set_grace_period (MeetingMls * m, guint seconds)
+{
+  m->grace_period = (gint) MIN (seconds, G_MAXINT);
 }
 
 gboolean
