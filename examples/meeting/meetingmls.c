@@ -54,6 +54,7 @@ typedef struct
   GHashTable *sent, *arrived, *decrypted;
   GHashTable *refused;          /* at the end, by KID, from the kid-stats left */
   gboolean collected;
+  gboolean deaf;                /* --receivers: it only sends, nothing is owed to it */
 } Member;
 
 struct _MeetingMls
@@ -389,6 +390,13 @@ void
 meeting_mls_set_grace_period (MeetingMls * m, guint seconds)
 {
   m->grace_period = (gint) MIN (seconds, G_MAXINT);
+}
+
+/* Whether participant @i receives (by default every one does). */
+void
+meeting_mls_set_receiver (MeetingMls * m, guint i, gboolean receives)
+{
+  m->members[i].deaf = !receives;
 }
 
 gboolean
@@ -967,7 +975,7 @@ owed_missing (MeetingMls * m, guint64 * lost, guint64 * dropped, guint64 * refus
     GHashTableIter it;
     gpointer key, value;
 
-    if (!p->collected || !p->joined)
+    if (!p->collected || !p->joined || p->deaf)
       continue;
     for (s = 0; s < m->n; s++) {
       Member *q = &m->members[s];
