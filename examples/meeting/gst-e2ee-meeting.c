@@ -110,6 +110,17 @@ static gint seconds = 3;
 /* For big meetings on a small machine (the MLS benchmark): no video, and
  * receivers that decrypt without decoding. */
 static gboolean audio_only, decrypt_only;
+/* --receivers: how many participants receive (0: all); with --bench-remove the
+ * leaver (the last) receives too, for the removed-member count */
+static gint receivers, n_participants;
+static gboolean bench;
+
+static gboolean
+receives (guint i)
+{
+  return receivers <= 0 || i < (guint) receivers
+      || (bench && i == (guint) n_participants - 1);
+}
 static gboolean slow;
 /* For exercising key frame requests and memory: the relay corrupts this share of
  * the video RTP packets, e2eedec refuses those frames and asks for key frames. */
@@ -451,6 +462,8 @@ expected_frames (GPtrArray * parts, guint i)
   gint expected = 0;
   guint j;
 
+  if (!receives (i))
+    return 0;
   for (j = 0; j < parts->len; j++) {
     Participant *q = g_ptr_array_index (parts, j);
 
@@ -693,9 +706,9 @@ main (int argc, char **argv)
   gint n = 4, sip_passed = 0;
   gchar *codec_name = NULL, *layout = NULL, *dump = NULL, *policy_file = NULL;
   gchar *keys_mode = NULL;
-  gboolean churn = FALSE, bad_input = FALSE, bench = FALSE, mls_ok = TRUE;
+  gboolean churn = FALSE, bad_input = FALSE, mls_ok = TRUE;
   gboolean keys_mls = FALSE;
-  gint update_interval = -1;
+  gint update_interval = -1, grace_period = -1;
   GstElement *sip = NULL;
   gboolean sip_refused = FALSE;
   GOptionEntry entries[] = {
@@ -720,6 +733,9 @@ main (int argc, char **argv)
     {"update-interval", 0, 0, G_OPTION_ARG_INT, &update_interval,
         "With --keys mls: each member's self-update period in seconds (default 1 "
           "with --churn, 10 with --slow, else 0: off)", "S"},
+    {"grace-period", 0, 0, G_OPTION_ARG_INT, &grace_period,
+        "With --keys mls: seconds an old epoch's keys stay after the next epoch "
+          "(default 10, at least 120 with --slow)", "S"},
     {"bad-input", 0, 0, G_OPTION_ARG_NONE, &bad_input,
         "With --keys mls: halfway through, a non-member submits forged and stale "
           "proposals and old commits to the delivery service", NULL},
@@ -730,6 +746,9 @@ main (int argc, char **argv)
         "Send no video (for big meetings on a small machine)", NULL},
     {"decrypt-only", 0, 0, G_OPTION_ARG_NONE, &decrypt_only,
         "Receivers decrypt and count, without decoding", NULL},
+    {"receivers", 0, 0, G_OPTION_ARG_INT, &receivers,
+        "Only participants 0 to K-1 (and with --bench-remove the leaver) receive; "
+          "the others only send (default 0: everyone receives)", "K"},
     {"dump", 0, 0, G_OPTION_ARG_FILENAME, &dump,
         "Write every packet the relay forwards to FILE", "FILE"},
     {"corrupt", 0, 0, G_OPTION_ARG_DOUBLE, &corrupt_pct,
@@ -760,6 +779,7 @@ main (int argc, char **argv)
     return 2;
   }
   g_option_context_free (ctx);
+  n_participants = n;
 
   codec = &codecs[0];
   if (codec_name) {
@@ -809,11 +829,16 @@ main (int argc, char **argv)
       update_interval = churn ? (slow ? 10 : 1) : 0;
     mls = meeting_mls_new (n, churn, update_interval, slow, bad_input ?
         MEETING_MLS_BAD_INPUT : MEETING_MLS_BAD_NONE, bench, audio_only);
+    if (grace_period >= 0)
+      meeting_mls_set_grace_period (mls, grace_period);
+    for (i = 0; i < n; i++)
+      if (!receives (i))
+        meeting_mls_set_receiver (mls, i, FALSE);
     keys_mls = TRUE;
   } else if ((keys_mode && !g_str_equal (keys_mode, "pre-shared")) || churn
-      || bad_input || bench || update_interval >= 0) {
+      || bad_input || bench || update_interval >= 0 || grace_period >= 0) {
     g_printerr ("--keys is pre-shared or mls; --churn, --update-interval, "
-        "--bad-input and --bench-remove need --keys mls\n");
+        "--grace-period, --bad-input and --bench-remove need --keys mls\n");
     return 2;
   }
 
@@ -860,7 +885,8 @@ main (int argc, char **argv)
         g_printerr ("%s\n", error->message);
         return 1;
       }
-      gst_e2ee_relay_set_destination (relay, i, c, port);
+      if (receives (i))
+        gst_e2ee_relay_set_destination (relay, i, c, port);
     }
     g_ptr_array_add (parts, p);
   }

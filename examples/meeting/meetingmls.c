@@ -48,10 +48,13 @@ typedef struct
   guint64 mls_refused;          /* e2ee-mls-refused messages */
   guint64 refused_non_member, refused_wrong_epoch;
   GArray *switches[2];          /* benchmark: each encoder's (epoch, µs) */
-  /* at the end, by KID */
-  GHashTable *sent, *decrypted, *refused;
-  GHashTable *arrived;          /* frames that reached its decryptors, by KID */
+  /* by KID, counted as the frames pass: sent by its encoders, reaching and
+   * leaving its decryptors (the elements' kid-stats go with their keys, at the
+   * end of an epoch's grace period, so they cannot count a run longer than it) */
+  GHashTable *sent, *arrived, *decrypted;
+  GHashTable *refused;          /* at the end, by KID, from the kid-stats left */
   gboolean collected;
+  gboolean deaf;                /* --receivers: it only sends, nothing is owed to it */
 } Member;
 
 struct _MeetingMls
@@ -59,6 +62,7 @@ struct _MeetingMls
   guint n;
   gboolean churn, slow, bench, audio_only;
   guint update_interval;
+  gint grace_period;            /* seconds, -1: GstE2eeMlsKeys' default */
   MeetingMlsBad bad;
   GstE2eeDelivery *delivery;
   GMutex lock;
@@ -220,12 +224,13 @@ epoch_message (MeetingMls * m, Member * p, const GstStructure * s)
     p->join_epoch = epoch;
     /* Under valgrind the media lags the commits by many seconds: frames of an
      * epoch that ended 10 s ago (the default grace period) are still coming. */
-    if (m->slow) {
+    if (m->slow || m->grace_period >= 0) {
       GstE2eeMlsKeys *keys = NULL;
+      guint64 grace = m->slow ? MAX (m->grace_period, 120) : m->grace_period;
 
       g_object_get (p->mls, "mls-keys", &keys, NULL);
       if (keys)
-        g_object_set (keys, "grace-period", (guint64) 120 * GST_SECOND, NULL);
+        g_object_set (keys, "grace-period", grace * GST_SECOND, NULL);
       g_clear_object (&keys);
     }
     /* e2eeenc refuses to start without a key: the media starts once the group
@@ -347,6 +352,7 @@ meeting_mls_new (guint n, gboolean churn, guint update_interval, gboolean slow,
   m->n = n;
   m->churn = churn;
   m->slow = slow;
+  m->grace_period = -1;
   m->bad = bad;
   m->bench = bench;
   m->update_interval = update_interval;
@@ -365,12 +371,32 @@ meeting_mls_new (guint n, gboolean churn, guint update_interval, gboolean slow,
      * quarter leave; the benchmark: the last one leaves */
     p->late = i >= n - movers && i > 0;
     p->leaves = (i >= 1 && i <= movers && !p->late) || (bench && i == n - 1);
+    p->sent = count_table ();
     p->arrived = count_table ();
+    p->decrypted = count_table ();
     p->switches[0] = g_array_new (FALSE, FALSE, sizeof (Switch));
     p->switches[1] = g_array_new (FALSE, FALSE, sizeof (Switch));
   }
   m->delivery = gst_e2ee_delivery_new (on_disconnect, m);
   return m;
+}
+
+static GstPadProbeReturn sent_probe (GstPad * pad, GstPadProbeInfo * info,
+    gpointer data);
+
+/* The grace period of each member's old epochs' keys (at least 120 s with
+ * --slow). */
+void
+meeting_mls_set_grace_period (MeetingMls * m, guint seconds)
+{
+  m->grace_period = (gint) MIN (seconds, G_MAXINT);
+}
+
+/* Whether participant @i receives (by default every one does). */
+void
+meeting_mls_set_receiver (MeetingMls * m, guint i, gboolean receives)
+{
+  m->members[i].deaf = !receives;
 }
 
 gboolean
@@ -408,6 +434,9 @@ meeting_mls_setup (MeetingMls * m, guint i, GstElement * pipeline,
     g_object_set (p->enc[s], "key-store", store, "mls-context", s, NULL);
     gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, leave_probe, p, NULL);
     gst_object_unref (pad);
+    pad = gst_element_get_static_pad (p->enc[s], "src");
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, sent_probe, p, NULL);
+    gst_object_unref (pad);
   }
   bus = gst_element_get_bus (pipeline);
   gst_bus_set_sync_handler (bus, sync_handler, p, NULL);
@@ -444,12 +473,47 @@ arrived_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
+/* Counts the frames an encoder sent, by the KID it used. */
+static GstPadProbeReturn
+sent_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Member *p = data;
+  GstE2eeSenderMeta *meta =
+      gst_buffer_get_e2ee_sender_meta (GST_PAD_PROBE_INFO_BUFFER (info));
+
+  if (meta) {
+    g_mutex_lock (&p->m->lock);
+    add_count (p->sent, meta->kid, 1);
+    g_mutex_unlock (&p->m->lock);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+/* Counts the frames a decryptor let out, by the KID they were decrypted with. */
+static GstPadProbeReturn
+decrypted_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Member *p = data;
+  GstE2eeMeta *meta = gst_buffer_get_e2ee_meta (GST_PAD_PROBE_INFO_BUFFER (info));
+
+  if (meta && meta->authenticated) {
+    g_mutex_lock (&p->m->lock);
+    add_count (p->decrypted, meta->kid, 1);
+    g_mutex_unlock (&p->m->lock);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
 void
 meeting_mls_decryptor_added (MeetingMls * m, guint i, GstElement * dec)
 {
   GstPad *pad = gst_element_get_static_pad (dec, "sink");
 
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, arrived_probe,
+      &m->members[i], NULL);
+  gst_object_unref (pad);
+  pad = gst_element_get_static_pad (dec, "src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, decrypted_probe,
       &m->members[i], NULL);
   gst_object_unref (pad);
   g_object_set (dec, "unknown-kid-hold", (guint64) (m->slow ? 20 : 3) * GST_SECOND,
@@ -850,9 +914,10 @@ add_count (GHashTable * t, guint64 kid, guint64 n)
   *v += n;
 }
 
-/* Adds @element's per-KID stats: frames to @frames, refusals to @refused. */
+/* Adds a decryptor's per-KID refusals to @refused (of the KIDs whose keys it
+ * still has: the rest count only in its totals). */
 static void
-add_kid_stats (GstElement * element, GHashTable * frames, GHashTable * refused)
+add_kid_refusals (GstElement * element, GHashTable * refused)
 {
   GstStructure *st = NULL;
   const GValue *kids;
@@ -865,16 +930,12 @@ add_kid_stats (GstElement * element, GHashTable * frames, GHashTable * refused)
   for (i = 0; kids && i < gst_value_array_get_size (kids); i++) {
     const GstStructure *k = gst_value_get_structure (gst_value_array_get_value (kids,
             i));
-    guint64 kid = 0, n = 0, a = 0, u = 0;
+    guint64 kid = 0, a = 0, u = 0;
 
     gst_structure_get_uint64 (k, "kid", &kid);
-    gst_structure_get_uint64 (k, "frames", &n);
-    add_count (frames, kid, n);
-    if (refused) {
-      gst_structure_get_uint64 (k, "dropped-authentication", &a);
-      gst_structure_get_uint64 (k, "dropped-unknown-kid", &u);
-      add_count (refused, kid, a + u);
-    }
+    gst_structure_get_uint64 (k, "dropped-authentication", &a);
+    gst_structure_get_uint64 (k, "dropped-unknown-kid", &u);
+    add_count (refused, kid, a + u);
   }
   gst_structure_free (st);
 }
@@ -883,20 +944,13 @@ void
 meeting_mls_collect (MeetingMls * m, guint i, GList * decryptors)
 {
   Member *p = &m->members[i];
-  GHashTable *sent = count_table (), *decrypted = count_table ();
   GHashTable *refused = count_table ();
   GList *l;
 
-  add_kid_stats (p->enc[0], sent, NULL);
-  add_kid_stats (p->enc[1], sent, NULL);
   for (l = decryptors; l; l = l->next)
-    add_kid_stats (l->data, decrypted, refused);
+    add_kid_refusals (l->data, refused);
   g_mutex_lock (&m->lock);
-  g_clear_pointer (&p->sent, g_hash_table_unref);
-  g_clear_pointer (&p->decrypted, g_hash_table_unref);
   g_clear_pointer (&p->refused, g_hash_table_unref);
-  p->sent = sent;
-  p->decrypted = decrypted;
   p->refused = refused;
   p->collected = TRUE;
   g_mutex_unlock (&m->lock);
@@ -921,7 +975,7 @@ owed_missing (MeetingMls * m, guint64 * lost, guint64 * dropped, guint64 * refus
     GHashTableIter it;
     gpointer key, value;
 
-    if (!p->collected || !p->joined)
+    if (!p->collected || !p->joined || p->deaf)
       continue;
     for (s = 0; s < m->n; s++) {
       Member *q = &m->members[s];

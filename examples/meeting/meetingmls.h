@@ -27,6 +27,8 @@ typedef enum
 MeetingMls *meeting_mls_new (guint n, gboolean churn, guint update_interval,
     gboolean slow, MeetingMlsBad bad, gboolean bench, gboolean audio_only);
 void meeting_mls_free (MeetingMls * m);
+void meeting_mls_set_grace_period (MeetingMls * m, guint seconds);
+void meeting_mls_set_receiver (MeetingMls * m, guint i, gboolean receives);
 gboolean meeting_mls_setup (MeetingMls * m, guint i, GstElement * pipeline,
     GstE2eeKeyStore * store, GstElement * venc, GstElement * aenc,
     GError ** error);
