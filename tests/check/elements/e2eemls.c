@@ -808,6 +808,50 @@ GST_START_TEST (test_impersonation_and_names)
 
 GST_END_TEST;
 
+/* Two commits in quick succession (an epoch that lives for one frame): a frame of the
+ * short epoch that overtook both commits is held and decrypted once they are handled. */
+GST_START_TEST (test_short_epoch_frames_recovered)
+{
+  Member a, b, c;
+  GstHarness *enc_a;
+  Receiver rc;
+  guint32 next = 0;
+  GBytes *c1, *c2;
+  GstBuffer *f1, *f2, *f3;
+  GError *err = NULL;
+
+  meeting (&a, &b, &c);
+  enc_a = element_for (&a, "e2eeenc", NULL);
+  receiver_init (&rc, &c, 16);
+  f1 = encrypt (enc_a, next++);
+  deliver (&rc, f1);
+  gst_buffer_unref (f1);
+
+  c1 = gst_e2ee_mls_group_update (a.group, &err);
+  fail_unless (c1 != NULL, "%s", err ? err->message : "");
+  f2 = encrypt (enc_a, next++);
+  c2 = gst_e2ee_mls_group_update (a.group, &err);
+  fail_unless (c2 != NULL, "%s", err ? err->message : "");
+  f3 = encrypt (enc_a, next++);
+  deliver (&rc, f2);
+  fail_unless_equals_int (gst_e2ee_mls_group_handle (c.group, c1, NULL, &err),
+      GST_E2EE_MLS_MESSAGE_KIND_COMMIT);
+  fail_unless_equals_int (gst_e2ee_mls_group_handle (c.group, c2, NULL, &err),
+      GST_E2EE_MLS_MESSAGE_KIND_COMMIT);
+  deliver (&rc, f3);
+  g_print ("short epoch: %u of 3 frames decrypted\n", rc.n_seen);
+  fail_unless_equals_int (rc.n_seen, 3);
+  gst_buffer_unref (f2);
+  gst_buffer_unref (f3);
+  g_bytes_unref (c1);
+  g_bytes_unref (c2);
+  gst_harness_teardown (enc_a);
+  receiver_clear (&rc);
+  meeting_clear (&a, &b, &c);
+}
+
+GST_END_TEST;
+
 /* ---- (f) e2eeenc follows the group: key-id is the group's ------------------------ */
 
 /* The KID in @frame's SFrame header; its CTR in @ctr. */
@@ -900,6 +944,7 @@ e2eemls_suite (void)
   tcase_add_test (tc, test_removed_member);
   tcase_add_test (tc, test_impersonation_and_names);
   tcase_add_test (tc, test_enc_follows_group);
+  tcase_add_test (tc, test_short_epoch_frames_recovered);
   return s;
 }
 
