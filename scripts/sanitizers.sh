@@ -41,12 +41,6 @@ sanitizer_env() {
   # fork per test, LeakSanitizer scans the heap at the exit of every forked child,
   # which made libs/sframe (93 tests) take 5 minutes instead of 15 seconds.
   export CK_FORK=no
-  # The live examples (suite 'realtime') in their --slow mode, as under valgrind
-  # (tests/meson.build): two to three times slower here, an MLS meeting's members apply
-  # commits a second or more after the host, and e2eedec releases a frame held for a
-  # new epoch's key only when its stream's next frame comes (docs/e2eedec.md): the last
-  # frames of a sender that stops right after an epoch change were then counted lost.
-  export GST_E2EE_EXAMPLES_SLOW=1
 }
 
 if [ "${1:-}" = "--wrap" ]; then

@@ -827,11 +827,6 @@ main (int argc, char **argv)
   if (keys_mode && g_str_equal (keys_mode, "mls")) {
     if (update_interval < 0)
       update_interval = churn ? (slow ? 10 : 1) : 0;
-    /* Under valgrind every participant runs on one serialised core: a commit each
-     * second outruns the members' handling of them, their held frames of the new
-     * epochs wait past the hold and are lost to load, not to an epoch change. */
-    else if (slow && update_interval > 0 && update_interval < 10)
-      update_interval = 10;
     mls = meeting_mls_new (n, churn, update_interval, slow, bad_input ?
         MEETING_MLS_BAD_INPUT : MEETING_MLS_BAD_NONE, bench, audio_only);
     if (grace_period >= 0)

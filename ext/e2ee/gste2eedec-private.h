@@ -151,6 +151,8 @@ struct _GstE2eeDec
 
   /* Set from any thread when a key appears: held frames may now decrypt. */
   gint keys_changed;
+  /* a release_held_async() is on its way (gste2eedec.c) */
+  gint release_scheduled;
   /* Downstream was linked anew or the policy changed: the recording guard judges the
    * graph again before the next frame (gste2eerecording.c). */
   gint recording_dirty;
@@ -221,6 +223,8 @@ G_GNUC_INTERNAL
 void gst_e2ee_dec_report_drop (GstE2eeDec * self, DropReason reason, gboolean have_header, guint64 kid, guint64 ctr, const gchar * detail);
 G_GNUC_INTERNAL
 void gst_e2ee_dec_post_unknown_kid (GstE2eeDec * self, guint64 kid, const gchar * action, guint64 count);
+G_GNUC_INTERNAL
+void gst_e2ee_dec_schedule_release (GstE2eeDec * self);
 G_GNUC_INTERNAL
 gboolean gst_e2ee_dec_mls_sender (GstE2eeDec * self, guint64 kid, guint * leaf, gchar ** identity);
 G_GNUC_INTERNAL

@@ -679,23 +679,17 @@ kid_has_key (guint64 kid, gpointer data)
   return key != NULL;
 }
 
-/* Decrypts, in order, what can be: into `ready`; then drops what waited too long.
- * In that order because a key that came since the previous frame came in time for
- * every frame still held, however late the frame that runs this arrives. */
+/* Decrypts, in order, the held frames whose key has come since the last look: into
+ * `ready`. In the streaming thread, or with the sink pad's stream lock held. */
 static void
-service_hold (GstE2eeDec * self, GstClockTime now_pts)
+release_held (GstE2eeDec * self)
 {
   GstE2eeHeldFrame *f;
-  GstClockTime hold_time;
   guint64 recovered_kid = 0, recovered = 0;
 
-  GST_OBJECT_LOCK (self);
-  hold_time = self->hold_time;
-  GST_OBJECT_UNLOCK (self);
   refresh_settings (self);
-
   if (!g_atomic_int_compare_and_exchange (&self->keys_changed, 1, 0))
-    goto expire;
+    return;
   while ((f = gst_e2ee_hold_pop_for_kid (&self->hold, kid_has_key, self))) {
     GstBuffer *buf = gst_buffer_make_writable (f->buffer);
     GstE2eeBufferMap map;
@@ -724,8 +718,21 @@ service_hold (GstE2eeDec * self, GstClockTime now_pts)
   }
   if (recovered)
     gst_e2ee_dec_post_unknown_kid (self, recovered_kid, "recovered", recovered);
+}
 
-expire:
+/* Decrypts, in order, what can be: into `ready`; then drops what waited too long.
+ * In that order because a key that came since the previous frame came in time for
+ * every frame still held, however late the frame that runs this arrives. */
+static void
+service_hold (GstE2eeDec * self, GstClockTime now_pts)
+{
+  GstE2eeHeldFrame *f;
+  GstClockTime hold_time;
+
+  GST_OBJECT_LOCK (self);
+  hold_time = self->hold_time;
+  GST_OBJECT_UNLOCK (self);
+  release_held (self);
   while ((f = gst_e2ee_hold_pop_expired (&self->hold, now_pts, hold_time)))
     drop_held (self, f, "after holding it for the unknown-kid-hold time");
   report_timeouts (self, FALSE);
@@ -853,6 +860,48 @@ gst_e2ee_dec_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
     ret = GST_FLOW_OK;
   }
   return ret;
+}
+
+/* A key came while frames were held: they go out now, not at the stream's next frame,
+ * which may never come (a sender that stopped right after an epoch change). On the
+ * element's thread pool, serialised with the streaming thread by the sink pad's stream
+ * lock; through generate_output(), so the recording guard judges them as any frame. */
+static void
+release_held_async (GstElement * element, gpointer user_data)
+{
+  GstE2eeDec *self = GST_E2EE_DEC (element);
+  GstBaseTransform *trans = GST_BASE_TRANSFORM (element);
+  GstFlowReturn ret = GST_FLOW_OK;
+  GstBuffer *out;
+
+  g_atomic_int_set (&self->release_scheduled, 0);
+  GST_PAD_STREAM_LOCK (trans->sinkpad);
+  if (GST_PAD_IS_FLUSHING (trans->sinkpad) || self->plaintext ||
+      gst_e2ee_hold_length (&self->hold) == 0 ||
+      !gst_pad_has_current_caps (trans->srcpad)) {
+    GST_PAD_STREAM_UNLOCK (trans->sinkpad);
+    return;
+  }
+  release_held (self);
+  while (ret == GST_FLOW_OK && !g_queue_is_empty (&self->ready)) {
+    out = NULL;
+    ret = gst_e2ee_dec_generate_output (trans, &out);
+    if (ret == GST_FLOW_OK && out != NULL)
+      ret = gst_pad_push (trans->srcpad, out);
+    else if (out != NULL)
+      gst_buffer_unref (out);
+  }
+  GST_PAD_STREAM_UNLOCK (trans->sinkpad);
+  if (ret != GST_FLOW_OK)
+    GST_DEBUG_OBJECT (self, "releasing held frames: %s", gst_flow_get_name (ret));
+}
+
+/* Called from any thread when a decryption key came (gste2eedeckeys.c). */
+void
+gst_e2ee_dec_schedule_release (GstE2eeDec * self)
+{
+  if (g_atomic_int_compare_and_exchange (&self->release_scheduled, 0, 1))
+    gst_element_call_async (GST_ELEMENT (self), release_held_async, NULL, NULL);
 }
 
 static void

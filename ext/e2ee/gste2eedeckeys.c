@@ -32,6 +32,7 @@ on_store_key_added (GstE2eeKeyStore * store, guint64 kid, GstE2eeKeyUsage usage,
     /* An MLS binding adds keys when it is made (and at every epoch): the next frame
      * looks again whether one keys the store (refresh_settings()). */
     g_atomic_int_inc (&self->settings_cookie);
+    gst_e2ee_dec_schedule_release (self);
   }
 }
 

@@ -852,6 +852,50 @@ GST_START_TEST (test_short_epoch_frames_recovered)
 
 GST_END_TEST;
 
+/* The sender stops right after an epoch change: its last frame, of the new epoch, is
+ * held until the receiver applies the commit, and then comes out although no frame
+ * follows it (the release does not wait for the stream's next frame). */
+GST_START_TEST (test_last_frame_released_without_next)
+{
+  Member a, b, c;
+  GstHarness *enc_a;
+  Receiver rc;
+  guint32 next = 0;
+  GBytes *commit;
+  GstBuffer *f;
+  GError *err = NULL;
+  gint64 until;
+
+  meeting (&a, &b, &c);
+  enc_a = element_for (&a, "e2eeenc", NULL);
+  receiver_init (&rc, &c, 16);
+  f = encrypt (enc_a, next++);
+  deliver (&rc, f);
+  gst_buffer_unref (f);
+
+  commit = gst_e2ee_mls_group_update (a.group, &err);
+  fail_unless (commit != NULL, "%s", err ? err->message : "");
+  f = encrypt (enc_a, next++);
+  deliver (&rc, f);
+  gst_buffer_unref (f);
+  fail_unless_equals_int (rc.n_seen, 1);
+  handle (&c, commit);
+  g_bytes_unref (commit);
+
+  until = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+  while (rc.n_seen < 2 && g_get_monotonic_time () < until) {
+    g_usleep (10 * 1000);
+    receiver_drain (&rc);
+  }
+  g_print ("last frame: %u of 2 frames out with no frame after the commit\n", rc.n_seen);
+  fail_unless_equals_int (rc.n_seen, 2);
+  gst_harness_teardown (enc_a);
+  receiver_clear (&rc);
+  meeting_clear (&a, &b, &c);
+}
+
+GST_END_TEST;
+
 /* ---- (f) e2eeenc follows the group: key-id is the group's ------------------------ */
 
 /* The KID in @frame's SFrame header; its CTR in @ctr. */
@@ -945,6 +989,7 @@ e2eemls_suite (void)
   tcase_add_test (tc, test_impersonation_and_names);
   tcase_add_test (tc, test_enc_follows_group);
   tcase_add_test (tc, test_short_epoch_frames_recovered);
+  tcase_add_test (tc, test_last_frame_released_without_next);
   return s;
 }
 
