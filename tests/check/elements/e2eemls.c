@@ -896,6 +896,51 @@ GST_START_TEST (test_last_frame_released_without_next)
 
 GST_END_TEST;
 
+/* A held frame is named from the leaf its KID encodes only for the next epoch: a KID
+ * two epochs ahead could be anyone's by then, and stays unnamed. */
+GST_START_TEST (test_held_two_epochs_ahead_unnamed)
+{
+  Member a, b, c;
+  GstHarness *enc_a;
+  Receiver rc;
+  GBytes *c1, *c2;
+  GstBuffer *f;
+  GstMessage *msg;
+  GError *err = NULL;
+  gboolean held_seen = FALSE;
+
+  meeting (&a, &b, &c);
+  enc_a = element_for (&a, "e2eeenc", NULL);
+  receiver_init (&rc, &c, 16);
+  c1 = gst_e2ee_mls_group_update (a.group, &err);
+  fail_unless (c1 != NULL, "%s", err ? err->message : "");
+  c2 = gst_e2ee_mls_group_update (a.group, &err);
+  fail_unless (c2 != NULL, "%s", err ? err->message : "");
+  f = encrypt (enc_a, 0);
+  deliver (&rc, f);
+  gst_buffer_unref (f);
+
+  while ((msg = gst_bus_pop (rc.bus))) {
+    const GstStructure *ms = gst_message_get_structure (msg);
+
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT &&
+        gst_structure_has_name (ms, "e2ee-unknown-kid") &&
+        g_strcmp0 (gst_structure_get_string (ms, "action"), "held") == 0) {
+      fail_if (gst_structure_has_field (ms, "leaf"), "named two epochs ahead");
+      held_seen = TRUE;
+    }
+    gst_message_unref (msg);
+  }
+  fail_unless (held_seen);
+  g_bytes_unref (c1);
+  g_bytes_unref (c2);
+  gst_harness_teardown (enc_a);
+  receiver_clear (&rc);
+  meeting_clear (&a, &b, &c);
+}
+
+GST_END_TEST;
+
 /* ---- (f) e2eeenc follows the group: key-id is the group's ------------------------ */
 
 /* The KID in @frame's SFrame header; its CTR in @ctr. */
@@ -990,6 +1035,7 @@ e2eemls_suite (void)
   tcase_add_test (tc, test_enc_follows_group);
   tcase_add_test (tc, test_short_epoch_frames_recovered);
   tcase_add_test (tc, test_last_frame_released_without_next);
+  tcase_add_test (tc, test_held_two_epochs_ahead_unnamed);
   return s;
 }
 
