@@ -401,10 +401,10 @@ commit (GstE2eeMlsGroup * self, const GstE2eeMlsProposal * proposals, guint n,
  *   member
  * @error: return location for a #GError, or %NULL
  *
- * Commits the addition of the key package's client, with every pending proposal,
- * and moves to the next epoch. Check the key package's identity with the
- * application's authentication service first: MLS checks only that it is well
- * formed and signed by its own key.
+ * Commits the addition of the key package's client, with the pending proposals
+ * gst_e2ee_mls_group_commit() would take, and moves to the next epoch. Check the
+ * key package's identity with the application's authentication service first: MLS
+ * checks only that it is well formed and signed by its own key.
  *
  * Returns: (transfer full) (nullable): the commit (an MLSMessage) for the other
  *   members, or %NULL with @error set (the group unchanged).
@@ -441,8 +441,9 @@ gst_e2ee_mls_group_add (GstE2eeMlsGroup * group, GBytes * key_package,
  * @leaf_index: the leaf index of the member to remove (not this member's own)
  * @error: return location for a #GError, or %NULL
  *
- * Commits the removal of a member, with every pending proposal, and moves to the
- * next epoch, whose secrets the removed member cannot derive.
+ * Commits the removal of a member, with the pending proposals
+ * gst_e2ee_mls_group_commit() would take (not the member's own Updates), and
+ * moves to the next epoch, whose secrets the removed member cannot derive.
  *
  * Returns: (transfer full) (nullable): the commit (an MLSMessage), or %NULL with
  *   @error set (%GST_E2EE_MLS_ERROR_INVALID_PROPOSAL for a leaf that is not a
@@ -469,8 +470,9 @@ gst_e2ee_mls_group_remove (GstE2eeMlsGroup * group, guint32 leaf_index, GError *
  * @group: a #GstE2eeMlsGroup
  * @error: return location for a #GError, or %NULL
  *
- * Commits new keys for this member (an UpdatePath), with every pending proposal,
- * and moves to the next epoch: post-compromise security for this member's keys.
+ * Commits new keys for this member (an UpdatePath), with the pending proposals
+ * gst_e2ee_mls_group_commit() would take, and moves to the next epoch:
+ * post-compromise security for this member's keys.
  *
  * Returns: (transfer full) (nullable): the commit (an MLSMessage), or %NULL with
  *   @error set.
@@ -497,7 +499,10 @@ gst_e2ee_mls_group_update (GstE2eeMlsGroup * group, GError ** error)
  * Commits every pending proposal (received or made with
  * gst_e2ee_mls_group_propose_add() and the like), by reference, and moves to the
  * next epoch. This member's own Update proposals are left out: the commit's path
- * renews its keys anyway (RFC 9420 §12.2).
+ * renews its keys anyway (RFC 9420 §12.2). So are proposals that would make the
+ * list invalid (§12.2): a Remove of this member, a leaf's Updates when it is also
+ * removed, all but the latest of a leaf's Updates and all but the first of its
+ * Removes.
  *
  * Returns: (transfer full) (nullable): the commit (an MLSMessage), or %NULL with
  *   @error set.

@@ -1045,6 +1045,56 @@ done:
   return g_byte_array_free_to_bytes (out);
 }
 
+/* The leaf a pending Update or Remove applies to, or G_MAXUINT32. */
+static guint32
+pending_leaf (const Pending * p)
+{
+  if (p->proposal.type == GST_E2EE_MLS_PROPOSAL_UPDATE)
+    return p->sender;
+  if (p->proposal.type == GST_E2EE_MLS_PROPOSAL_REMOVE)
+    return p->proposal.removed;
+  return G_MAXUINT32;
+}
+
+/* Whether our commit covers pending proposal @i. A list that updates or removes a
+ * leaf twice, removes its committer or covers the committer's own Update is
+ * invalid (§12.2), and pending proposals can make one: a member's two Updates in
+ * one batch, an Update from a member we now remove, another member's Remove of
+ * us. Taking them all would make every later commit fail until the epoch ends.
+ * So, as §12.2 recommends, a Remove of a leaf wins over its Updates (ours inline
+ * first, then the first pending one), the latest Update over earlier ones; a
+ * Remove of us and our own Updates (our path renews our leaf) are left out.
+ * What is left out ends with the epoch. */
+static gboolean
+commit_takes (const GstE2eeMlsState * st, guint i,
+    const GstE2eeMlsProposal * inline_proposals, guint n_inline)
+{
+  const Pending *p = g_ptr_array_index (st->pending, i);
+  guint32 leaf = pending_leaf (p);
+  gboolean update = p->proposal.type == GST_E2EE_MLS_PROPOSAL_UPDATE;
+  guint j;
+
+  if (leaf == G_MAXUINT32)
+    return TRUE;
+  if (leaf == st->own_leaf)
+    return FALSE;
+  for (j = 0; j < n_inline; j++)
+    if (inline_proposals[j].type == GST_E2EE_MLS_PROPOSAL_REMOVE
+        && inline_proposals[j].removed == leaf)
+      return FALSE;
+  for (j = 0; j < st->pending->len; j++) {
+    const Pending *q = g_ptr_array_index (st->pending, j);
+
+    if (j == i || pending_leaf (q) != leaf)
+      continue;
+    if (q->proposal.type == GST_E2EE_MLS_PROPOSAL_REMOVE && (update || j < i))
+      return FALSE;
+    if (update && q->proposal.type == GST_E2EE_MLS_PROPOSAL_UPDATE && j > i)
+      return FALSE;
+  }
+  return TRUE;
+}
+
 GBytes *
 gst_e2ee_mls_state_commit (GstE2eeMlsState * st,
     const GstE2eeMlsProposal * inline_proposals, guint n_inline,
@@ -1073,14 +1123,14 @@ gst_e2ee_mls_state_commit (GstE2eeMlsState * st,
   if (!check_active (st, error))
     goto done;
 
-  /* Pending proposals by reference (our own Updates left out: a committer's own
-   * update is its path, §12.2), then the inline ones. */
+  /* Pending proposals by reference, as far as the list stays valid (§12.2), then
+   * the inline ones. */
   for (i = 0; i < st->pending->len; i++) {
     const Pending *p = g_ptr_array_index (st->pending, i);
     GstE2eeMlsProposalOrRef por = { 0 };
     Covered c = { &p->proposal, p->sender, p };
 
-    if (p->proposal.type == GST_E2EE_MLS_PROPOSAL_UPDATE && p->sender == st->own_leaf)
+    if (!commit_takes (st, i, inline_proposals, n_inline))
       continue;
     por.type = GST_E2EE_MLS_PROPOSAL_OR_REF_REFERENCE;
     por.raw = p->ref;

@@ -540,6 +540,68 @@ settle (Peer * host)
   }
 }
 
+/* @p's group proposes an Update, sent as its agent sends. */
+static void
+propose_update (Peer * p)
+{
+  GstE2eeMlsGroup *group;
+  GError *err = NULL;
+  GBytes *u;
+
+  g_object_get (p->mls, "group", &group, NULL);
+  u = gst_e2ee_mls_group_propose_update (group, &err);
+  fail_unless (u != NULL, "%s", err ? err->message : "");
+  on_send (p->mls, u, p);
+  g_bytes_unref (u);
+  g_object_unref (group);
+}
+
+/* Pending proposals that conflict still get committed (RFC 9420 §12.2): a member's
+ * two Updates in one batch, and a member's Update crossing the host's Remove of it.
+ * Before, the host's commit of the batch failed ("the commit updates or removes leaf
+ * 3 twice"), and so would every later commit of the epoch: no one could join or be
+ * removed any more. */
+GST_START_TEST (test_conflicting_proposals)
+{
+  Peer *host, *carol;
+  GstMessage *m;
+  gboolean ok;
+
+  net_setup ();
+  host = meeting (three, 0);
+  carol = peer_named ("carol");
+  drain_bus (host);
+
+  propose_update (carol);
+  propose_update (carol);
+  pump_queued ();
+  m = wait_epoch_cause (host, "updated");
+  fail_unless (m != NULL, "the host did not commit carol's two Updates");
+  gst_message_unref (m);
+  settle (host);
+  assert_same_epoch (4);
+  fail_unless_equals_uint64 (get_epoch (host), 4);
+  fail_unless_equals_uint64 (stat (host, "commits-sent"), 4);
+
+  /* carol updates and leaves at once: the Remove goes out before the host's batch,
+   * covering her Update by leaving it out */
+  propose_update (carol);
+  pump_queued ();
+  g_signal_emit_by_name (host->mls, "member-left", "carol", &ok);
+  fail_unless (ok);
+  m = wait_epoch_cause (host, "removed");
+  fail_unless (m != NULL, "no Remove committed");
+  gst_message_unref (m);
+  settle (host);
+  carol->connected = FALSE;
+  assert_same_epoch (3);
+  fail_unless_equals_uint64 (get_epoch (host), 5);
+  fail_unless_equals_uint64 (stat (host, "commits-sent"), 5);
+  net_teardown ();
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_update_interval)
 {
   Peer *host;
@@ -772,6 +834,7 @@ e2eemls_agent_suite (void)
   tcase_add_test (tc, test_admit_refuses);
   tcase_add_test (tc, test_member_left_removed);
   tcase_add_test (tc, test_update_interval);
+  tcase_add_test (tc, test_conflicting_proposals);
   tcase_add_test (tc, test_refused);
   tcase_add_test (tc, test_no_identity);
   return s;

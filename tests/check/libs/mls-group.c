@@ -311,6 +311,77 @@ GST_START_TEST (test_group_proposals)
 
 GST_END_TEST;
 
+static GBytes *
+proposed (GBytes * msg, GError * err)
+{
+  fail_unless (msg != NULL, "%s", err ? err->message : "");
+  return msg;
+}
+
+/* Pending proposals that conflict (§12.2) do not make the committer's commits fail:
+ * of a member's two Updates the latest is taken, a Remove of the committer is left
+ * out, and a Remove wins over the removed member's Update and over a second Remove.
+ * Before, every one of these commits failed ("the commit updates or removes leaf 1
+ * twice"), and so would every later commit of the epoch. */
+GST_START_TEST (test_group_conflicting_proposals)
+{
+  Three t;
+  GBytes *pu1, *pu2, *pr, *pc, *prb, *commit;
+  GPtrArray *members;
+  GError *err = NULL;
+
+  three_init (&t);
+  /* bob updates twice in one batch; carol proposes removing alice, the committer.
+   * carol never sees bob's first Update: had the commit referenced it, she could not
+   * process the commit. */
+  pu1 = proposed (gst_e2ee_mls_group_propose_update (t.b, &err), err);
+  pu2 = proposed (gst_e2ee_mls_group_propose_update (t.b, &err), err);
+  pr = proposed (gst_e2ee_mls_group_propose_remove (t.c, 0, &err), err);
+  handle_ok (t.a, pu1, GST_E2EE_MLS_MESSAGE_KIND_PROPOSAL);
+  handle_ok (t.a, pu2, GST_E2EE_MLS_MESSAGE_KIND_PROPOSAL);
+  handle_ok (t.c, pu2, GST_E2EE_MLS_MESSAGE_KIND_PROPOSAL);
+  handle_ok (t.a, pr, GST_E2EE_MLS_MESSAGE_KIND_PROPOSAL);
+  handle_ok (t.b, pr, GST_E2EE_MLS_MESSAGE_KIND_PROPOSAL);
+  fail_unless_equals_int (gst_e2ee_mls_group_get_n_pending_proposals (t.a), 3);
+  commit = gst_e2ee_mls_group_commit (t.a, NULL, &err);
+  fail_unless (commit != NULL, "%s", err ? err->message : "");
+  handle_ok (t.b, commit, GST_E2EE_MLS_MESSAGE_KIND_COMMIT);
+  handle_ok (t.c, commit, GST_E2EE_MLS_MESSAGE_KIND_COMMIT);
+  assert_agree (t.a, t.b, t.c);
+  fail_unless_equals_uint64 (gst_e2ee_mls_group_get_epoch (t.a), 3);
+  fail_unless (gst_e2ee_mls_group_is_active (t.a));
+  send_application (t.b, t.c, "after bob's update");
+  g_bytes_unref (commit);
+
+  /* carol updates and bob proposes removing her; alice removes her herself. bob
+   * never sees carol's Update. */
+  pc = proposed (gst_e2ee_mls_group_propose_update (t.c, &err), err);
+  prb = proposed (gst_e2ee_mls_group_propose_remove (t.b, 2, &err), err);
+  handle_ok (t.a, pc, GST_E2EE_MLS_MESSAGE_KIND_PROPOSAL);
+  handle_ok (t.a, prb, GST_E2EE_MLS_MESSAGE_KIND_PROPOSAL);
+  handle_ok (t.c, prb, GST_E2EE_MLS_MESSAGE_KIND_PROPOSAL);
+  commit = gst_e2ee_mls_group_remove (t.a, 2, &err);
+  fail_unless (commit != NULL, "%s", err ? err->message : "");
+  handle_ok (t.b, commit, GST_E2EE_MLS_MESSAGE_KIND_COMMIT);
+  handle_ok (t.c, commit, GST_E2EE_MLS_MESSAGE_KIND_COMMIT);
+  fail_if (gst_e2ee_mls_group_is_active (t.c));
+  assert_agree (t.a, t.b);
+  members = gst_e2ee_mls_group_get_members (t.a);
+  fail_unless_equals_int (members->len, 2);
+  g_ptr_array_unref (members);
+  send_application (t.a, t.b, "two of us");
+
+  g_bytes_unref (commit);
+  g_bytes_unref (pu1);
+  g_bytes_unref (pu2);
+  g_bytes_unref (pr);
+  g_bytes_unref (pc);
+  g_bytes_unref (prb);
+  three_clear (&t);
+}
+
+GST_END_TEST;
+
 /* One flipped bit anywhere in a commit (in every byte; under valgrind every 16th, the
  * test would take minutes), a replayed commit, a second commit for the same epoch and
  * a commit for an epoch not reached are refused; the group's exporter, epoch and
@@ -584,6 +655,7 @@ mls_group_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_group_lifecycle);
   tcase_add_test (tc, test_group_proposals);
+  tcase_add_test (tc, test_group_conflicting_proposals);
   tcase_add_test (tc, test_group_tampered_commits);
   tcase_add_test (tc, test_group_tampered_private_message);
   tcase_add_test (tc, test_group_epoch_superseded);
