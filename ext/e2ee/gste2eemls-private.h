@@ -65,7 +65,7 @@ struct _GstE2eeMls
   /* counters */
   guint64 commits_sent, commits_applied, proposals_sent, welcomes_sent;
   guint64 refused, refused_non_member, refused_removed_member, refused_wrong_epoch,
-      refused_invalid, ignored, not_admitted;
+      refused_invalid, refused_not_permitted, ignored, not_admitted;
 
   /* What to send and post, in the order the group made it: appended under `lock`,
    * emitted outside it, in order, under `send_lock` (recursive: a send-message handler

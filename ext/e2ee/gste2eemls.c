@@ -30,6 +30,10 @@
  * * Every member renews its own leaf every #GstE2eeMls:update-interval: a member
  *   sends an Update proposal, which the host commits at once; the host's own update is
  *   a commit.
+ * * Only the host decides who joins and leaves: every member refuses a commit that
+ *   is not the host's, and the host refuses another member's Add or Remove proposal
+ *   (both `not-permitted`), so no member can bring someone in past
+ *   #GstE2eeMls::admit or push someone out.
  * * A handshake message from a non-member, a removed member or for the wrong epoch
  *   is refused: nothing changes, a counter goes up (#GstE2eeMls:stats) and the
  *   element posts `e2ee-mls-refused`. A Welcome for someone else, and messages that
@@ -50,8 +54,9 @@
  * * `e2ee-mls-refused`: a handshake message was refused and changed nothing.
  *   * #gchararray `reason`: `non-member` (not from a member: unknown sender, or bad
  *     membership tag or signature), `removed-member` (from a member removed earlier),
- *     `wrong-epoch` (old, replayed or future) or `invalid` (malformed or failing
- *     another check).
+ *     `wrong-epoch` (old, replayed or future), `not-permitted` (a commit not from
+ *     the host; at the host, a member's Add or Remove proposal) or `invalid`
+ *     (malformed or failing another check).
  *   * #gchararray `detail`: what the group said.
  *   * #guint64 `refused`: messages refused so far.
  *
@@ -414,6 +419,8 @@ refusal_reason (GstE2eeMls * self, const guint8 * d, gsize n, const GError * err
       return "wrong-epoch";
     case GST_E2EE_MLS_ERROR_UNKNOWN_SENDER:
       return removed_at != NULL ? "removed-member" : "non-member";
+    case GST_E2EE_MLS_ERROR_NOT_PERMITTED:
+      return "not-permitted";
     case GST_E2EE_MLS_ERROR_BAD_SIGNATURE:
     case GST_E2EE_MLS_ERROR_BAD_TAG:
       /* not authenticated as any member's */
@@ -434,6 +441,8 @@ refuse (GstE2eeMls * self, const gchar * reason, const gchar * detail)
     self->refused_removed_member++;
   else if (g_str_equal (reason, "wrong-epoch"))
     self->refused_wrong_epoch++;
+  else if (g_str_equal (reason, "not-permitted"))
+    self->refused_not_permitted++;
   else
     self->refused_invalid++;
   GST_INFO_OBJECT (self, "refused a message (%s): %s", reason, detail);
@@ -566,6 +575,9 @@ handle_welcome (GstE2eeMls * self, GBytes * welcome)
     g_clear_error (&error);
     return FALSE;
   } else {
+    /* Only the host commits. It created the group, so it is leaf 0: leaves keep
+     * their index, and only its own commit could empty that leaf. */
+    gst_e2ee_mls_group_set_committer (self->group, 0);
     ok = TRUE;
     gst_e2ee_mls_epoch_changed (self, "joined");
     gst_e2ee_mls_rules_reschedule_update (self);
@@ -720,6 +732,7 @@ start (GstE2eeMls * self)
   self->commits_sent = self->commits_applied = self->proposals_sent = 0;
   self->welcomes_sent = self->refused = self->refused_non_member = 0;
   self->refused_removed_member = self->refused_wrong_epoch = self->refused_invalid = 0;
+  self->refused_not_permitted = 0;
   self->ignored = self->not_admitted = 0;
   self->removed = FALSE;
   self->client = gst_e2ee_mls_client_new (id, &error);
@@ -736,6 +749,9 @@ start (GstE2eeMls * self)
     if (self->group == NULL)
       goto failed;
     gst_e2ee_mls_group_set_ratchet_tree_extension (self->group, TRUE);
+    gst_e2ee_mls_group_set_membership_proposals (self->group, FALSE);
+    gst_e2ee_mls_group_set_committer (self->group,
+        gst_e2ee_mls_group_get_own_leaf_index (self->group));
     if (!bind_keys (self, &error))
       goto failed;
     gst_e2ee_mls_epoch_changed (self, "created");
@@ -837,6 +853,7 @@ make_stats (GstE2eeMls * self)
       "refused-removed-member", G_TYPE_UINT64, self->refused_removed_member,
       "refused-wrong-epoch", G_TYPE_UINT64, self->refused_wrong_epoch,
       "refused-invalid", G_TYPE_UINT64, self->refused_invalid,
+      "refused-not-permitted", G_TYPE_UINT64, self->refused_not_permitted,
       "not-admitted", G_TYPE_UINT64, self->not_admitted,
       "ignored", G_TYPE_UINT64, self->ignored, NULL);
 }
@@ -1204,7 +1221,7 @@ gst_e2ee_mls_class_init (GstE2eeMlsClass * klass)
    * * #gboolean `joined`: a member of the group now.
    * * #guint64 `refused`: handshake messages refused, and by reason:
    *   `refused-non-member`, `refused-removed-member`, `refused-wrong-epoch`,
-   *   `refused-invalid` (see `e2ee-mls-refused`).
+   *   `refused-invalid`, `refused-not-permitted` (see `e2ee-mls-refused`).
    * * #guint64 `not-admitted`: KeyPackages #GstE2eeMls::admit said no to.
    * * #guint64 `ignored`: messages not for this member (a Welcome for someone else,
    *   messages before joining or after removal, KeyPackages at a member).

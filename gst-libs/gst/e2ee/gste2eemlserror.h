@@ -70,6 +70,10 @@ G_BEGIN_DECLS
  *   can no longer send or receive
  * @GST_E2EE_MLS_ERROR_OWN_MESSAGE: a message this member sent itself (a delivery
  *   service echoing it back); own commits are applied when they are created
+ * @GST_E2EE_MLS_ERROR_NOT_PERMITTED: what the group's settings do not let another
+ *   member do here: an Add or Remove proposal where this member takes only Updates
+ *   (#GstE2eeMlsGroup:membership-proposals is off), a commit from a member other
+ *   than #GstE2eeMlsGroup:committer
  *
  * What went wrong, so that a program can act on it (drop a message, refuse a peer,
  * report a bug). Codes are only added, never renumbered. docs/mls.md says which
@@ -105,6 +109,7 @@ typedef enum
   GST_E2EE_MLS_ERROR_MISSING_RATCHET_TREE,
   GST_E2EE_MLS_ERROR_NOT_A_MEMBER,
   GST_E2EE_MLS_ERROR_OWN_MESSAGE,
+  GST_E2EE_MLS_ERROR_NOT_PERMITTED,
 } GstE2eeMlsError;
 
 GST_E2EE_API

@@ -153,12 +153,16 @@ struct _GstE2eeMlsGroup
 
   GstE2eeMlsState *state;
   gboolean ratchet_tree_extension;
+  gboolean membership_proposals;
+  guint32 committer;
 };
 
 enum
 {
   PROP_0,
   PROP_RATCHET_TREE_EXTENSION,
+  PROP_MEMBERSHIP_PROPOSALS,
+  PROP_COMMITTER,
   PROP_EPOCH,
   PROP_OWN_LEAF_INDEX,
 };
@@ -169,6 +173,8 @@ static void
 gst_e2ee_mls_group_init (GstE2eeMlsGroup * self)
 {
   self->ratchet_tree_extension = TRUE;
+  self->membership_proposals = TRUE;
+  self->committer = G_MAXUINT32;
 }
 
 static void
@@ -190,6 +196,17 @@ gst_e2ee_mls_group_set_property (GObject * object, guint prop_id, const GValue *
     case PROP_RATCHET_TREE_EXTENSION:
       self->ratchet_tree_extension = g_value_get_boolean (value);
       break;
+    case PROP_MEMBERSHIP_PROPOSALS:
+      self->membership_proposals = g_value_get_boolean (value);
+      if (self->state != NULL)
+        gst_e2ee_mls_state_set_membership_proposals (self->state,
+            self->membership_proposals);
+      break;
+    case PROP_COMMITTER:
+      self->committer = g_value_get_uint (value);
+      if (self->state != NULL)
+        gst_e2ee_mls_state_set_committer (self->state, self->committer);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -205,6 +222,12 @@ gst_e2ee_mls_group_get_property (GObject * object, guint prop_id, GValue * value
   switch (prop_id) {
     case PROP_RATCHET_TREE_EXTENSION:
       g_value_set_boolean (value, self->ratchet_tree_extension);
+      break;
+    case PROP_MEMBERSHIP_PROPOSALS:
+      g_value_set_boolean (value, self->membership_proposals);
+      break;
+    case PROP_COMMITTER:
+      g_value_set_uint (value, self->committer);
       break;
     case PROP_EPOCH:
       g_value_set_uint64 (value, gst_e2ee_mls_group_get_epoch (self));
@@ -242,6 +265,40 @@ gst_e2ee_mls_group_class_init (GstE2eeMlsGroupClass * klass)
       g_param_spec_boolean ("ratchet-tree-extension", "Ratchet tree extension",
           "Put the ratchet tree into the GroupInfo of Welcomes", TRUE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstE2eeMlsGroup:membership-proposals:
+   *
+   * Whether this member takes Add and Remove proposals from other members. When
+   * off, gst_e2ee_mls_group_handle() refuses them with
+   * %GST_E2EE_MLS_ERROR_NOT_PERMITTED and they never become pending, so this
+   * member's commits never cover them: for a group where only this member decides
+   * who joins and leaves (RFC 9420 §12.2 leaves such permissions to the
+   * application). Update proposals are always taken: every member may renew its own
+   * keys. Proposals already pending stay.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (object_class, PROP_MEMBERSHIP_PROPOSALS,
+      g_param_spec_boolean ("membership-proposals", "Membership proposals",
+          "Take Add and Remove proposals from other members", TRUE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstE2eeMlsGroup:committer:
+   *
+   * The leaf index of the only member whose commits this member applies;
+   * %G_MAXUINT32 (the default) for any member's. gst_e2ee_mls_group_handle()
+   * refuses a commit from another member with %GST_E2EE_MLS_ERROR_NOT_PERMITTED and
+   * nothing changes: for a group where one member (a meeting's host) decides every
+   * change, so that another member's commit cannot add or remove anyone.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (object_class, PROP_COMMITTER,
+      g_param_spec_uint ("committer", "Committer",
+          "The only leaf whose commits are applied (4294967295: any member's)", 0,
+          G_MAXUINT32, G_MAXUINT32, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
   /**
    * GstE2eeMlsGroup:epoch:
@@ -982,4 +1039,70 @@ gst_e2ee_mls_group_get_ratchet_tree_extension (GstE2eeMlsGroup * group)
   g_return_val_if_fail (GST_E2EE_IS_MLS_GROUP (group), FALSE);
 
   return group->ratchet_tree_extension;
+}
+
+/**
+ * gst_e2ee_mls_group_set_membership_proposals:
+ * @group: a #GstE2eeMlsGroup
+ * @accept: whether Add and Remove proposals from other members are taken
+ *
+ * Sets #GstE2eeMlsGroup:membership-proposals.
+ *
+ * Since: 0.1
+ */
+void
+gst_e2ee_mls_group_set_membership_proposals (GstE2eeMlsGroup * group, gboolean accept)
+{
+  g_return_if_fail (GST_E2EE_IS_MLS_GROUP (group));
+
+  g_object_set (group, "membership-proposals", accept, NULL);
+}
+
+/**
+ * gst_e2ee_mls_group_get_membership_proposals:
+ * @group: a #GstE2eeMlsGroup
+ *
+ * Returns: #GstE2eeMlsGroup:membership-proposals.
+ *
+ * Since: 0.1
+ */
+gboolean
+gst_e2ee_mls_group_get_membership_proposals (GstE2eeMlsGroup * group)
+{
+  g_return_val_if_fail (GST_E2EE_IS_MLS_GROUP (group), TRUE);
+
+  return group->membership_proposals;
+}
+
+/**
+ * gst_e2ee_mls_group_set_committer:
+ * @group: a #GstE2eeMlsGroup
+ * @leaf_index: the only leaf whose commits are applied, or %G_MAXUINT32 for any
+ *
+ * Sets #GstE2eeMlsGroup:committer.
+ *
+ * Since: 0.1
+ */
+void
+gst_e2ee_mls_group_set_committer (GstE2eeMlsGroup * group, guint32 leaf_index)
+{
+  g_return_if_fail (GST_E2EE_IS_MLS_GROUP (group));
+
+  g_object_set (group, "committer", leaf_index, NULL);
+}
+
+/**
+ * gst_e2ee_mls_group_get_committer:
+ * @group: a #GstE2eeMlsGroup
+ *
+ * Returns: #GstE2eeMlsGroup:committer.
+ *
+ * Since: 0.1
+ */
+guint32
+gst_e2ee_mls_group_get_committer (GstE2eeMlsGroup * group)
+{
+  g_return_val_if_fail (GST_E2EE_IS_MLS_GROUP (group), G_MAXUINT32);
+
+  return group->committer;
 }

@@ -183,4 +183,17 @@ void     gst_e2ee_mls_group_set_ratchet_tree_extension (GstE2eeMlsGroup *group,
 GST_E2EE_API
 gboolean gst_e2ee_mls_group_get_ratchet_tree_extension (GstE2eeMlsGroup *group);
 
+GST_E2EE_API
+void     gst_e2ee_mls_group_set_membership_proposals (GstE2eeMlsGroup *group,
+                                                      gboolean accept);
+
+GST_E2EE_API
+gboolean gst_e2ee_mls_group_get_membership_proposals (GstE2eeMlsGroup *group);
+
+GST_E2EE_API
+void     gst_e2ee_mls_group_set_committer (GstE2eeMlsGroup *group, guint32 leaf_index);
+
+GST_E2EE_API
+guint32  gst_e2ee_mls_group_get_committer (GstE2eeMlsGroup *group);
+
 G_END_DECLS

@@ -83,6 +83,8 @@ struct _GstE2eeMlsState
   GPtrArray *pending;
   gboolean active;
   gboolean check_lifetimes;
+  gboolean membership_proposals;
+  guint32 committer;
 };
 
 static gboolean
@@ -112,6 +114,8 @@ state_new (const GstE2eeMlsSuite * s)
   st->pending = g_ptr_array_new_with_free_func (pending_free);
   st->active = TRUE;
   st->check_lifetimes = TRUE;
+  st->membership_proposals = TRUE;
+  st->committer = G_MAXUINT32;
   return st;
 }
 
@@ -161,6 +165,18 @@ void
 gst_e2ee_mls_state_set_check_lifetimes (GstE2eeMlsState * st, gboolean check)
 {
   st->check_lifetimes = check;
+}
+
+void
+gst_e2ee_mls_state_set_membership_proposals (GstE2eeMlsState * st, gboolean accept)
+{
+  st->membership_proposals = accept;
+}
+
+void
+gst_e2ee_mls_state_set_committer (GstE2eeMlsState * st, guint32 leaf)
+{
+  st->committer = leaf;
 }
 
 static guint64
@@ -761,6 +777,8 @@ state_next (const GstE2eeMlsState * st)
   memcpy (next->sig_sk, st->sig_sk, sizeof st->sig_sk);
   next->sig_sk_len = st->sig_sk_len;
   next->check_lifetimes = st->check_lifetimes;
+  next->membership_proposals = st->membership_proposals;
+  next->committer = st->committer;
   return next;
 }
 
@@ -1260,6 +1278,12 @@ handle_commit (GstE2eeMlsState * st, const GstE2eeMlsAuthenticatedContent * ac,
   guint i;
 
   gst_e2ee_mls_commit_init (&commit);
+  if (st->committer != G_MAXUINT32 && committer != st->committer) {
+    g_set_error (error, GST_E2EE_MLS_ERROR, GST_E2EE_MLS_ERROR_NOT_PERMITTED,
+        "a commit from leaf %u: only leaf %u's commits are applied", committer,
+        st->committer);
+    goto done;
+  }
   if (!gst_e2ee_mls_commit_decode (&commit, ac->content, ac->content_len, error))
     goto done;
   if (ac->confirmation_tag_len != s->nh) {
@@ -1344,6 +1368,16 @@ handle_proposal (GstE2eeMlsState * st, const GstE2eeMlsAuthenticatedContent * ac
   if (!gst_e2ee_mls_proposal_decode (ac->content, ac->content_len, &p->proposal, error)
       || !validate_proposal (st, &p->proposal, ac->sender_index, error)
       || !proposal_ref (st->suite, ac, p->ref, error)) {
+    pending_free (p);
+    return FALSE;
+  }
+  /* Refused before it is pending: a pending proposal is one our next commit covers. */
+  if (!st->membership_proposals && (p->proposal.type == GST_E2EE_MLS_PROPOSAL_ADD
+          || p->proposal.type == GST_E2EE_MLS_PROPOSAL_REMOVE)) {
+    g_set_error (error, GST_E2EE_MLS_ERROR, GST_E2EE_MLS_ERROR_NOT_PERMITTED,
+        "an %s proposal from leaf %u: only Updates are taken from other members",
+        p->proposal.type == GST_E2EE_MLS_PROPOSAL_ADD ? "Add" : "Remove",
+        ac->sender_index);
     pending_free (p);
     return FALSE;
   }

@@ -45,6 +45,13 @@ void     gst_e2ee_mls_state_free (GstE2eeMlsState *st);
 
 /* Whether key package lifetimes are checked against the clock (default TRUE). */
 void     gst_e2ee_mls_state_set_check_lifetimes (GstE2eeMlsState *st, gboolean check);
+/* Whether Add and Remove proposals from other members are taken (default TRUE);
+ * when not, handling one fails with GST_E2EE_MLS_ERROR_NOT_PERMITTED. */
+void     gst_e2ee_mls_state_set_membership_proposals (GstE2eeMlsState *st,
+                                                      gboolean accept);
+/* The only leaf whose commits are applied (G_MAXUINT32, the default: any member's);
+ * another's fails with GST_E2EE_MLS_ERROR_NOT_PERMITTED. */
+void     gst_e2ee_mls_state_set_committer (GstE2eeMlsState *st, guint32 leaf);
 
 /* Proposals: each returns the MLSMessage to send and keeps the proposal pending. */
 GBytes * gst_e2ee_mls_state_propose_add    (GstE2eeMlsState *st, const guint8 *key_package,

@@ -382,6 +382,99 @@ GST_START_TEST (test_group_conflicting_proposals)
 
 GST_END_TEST;
 
+/* With membership-proposals off, other members' Add and Remove proposals are refused
+ * (NOT_PERMITTED) and never pending; Updates still are. */
+GST_START_TEST (test_group_membership_proposals)
+{
+  Three t;
+  GstE2eeMlsClient *cd = client_new ("dave");
+  GBytes *kp = key_package (cd), *pa, *pr, *pu, *commit;
+  GError *err = NULL;
+
+  three_init (&t);
+  fail_unless (gst_e2ee_mls_group_get_membership_proposals (t.a));
+  gst_e2ee_mls_group_set_membership_proposals (t.a, FALSE);
+  fail_if (gst_e2ee_mls_group_get_membership_proposals (t.a));
+  pa = proposed (gst_e2ee_mls_group_propose_add (t.c, kp, &err), err);
+  pr = proposed (gst_e2ee_mls_group_propose_remove (t.c, 1, &err), err);
+  pu = proposed (gst_e2ee_mls_group_propose_update (t.c, &err), err);
+  fail_unless_equals_int (gst_e2ee_mls_group_handle (t.a, pa, NULL, &err),
+      GST_E2EE_MLS_MESSAGE_KIND_NONE);
+  assert_mls_error (err, GST_E2EE_MLS_ERROR_NOT_PERMITTED);
+  fail_unless_equals_int (gst_e2ee_mls_group_handle (t.a, pr, NULL, &err),
+      GST_E2EE_MLS_MESSAGE_KIND_NONE);
+  assert_mls_error (err, GST_E2EE_MLS_ERROR_NOT_PERMITTED);
+  fail_unless_equals_int (gst_e2ee_mls_group_get_n_pending_proposals (t.a), 0);
+  handle_ok (t.a, pu, GST_E2EE_MLS_MESSAGE_KIND_PROPOSAL);
+  /* bob, whose setting is on, holds all three */
+  handle_ok (t.b, pa, GST_E2EE_MLS_MESSAGE_KIND_PROPOSAL);
+  handle_ok (t.b, pr, GST_E2EE_MLS_MESSAGE_KIND_PROPOSAL);
+  handle_ok (t.b, pu, GST_E2EE_MLS_MESSAGE_KIND_PROPOSAL);
+  fail_unless_equals_int (gst_e2ee_mls_group_get_n_pending_proposals (t.b), 3);
+
+  /* alice's commit covers carol's Update alone; the setting lasts past the epoch */
+  commit = gst_e2ee_mls_group_commit (t.a, NULL, &err);
+  fail_unless (commit != NULL, "%s", err ? err->message : "");
+  handle_ok (t.b, commit, GST_E2EE_MLS_MESSAGE_KIND_COMMIT);
+  handle_ok (t.c, commit, GST_E2EE_MLS_MESSAGE_KIND_COMMIT);
+  assert_agree (t.a, t.b, t.c);
+  g_bytes_unref (pr);
+  pr = proposed (gst_e2ee_mls_group_propose_remove (t.c, 1, &err), err);
+  fail_unless_equals_int (gst_e2ee_mls_group_handle (t.a, pr, NULL, &err),
+      GST_E2EE_MLS_MESSAGE_KIND_NONE);
+  assert_mls_error (err, GST_E2EE_MLS_ERROR_NOT_PERMITTED);
+
+  g_bytes_unref (commit);
+  g_bytes_unref (pa);
+  g_bytes_unref (pr);
+  g_bytes_unref (pu);
+  g_bytes_unref (kp);
+  g_object_unref (cd);
+  three_clear (&t);
+}
+
+GST_END_TEST;
+
+/* With committer set, commits from other leaves are refused (NOT_PERMITTED) and
+ * change nothing; the committer's are applied, and the setting outlives the epoch. */
+GST_START_TEST (test_group_committer)
+{
+  Three t;
+  GBytes *cb, *ca, *before;
+  GError *err = NULL;
+
+  three_init (&t);
+  fail_unless_equals_int (gst_e2ee_mls_group_get_committer (t.c), G_MAXUINT32);
+  gst_e2ee_mls_group_set_committer (t.c, 0);
+  fail_unless_equals_int (gst_e2ee_mls_group_get_committer (t.c), 0);
+  before = exported (t.c);
+  cb = gst_e2ee_mls_group_update (t.b, &err);
+  fail_unless (cb != NULL, "%s", err ? err->message : "");
+  fail_unless_equals_int (gst_e2ee_mls_group_handle (t.c, cb, NULL, &err),
+      GST_E2EE_MLS_MESSAGE_KIND_NONE);
+  assert_mls_error (err, GST_E2EE_MLS_ERROR_NOT_PERMITTED);
+  fail_unless_equals_uint64 (gst_e2ee_mls_group_get_epoch (t.c), 2);
+  {
+    GBytes *now = exported (t.c);
+
+    fail_unless (g_bytes_equal (now, before));
+    g_bytes_unref (now);
+  }
+  /* alice, who never saw bob's commit, commits; carol follows her */
+  ca = gst_e2ee_mls_group_update (t.a, &err);
+  fail_unless (ca != NULL, "%s", err ? err->message : "");
+  handle_ok (t.c, ca, GST_E2EE_MLS_MESSAGE_KIND_COMMIT);
+  assert_agree (t.a, t.c);
+  fail_unless_equals_int (gst_e2ee_mls_group_get_committer (t.c), 0);
+
+  g_bytes_unref (before);
+  g_bytes_unref (ca);
+  g_bytes_unref (cb);
+  three_clear (&t);
+}
+
+GST_END_TEST;
+
 /* One flipped bit anywhere in a commit (in every byte; under valgrind every 16th, the
  * test would take minutes), a replayed commit, a second commit for the same epoch and
  * a commit for an epoch not reached are refused; the group's exporter, epoch and
@@ -656,6 +749,8 @@ mls_group_suite (void)
   tcase_add_test (tc, test_group_lifecycle);
   tcase_add_test (tc, test_group_proposals);
   tcase_add_test (tc, test_group_conflicting_proposals);
+  tcase_add_test (tc, test_group_membership_proposals);
+  tcase_add_test (tc, test_group_committer);
   tcase_add_test (tc, test_group_tampered_commits);
   tcase_add_test (tc, test_group_tampered_private_message);
   tcase_add_test (tc, test_group_epoch_superseded);
