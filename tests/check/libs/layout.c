@@ -14,6 +14,7 @@
 #include <gst/app/gstappsink.h>
 #include <gst/e2ee/e2ee.h>
 #include <string.h>
+#include <valgrind/valgrind.h>
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/lsan_interface.h>
 #endif
@@ -762,9 +763,12 @@ t_all_nals (gboolean h265, GBytes * d)
 
 /* ---- Every bit of an encrypted frame matters ------------------------------ */
 
-/* Flips each bit of @e in turn. Only bits of unauthenticated H.26x framing (start-code
- * zero bytes, access unit delimiters, end-of-sequence/stream NAL units) may be
- * accepted, and then the output must hold exactly the NAL units of an untouched one. */
+/* Flips each bit of @e in turn (under valgrind every 7th, which still reaches each bit
+ * position of a byte: every bit of every frame made this test take two minutes there;
+ * the other runs flip them all). Only bits of unauthenticated H.26x framing
+ * (start-code zero bytes, access unit delimiters, end-of-sequence/stream NAL units)
+ * may be accepted, and then the output must hold exactly the NAL units of an
+ * untouched one. */
 static guint
 flip_every_bit (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec, const guint8 * in,
     gsize in_size, const guint8 * e, gsize e_size)
@@ -776,7 +780,7 @@ flip_every_bit (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec, const guint8 *
   guint8 *unauth = g_malloc0 (e_size);
   GPtrArray *orig = NULL;
   guint accepted = 0;
-  gsize bit, len;
+  gsize bit, len, stride = RUNNING_ON_VALGRIND ? 7 : 1;
 
   if (h26x) {
     gsize tail, i, j;
@@ -800,7 +804,7 @@ flip_every_bit (GstE2eeSFrameKey * key, GstE2eeLayoutCodec codec, const guint8 *
     g_array_unref (a);
   }
 
-  for (bit = 0; bit < e_size * 8; bit++) {
+  for (bit = 0; bit < e_size * 8; bit += stride) {
     m[bit / 8] ^= 1 << (bit % 8);
     if (gst_e2ee_layout_decrypt (key, codec, m, e_size, out, e_size, &len, NULL, NULL)) {
       GPtrArray *got;
@@ -833,6 +837,28 @@ typedef struct
   const gchar *desc;
 } Source;
 
+/* Whether Annex B @d holds a start code with no NAL unit after it (only zero bytes up
+ * to the next start code or the end), found here independently of the layout code. */
+static gboolean
+has_empty_nal (const guint8 * d, gsize n)
+{
+  gsize i = 0, j;
+
+  while (i + 3 <= n) {
+    if (d[i] != 0 || d[i + 1] != 0 || d[i + 2] != 1) {
+      i++;
+      continue;
+    }
+    for (j = i + 3; j < n && d[j] == 0; j++)
+      if (j + 2 < n && d[j + 1] == 0 && d[j + 2] == 1)
+        break;
+    if (j >= n || d[j] == 0)
+      return TRUE;
+    i = j;
+  }
+  return FALSE;
+}
+
 static void
 check_real_stream (const Source * src, guint * n_key, guint * n_delta)
 {
@@ -841,18 +867,35 @@ check_real_stream (const Source * src, guint * n_key, guint * n_delta)
   GPtrArray *bufs = encode (src->desc, &caps);
   gboolean h26x = src->codec == GST_E2EE_LAYOUT_CODEC_H264 ||
       src->codec == GST_E2EE_LAYOUT_CODEC_H265;
-  guint i;
+  guint i, skipped;
 
   fail_unless_equals_int (gst_e2ee_layout_codec_from_caps (caps), src->codec);
-  for (i = 0; i < bufs->len; i++) {
+  for (i = 0, skipped = 0; i < bufs->len; i++) {
     GBytes *in = buffer_bytes (bufs->pdata[i]);
-    gsize len;
+    gsize len, max = gst_e2ee_layout_get_max_size (src->codec, key, BL (in));
     guint64 kid = 0, ctr = 99;
-    guint8 *out = encrypt_frame (key, src->codec, BD (in), BL (in), &len);
+    guint8 *out;
+
+    /* Under valgrind, libx265 writes part of its bitstream from memory it never set
+     * (x265memcheck.h): once in CI a frame came out with an empty NAL unit. Such a
+     * frame is not what this test is about: the layout must refuse it, and it is
+     * skipped. Anywhere else a malformed encoder frame fails the test. */
+    if (RUNNING_ON_VALGRIND && h26x && has_empty_nal (BD (in), BL (in))) {
+      out = g_malloc (max);
+      fail_if (gst_e2ee_layout_encrypt (key, src->codec, BD (in), BL (in), out, max,
+              &len, NULL, NULL), "a frame with an empty NAL unit was encrypted");
+      g_printerr ("  frame %u of %s: an empty NAL unit (the encoder under valgrind), "
+          "refused and skipped\n", i, src->elements);
+      g_free (out);
+      g_bytes_unref (in);
+      skipped++;
+      continue;
+    }
+    out = encrypt_frame (key, src->codec, BD (in), BL (in), &len);
 
     fail_unless (gst_e2ee_layout_parse_header (src->codec, out, len, &kid, &ctr, NULL));
     fail_unless_equals_uint64 (kid, KID);
-    fail_unless_equals_uint64 (ctr, i);
+    fail_unless_equals_uint64 (ctr, i - skipped);
     if (h26x)
       spec_check_h26x (key, src->codec == GST_E2EE_LAYOUT_CODEC_H265, BD (in), BL (in),
           out, len);
@@ -1114,7 +1157,8 @@ GST_END_TEST;
 /* Frames whose ciphertext is chosen: a second key with the same secret encrypts zeros at
  * the counter the frame will use, which gives the keystream, and the plaintext is the
  * wanted ciphertext XOR the keystream. The wanted ciphertext is mostly 00, 01, 02 and
- * 03, so nearly every byte position is a start code unless escaped. */
+ * 03, so nearly every byte position is a start code unless escaped. Under valgrind a
+ * tenth of the frames (all of them took over three minutes there). */
 static void
 escape_stress (gboolean h265, GstE2eeCipherSuite suite, guint frames, guint32 seed)
 {
@@ -1129,6 +1173,8 @@ escape_stress (gboolean h265, GstE2eeCipherSuite suite, guint frames, guint32 se
   gsize total_escapes = 0, total_payload = 0;
   guint f;
 
+  if (RUNNING_ON_VALGRIND)
+    frames /= 10;
   g_printerr ("escape stress: %s, suite %d, %u frames, seed %u\n", h265 ? "H.265" :
       "H.264", suite, frames, seed);
   for (f = 0; f < frames; f++) {
@@ -1249,14 +1295,15 @@ GST_START_TEST (test_h265_escape_stress)
 
 GST_END_TEST;
 
-/* Random plaintext, thousands of frames: the ordinary case, random ciphertext. */
+/* Random plaintext, thousands of frames (300 under valgrind): the ordinary case,
+ * random ciphertext. */
 GST_START_TEST (test_h26x_random_frames)
 {
   GstE2eeSFrameKey *key = new_key (SUITE, KID);
   GRand *rand = g_rand_new_with_seed (0xf00d);
-  guint f;
+  guint f, n_frames = RUNNING_ON_VALGRIND ? 300 : 3000;
 
-  for (f = 0; f < 3000; f++) {
+  for (f = 0; f < n_frames; f++) {
     gboolean h265 = f & 1;
     GstE2eeLayoutCodec codec = h265 ? GST_E2EE_LAYOUT_CODEC_H265 :
         GST_E2EE_LAYOUT_CODEC_H264;
@@ -1827,6 +1874,14 @@ GST_START_TEST (test_errors)
       (const guint8 *) "\x00\x00\x01\x65\x00\x00\x01", 7, 256, L, MF);
   assert_encrypt_fails (key, GST_E2EE_LAYOUT_CODEC_H264,
       (const guint8 *) "\x00\x00\x01\x00\x00\x01\x65", 7, 256, L, MF);
+  /* the test's own finder of such frames (check_real_stream() under valgrind) */
+  fail_unless (has_empty_nal ((const guint8 *) "\x00\x00\x01\x00\x00\x01\x65", 7));
+  fail_unless (has_empty_nal ((const guint8 *) "\x00\x00\x01\x65\x00\x00\x01", 7));
+  fail_unless (has_empty_nal ((const guint8 *) "\x00\x00\x01\x65\x00\x00\x01\x00",
+          8));
+  fail_if (has_empty_nal ((const guint8 *) "\x00\x00\x00\x01\x65\x88\x00\x00\x01"
+          "\x41\x9a\x00", 12));
+  fail_if (has_empty_nal (h264, sizeof (h264)));
   /* type 20: a 4-byte header in 3 bytes */
   assert_encrypt_fails (key, GST_E2EE_LAYOUT_CODEC_H264,
       (const guint8 *) "\x00\x00\x01\x74\x01\x02", 6, 256, L, MF);
