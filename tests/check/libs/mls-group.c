@@ -320,7 +320,8 @@ proposed (GBytes * msg, GError * err)
 
 /* Pending proposals that conflict (§12.2) do not make the committer's commits fail:
  * of a member's two Updates the latest is taken, a Remove of the committer is left
- * out, and a Remove wins over the removed member's Update and over a second Remove.
+ * out, and a Remove (inline or pending) wins over the removed member's Update and
+ * over a second Remove.
  * Before, every one of these commits failed ("the commit updates or removes leaf 1
  * twice"), and so would every later commit of the epoch. */
 GST_START_TEST (test_group_conflicting_proposals)
@@ -370,6 +371,26 @@ GST_START_TEST (test_group_conflicting_proposals)
   fail_unless_equals_int (members->len, 2);
   g_ptr_array_unref (members);
   send_application (t.a, t.b, "two of us");
+  g_bytes_unref (commit);
+
+  /* bob updates, then proposes leaving, while alice proposes removing him too: her
+   * commit takes one Remove (bob's, the first), not his Update nor her Remove */
+  g_bytes_unref (pc);
+  pc = proposed (gst_e2ee_mls_group_propose_update (t.b, &err), err);
+  handle_ok (t.a, pc, GST_E2EE_MLS_MESSAGE_KIND_PROPOSAL);
+  g_bytes_unref (pr);
+  pr = proposed (gst_e2ee_mls_group_propose_remove (t.b, 1, &err), err);
+  handle_ok (t.a, pr, GST_E2EE_MLS_MESSAGE_KIND_PROPOSAL);
+  g_bytes_unref (prb);
+  prb = proposed (gst_e2ee_mls_group_propose_remove (t.a, 1, &err), err);
+  handle_ok (t.b, prb, GST_E2EE_MLS_MESSAGE_KIND_PROPOSAL);
+  commit = gst_e2ee_mls_group_commit (t.a, NULL, &err);
+  fail_unless (commit != NULL, "%s", err ? err->message : "");
+  handle_ok (t.b, commit, GST_E2EE_MLS_MESSAGE_KIND_COMMIT);
+  fail_if (gst_e2ee_mls_group_is_active (t.b));
+  members = gst_e2ee_mls_group_get_members (t.a);
+  fail_unless_equals_int (members->len, 1);
+  g_ptr_array_unref (members);
 
   g_bytes_unref (commit);
   g_bytes_unref (pu1);
