@@ -556,6 +556,38 @@ propose_update (Peer * p)
   g_object_unref (group);
 }
 
+/* A KeyPackage of mallory, whom no one admitted (the client is kept: its package's
+ * private keys live there). */
+static GBytes *
+outsider_key_package (GstE2eeMlsClient ** client)
+{
+  GBytes *id = g_bytes_new_static ("mallory", 7), *kp;
+  GError *err = NULL;
+
+  *client = gst_e2ee_mls_client_new (id, &err);
+  fail_unless (*client != NULL, "%s", err ? err->message : "");
+  kp = gst_e2ee_mls_client_create_key_package (*client, &err);
+  fail_unless (kp != NULL, "%s", err ? err->message : "");
+  g_bytes_unref (id);
+  return kp;
+}
+
+/* Delivers what is queued, waits for the host's commit of members' Updates, and checks
+ * that everyone is at epoch 4 with one code. */
+static void
+assert_updates_committed (Peer * host, const gchar * what)
+{
+  GstMessage *m;
+
+  pump_queued ();
+  m = wait_epoch_cause (host, "updated");
+  fail_unless (m != NULL, "the host did not commit %s", what);
+  gst_message_unref (m);
+  settle (host);
+  assert_same_epoch (4);
+  fail_unless_equals_uint64 (get_epoch (host), 4);
+}
+
 /* Pending proposals that conflict still get committed (RFC 9420 §12.2): a member's
  * two Updates in one batch. Before, the host's commit of the batch failed ("the
  * commit updates or removes leaf 3 twice"), and so would every later commit of the
@@ -566,7 +598,6 @@ propose_update (Peer * p)
 GST_START_TEST (test_conflicting_proposals)
 {
   Peer *host, *carol;
-  GstMessage *m;
 
   net_setup ();
   host = meeting (three, 0);
@@ -575,13 +606,7 @@ GST_START_TEST (test_conflicting_proposals)
 
   propose_update (carol);
   propose_update (carol);
-  pump_queued ();
-  m = wait_epoch_cause (host, "updated");
-  fail_unless (m != NULL, "the host did not commit carol's two Updates");
-  gst_message_unref (m);
-  settle (host);
-  assert_same_epoch (4);
-  fail_unless_equals_uint64 (get_epoch (host), 4);
+  assert_updates_committed (host, "carol's two Updates");
   fail_unless_equals_uint64 (stat (host, "commits-sent"), 4);
 
   net_teardown ();
@@ -598,7 +623,7 @@ GST_START_TEST (test_member_commit_refused)
   Peer *alice;
   GstE2eeMlsClient *outsider;
   GstE2eeMlsGroup *group;
-  GBytes *id = g_bytes_new_static ("mallory", 7), *kp, *commit, *welcome = NULL;
+  GBytes *kp, *commit, *welcome = NULL;
   GError *err = NULL;
   GstMessage *m;
   guint i;
@@ -608,10 +633,7 @@ GST_START_TEST (test_member_commit_refused)
   alice = peer_named ("alice");
   for (i = 0; i < peers->len; i++)
     drain_bus (g_ptr_array_index (peers, i));
-  outsider = gst_e2ee_mls_client_new (id, &err);
-  fail_unless (outsider != NULL, "%s", err ? err->message : "");
-  kp = gst_e2ee_mls_client_create_key_package (outsider, &err);
-  fail_unless (kp != NULL, "%s", err ? err->message : "");
+  kp = outsider_key_package (&outsider);
 
   g_object_get (alice->mls, "group", &group, NULL);
   commit = gst_e2ee_mls_group_add (group, kp, &welcome, &err);
@@ -638,7 +660,6 @@ GST_START_TEST (test_member_commit_refused)
   g_bytes_unref (commit);
   g_bytes_unref (welcome);
   g_bytes_unref (kp);
-  g_bytes_unref (id);
   g_object_unref (outsider);
   net_teardown ();
 }
@@ -653,7 +674,7 @@ GST_START_TEST (test_member_proposals_refused)
   Peer *host, *alice;
   GstE2eeMlsClient *outsider;
   GstE2eeMlsGroup *group;
-  GBytes *id = g_bytes_new_static ("mallory", 7), *kp, *add, *rem;
+  GBytes *kp, *add, *rem;
   GError *err = NULL;
   GstMessage *m;
   guint i;
@@ -662,10 +683,7 @@ GST_START_TEST (test_member_proposals_refused)
   host = meeting (three, 0);
   alice = peer_named ("alice");
   drain_bus (host);
-  outsider = gst_e2ee_mls_client_new (id, &err);
-  fail_unless (outsider != NULL, "%s", err ? err->message : "");
-  kp = gst_e2ee_mls_client_create_key_package (outsider, &err);
-  fail_unless (kp != NULL, "%s", err ? err->message : "");
+  kp = outsider_key_package (&outsider);
 
   g_object_get (alice->mls, "group", &group, NULL);
   add = gst_e2ee_mls_group_propose_add (group, kp, &err);
@@ -686,19 +704,12 @@ GST_START_TEST (test_member_proposals_refused)
 
   /* alice's Update is still taken; the commit of the batch covers it alone */
   propose_update (alice);
-  pump_queued ();
-  m = wait_epoch_cause (host, "updated");
-  fail_unless (m != NULL, "the host did not commit alice's Update alone");
-  gst_message_unref (m);
-  settle (host);
-  assert_same_epoch (4);
-  fail_unless_equals_uint64 (get_epoch (host), 4);
+  assert_updates_committed (host, "alice's Update alone");
   fail_unless_equals_uint64 (stat (host, "welcomes-sent"), 3);
 
   g_bytes_unref (add);
   g_bytes_unref (rem);
   g_bytes_unref (kp);
-  g_bytes_unref (id);
   g_object_unref (outsider);
   net_teardown ();
 }
